@@ -1,0 +1,206 @@
+"""The ``jtai`` command line: serve, schema, plugins, db upgrade, demo and tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+
+import click
+
+from core.settings import Settings
+
+DURATION = re.compile(r"^(\d+)([mhd])$")
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def parse_duration(value: str) -> dt.timedelta:
+    match = DURATION.match(value.strip())
+    if not match:
+        raise click.BadParameter(
+            f"{value!r} is not a duration. Write a number and m, h or d, e.g. 30m, 12h, 7d."
+        )
+    amount, unit = int(match.group(1)), match.group(2)
+    return {
+        "m": dt.timedelta(minutes=amount),
+        "h": dt.timedelta(hours=amount),
+        "d": dt.timedelta(days=amount),
+    }[unit]
+
+
+@click.group(help="The JTAI graph: a GraphQL API for joint targeted area inspections.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Print the GraphQL schema (SDL) the installed plugins make.")
+def schema() -> None:
+    from core.graphql.schema import build_schema, print_schema
+    from core.plugins import make_plugin_manager
+    from core.registry import build_registry
+
+    built = build_schema(build_registry(make_plugin_manager()))
+    click.echo(print_schema(built), nl=False)
+
+
+@main.command(help="List each plugin, its version and what it contributes.")
+def plugins() -> None:
+    from core.plugins import make_plugin_manager
+    from core.registry import build_registry
+
+    registry = build_registry(make_plugin_manager())
+    for info in registry.plugins:
+        who = (
+            f"{info.inspectorate.short_name} ({info.inspectorate.code})"
+            if info.inspectorate
+            else "-"
+        )
+        click.echo(f"{info.name} {info.version or '(not installed from a distribution)'}: {who}")
+        if info.inspectorate:
+            click.echo(f"  frameworks: {', '.join(info.inspectorate.frameworks)}")
+        for kind, count in info.contributions:
+            click.echo(f"  {kind.replace('_', ' ')}: {count}")
+
+
+@main.group(help="Database commands.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Create or migrate the database to the newest schema.")
+def db_upgrade() -> None:
+    from core.database import Database
+    from core.migrate import current_revision, upgrade
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    upgrade(database)
+    click.echo(f"Database at revision {current_revision(database)}: {_safe_url(database.url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command(help="Load the synthetic demo inspection (migrating the database first).")
+@click.option("--token/--no-token", default=True, help="Issue a lead inspector token for it.")
+def demo(token: bool) -> None:
+    from core.database import Database
+    from core.demo import load_demo
+    from core.migrate import upgrade
+
+    database = Database(_settings().database_url)
+    upgrade(database)
+    with database.write() as session:
+        loaded = load_demo(session)
+    click.echo(("Loaded" if loaded.created else "Found") + " the demo inspection JTAI-DEMO-001.")
+    if token:
+        secret = _issue_lead_token(database, loaded.lead_inspector_id)
+        click.echo(f"Lead inspector token (12 hours): {secret}")
+
+
+def _issue_lead_token(database: object, inspector_id: int) -> str:
+    from core.database import Database
+    from core.tokens import create_token
+    from core.viewer import Role
+
+    assert isinstance(database, Database)
+    with database.write() as session:
+        issued = create_token(
+            session,
+            role=Role.INSPECTOR,
+            label="demo lead inspector",
+            expires_in=dt.timedelta(hours=12),
+            inspector_id=inspector_id,
+        )
+    return issued.token
+
+
+@main.command(help="Serve the API and GraphiQL.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="Migrate, load the demo and print a link.")
+def serve(host: str, port: int, with_demo: bool) -> None:
+    import uvicorn
+
+    from core.app import create_app
+    from core.database import Database
+    from core.demo import load_demo
+    from core.migrate import upgrade
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    if with_demo:
+        upgrade(database)
+        with database.write() as session:
+            loaded = load_demo(session)
+        secret = _issue_lead_token(database, loaded.lead_inspector_id)
+        click.echo("Demo inspection JTAI-DEMO-001 is loaded (synthetic data only).")
+        click.echo("Open GraphiQL, signed in as its lead inspector for 12 hours:")
+        click.echo(f"  http://{host}:{port}/graphql#token={secret}")
+    else:
+        click.echo(f"GraphiQL: http://{host}:{port}/graphql")
+    app = create_app(settings, database=database)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.group(help="Bearer tokens: create and revoke.")
+def token() -> None:
+    pass
+
+
+@token.command("create", help="Issue a token; it is printed once and stored only as a hash.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "inspector", "agency_user", "integrator"]),
+)
+@click.option("--inspector", "inspector_id", type=int, help="Inspector id (role inspector).")
+@click.option("--agency", "agency_id", type=int, help="Agency id (role agency_user).")
+@click.option("--label", default="", help="Who or what the token is for.")
+@click.option("--expires-in", default="12h", show_default=True, help="e.g. 30m, 12h, 7d.")
+def token_create(
+    role: str, inspector_id: int | None, agency_id: int | None, label: str, expires_in: str
+) -> None:
+    from core.database import Database
+    from core.tokens import TokenError, create_token
+    from core.viewer import Role
+
+    database = Database(_settings().database_url)
+    try:
+        with database.write() as session:
+            issued = create_token(
+                session,
+                role=Role(role),
+                label=label or role,
+                expires_in=parse_duration(expires_in),
+                inspector_id=inspector_id,
+                agency_id=agency_id,
+            )
+    except TokenError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Token {issued.id} (expires {issued.expires_at:%Y-%m-%d %H:%M} UTC):")
+    click.echo(issued.token)
+
+
+@token.command("revoke", help="Revoke a token by its id; it stops working at once.")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    from core.database import Database
+    from core.tokens import revoke_token
+
+    database = Database(_settings().database_url)
+    with database.write() as session:
+        revoked = revoke_token(session, token_id)
+    if not revoked:
+        raise click.ClickException(f"No active token with id {token_id}.")
+    click.echo(f"Token {token_id} revoked.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The GraphQL schema: core types, the types generated from plugin forms, and the server view."""

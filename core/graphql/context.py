@@ -1,0 +1,60 @@
+"""The per-request context every resolver receives: who is asking, a session, batch loaders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from sqlalchemy.orm import Session
+
+from core.database import Database, begin_write
+from core.registry import Registry
+from core.settings import Settings
+from core.viewer import Viewer
+
+if TYPE_CHECKING:
+    from core.graphql.evidence import EvidenceCatalog
+    from core.graphql.loaders import Loaders
+
+
+@dataclass
+class Context:
+    viewer: Viewer
+    registry: Registry
+    database: Database
+    settings: Settings
+    evidence_types: EvidenceCatalog
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    _session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The request's session, opened on first use and closed when the response is sent."""
+        if self._session is None:
+            self._session = self.database.session()
+        return self._session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: everything in the block commits together or not at all."""
+        with begin_write(self.session) as session:
+            yield session
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        from core.graphql.loaders import Loaders
+
+        return Loaders(self)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+Info = strawberry.Info[Context, Any]

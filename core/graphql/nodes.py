@@ -1,0 +1,341 @@
+"""Core node types: local areas, agencies, inspectors, inspections, teams, children, evidence.
+
+Every node is fetched through a loader or a scoped query from ``core.access``, including through
+``node(id:)``: a global ID of something the viewer may not see resolves to null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any, ClassVar
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+
+from core import access
+from core import models as m
+from core.graphql.context import Info
+from core.graphql.loaders import PageKey
+from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.reference import AgencyKind, Criterion, EvidenceForm, Framework, Inspectorate
+
+
+def _ids(node_ids: Iterable[str]) -> list[int]:
+    return [int(i) for i in node_ids if i.isdigit()]
+
+
+def _in_order(node_ids: Iterable[str], found: dict[int, Any]) -> list[Any]:
+    return [found.get(int(i)) if i.isdigit() else None for i in node_ids]
+
+
+async def _load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
+    ids = list(node_ids)
+    rows = await loader.load_many(_ids(ids))
+    return _in_order(ids, {row.id: row for row in rows if row is not None})
+
+
+@strawberry.type(description="A local authority area: the unit a JTAI inspects.")
+class LocalArea(relay.Node):
+    id: relay.NodeID[int]
+    code: str
+    name: str
+
+    @staticmethod
+    def of(row: m.LocalArea) -> LocalArea:
+        return LocalArea(id=row.id, code=row.code, name=row.name)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[LocalArea | None]:
+        # An area is visible to whoever may see one of its agencies or inspections.
+        viewer = info.context.viewer
+        rows = info.context.session.scalars(
+            select(m.LocalArea).where(
+                m.LocalArea.id.in_(_ids(node_ids)),
+                m.LocalArea.id.in_(
+                    select(m.Agency.area_id).where(access.agencies_visible_to(viewer))
+                )
+                | m.LocalArea.id.in_(
+                    select(m.Inspection.area_id).where(access.inspections_visible_to(viewer))
+                ),
+            )
+        )
+        found = {row.id: LocalArea.of(row) for row in rows}
+        return _in_order(node_ids, found)
+
+    @strawberry.field(description="The area's agencies, ordered by kind and name.")
+    async def agencies(self, info: Info) -> list[Agency]:
+        rows = await info.context.loaders.agencies_of_area.load(self.id)
+        return [Agency.of(row) for row in rows]
+
+
+@strawberry.type(description="A local agency of one area.")
+class Agency(relay.Node):
+    id: relay.NodeID[int]
+    kind: AgencyKind  # type: ignore[valid-type]
+    name: str
+    area_id: strawberry.Private[int]
+
+    @staticmethod
+    def of(row: m.Agency) -> Agency:
+        return Agency(id=row.id, kind=AgencyKind(row.kind), name=row.name, area_id=row.area_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Agency | None]:
+        rows = await _load_nodes(info.context.loaders.agency, node_ids)
+        return [Agency.of(r) if r else None for r in rows]
+
+    @strawberry.field
+    async def area(self, info: Info) -> LocalArea:
+        return LocalArea.of(await info.context.loaders.area.load(self.area_id))
+
+
+@strawberry.type(description="A member of one inspectorate's staff.")
+class Inspector(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    inspectorate_code: strawberry.Private[str]
+
+    @staticmethod
+    def of(row: m.Inspector) -> Inspector:
+        return Inspector(id=row.id, name=row.name, inspectorate_code=row.inspectorate)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Inspector | None]:
+        if not info.context.viewer.is_authenticated:
+            return [None for _ in node_ids]
+        rows = await _load_nodes(info.context.loaders.inspector, node_ids)
+        return [Inspector.of(r) if r else None for r in rows]
+
+    @strawberry.field
+    def inspectorate(self, info: Info) -> Inspectorate | None:
+        found = info.context.registry.inspectorate(self.inspectorate_code)
+        return Inspectorate.of(found) if found else None
+
+
+@strawberry.type(description="An inspector on an inspection's team.")
+class TeamMember:
+    is_lead: bool = strawberry.field(description="True for the (Ofsted) lead inspector.")
+    inspector: Inspector
+
+
+@strawberry.type(description="A child known to the area during one inspection (synthetic only).")
+class Child(relay.Node):
+    id: relay.NodeID[int]
+    local_id: str = strawberry.field(description="The local authority's unique ID for the child.")
+    gender: str | None
+    ethnicity: str | None
+    date_of_birth: dt.date | None
+    expected_date_of_birth: dt.date | None = strawberry.field(
+        description="Set only for an unborn child, who has no date of birth."
+    )
+    has_disability: bool | None
+    lives_with_domestic_abuse: bool | None
+    inspection_id: strawberry.Private[int]
+
+    @staticmethod
+    def of(row: m.Child) -> Child:
+        return Child(
+            id=row.id,
+            local_id=row.local_id,
+            gender=row.gender,
+            ethnicity=row.ethnicity,
+            date_of_birth=row.date_of_birth,
+            expected_date_of_birth=row.expected_date_of_birth,
+            has_disability=row.has_disability,
+            lives_with_domestic_abuse=row.lives_with_domestic_abuse,
+            inspection_id=row.inspection_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Child | None]:
+        rows = await _load_nodes(info.context.loaders.child, node_ids)
+        return [Child.of(r) if r else None for r in rows]
+
+    @strawberry.field
+    def is_unborn(self) -> bool:
+        return self.date_of_birth is None and self.expected_date_of_birth is not None
+
+    @strawberry.field
+    async def inspection(self, info: Info) -> Inspection | None:
+        row = await info.context.loaders.inspection.load(self.inspection_id)
+        return Inspection.of(row) if row else None
+
+
+@strawberry.enum(description="Draft evidence may still change; final evidence is complete.")
+class EvidenceStatus(Enum):
+    DRAFT = "draft"
+    FINAL = "final"
+
+
+@strawberry.interface(
+    description="Evidence recorded with an inspectorate's form. Each form has its own type "
+    "implementing this interface, with one typed field per question."
+)
+class Evidence(relay.Node):
+    id: relay.NodeID[int]
+    status: EvidenceStatus
+    recorded_at: dt.datetime
+    updated_at: dt.datetime
+    inspection_id: strawberry.Private[int]
+    child_id: strawberry.Private[int | None]
+    agency_id: strawberry.Private[int | None]
+    recorded_by_id: strawberry.Private[int]
+
+    # Set on each generated type: which plugin form it renders.
+    jtai_inspectorate: ClassVar[str] = ""
+    jtai_form: ClassVar[str] = ""
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Evidence | None]:
+        rows = info.context.session.scalars(
+            select(m.EvidenceRecord).where(
+                m.EvidenceRecord.id.in_(_ids(node_ids)),
+                m.EvidenceRecord.inspectorate == cls.jtai_inspectorate,
+                m.EvidenceRecord.form == cls.jtai_form,
+                access.evidence_visible_to(info.context.viewer),
+            )
+        )
+        catalog = info.context.evidence_types
+        return _in_order(node_ids, {row.id: catalog.to_node(row) for row in rows})
+
+    @strawberry.field
+    async def inspection(self, info: Info) -> Inspection | None:
+        row = await info.context.loaders.inspection.load(self.inspection_id)
+        return Inspection.of(row) if row else None
+
+    @strawberry.field
+    def inspectorate(self, info: Info) -> Inspectorate:
+        found = info.context.registry.inspectorate(self.jtai_inspectorate)
+        assert found is not None
+        return Inspectorate.of(found)
+
+    @strawberry.field(description="The form the evidence was recorded with, as data.")
+    def form(self, info: Info) -> EvidenceForm:
+        owned = info.context.registry.evidence_form(self.jtai_inspectorate, self.jtai_form)
+        assert owned is not None
+        return EvidenceForm.of(info, owned)
+
+    @strawberry.field(description="The child the evidence is about, for child-level forms.")
+    async def child(self, info: Info) -> Child | None:
+        if self.child_id is None:
+            return None
+        row = await info.context.loaders.child.load(self.child_id)
+        return Child.of(row) if row else None
+
+    @strawberry.field(description="The agency the evidence is about, for agency-level forms.")
+    async def agency(self, info: Info) -> Agency | None:
+        if self.agency_id is None:
+            return None
+        row = await info.context.loaders.agency.load(self.agency_id)
+        return Agency.of(row) if row else None
+
+    @strawberry.field
+    async def recorded_by(self, info: Info) -> Inspector | None:
+        row = await info.context.loaders.inspector.load(self.recorded_by_id)
+        return Inspector.of(row) if row else None
+
+    @strawberry.field(description="The criteria the answered questions evidence.")
+    def criteria(self, info: Info) -> list[Criterion]:
+        registry = info.context.registry
+        owned = registry.evidence_form(self.jtai_inspectorate, self.jtai_form)
+        assert owned is not None
+        answered = info.context.evidence_types.answered_codes(self)
+        codes: list[str] = []
+        for question in owned.item.questions:
+            if question.code in answered:
+                codes.extend(c for c in question.criteria if c not in codes)
+        found = (registry.criterion(owned.item.framework, code) for code in codes)
+        return [Criterion.of(o) for o in found if o is not None]
+
+
+@strawberry.type(description="One JTAI of one area, under exactly one framework.")
+class Inspection(relay.Node):
+    id: relay.NodeID[int]
+    reference: str
+    notification_date: dt.date
+    framework_code: str
+    area_id: strawberry.Private[int]
+
+    @staticmethod
+    def of(row: m.Inspection) -> Inspection:
+        return Inspection(
+            id=row.id,
+            reference=row.reference,
+            notification_date=row.notification_date,
+            framework_code=row.framework,
+            area_id=row.area_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Inspection | None]:
+        rows = await _load_nodes(info.context.loaders.inspection, node_ids)
+        return [Inspection.of(r) if r else None for r in rows]
+
+    @strawberry.field
+    def framework(self, info: Info) -> Framework | None:
+        found = info.context.registry.framework(self.framework_code)
+        return Framework.of(found) if found else None
+
+    @strawberry.field
+    async def area(self, info: Info) -> LocalArea:
+        return LocalArea.of(await info.context.loaders.area.load(self.area_id))
+
+    @strawberry.field(description="The area's agencies.")
+    async def agencies(self, info: Info) -> list[Agency]:
+        rows = await info.context.loaders.agencies_of_area.load(self.area_id)
+        return [Agency.of(row) for row in rows]
+
+    @strawberry.field(description="The inspection team, the lead inspector first.")
+    async def team(self, info: Info) -> list[TeamMember]:
+        rows = await info.context.loaders.team_of_inspection.load(self.id)
+        return [TeamMember(is_lead=mb.is_lead, inspector=Inspector.of(ins)) for mb, ins in rows]
+
+    @strawberry.field
+    async def lead_inspector(self, info: Info) -> Inspector | None:
+        rows = await info.context.loaders.team_of_inspection.load(self.id)
+        return next((Inspector.of(ins) for mb, ins in rows if mb.is_lead), None)
+
+    @strawberry.field(description="Children recorded for this inspection (inspectors only).")
+    async def children(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Child]:
+        key = _page_key(info, self.id, first, after)
+        page = await info.context.loaders.children_page.load(key)
+        return make_connection(
+            page.rows, key.limit, page.total, lambda r: r.id, Child.of, after is not None
+        )
+
+    @strawberry.field(description="Evidence recorded in this inspection, by every inspectorate.")
+    async def evidence(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Evidence]:
+        key = _page_key(info, self.id, first, after)
+        page = await info.context.loaders.evidence_page.load(key)
+        return make_connection(
+            page.rows,
+            key.limit,
+            page.total,
+            lambda r: r.id,
+            info.context.evidence_types.to_node,
+            after is not None,
+        )
+
+
+def _page_key(info: Info, parent_id: int, first: int | None, after: str | None) -> PageKey:
+    limit = page_size(first, info.context.settings.max_page_size)
+    return PageKey(parent_id, limit, decode_cursor(after) if after else None)

@@ -1,0 +1,90 @@
+"""Cursor connections with keyset pagination on the primary key.
+
+Cursors are opaque to clients (base64 of the row id); pages are cut in SQL (``id > after``,
+``LIMIT first + 1``), so a page costs the same however deep it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+
+from core.graphql.errors import BadArgument
+
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
+
+DEFAULT_PAGE_SIZE = 50
+
+
+def encode_cursor(row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{row_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str, argument: str = "after") -> int:
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if prefix != "id":
+            raise ValueError(prefix)
+        return int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadArgument(
+            f"{argument}: {cursor!r} is not a cursor this API issued. "
+            "Pass the endCursor of the previous page, or leave it out for the first page."
+        ) from None
+
+
+def page_size(first: int | None, maximum: int) -> int:
+    if first is None:
+        return min(DEFAULT_PAGE_SIZE, maximum)
+    if first < 0 or first > maximum:
+        raise BadArgument(
+            f"first: {first} is outside 0..{maximum}, the most one page holds. "
+            f"Ask for at most {maximum} and follow pageInfo.endCursor for the rest."
+        )
+    return first
+
+
+@strawberry.type(description="An item of a page, with the cursor to continue after it.")
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A page of a list that can grow; follow `pageInfo` for the next.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: relay.PageInfo
+    total_count: int = strawberry.field(description="How many items the whole list holds.")
+
+    @strawberry.field(description="The items of this page, without their cursors.")
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+
+def make_connection(
+    rows: Sequence[RowT],
+    limit: int,
+    total: int,
+    row_id: Callable[[RowT], int],
+    to_node: Callable[[RowT], NodeT],
+    has_previous: bool,
+) -> Connection[NodeT]:
+    """``rows`` is what SQL returned for ``LIMIT limit + 1``: one more row means another page."""
+    page = list(rows[:limit])
+    edges = [Edge(cursor=encode_cursor(row_id(r)), node=to_node(r)) for r in page]
+    return Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=len(rows) > limit,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

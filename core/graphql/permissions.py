@@ -1,0 +1,66 @@
+"""Access rules on fields. Every root field must carry one: the schema builder refuses a root field
+without a rule, so a new resolver cannot forget the viewer.
+
+Rows are scoped in SQL by ``core.access``; these rules only decide whether a role may ask at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types.field import StrawberryField
+
+from core.graphql.context import Info
+from core.viewer import Role
+
+
+class SignedIn(BasePermission):
+    """Any viewer with a valid token."""
+
+    message = (
+        "Sign in: send 'Authorization: Bearer <token>' (tokens come from 'jtai token create')."
+    )
+    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 - strawberry reads it
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.viewer.is_authenticated
+
+
+class HasRole(BasePermission):
+    """A viewer in one of the given roles."""
+
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 - strawberry reads it
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = roles
+        names = ", ".join(r.value for r in roles)
+        self.message = f"Not allowed: this needs one of the roles {names}."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.viewer.role in self.roles
+
+
+class Public(BasePermission):
+    """Anyone, signed in or not: only for fields that reveal nothing (e.g. the API's version)."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return True
+
+
+def rule(*permissions: BasePermission) -> list[FieldExtension]:
+    """The extensions list for a field guarded by ``permissions`` (all must pass)."""
+    return [PermissionExtension(permissions=list(permissions), use_directives=False)]
+
+
+def signed_in() -> list[FieldExtension]:
+    return rule(SignedIn())
+
+
+def roles(*allowed: Role) -> list[FieldExtension]:
+    return rule(SignedIn(), HasRole(*allowed))
+
+
+def has_rule(field: StrawberryField) -> bool:
+    return any(isinstance(e, PermissionExtension) for e in field.extensions)

@@ -1,0 +1,457 @@
+"""Reference data as GraphQL: inspectorates, frameworks, criteria, requests, forms and plugins.
+
+All of it comes from the registry (the plugins' data), so a front end can render any framework or
+form without knowing it in advance. None of it is personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from core import contributions as c
+from core.graphql.context import Info
+from core.registry import Owned, PluginInfo, form_type_name
+
+AgencyKind = strawberry.enum(c.AgencyKind, description="A kind of local agency a JTAI looks at.")
+RequestScope = strawberry.enum(c.RequestScope, description="How often a request is asked.")
+QuestionKind = strawberry.enum(c.QuestionKind, description="What kind of answer a question takes.")
+EvidenceSubject = strawberry.enum(c.EvidenceSubject, description="What a form is about.")
+FieldType = strawberry.enum(c.FieldType, description="The type of a list column.")
+FieldRule = strawberry.enum(c.FieldRule, description="A rule between the columns of one row.")
+DeadlineRule = strawberry.enum(c.DeadlineRule, description="How a deadline is counted.")
+Weekday = strawberry.enum(c.Weekday, description="A working day of the week.")
+TimeOfDay = strawberry.enum(
+    c.TimeOfDay, description="A time of day the guidance names; see `Deadline.clockTime`."
+)
+
+
+@strawberry.type(description="An inspectorate taking part in JTAIs, as its plugin describes it.")
+class Inspectorate:
+    code: str
+    name: str
+    short_name: str
+    graphql_prefix: str
+    agency_kinds: list[AgencyKind]  # type: ignore[valid-type]
+    framework_codes: list[str]
+
+    @staticmethod
+    def of(item: c.Inspectorate) -> Inspectorate:
+        return Inspectorate(
+            code=item.code,
+            name=item.name,
+            short_name=item.short_name,
+            graphql_prefix=item.graphql_prefix,
+            agency_kinds=list(item.agency_kinds),
+            framework_codes=list(item.frameworks),
+        )
+
+    @strawberry.field(description="The frameworks this inspectorate takes part in.")
+    def frameworks(self, info: Info) -> list[Framework]:
+        registry = info.context.registry
+        return [Framework.of(f) for f in registry.frameworks if f.code in self.framework_codes]
+
+
+def inspectorate_of(info: Info, code: str) -> Inspectorate:
+    found = info.context.registry.inspectorate(code)
+    assert found is not None, f"registry lost inspectorate {code!r}"
+    return Inspectorate.of(found)
+
+
+@strawberry.type(description="Which children a framework is about.")
+class AgeScope:
+    includes_unborn: bool
+    min_age_years: int | None
+    max_age_years: int | None
+
+
+@strawberry.type
+class FrameworkArea:
+    code: str
+    title: str
+
+
+@strawberry.type(description="One edition of a JTAI theme; an inspection runs under exactly one.")
+class Framework:
+    code: str
+    title: str
+    theme: str
+    source: str
+    summary: str
+    period_start: dt.date
+    period_end: dt.date | None
+    notification_weekday: Weekday  # type: ignore[valid-type]
+    age_scope: AgeScope | None
+    areas: list[FrameworkArea]
+    out_of_scope: list[str]
+
+    @staticmethod
+    def of(item: c.Framework) -> Framework:
+        scope = item.age_scope
+        return Framework(
+            code=item.code,
+            title=item.title,
+            theme=item.theme,
+            source=item.source,
+            summary=item.summary,
+            period_start=item.period_start,
+            period_end=item.period_end,
+            notification_weekday=item.notification_weekday,
+            age_scope=AgeScope(
+                includes_unborn=scope.includes_unborn,
+                min_age_years=scope.min_age_years,
+                max_age_years=scope.max_age_years,
+            )
+            if scope
+            else None,
+            areas=[FrameworkArea(code=a.code, title=a.title) for a in item.areas],
+            out_of_scope=list(item.out_of_scope),
+        )
+
+    @strawberry.field(description="The inspectorate that declares the framework and leads it.")
+    def lead(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, info.context.registry.framework_lead(self.code))
+
+    @strawberry.field(description="The inspectorates that take part; others sit it out.")
+    def inspectorates(self, info: Info) -> list[Inspectorate]:
+        return [Inspectorate.of(i) for i in info.context.registry.participants(self.code)]
+
+    @strawberry.field(description="The criteria, optionally only those one inspectorate leads.")
+    def criteria(
+        self, info: Info, lead: str | None = None, include_references: bool = True
+    ) -> list[Criterion]:
+        return [
+            Criterion.of(o)
+            for o in info.context.registry.criteria_of(self.code)
+            if (lead is None or o.owner == lead)
+            and (include_references or not o.item.reference_only)
+        ]
+
+    @strawberry.field(description="What the area is asked for, optionally one owner's requests.")
+    def document_requests(
+        self,
+        info: Info,
+        owner: str | None = None,
+        addressed_to: AgencyKind | None = None,  # type: ignore[valid-type]
+    ) -> list[DocumentRequest]:
+        return [
+            DocumentRequest.of(o)
+            for o in info.context.registry.document_requests_of(self.code)
+            if (owner is None or o.owner == owner)
+            and (addressed_to is None or addressed_to in o.item.addressed_to)
+        ]
+
+    @strawberry.field(description="The inspection team's own deadlines.")
+    def milestones(self, info: Info) -> list[Milestone]:
+        return [Milestone.of(o) for o in info.context.registry.milestones_of(self.code)]
+
+    @strawberry.field(description="The evidence forms inspectors use under this framework.")
+    def evidence_forms(self, info: Info, inspectorate: str | None = None) -> list[EvidenceForm]:
+        return [
+            EvidenceForm.of(info, o)
+            for o in info.context.registry.evidence_forms_of(self.code)
+            if inspectorate is None or o.owner == inspectorate
+        ]
+
+
+@strawberry.type(description="An evaluation criterion, led by one inspectorate.")
+class Criterion:
+    framework_code: str
+    code: str
+    title: str
+    text: str | None = strawberry.field(
+        description="The guidance's words; null for a reference-only criterion."
+    )
+    source: str
+    reference_only: bool
+    area: str | None
+    lead_code: str
+    evaluated_by_codes: list[str]
+
+    @staticmethod
+    def of(owned: Owned[c.Criterion]) -> Criterion:
+        item = owned.item
+        return Criterion(
+            framework_code=item.framework,
+            code=item.code,
+            title=item.title,
+            text=item.text,
+            source=item.source,
+            reference_only=item.reference_only,
+            area=item.area,
+            lead_code=owned.owner,
+            evaluated_by_codes=list(item.evaluated_by),
+        )
+
+    @strawberry.field
+    def lead(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, self.lead_code)
+
+    @strawberry.field(description="The other inspectorates that evaluate it.")
+    def evaluated_by(self, info: Info) -> list[Inspectorate]:
+        return [inspectorate_of(info, code) for code in self.evaluated_by_codes]
+
+
+@strawberry.type(description="When something is due, counted from the day the area is notified.")
+class Deadline:
+    rule: DeadlineRule  # type: ignore[valid-type]
+    working_day: int | None = strawberry.field(
+        description="Day N in working days; 0 is the notification day."
+    )
+    week: int | None
+    weekday: Weekday | None  # type: ignore[valid-type]
+    time_of_day: TimeOfDay  # type: ignore[valid-type]
+    clock_time: dt.time
+    description: str
+
+    @staticmethod
+    def of(item: c.Deadline) -> Deadline:
+        by_day = item.rule is c.DeadlineRule.WORKING_DAY
+        return Deadline(
+            rule=item.rule,
+            working_day=item.day if by_day else None,
+            week=None if by_day else item.week,
+            weekday=None if by_day else item.weekday,
+            time_of_day=item.time,
+            clock_time=item.time.value,
+            description=item.describe(),
+        )
+
+
+@strawberry.type
+class Code:
+    code: str
+    label: str
+    aliases: list[str]
+
+
+@strawberry.type(description="A closed list of codes a list column takes.")
+class CodeSet:
+    code: str
+    title: str
+    source: str
+    codes: list[Code]
+
+    @staticmethod
+    def of(item: c.CodeSet) -> CodeSet:
+        return CodeSet(
+            code=item.code,
+            title=item.title,
+            source=item.source,
+            codes=[Code(code=x.code, label=x.label, aliases=list(x.aliases)) for x in item.codes],
+        )
+
+
+@strawberry.type(description="One column of a list the area sends.")
+class ListField:
+    name: str
+    label: str
+    type: FieldType  # type: ignore[valid-type]
+    required: bool
+    rule: FieldRule | None  # type: ignore[valid-type]
+    aliases: list[str]
+    code_set_code: str | None
+
+    @strawberry.field
+    def code_set(self, info: Info) -> CodeSet | None:
+        if self.code_set_code is None:
+            return None
+        found = info.context.registry.code_set(self.code_set_code)
+        return CodeSet.of(found) if found else None
+
+
+@strawberry.type(description="The field specification uploaded lists are validated against.")
+class ListSpec:
+    code: str
+    title: str
+    coverage: str
+    fields: list[ListField]
+
+    @staticmethod
+    def of(item: c.ListSpec) -> ListSpec:
+        return ListSpec(
+            code=item.code,
+            title=item.title,
+            coverage=item.coverage,
+            fields=[
+                ListField(
+                    name=f.name,
+                    label=f.label,
+                    type=f.type,
+                    required=f.required,
+                    rule=f.rule,
+                    aliases=list(f.aliases),
+                    code_set_code=f.code_set,
+                )
+                for f in item.fields
+            ],
+        )
+
+
+@strawberry.type(description="Something the inspection team asks the area for.")
+class DocumentRequest:
+    framework_code: str
+    reference: str
+    title: str
+    description: str
+    addressed_to: list[AgencyKind]  # type: ignore[valid-type]
+    scope: RequestScope  # type: ignore[valid-type]
+    deadline: Deadline
+    list_spec: ListSpec | None
+    owner_code: str
+
+    @staticmethod
+    def of(owned: Owned[c.DocumentRequest]) -> DocumentRequest:
+        item = owned.item
+        return DocumentRequest(
+            framework_code=item.framework,
+            reference=item.reference,
+            title=item.title,
+            description=item.description,
+            addressed_to=list(item.addressed_to),
+            scope=item.scope,
+            deadline=Deadline.of(item.deadline),
+            list_spec=ListSpec.of(item.list_spec) if item.list_spec else None,
+            owner_code=owned.owner,
+        )
+
+    @strawberry.field(description="The inspectorate whose request it is.")
+    def owner(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, self.owner_code)
+
+
+@strawberry.type(description="Something the inspection team itself must do by a deadline.")
+class Milestone:
+    framework_code: str
+    code: str
+    title: str
+    deadline: Deadline
+    owner_code: str
+
+    @staticmethod
+    def of(owned: Owned[c.Milestone]) -> Milestone:
+        item = owned.item
+        return Milestone(
+            framework_code=item.framework,
+            code=item.code,
+            title=item.title,
+            deadline=Deadline.of(item.deadline),
+            owner_code=owned.owner,
+        )
+
+    @strawberry.field
+    def owner(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, self.owner_code)
+
+
+@strawberry.type
+class Choice:
+    code: str
+    label: str
+
+
+def camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+@strawberry.type(description="A question of an evidence form.")
+class Question:
+    code: str
+    field_name: str = strawberry.field(
+        description="The field holding the answer on the form's typed evidence type."
+    )
+    text: str
+    kind: QuestionKind  # type: ignore[valid-type]
+    required: bool
+    choices: list[Choice]
+    help: str
+    framework_code: str
+    criterion_codes: list[str]
+
+    @strawberry.field(description="The criteria an answer evidences.")
+    def criteria(self, info: Info) -> list[Criterion]:
+        registry = info.context.registry
+        found = (registry.criterion(self.framework_code, code) for code in self.criterion_codes)
+        return [Criterion.of(o) for o in found if o is not None]
+
+
+@strawberry.type(description="An evidence form, as data a front end can render.")
+class EvidenceForm:
+    framework_code: str
+    code: str
+    title: str
+    description: str
+    source: str
+    subject: EvidenceSubject  # type: ignore[valid-type]
+    graphql_type_name: str = strawberry.field(
+        description="The typed evidence type this form generates (implements Evidence)."
+    )
+    questions: list[Question]
+    owner_code: str
+
+    @staticmethod
+    def of(info: Info, owned: Owned[c.EvidenceForm]) -> EvidenceForm:
+        item = owned.item
+        inspectorate = info.context.registry.inspectorate(owned.owner)
+        assert inspectorate is not None
+        return EvidenceForm(
+            framework_code=item.framework,
+            code=item.code,
+            title=item.title,
+            description=item.description,
+            source=item.source,
+            subject=item.subject,
+            graphql_type_name=form_type_name(inspectorate, item),
+            questions=[
+                Question(
+                    code=q.code,
+                    field_name=camel(q.code),
+                    text=q.text,
+                    kind=q.kind,
+                    required=q.required,
+                    choices=[Choice(code=x.code, label=x.label) for x in q.choices],
+                    help=q.help,
+                    framework_code=item.framework,
+                    criterion_codes=list(q.criteria),
+                )
+                for q in item.questions
+            ],
+            owner_code=owned.owner,
+        )
+
+    @strawberry.field
+    def inspectorate(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, self.owner_code)
+
+
+@strawberry.type
+class ContributionCount:
+    kind: str
+    count: int
+
+
+@strawberry.type(description="An installed plugin and what it contributes.")
+class Plugin:
+    name: str
+    version: str | None
+    hooks: list[str]
+    contributions: list[ContributionCount]
+    inspectorate_code: strawberry.Private[str | None]
+
+    @staticmethod
+    def of(item: PluginInfo) -> Plugin:
+        return Plugin(
+            name=item.name,
+            version=item.version,
+            hooks=list(item.hooks),
+            contributions=[ContributionCount(kind=k, count=n) for k, n in item.contributions],
+            inspectorate_code=item.inspectorate.code if item.inspectorate else None,
+        )
+
+    @strawberry.field
+    def inspectorate(self, info: Info) -> Inspectorate | None:
+        if self.inspectorate_code is None:
+            return None
+        return inspectorate_of(info, self.inspectorate_code)

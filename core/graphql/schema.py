@@ -1,0 +1,123 @@
+"""Builds the one GraphQL schema: core types plus the types generated from the plugins' forms.
+
+Built once at start-up from the registry. Before strawberry sees anything, this module checks what
+strawberry would not: that no generated name collides with a core name (strawberry would merge or
+reject them with a message naming neither plugin) and that every root field has an access rule.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLSchema
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.base import has_object_definition
+from strawberry.types.field import StrawberryField
+
+from core.graphql import errors, nodes, pagination, queries, reference
+from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
+from core.graphql.extensions import MaskUnexpectedErrors
+from core.graphql.permissions import has_rule
+from core.registry import PluginContractError, Registry
+from core.settings import Settings
+
+_CORE_MODULES = (errors, nodes, pagination, queries, reference, sys.modules[__name__])
+_RESERVED_NAMES = {"Query", "Mutation", "Subscription", "Node", "PageInfo", "UserError"}
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's schema, minus its own error logging.
+
+    Strawberry logs every error with the query text, which can hold personal data typed in as
+    literals; ``MaskUnexpectedErrors`` logs the unexpected ones instead, without it.
+    """
+
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class BuiltSchema:
+    schema: strawberry.Schema
+    evidence_types: EvidenceCatalog
+
+
+def _core_type_names() -> set[str]:
+    names = set(_RESERVED_NAMES)
+    for module in _CORE_MODULES:
+        for value in vars(module).values():
+            definition = getattr(value, "__strawberry_definition__", None)
+            if definition is not None and hasattr(definition, "name"):
+                names.add(definition.name)
+            enum_definition = getattr(value, "__strawberry_enum_definition__", None)
+            if enum_definition is None:
+                enum_definition = getattr(value, "_enum_definition", None)
+            if enum_definition is not None:
+                names.add(enum_definition.name)
+    names.add("RecordEvidencePayload")
+    return names
+
+
+def _check_names(catalog: EvidenceCatalog) -> None:
+    core_names = _core_type_names()
+    for name, plugin in sorted(catalog.type_names().items()):
+        if name in core_names:
+            raise PluginContractError(
+                plugin,
+                f"GraphQL type {name}",
+                "the name is already a core type",
+                "rename the form (or the question whose choices make this enum)",
+            )
+
+
+def _check_rules(root: type, kind: str) -> None:
+    definition = getattr(root, "__strawberry_definition__", None)
+    assert definition is not None
+    for field in definition.fields:
+        if not isinstance(field, StrawberryField) or not has_rule(field):
+            raise TypeError(
+                f"{kind}.{field.python_name} has no access rule. Fix: pass "
+                "extensions=signed_in() or roles(...) (core/graphql/permissions.py) to the field."
+            )
+
+
+def _mutation_type(catalog: EvidenceCatalog) -> type:
+    fields: dict[str, Any] = dict(sorted(catalog.mutations().items()))
+    namespace: dict[str, Any] = {"__module__": __name__, "__qualname__": "Mutation", **fields}
+    namespace["__annotations__"] = {}
+    return strawberry.type(type("Mutation", (), namespace))
+
+
+def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltSchema:
+    settings = settings or Settings()
+    catalog = EvidenceCatalog(registry)
+    _check_names(catalog)
+    mutation = _mutation_type(catalog)
+    _check_rules(queries.Query, "Query")
+    _check_rules(mutation, "Mutation")
+    # Shared instances: a new validation rule per request would never hit the validation cache.
+    parser_cache = ParserCache(maxsize=256)
+    validation_cache = ValidationCache(maxsize=256)
+    schema = Schema(
+        query=queries.Query,
+        mutation=mutation,
+        types=[*catalog.output_types, RecordEvidencePayload],
+        extensions=[
+            lambda: parser_cache,
+            lambda: validation_cache,
+            MaskUnexpectedErrors,
+        ],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+    return BuiltSchema(schema=schema, evidence_types=catalog)
+
+
+def print_schema(built: BuiltSchema) -> str:
+    return built.schema.as_str() + "\n"
+
+
+__all__ = ["BuiltSchema", "GraphQLSchema", "build_schema", "has_object_definition", "print_schema"]

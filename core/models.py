@@ -1,0 +1,212 @@
+"""SQLAlchemy models: what core stores. Plugins' contributions are stored by code only.
+
+Relationships never lazy-load (``lazy="raise"``): a resolver that forgets to batch its loads fails
+loudly in tests instead of quietly issuing one query per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so that migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite stores none of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware UTC datetimes")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LocalArea(Base):
+    """A local authority area; the unit a JTAI inspects."""
+
+    __tablename__ = "local_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # ONS-style code; synthetic in demos
+    name: Mapped[str] = mapped_column(String(200))
+
+    agencies: Mapped[list[Agency]] = relationship(back_populates="area", lazy="raise")
+
+
+class Agency(Base):
+    """A local agency of one area (the local authority, the police force, a health trust...)."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("area_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("local_areas.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))  # core.contributions.AgencyKind value
+    name: Mapped[str] = mapped_column(String(200))
+
+    area: Mapped[LocalArea] = relationship(back_populates="agencies", lazy="raise")
+
+
+class Inspector(Base):
+    """A member of one inspectorate's staff."""
+
+    __tablename__ = "inspectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    inspectorate: Mapped[str] = mapped_column(String(40))  # code of a registered inspectorate
+
+
+class Inspection(Base):
+    """One JTAI of one area, under exactly one framework."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("local_areas.id"), index=True)
+    framework: Mapped[str] = mapped_column(String(60))  # code of a registered framework
+    notification_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+    area: Mapped[LocalArea] = relationship(lazy="raise")
+    team: Mapped[list[TeamMember]] = relationship(back_populates="inspection", lazy="raise")
+
+
+class TeamMember(Base):
+    """An inspector on an inspection's team; exactly one is the lead inspector."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("inspection_id", "inspector_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="team", lazy="raise")
+    inspector: Mapped[Inspector] = relationship(lazy="raise")
+
+
+class Child(Base):
+    """A child known to the area during one inspection, recorded once by the LA's unique ID.
+
+    Synthetic data only, anywhere outside a production deployment.
+    """
+
+    __tablename__ = "children"
+    __table_args__ = (UniqueConstraint("inspection_id", "local_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    local_id: Mapped[str] = mapped_column(String(60))  # the LA's child unique ID
+    gender: Mapped[str | None] = mapped_column(String(20))
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    expected_date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    has_disability: Mapped[bool | None] = mapped_column(Boolean)
+    lives_with_domestic_abuse: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class EvidenceRecord(Base):
+    """Evidence an inspector records with one of their inspectorate's forms.
+
+    Answers are stored as JSON keyed by question code: the forms are the plugins' data, and the
+    typed GraphQL view of each form is generated from that data.
+    """
+
+    __tablename__ = "evidence_records"
+    __table_args__ = (
+        Index("ix_evidence_inspection_form", "inspection_id", "inspectorate", "form"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    inspectorate: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(80))
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class ApiToken(Base):
+    """A bearer token. Only its SHA-256 is stored; the token itself is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+__all__ = [
+    "Agency",
+    "ApiToken",
+    "Base",
+    "Child",
+    "EvidenceRecord",
+    "Inspection",
+    "Inspector",
+    "LocalArea",
+    "TeamMember",
+]

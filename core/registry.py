@@ -1,0 +1,588 @@
+"""The registry: the one place that calls the plugin hooks.
+
+``build_registry`` calls every hook of every plugin once, checks what comes back against the
+contract, and indexes it in a deterministic order (by code, never by install or registration order),
+so that the GraphQL schema is the same however the plugins were installed. Every problem raises
+:class:`PluginContractError` naming the plugin, the item and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import pluggy
+
+from core.contributions import (
+    AgencyKind,
+    CodeSet,
+    Criterion,
+    DocumentRequest,
+    EvidenceForm,
+    FieldType,
+    Framework,
+    Inspectorate,
+    Milestone,
+    QuestionKind,
+)
+from core.plugins import plugin_version
+
+T = TypeVar("T")
+
+INSPECTORATE_CODE = re.compile(r"^[a-z][a-z0-9]*$")
+GRAPHQL_PREFIX = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+KEBAB_CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+CRITERION_CODE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*$")
+REQUEST_REFERENCE = re.compile(r"^[a-z0-9]+([.\-][a-z0-9]+)*$")
+SNAKE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+ENUM_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+# Fields every generated evidence type has already (see core/graphql/evidence.py).
+RESERVED_QUESTION_CODES = frozenset(
+    {
+        "id",
+        "inspection",
+        "child",
+        "agency",
+        "status",
+        "form",
+        "inspectorate",
+        "criteria",
+        "recorded_by",
+        "recorded_at",
+        "updated_at",
+        "subject",
+    }
+)
+
+
+class PluginContractError(Exception):
+    """A plugin returned something the contract does not allow; start-up stops."""
+
+    def __init__(self, plugin: str, item: str, problem: str, fix: str) -> None:
+        self.plugin = plugin
+        self.item = item
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"Plugin '{plugin}': {item}: {problem}. Fix: {fix}")
+
+
+@dataclass(frozen=True, slots=True)
+class Owned(Generic[T]):
+    """A contribution with the inspectorate (and plugin) it belongs to."""
+
+    item: T
+    owner: str
+    plugin: str
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    name: str
+    version: str | None
+    inspectorate: Inspectorate | None
+    hooks: tuple[str, ...]
+    contributions: tuple[tuple[str, int], ...]
+
+
+def natural_key(code: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts '1.9' before '1.10' and 'ESN-2' before 'ESN-10'."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", code) if part
+    )
+
+
+def form_type_name(inspectorate: Inspectorate, form: EvidenceForm) -> str:
+    """The GraphQL name of a form's output type, e.g. ``OfstedCaseTrackingEvidence``."""
+    pascal = "".join(part.capitalize() for part in form.code.split("-"))
+    return f"{inspectorate.graphql_prefix}{pascal}Evidence"
+
+
+class Registry:
+    """Everything the installed plugins contribute, validated and in a fixed order."""
+
+    def __init__(
+        self,
+        plugins: Sequence[PluginInfo],
+        inspectorates: Sequence[Owned[Inspectorate]],
+        frameworks: Sequence[Owned[Framework]],
+        code_sets: Sequence[Owned[CodeSet]],
+        criteria: Sequence[Owned[Criterion]],
+        document_requests: Sequence[Owned[DocumentRequest]],
+        milestones: Sequence[Owned[Milestone]],
+        evidence_forms: Sequence[Owned[EvidenceForm]],
+    ) -> None:
+        self.plugins = tuple(sorted(plugins, key=lambda p: p.name))
+        self.inspectorates = tuple(sorted((o.item for o in inspectorates), key=lambda i: i.code))
+        self.frameworks = tuple(sorted((o.item for o in frameworks), key=lambda f: f.code))
+        self.code_sets = tuple(sorted((o.item for o in code_sets), key=lambda c: c.code))
+        self.criteria = tuple(
+            sorted(criteria, key=lambda o: (o.item.framework, natural_key(o.item.code)))
+        )
+        self.document_requests = tuple(
+            sorted(
+                document_requests, key=lambda o: (o.item.framework, natural_key(o.item.reference))
+            )
+        )
+        self.milestones = tuple(
+            sorted(milestones, key=lambda o: (o.item.framework, o.item.deadline.day, o.item.code))
+        )
+        self.evidence_forms = tuple(
+            sorted(evidence_forms, key=lambda o: (o.owner, o.item.framework, o.item.code))
+        )
+        self._inspectorates = {i.code: i for i in self.inspectorates}
+        self._frameworks = {f.code: f for f in self.frameworks}
+        self._framework_leads = {o.item.code: o.owner for o in frameworks}
+        self._code_sets = {c.code: c for c in self.code_sets}
+        self._criteria = {(o.item.framework, o.item.code): o for o in self.criteria}
+        self._forms = {(o.owner, o.item.code): o for o in self.evidence_forms}
+
+    # Lookups return None for an unknown code: callers turn that into a user-facing error.
+    def inspectorate(self, code: str) -> Inspectorate | None:
+        return self._inspectorates.get(code)
+
+    def framework(self, code: str) -> Framework | None:
+        return self._frameworks.get(code)
+
+    def framework_lead(self, code: str) -> str:
+        return self._framework_leads[code]
+
+    def participants(self, framework: str) -> tuple[Inspectorate, ...]:
+        return tuple(i for i in self.inspectorates if framework in i.frameworks)
+
+    def code_set(self, code: str) -> CodeSet | None:
+        return self._code_sets.get(code)
+
+    def criteria_of(self, framework: str) -> tuple[Owned[Criterion], ...]:
+        return tuple(o for o in self.criteria if o.item.framework == framework)
+
+    def criterion(self, framework: str, code: str) -> Owned[Criterion] | None:
+        return self._criteria.get((framework, code))
+
+    def document_requests_of(self, framework: str) -> tuple[Owned[DocumentRequest], ...]:
+        return tuple(o for o in self.document_requests if o.item.framework == framework)
+
+    def milestones_of(self, framework: str) -> tuple[Owned[Milestone], ...]:
+        return tuple(o for o in self.milestones if o.item.framework == framework)
+
+    def evidence_forms_of(self, framework: str) -> tuple[Owned[EvidenceForm], ...]:
+        return tuple(o for o in self.evidence_forms if o.item.framework == framework)
+
+    def evidence_form(self, inspectorate: str, code: str) -> Owned[EvidenceForm] | None:
+        return self._forms.get((inspectorate, code))
+
+
+# --- Building ------------------------------------------------------------------------------------
+
+
+def _call_each(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Any]]:
+    """Call one hook plugin by plugin, so that every result is known by its plugin's name."""
+    caller = getattr(manager.hook, hook_name)
+    results = []
+    for impl in sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name):
+        results.append((impl.plugin_name, impl.function()))
+    return results
+
+
+def _sequence_of(plugin: str, hook: str, value: object, kind: type[T]) -> list[T]:
+    if not isinstance(value, list | tuple):
+        raise PluginContractError(
+            plugin,
+            f"hook {hook}",
+            f"returned {type(value).__name__}, not a sequence of {kind.__name__}",
+            f"return a tuple of core.contributions.{kind.__name__} (an empty tuple for none)",
+        )
+    for index, item in enumerate(value):
+        if not isinstance(item, kind):
+            raise PluginContractError(
+                plugin,
+                f"hook {hook}, item {index}",
+                f"is a {type(item).__name__}, not a {kind.__name__}",
+                f"return core.contributions.{kind.__name__} instances only",
+            )
+    return list(value)
+
+
+def _check(condition: bool, plugin: str, item: str, problem: str, fix: str) -> None:
+    if not condition:
+        raise PluginContractError(plugin, item, problem, fix)
+
+
+def _check_pattern(pattern: re.Pattern[str], value: str, plugin: str, item: str, what: str) -> None:
+    _check(
+        bool(pattern.match(value)),
+        plugin,
+        item,
+        f"{what} {value!r} does not match {pattern.pattern}",
+        f"rename it to match {pattern.pattern}",
+    )
+
+
+class _Builder:
+    def __init__(self, manager: pluggy.PluginManager) -> None:
+        self.manager = manager
+        self.owner_of_plugin: dict[str, str] = {}
+        self.inspectorates: dict[str, Owned[Inspectorate]] = {}
+        self.frameworks: dict[str, Owned[Framework]] = {}
+        self.code_sets: dict[str, Owned[CodeSet]] = {}
+        self.criteria: dict[tuple[str, str], Owned[Criterion]] = {}
+        self.requests: dict[tuple[str, str], Owned[DocumentRequest]] = {}
+        self.milestones: dict[tuple[str, str], Owned[Milestone]] = {}
+        self.forms: dict[tuple[str, str], Owned[EvidenceForm]] = {}
+        self.form_type_names: dict[str, str] = {}
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def build(self) -> Registry:
+        self._inspectorates()
+        self._contributions("jtai_frameworks", Framework, self._add_framework)
+        self._check_participation()
+        self._contributions("jtai_code_sets", CodeSet, self._add_code_set)
+        self._contributions("jtai_criteria", Criterion, self._add_criterion)
+        self._contributions("jtai_document_requests", DocumentRequest, self._add_request)
+        self._contributions("jtai_milestones", Milestone, self._add_milestone)
+        self._contributions("jtai_evidence_forms", EvidenceForm, self._add_form)
+        return Registry(
+            plugins=self._plugin_infos(),
+            inspectorates=list(self.inspectorates.values()),
+            frameworks=list(self.frameworks.values()),
+            code_sets=list(self.code_sets.values()),
+            criteria=list(self.criteria.values()),
+            document_requests=list(self.requests.values()),
+            milestones=list(self.milestones.values()),
+            evidence_forms=list(self.forms.values()),
+        )
+
+    def _plugin_infos(self) -> list[PluginInfo]:
+        infos = []
+        for name, plugin in self.manager.list_name_plugin():
+            if plugin is None:
+                continue
+            hooks = sorted(
+                caller.name
+                for caller in self.manager.get_hookcallers(plugin) or []
+                if caller.name.startswith("jtai_")
+            )
+            owner = self.owner_of_plugin.get(name)
+            infos.append(
+                PluginInfo(
+                    name=name,
+                    version=plugin_version(self.manager, name),
+                    inspectorate=self.inspectorates[owner].item if owner else None,
+                    hooks=tuple(hooks),
+                    contributions=tuple(sorted(self.counts.get(name, {}).items())),
+                )
+            )
+        return infos
+
+    def _inspectorates(self) -> None:
+        prefixes: dict[str, str] = {}
+        for plugin, value in _call_each(self.manager, "jtai_inspectorate"):
+            if value is None:
+                continue
+            _check(
+                isinstance(value, Inspectorate),
+                plugin,
+                "hook jtai_inspectorate",
+                f"returned {type(value).__name__}, not an Inspectorate",
+                "return one core.contributions.Inspectorate",
+            )
+            item = f"inspectorate {value.code!r}"
+            _check_pattern(INSPECTORATE_CODE, value.code, plugin, item, "code")
+            _check_pattern(GRAPHQL_PREFIX, value.graphql_prefix, plugin, item, "graphql_prefix")
+            if value.code in self.inspectorates:
+                other = self.inspectorates[value.code].plugin
+                raise PluginContractError(
+                    plugin,
+                    item,
+                    f"plugin '{other}' already contributes an inspectorate with this code",
+                    "give each inspectorate a unique code, or uninstall one of the two plugins",
+                )
+            if value.graphql_prefix in prefixes:
+                raise PluginContractError(
+                    plugin,
+                    item,
+                    f"GraphQL prefix {value.graphql_prefix!r} is already used by plugin "
+                    f"'{prefixes[value.graphql_prefix]}'",
+                    "choose a prefix no other plugin uses",
+                )
+            for kind in value.agency_kinds:
+                _check(
+                    isinstance(kind, AgencyKind),
+                    plugin,
+                    item,
+                    f"agency kind {kind!r} is not a core.contributions.AgencyKind",
+                    f"use one of {', '.join(k.name for k in AgencyKind)}",
+                )
+            prefixes[value.graphql_prefix] = plugin
+            self.owner_of_plugin[plugin] = value.code
+            self.inspectorates[value.code] = Owned(value, value.code, plugin)
+
+    def _owner(self, plugin: str, hook: str) -> str:
+        owner = self.owner_of_plugin.get(plugin)
+        if owner is None:
+            raise PluginContractError(
+                plugin,
+                f"hook {hook}",
+                "contributes items but the plugin describes no inspectorate to own them",
+                "implement jtai_inspectorate() in the plugin and return its Inspectorate",
+            )
+        return owner
+
+    def _contributions(self, hook: str, kind: type[T], add: Callable[[str, str, T], None]) -> None:
+        for plugin, value in _call_each(self.manager, hook):
+            items = _sequence_of(plugin, hook, value, kind)
+            if not items:
+                continue
+            owner = self._owner(plugin, hook)
+            for item in items:
+                add(plugin, owner, item)
+            counts = self.counts.setdefault(plugin, {})
+            counts[hook.removeprefix("jtai_")] = counts.get(hook.removeprefix("jtai_"), 0) + len(
+                items
+            )
+
+    def _framework(self, plugin: str, owner: str, item: str, code: str) -> Framework:
+        framework = self.frameworks.get(code)
+        if framework is None:
+            known = ", ".join(sorted(self.frameworks)) or "none"
+            raise PluginContractError(
+                plugin,
+                item,
+                f"names framework {code!r}, which no plugin declares (known: {known})",
+                "use the code of a declared framework, or declare it with jtai_frameworks()",
+            )
+        _check(
+            code in self.inspectorates[owner].item.frameworks,
+            plugin,
+            item,
+            f"contributes to framework {code!r}, which inspectorate '{owner}' does not take "
+            "part in",
+            f"add {code!r} to the frameworks of the plugin's Inspectorate, or drop the item",
+        )
+        return framework.item
+
+    def _add_framework(self, plugin: str, owner: str, framework: Framework) -> None:
+        item = f"framework {framework.code!r}"
+        _check_pattern(KEBAB_CODE, framework.code, plugin, item, "code")
+        if framework.code in self.frameworks:
+            other = self.frameworks[framework.code].plugin
+            raise PluginContractError(
+                plugin,
+                item,
+                f"plugin '{other}' already declares a framework with this code",
+                "declare each framework once; other plugins take part by listing its code",
+            )
+        self.frameworks[framework.code] = Owned(framework, owner, plugin)
+
+    def _check_participation(self) -> None:
+        for code, owned in sorted(self.inspectorates.items()):
+            for framework in owned.item.frameworks:
+                _check(
+                    framework in self.frameworks,
+                    owned.plugin,
+                    f"inspectorate {code!r}",
+                    f"takes part in framework {framework!r}, which no plugin declares",
+                    "remove it from Inspectorate.frameworks, or install the plugin declaring it",
+                )
+        for code, declared in sorted(self.frameworks.items()):
+            _check(
+                code in self.inspectorates[declared.owner].item.frameworks,
+                declared.plugin,
+                f"framework {code!r}",
+                f"is declared by '{declared.owner}', which does not list it among its frameworks",
+                "add the framework's code to the declaring plugin's Inspectorate.frameworks",
+            )
+
+    def _add_code_set(self, plugin: str, owner: str, code_set: CodeSet) -> None:
+        item = f"code set {code_set.code!r}"
+        _check_pattern(KEBAB_CODE, code_set.code, plugin, item, "code")
+        if code_set.code in self.code_sets:
+            other = self.code_sets[code_set.code].plugin
+            raise PluginContractError(
+                plugin, item, f"plugin '{other}' already contributes it", "rename one of the two"
+            )
+        _duplicates(plugin, item, "code", (c.code for c in code_set.codes))
+        self.code_sets[code_set.code] = Owned(code_set, owner, plugin)
+
+    def _add_criterion(self, plugin: str, owner: str, criterion: Criterion) -> None:
+        item = f"criterion {criterion.code!r} of framework {criterion.framework!r}"
+        framework = self._framework(plugin, owner, item, criterion.framework)
+        _check_pattern(CRITERION_CODE, criterion.code, plugin, item, "code")
+        key = (criterion.framework, criterion.code)
+        if key in self.criteria:
+            other = self.criteria[key].plugin
+            raise PluginContractError(
+                plugin,
+                item,
+                f"plugin '{other}' already contributes this criterion",
+                "a criterion has one lead: contribute it from one plugin and list the others in "
+                "evaluated_by",
+            )
+        _check(
+            criterion.reference_only == (criterion.text is None),
+            plugin,
+            item,
+            "a reference-only criterion has no text and every other criterion has text",
+            "give the guidance's text, or set reference_only=True and text=None",
+        )
+        participants = {i.item.code for i in self.inspectorates.values()} & {
+            code
+            for code, i in self.inspectorates.items()
+            if criterion.framework in i.item.frameworks
+        }
+        for evaluator in criterion.evaluated_by:
+            _check(
+                evaluator in participants and evaluator != owner,
+                plugin,
+                item,
+                f"evaluated_by names {evaluator!r}, which is not another inspectorate taking part "
+                f"in {criterion.framework!r} (taking part: {', '.join(sorted(participants))})",
+                "list only other inspectorates that take part in the framework",
+            )
+        if criterion.area is not None:
+            areas = {a.code for a in framework.areas}
+            _check(
+                criterion.area in areas,
+                plugin,
+                item,
+                f"area {criterion.area!r} is not an area of framework {criterion.framework!r} "
+                f"(areas: {', '.join(sorted(areas)) or 'none'})",
+                "use one of the framework's area codes, or None",
+            )
+        self.criteria[key] = Owned(criterion, owner, plugin)
+
+    def _add_request(self, plugin: str, owner: str, request: DocumentRequest) -> None:
+        item = f"document request {request.reference!r} of framework {request.framework!r}"
+        self._framework(plugin, owner, item, request.framework)
+        _check_pattern(REQUEST_REFERENCE, request.reference, plugin, item, "reference")
+        key = (request.framework, request.reference)
+        if key in self.requests:
+            other = self.requests[key].plugin
+            raise PluginContractError(
+                plugin,
+                item,
+                f"plugin '{other}' already contributes a request with this reference",
+                "give each request a reference unique within its framework",
+            )
+        _check(
+            bool(request.addressed_to)
+            and all(isinstance(kind, AgencyKind) for kind in request.addressed_to),
+            plugin,
+            item,
+            f"addressed_to {request.addressed_to!r} is not a non-empty tuple of AgencyKind",
+            "address the request to at least one core.contributions.AgencyKind",
+        )
+        if request.list_spec is not None:
+            spec = request.list_spec
+            _duplicates(plugin, item, "list field", (f.name for f in spec.fields))
+            for list_field in spec.fields:
+                field_item = f"{item}, list field {list_field.name!r}"
+                _check_pattern(SNAKE_CODE, list_field.name, plugin, field_item, "name")
+                if list_field.type is FieldType.CODE:
+                    _check(
+                        list_field.code_set is not None and list_field.code_set in self.code_sets,
+                        plugin,
+                        field_item,
+                        f"names code set {list_field.code_set!r}, which no plugin contributes "
+                        f"(known: {', '.join(sorted(self.code_sets)) or 'none'})",
+                        "name a contributed code set, or contribute it with jtai_code_sets()",
+                    )
+                else:
+                    _check(
+                        list_field.code_set is None,
+                        plugin,
+                        field_item,
+                        f"is of type {list_field.type.value!r} but names a code set",
+                        "give the field type FieldType.CODE, or drop code_set",
+                    )
+        self.requests[key] = Owned(request, owner, plugin)
+
+    def _add_milestone(self, plugin: str, owner: str, milestone: Milestone) -> None:
+        item = f"milestone {milestone.code!r} of framework {milestone.framework!r}"
+        self._framework(plugin, owner, item, milestone.framework)
+        _check_pattern(KEBAB_CODE, milestone.code, plugin, item, "code")
+        key = (milestone.framework, milestone.code)
+        _check(
+            key not in self.milestones,
+            plugin,
+            item,
+            "another milestone of the framework has this code",
+            "give each milestone a code unique within its framework",
+        )
+        self.milestones[key] = Owned(milestone, owner, plugin)
+
+    def _add_form(self, plugin: str, owner: str, form: EvidenceForm) -> None:
+        item = f"evidence form {form.code!r}"
+        self._framework(plugin, owner, item, form.framework)
+        _check_pattern(KEBAB_CODE, form.code, plugin, item, "code")
+        _check(
+            (owner, form.code) not in self.forms,
+            plugin,
+            item,
+            "the plugin already contributes a form with this code",
+            "give each of the plugin's forms a unique code (add the edition, e.g. '-2024')",
+        )
+        type_name = form_type_name(self.inspectorates[owner].item, form)
+        if type_name in self.form_type_names:
+            raise PluginContractError(
+                plugin,
+                item,
+                f"its GraphQL type {type_name} clashes with a form of plugin "
+                f"'{self.form_type_names[type_name]}'",
+                "rename the form",
+            )
+        _check(bool(form.questions), plugin, item, "has no questions", "add at least one question")
+        _duplicates(plugin, item, "question", (q.code for q in form.questions))
+        for question in form.questions:
+            question_item = f"{item}, question {question.code!r}"
+            _check_pattern(SNAKE_CODE, question.code, plugin, question_item, "code")
+            _check(
+                question.code not in RESERVED_QUESTION_CODES,
+                plugin,
+                question_item,
+                "the code is a field every evidence record already has",
+                f"rename it; reserved: {', '.join(sorted(RESERVED_QUESTION_CODES))}",
+            )
+            wants_choices = question.kind in (QuestionKind.CHOICE, QuestionKind.MULTI_CHOICE)
+            _check(
+                wants_choices == bool(question.choices),
+                plugin,
+                question_item,
+                f"a {question.kind.value} question "
+                + ("needs choices" if wants_choices else "takes no choices"),
+                "give choices to choice and multi_choice questions only",
+            )
+            _duplicates(plugin, question_item, "choice", (c.code for c in question.choices))
+            for choice in question.choices:
+                _check_pattern(ENUM_CODE, choice.code, plugin, question_item, "choice code")
+            for code in question.criteria:
+                _check(
+                    (form.framework, code) in self.criteria,
+                    plugin,
+                    question_item,
+                    f"cites criterion {code!r}, which framework {form.framework!r} does not have",
+                    f"cite codes of the criteria of {form.framework!r}, as listed by "
+                    f"'jtai plugins' or framework(code: {form.framework!r}) {{ criteria }}",
+                )
+        self.form_type_names[type_name] = plugin
+        self.forms[(owner, form.code)] = Owned(form, owner, plugin)
+
+
+def _duplicates(plugin: str, item: str, what: str, codes: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        _check(
+            code not in seen,
+            plugin,
+            item,
+            f"{what} {code!r} appears twice",
+            f"give each {what} a unique code",
+        )
+        seen.add(code)
+
+
+def build_registry(manager: pluggy.PluginManager) -> Registry:
+    """Call every hook once, validate and order what comes back; raise on the first problem."""
+    return _Builder(manager).build()
