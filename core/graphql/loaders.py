@@ -94,7 +94,7 @@ class Loaders:
             .order_by(TeamMember.is_lead.desc(), Inspector.inspectorate, Inspector.name)
         )
         grouped: dict[int, list[tuple[TeamMember, Inspector]]] = defaultdict(list)
-        for member, inspector in self._context.session.execute(statement).tuples():
+        for member, inspector in self._context.session.execute(statement):
             grouped[member.inspection_id].append((member, inspector))
         return [grouped[i] for i in inspection_ids]
 
@@ -108,8 +108,8 @@ class Loaders:
             parent_ids = sorted({k.parent_id for k in keys})
             counted = session.execute(
                 select(parent, func.count()).where(parent.in_(parent_ids), scope).group_by(parent)
-            ).tuples()
-            totals = dict(counted.all())
+            )
+            totals = {row[0]: row[1] for row in counted}
             pages: dict[PageKey, list[Any]] = {}
             by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
             for key in keys:
