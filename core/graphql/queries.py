@@ -6,6 +6,7 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
+from strawberry.utils.await_maybe import await_maybe
 
 from core import access
 from core import models as m
@@ -45,7 +46,9 @@ class Query:
             node_type = id.resolve_type(info)
         except GlobalIDValueError:  # an unknown type is not an error, only nothing to see
             return None
-        nodes = await node_type.resolve_nodes(info=info, node_ids=[id.node_id], required=False)
+        nodes = await await_maybe(
+            node_type.resolve_nodes(info=info, node_ids=[id.node_id], required=False)
+        )
         return next(iter(nodes), None)
 
     @strawberry.field(

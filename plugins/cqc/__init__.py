@@ -1,0 +1,1 @@
+"""The Care Quality Commission's JTAI plugin: health criteria, requests and evidence forms."""

@@ -1,0 +1,1 @@
+"""HMICFRS's JTAI plugin: police criteria, requests and evidence forms."""

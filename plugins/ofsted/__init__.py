@@ -1,0 +1,1 @@
+"""Ofsted, the lead inspectorate of joint targeted area inspections."""
