@@ -161,7 +161,8 @@ class Criterion:
     ``code`` is stable and unique within the framework (``ESN-23``). ``text`` is the criterion as
     the guidance words it. A ``reference_only`` criterion is one whose text the guidance does not
     hold (ESN 01-22 live in the main JTAI framework): it has no text, only a code and a
-    ``source``, so that forms can cite it. ``evaluated_by`` lists the other inspectorates that evaluate it.
+    ``source``, so that forms can cite it. ``evaluated_by`` lists the other inspectorates that
+    evaluate it.
     """
 
     framework: str

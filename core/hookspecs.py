@@ -14,10 +14,10 @@ and implementing some of the hooks below with the ``hookimpl`` marker::
 
 Each hook returns plain frozen dataclasses from ``core.contributions``. Core calls every hook once,
 at start-up, from one place (``core.registry.build_registry``), validates what comes back and
-orders it deterministically; a problem stops start-up with an error naming the plugin, the item and the fix.
-A plugin owns what it returns: the criteria it gives are led by its inspectorate, the requests and
-forms it gives belong to it. Hooks take no arguments: a plugin's contributions are data, not a
-function of other plugins' data.
+orders it deterministically; a problem stops start-up with an error naming the plugin, the item
+and the fix. A plugin owns what it returns: the criteria it gives are led by its inspectorate, the
+requests and forms it gives belong to it. Hooks take no arguments: a plugin's contributions are
+data, not a function of other plugins' data.
 """
 
 from __future__ import annotations

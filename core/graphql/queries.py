@@ -41,7 +41,7 @@ class Query:
     @strawberry.field(
         description="Any object by its global ID, if you may see it.", extensions=signed_in()
     )
-    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:  # noqa: A002
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
         try:
             node_type = id.resolve_type(info)
         except GlobalIDValueError:  # an unknown type is not an error, only nothing to see

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Set-up and run in one step, needing nothing but Python 3.11+ (stdlib only).
+
+    python3 dev.py serve   # venv, install, migrate SQLite, load the demo, serve GraphiQL
+    python3 dev.py test    # venv, install test dependencies, ruff, mypy, the whole pytest suite
+
+Extra arguments go to `jtai serve` or to pytest. The virtual environment lives in .venv and is
+reinstalled only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def run(*command: str | Path) -> None:
+    print("+", " ".join(str(c) for c in command), flush=True)
+    subprocess.run([str(c) for c in command], cwd=ROOT, check=True)
+
+
+def ensure_environment(extra: str) -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 a machine has
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if not (BIN / "python").exists():
+        print(f"Creating {VENV}", flush=True)
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extra.encode()).hexdigest()
+    stamp = VENV / f".installed-{extra}"
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f".[{extra}]")
+    stamp.write_text(wanted)
+
+
+def serve(args: list[str]) -> None:
+    ensure_environment("postgres")
+    run(BIN / "jtai", "serve", "--demo", *args)
+
+
+def test(args: list[str]) -> None:
+    ensure_environment("test")
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "mypy")
+    run(BIN / "python", "-m", "pytest", *args)
+
+
+def main() -> None:
+    commands = {"serve": serve, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    try:
+        commands[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

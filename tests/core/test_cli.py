@@ -1,0 +1,58 @@
+"""The jtai command line, run as a user runs it, against a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from core.cli import main
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"JTAI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+
+def run(env: dict[str, str], *args: str) -> str:
+    result = CliRunner().invoke(main, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_plugins_lists_the_four_inspectorates_with_versions(env: dict[str, str]) -> None:
+    output = run(env, "plugins")
+    for line in ("cqc 0.1.0: CQC (cqc)", "hmicfrs 0.1.0: HMICFRS (hmicfrs)",
+                 "hmip 0.1.0: HMI Probation (hmip)", "ofsted 0.1.0: Ofsted (ofsted)"):  # fmt: skip
+        assert line in output
+    assert "frameworks: da-2016, da-2024\n" in output  # HMI Probation sits the front door out
+    assert "criteria: 45" in output and "evidence forms: 4" in output
+
+
+def test_db_upgrade_then_demo_is_idempotent(env: dict[str, str]) -> None:
+    assert "Database at revision 0001" in run(env, "db", "upgrade")
+    first = run(env, "demo")
+    assert "Loaded the demo inspection JTAI-DEMO-001." in first
+    assert "Lead inspector token (12 hours): jtai_" in first
+    assert "Found the demo inspection" in run(env, "demo", "--no-token")
+
+
+def test_token_create_and_revoke(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+    created = run(env, "token", "create", "--role", "admin", "--expires-in", "2h")
+    token_id = created.split()[1]
+    assert created.splitlines()[1].startswith("jtai_")
+    assert f"Token {token_id} revoked." in run(env, "token", "revoke", token_id)
+    again = CliRunner().invoke(main, ["token", "revoke", token_id], env=env)
+    assert again.exit_code == 1 and "No active token" in again.output
+
+
+def test_token_create_explains_a_bad_request(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+    missing = CliRunner().invoke(main, ["token", "create", "--role", "inspector"], env=env)
+    assert missing.exit_code == 1 and "Pass --inspector" in missing.output
+    bad = CliRunner().invoke(
+        main, ["token", "create", "--role", "admin", "--expires-in", "soon"], env=env
+    )
+    assert bad.exit_code == 2 and "e.g. 30m, 12h, 7d" in bad.output

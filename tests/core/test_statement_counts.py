@@ -1,0 +1,69 @@
+"""A nested query costs the same number of SQL statements however many rows it returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.database import Database
+from core.demo import DemoInspection
+from core.models import Agency, Child, Inspection, LocalArea, TeamMember
+from tests.conftest import GraphQLClient, StatementCounter
+
+NESTED = """
+{ inspections(first: 50) { totalCount edges { node {
+    reference framework { code criteria { code lead { code } } }
+    area { name agencies { kind name area { code } } }
+    team { isLead inspector { name inspectorate { code } } }
+    leadInspector { name }
+    children(first: 10) { totalCount nodes { localId inspection { reference } } }
+    evidence(first: 10) { totalCount nodes { id } }
+} } } }
+"""
+
+
+def add_inspections(database: Database, demo: DemoInspection, count: int) -> None:
+    """More inspections led by the demo lead, each in its own area with agencies and children."""
+    with database.write() as session:
+        for number in range(count):
+            area = LocalArea(code=f"ZZ-EXTRA-{number}", name=f"Extra area {number}")
+            session.add(area)
+            session.flush()
+            session.add_all(
+                Agency(area_id=area.id, kind=kind, name=f"{kind} {number}")
+                for kind in ("local_authority", "police", "health")
+            )
+            inspection = Inspection(
+                reference=f"JTAI-EXTRA-{number}",
+                area_id=area.id,
+                framework="da-2016",
+                notification_date=dt.date(2026, 11, 17),
+            )
+            session.add(inspection)
+            session.flush()
+            session.add(
+                TeamMember(
+                    inspection_id=inspection.id, inspector_id=demo.lead_inspector_id, is_lead=True
+                )
+            )
+            session.add_all(
+                Child(inspection_id=inspection.id, local_id=f"X{number}-{n}") for n in range(12)
+            )
+
+
+def count_statements(gql: GraphQLClient, token: str) -> tuple[int, int]:
+    counter = StatementCounter()
+    data = gql(NESTED, token=token, counter=counter).ok()
+    return counter.count, data["inspections"]["totalCount"]
+
+
+def test_nested_query_statement_count_does_not_grow_with_rows(
+    gql: GraphQLClient, database: Database, demo: DemoInspection, lead_token: str
+) -> None:
+    with_one, total = count_statements(gql, lead_token)
+    assert total == 1
+    add_inspections(database, demo, 6)
+    with_seven, total = count_statements(gql, lead_token)
+    assert total == 7
+    assert with_seven == with_one, "a resolver issues a query per row: batch it in a loader"
+    # Token lookup, the page and its count, then one statement per relation and level.
+    assert with_one <= 14
