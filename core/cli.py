@@ -31,7 +31,21 @@ def parse_duration(value: str) -> dt.timedelta:
     }[unit]
 
 
-@click.group(help="The JTAI graph: a GraphQL API for joint targeted area inspections.")
+class _Commands(click.Group):
+    """Turns a plugin that breaks the contract into a one-paragraph error, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from core.registry import PluginContractError
+
+        try:
+            return super().invoke(ctx)
+        except PluginContractError as error:
+            raise click.ClickException(f"cannot start: {error}") from None
+
+
+@click.group(
+    cls=_Commands, help="The JTAI graph: a GraphQL API for joint targeted area inspections."
+)
 def main() -> None:
     pass
 
@@ -135,6 +149,7 @@ def serve(host: str, port: int, with_demo: bool) -> None:
 
     settings = _settings()
     database = Database(settings.database_url)
+    app = create_app(settings, database=database)  # first: a broken plugin stops us here
     if with_demo:
         upgrade(database)
         with database.write() as session:
@@ -145,7 +160,6 @@ def serve(host: str, port: int, with_demo: bool) -> None:
         click.echo(f"  http://{host}:{port}/graphql#token={secret}")
     else:
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
-    app = create_app(settings, database=database)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

@@ -28,7 +28,15 @@ def make_plugin_manager(
     for name, plugin in extra_plugins:
         manager.register(plugin, name=name)
     # An implementation with no matching spec (a misspelt hook) must not pass silently.
-    manager.check_pending()
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        name = manager.get_name(error.plugin) or repr(error.plugin)
+        raise pluggy.PluginValidationError(
+            error.plugin,
+            f"Plugin '{name}': {error}. Fix: name the hook as in core/hookspecs.py "
+            "(every hook starts with 'jtai_').",
+        ) from None
     return manager
 
 

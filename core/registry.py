@@ -36,7 +36,9 @@ GRAPHQL_PREFIX = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 KEBAB_CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CRITERION_CODE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*$")
 REQUEST_REFERENCE = re.compile(r"^[a-z0-9]+([.\-][a-z0-9]+)*$")
-SNAKE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+# Each "_" starts a new word, so that camelCasing two different codes never gives one name.
+SNAKE_CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$")
+LIST_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 ENUM_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 # Fields every generated evidence type has already (see core/graphql/evidence.py).
@@ -51,7 +53,11 @@ RESERVED_QUESTION_CODES = frozenset(
         "inspectorate",
         "criteria",
         "recorded_by",
+        "recorded_by_id",
         "recorded_at",
+        "inspection_id",
+        "child_id",
+        "agency_id",
         "updated_at",
         "subject",
     }
@@ -479,7 +485,7 @@ class _Builder:
             _duplicates(plugin, item, "list field", (f.name for f in spec.fields))
             for list_field in spec.fields:
                 field_item = f"{item}, list field {list_field.name!r}"
-                _check_pattern(SNAKE_CODE, list_field.name, plugin, field_item, "name")
+                _check_pattern(LIST_FIELD_NAME, list_field.name, plugin, field_item, "name")
                 if list_field.type is FieldType.CODE:
                     _check(
                         list_field.code_set is not None and list_field.code_set in self.code_sets,
@@ -539,11 +545,12 @@ class _Builder:
             question_item = f"{item}, question {question.code!r}"
             _check_pattern(SNAKE_CODE, question.code, plugin, question_item, "code")
             _check(
-                question.code not in RESERVED_QUESTION_CODES,
+                question.code not in RESERVED_QUESTION_CODES
+                and not question.code.startswith("jtai_"),
                 plugin,
                 question_item,
                 "the code is a field every evidence record already has",
-                f"rename it; reserved: {', '.join(sorted(RESERVED_QUESTION_CODES))}",
+                f"rename it; reserved: jtai_*, {', '.join(sorted(RESERVED_QUESTION_CODES))}",
             )
             wants_choices = question.kind in (QuestionKind.CHOICE, QuestionKind.MULTI_CHOICE)
             _check(

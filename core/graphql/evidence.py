@@ -25,7 +25,7 @@ from core.graphql.context import Info
 from core.graphql.errors import MutationFailed, UserError, invalid, not_allowed, not_found
 from core.graphql.nodes import Evidence, EvidenceStatus
 from core.graphql.permissions import signed_in
-from core.registry import Owned, Registry, form_type_name
+from core.registry import Owned, PluginContractError, Registry, form_type_name
 from core.viewer import Role
 
 GENERATED_MODULE = "core.graphql.generated"  # strawberry keys types by module and qualname
@@ -78,10 +78,18 @@ class EvidenceCatalog:
         names: dict[str, str] = {}
         for generated in self.forms.values():
             plugin = generated.owned.plugin
-            names[generated.output_type.__name__] = plugin
-            names[generated.input_type.__name__] = plugin
-            for enum in generated.enums.values():
-                names[enum.__name__] = plugin
+            generated_names = [generated.output_type.__name__, generated.input_type.__name__]
+            generated_names += [enum.__name__ for enum in generated.enums.values()]
+            for name in generated_names:
+                if name in names:
+                    raise PluginContractError(
+                        plugin,
+                        f"evidence form {generated.owned.item.code!r}",
+                        f"generates GraphQL type {name}, which plugin "
+                        f"'{names[name]}' also generates",
+                        "rename the form or the question whose choices make this enum",
+                    )
+                names[name] = plugin
         return names
 
     def mutations(self) -> dict[str, StrawberryField]:

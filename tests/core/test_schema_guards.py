@@ -1,0 +1,75 @@
+"""What the schema builder refuses: a root field with no access rule, clashing generated names."""
+
+from __future__ import annotations
+
+import pytest
+import strawberry
+
+from core.contributions import (
+    Choice,
+    EvidenceForm,
+    EvidenceSubject,
+    Inspectorate,
+    Question,
+    QuestionKind,
+)
+from core.graphql.permissions import signed_in
+from core.graphql.schema import _check_rules, build_schema
+from core.hookspecs import hookimpl
+from core.plugins import make_plugin_manager
+from core.registry import PluginContractError, build_registry
+
+
+def test_a_root_field_without_an_access_rule_is_refused() -> None:
+    @strawberry.type
+    class Query:
+        @strawberry.field(extensions=signed_in())
+        def guarded(self) -> int:
+            return 1
+
+        @strawberry.field
+        def forgotten(self) -> int:
+            return 2
+
+    with pytest.raises(TypeError, match=r"Query\.forgotten has no access rule\. Fix: pass"):
+        _check_rules(Query, "Query")
+
+
+class ClashingForms:
+    """Form 'visit' with question 'evidence' makes enum ClashVisitEvidenceEvidence, the very name
+    of form 'visit-evidence''s output type."""
+
+    @staticmethod
+    @hookimpl
+    def jtai_inspectorate() -> Inspectorate:
+        return Inspectorate(
+            code="clash",
+            name="Clash inspectorate",
+            short_name="Clash",
+            graphql_prefix="Clash",
+            agency_kinds=(),
+            frameworks=("da-2016",),
+        )
+
+    @staticmethod
+    @hookimpl
+    def jtai_evidence_forms() -> tuple[EvidenceForm, ...]:
+        choice = Question(
+            code="evidence",
+            text="Which?",
+            kind=QuestionKind.CHOICE,
+            choices=(Choice("A", "A"),),
+        )
+        text = Question(code="note", text="Note", kind=QuestionKind.TEXT)
+        return (
+            EvidenceForm("da-2016", "visit", "Visit", EvidenceSubject.AREA, (choice,)),
+            EvidenceForm("da-2016", "visit-evidence", "Visit 2", EvidenceSubject.AREA, (text,)),
+        )
+
+
+def test_generated_names_that_clash_stop_start_up_naming_the_plugin() -> None:
+    manager = make_plugin_manager(extra_plugins=[("clash", ClashingForms())])
+    registry = build_registry(manager)
+    with pytest.raises(PluginContractError, match="ClashVisitEvidenceEvidence") as raised:
+        build_schema(registry)
+    assert raised.value.plugin == "clash"
