@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,30 @@ DEFAULT_DATA_DIR = Path.cwd() / "var"
 
 class SettingsError(ValueError):
     """A setting has a value the app cannot use."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} has value {raw!r}. Not a whole number.") from None
+    if value <= 0:
+        raise SettingsError(f"{name} has value {raw!r}. It must be above 0.")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class JwtSettings:
+    """Signed JWTs from an identity provider, accepted beside the CLI's bearer tokens."""
+
+    issuer: str
+    audience: str
+    keys_file: Path  # a JWKS (JSON) or a PEM public key
+    role_claim: str = "jtai_role"
+    agency_claim: str = "jtai_agency_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +47,13 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 5000
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 50_000_000
+    storage_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR / "documents")
+    jwt: JwtSettings | None = None
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if environ is None else environ)
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
         mode = env.get("JTAI_ENV", "development")
         if mode not in ("development", "production"):
             raise SettingsError(
@@ -35,4 +63,29 @@ class Settings:
         return cls(
             database_url=env.get("JTAI_DATABASE_URL", defaults.database_url),
             production=mode == "production",
+            max_page_size=_int(env, "JTAI_MAX_PAGE_SIZE", defaults.max_page_size),
+            max_body_bytes=_int(env, "JTAI_MAX_BODY_BYTES", defaults.max_body_bytes),
+            max_upload_bytes=_int(env, "JTAI_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
+            storage_dir=Path(env.get("JTAI_STORAGE_DIR", str(defaults.storage_dir))),
+            jwt=_jwt(env),
         )
+
+
+def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
+    names = ("JTAI_JWT_ISSUER", "JTAI_JWT_AUDIENCE", "JTAI_JWT_KEYS_FILE")
+    given = [name for name in names if env.get(name)]
+    if not given:
+        return None
+    if len(given) != len(names):
+        missing = ", ".join(n for n in names if n not in given)
+        raise SettingsError(f"JWT sign-in needs all of {', '.join(names)}; missing {missing}.")
+    keys_file = Path(env["JTAI_JWT_KEYS_FILE"])
+    if not keys_file.is_file():
+        raise SettingsError(f"JTAI_JWT_KEYS_FILE has value {str(keys_file)!r}. No such file.")
+    return JwtSettings(
+        issuer=env["JTAI_JWT_ISSUER"],
+        audience=env["JTAI_JWT_AUDIENCE"],
+        keys_file=keys_file,
+        role_claim=env.get("JTAI_JWT_ROLE_CLAIM", "jtai_role"),
+        agency_claim=env.get("JTAI_JWT_AGENCY_CLAIM", "jtai_agency_id"),
+    )
