@@ -9,17 +9,20 @@ import orjson
 import pluggy
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
+from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from core.database import Database
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
+from core.limits import BodySizeLimit
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
 from core.settings import Settings
@@ -57,6 +60,9 @@ class GraphQLView(GraphQL[Context, None]):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
+        accept = request.headers.get("accept", "")
+        if request.method == "GET" and "text/html" in accept and self.graphql_ide:
+            return await self.render_graphql_ide(request)  # the page itself needs no token
         own = Context(
             viewer=ANONYMOUS,
             registry=self.registry,
@@ -67,15 +73,64 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             own.viewer = viewer_for_token(own.session, bearer_token(request))
             own.session.rollback()  # end the token lookup's read transaction
-            return await super().run(request, own, root_value)
+            media_type = _response_media_type(accept)
+            if not own.viewer.is_authenticated:
+                return _unauthenticated(media_type)
+            request.state.jtai_context = own
+            response = await super().run(request, own, root_value)
+            if media_type == GRAPHQL_RESPONSE_JSON and response.status_code == 200:
+                # GraphQL over HTTP: a request that never reached execution is the client's error.
+                response.headers["content-type"] = media_type
+                if not own.executed:
+                    response.status_code = 400
+            return response
         finally:
             own.close()
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        processed = await super().process_result(request, result)
+        context = getattr(request.state, "jtai_context", None)
+        if context is not None and not context.executed:
+            processed.pop("data", None)  # nothing ran, so there is no data entry at all
+        return processed
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_page(ASSETS_PATH))
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def _response_media_type(accept: str) -> str:
+    """The GraphQL-over-HTTP media type when the client asks for it ahead of plain JSON."""
+    ranked = [part.split(";")[0].strip() for part in accept.split(",")]
+    for media_type in ranked:
+        if media_type == GRAPHQL_RESPONSE_JSON:
+            return GRAPHQL_RESPONSE_JSON
+        if media_type in ("application/json", "*/*", "application/*"):
+            return "application/json"
+    return "application/json"
+
+
+def _unauthenticated(media_type: str) -> Response:
+    body = {
+        "errors": [
+            {
+                "message": "Sign in: send 'Authorization: Bearer <token>' with a valid token "
+                "(tokens come from 'jtai token create'; they expire and can be revoked).",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=401,
+        media_type=media_type,
+        headers={"WWW-Authenticate": 'Bearer realm="jtai"'},
+    )
 
 
 def create_app(
@@ -113,7 +168,10 @@ def create_app(
     ]
     if not settings.production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
-    app = Starlette(routes=routes)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+    )
     app.state.registry = registry
     app.state.database = database
     app.state.schema = built

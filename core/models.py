@@ -199,9 +199,32 @@ class ApiToken(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class AuditEvent(Base):
+    """One mutation, or one read of child-level data: who, when, what operation, which ids, how it
+    ended. Never values or free text from records. Append-only: the database refuses updates and
+    deletes (see migration 0002); there are no foreign keys, so it outlives what it names."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_occurred_at", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    request_id: Mapped[str] = mapped_column(String(32))
+    token_id: Mapped[int | None] = mapped_column()
+    role: Mapped[str | None] = mapped_column(String(40))
+    inspector_id: Mapped[int | None] = mapped_column()
+    agency_id: Mapped[int | None] = mapped_column()
+    operation_type: Mapped[str] = mapped_column(String(20))
+    operation_name: Mapped[str | None] = mapped_column(String(200))
+    document_hash: Mapped[str] = mapped_column(String(64))
+    touched: Mapped[dict[str, list[int]]] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(20))
+
+
 __all__ = [
     "Agency",
     "ApiToken",
+    "AuditEvent",
     "Base",
     "Child",
     "EvidenceRecord",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,7 +30,15 @@ class Context:
     settings: Settings
     evidence_types: EvidenceCatalog
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    # What the audit trail records about this request (see core/audit.py).
+    touched: dict[str, set[int]] = field(default_factory=dict)
+    executed: bool = False  # execution began (parsing and validation passed)
+    rejected: bool = False  # a mutation returned its expected failures as data
     _session: Session | None = None
+
+    def touch(self, kind: str, ids: Iterable[int]) -> None:
+        """Note child-level rows this request returned or changed, for the audit trail."""
+        self.touched.setdefault(kind, set()).update(ids)
 
     @property
     def session(self) -> Session:

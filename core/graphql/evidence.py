@@ -255,6 +255,7 @@ def _mutation(catalog: EvidenceCatalog, generated: GeneratedForm) -> StrawberryF
                 record = _record(info, session, generated, input)
                 return RecordEvidencePayload(evidence=catalog.to_node(record), errors=[])
         except MutationFailed as failed:
+            info.context.rejected = True
             return RecordEvidencePayload(evidence=None, errors=failed.errors)
 
     form = generated.owned.item
@@ -361,4 +362,7 @@ def _record(info: Info, session: Any, generated: GeneratedForm, data: Any) -> m.
     )
     session.add(record)
     session.flush()
+    info.context.touch("EvidenceRecord", (record.id,))
+    if child_id is not None:
+        info.context.touch("Child", (child_id,))
     return record

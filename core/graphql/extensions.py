@@ -1,4 +1,5 @@
-"""Schema extensions: unexpected errors masked for the client, logged with a request id."""
+"""Schema extensions: unexpected errors masked for the client, logged with a request id; the
+audit trail."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from core import audit
 from core.graphql.errors import BadArgument
 
 logger = logging.getLogger("jtai.graphql")
@@ -54,3 +56,48 @@ class MaskUnexpectedErrors(SchemaExtension):
                 )
             )
         result.errors = masked
+
+
+class AuditTrail(SchemaExtension):
+    """Write an audit event for every mutation and every read of child-level data.
+
+    If the event cannot be written, the response carries no data: an unaudited read of a child's
+    record must not leave the server.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        self.execution_context.context.executed = True
+        yield
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        context = execution.context
+        result = execution.result
+        if result is None or not getattr(context, "executed", False):
+            return
+        operation_type = execution.operation_type.value
+        if not audit.must_record(operation_type, context.touched):
+            return
+        outcome = "error" if result.errors else "rejected" if context.rejected else "ok"
+        try:
+            audit.record(
+                context.database,
+                viewer=context.viewer,
+                request_id=context.request_id,
+                operation_type=operation_type,
+                operation_name=execution.operation_name,
+                document=execution.query,
+                touched=context.touched,
+                outcome=outcome,
+            )
+        except Exception:
+            logger.exception("audit event not written (request %s)", context.request_id)
+            result.data = None
+            result.errors = [
+                GraphQLError(
+                    "Internal error: the audit trail could not be written, so nothing is "
+                    f"returned. Quote request id {context.request_id} to the service desk.",
+                    extensions={"code": "INTERNAL", "requestId": context.request_id},
+                )
+            ]

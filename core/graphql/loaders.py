@@ -47,24 +47,35 @@ class Loaders:
         self.inspection = DataLoader(
             load_fn=self._by_id(Inspection, access.inspections_visible_to(viewer))
         )
-        self.child = DataLoader(load_fn=self._by_id(Child, access.children_visible_to(viewer)))
+        self.child = DataLoader(
+            load_fn=self._by_id(Child, access.children_visible_to(viewer), audited="Child")
+        )
         self.agencies_of_area = DataLoader(load_fn=self._agencies_of_area)
         self.team_of_inspection = DataLoader(load_fn=self._team_of_inspection)
         self.children_page = DataLoader(
-            load_fn=self._pages(Child, Child.inspection_id, access.children_visible_to(viewer))
+            load_fn=self._pages(
+                Child, Child.inspection_id, access.children_visible_to(viewer), audited="Child"
+            )
         )
         self.evidence_page = DataLoader(
             load_fn=self._pages(
-                EvidenceRecord, EvidenceRecord.inspection_id, access.evidence_visible_to(viewer)
+                EvidenceRecord,
+                EvidenceRecord.inspection_id,
+                access.evidence_visible_to(viewer),
+                audited="EvidenceRecord",
             )
         )
 
-    def _by_id(self, model: Any, scope: ColumnElement[bool] | None) -> Any:
+    def _by_id(
+        self, model: Any, scope: ColumnElement[bool] | None, audited: str | None = None
+    ) -> Any:
         async def load(ids: list[int]) -> list[Any]:
             statement = select(model).where(model.id.in_(ids))
             if scope is not None:
                 statement = statement.where(scope)
             found = {row.id: row for row in self._context.session.scalars(statement)}
+            if audited:
+                self._context.touch(audited, found)
             return [found.get(i) for i in ids]
 
         return load
@@ -99,7 +110,11 @@ class Loaders:
         return [grouped[i] for i in inspection_ids]
 
     def _pages(
-        self, model: Any, parent: InstrumentedAttribute[int], scope: ColumnElement[bool]
+        self,
+        model: Any,
+        parent: InstrumentedAttribute[int],
+        scope: ColumnElement[bool],
+        audited: str,
     ) -> Any:
         """Pages of ``model`` for many parents at once, cut per parent with ROW_NUMBER()."""
 
@@ -119,6 +134,7 @@ class Loaders:
                 grouped: dict[int, list[Any]] = defaultdict(list)
                 for row in rows:
                     grouped[getattr(row, parent.key)].append(row)
+                    self._context.touch(audited, (row.id,))
                 for parent_id in ids:
                     pages[PageKey(parent_id, limit, after_id)] = grouped[parent_id]
             return [Page(rows=pages[k], total=totals.get(k.parent_id, 0)) for k in keys]

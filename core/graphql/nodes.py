@@ -209,7 +209,9 @@ class Evidence(relay.Node):
             )
         )
         catalog = info.context.evidence_types
-        return _in_order(node_ids, {row.id: catalog.to_node(row) for row in rows})
+        found = {row.id: catalog.to_node(row) for row in rows}
+        info.context.touch("EvidenceRecord", found)
+        return _in_order(node_ids, found)
 
     @strawberry.field
     async def inspection(self, info: Info) -> Inspection | None:

@@ -8,19 +8,28 @@ reject them with a message naming neither plugin) and that every root field has 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLSchema
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 
 from core.graphql import errors, nodes, pagination, queries, reference
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
-from core.graphql.extensions import MaskUnexpectedErrors
+from core.graphql.extensions import AuditTrail, MaskUnexpectedErrors
 from core.graphql.permissions import has_rule
 from core.registry import PluginContractError, Registry
 from core.settings import Settings
@@ -92,6 +101,10 @@ def _mutation_type(catalog: EvidenceCatalog) -> type:
     return strawberry.type(type("Mutation", (), namespace))
 
 
+def _shared(extension: SchemaExtension) -> Callable[[], SchemaExtension]:
+    return lambda: extension
+
+
 def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltSchema:
     settings = settings or Settings()
     catalog = EvidenceCatalog(registry)
@@ -100,18 +113,27 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
     _check_rules(queries.Query, "Query")
     _check_rules(mutation, "Mutation")
     # Shared instances: a new validation rule per request would never hit the validation cache.
-    parser_cache = ParserCache(maxsize=256)
-    validation_cache = ValidationCache(maxsize=256)
+    limits: list[SchemaExtension] = [
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+    ]
+    if settings.production:
+        limits.append(DisableIntrospection())
+    caches: list[SchemaExtension] = [ParserCache(maxsize=256), ValidationCache(maxsize=256)]
+    shared = [*limits, *caches]
     schema = Schema(
         query=queries.Query,
         mutation=mutation,
         types=[*catalog.output_types, RecordEvidencePayload],
         extensions=[
-            lambda: parser_cache,
-            lambda: validation_cache,
+            *(_shared(extension) for extension in shared),
             MaskUnexpectedErrors,
+            AuditTrail,
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(
+            auto_camel_case=True, disable_field_suggestions=settings.production
+        ),
     )
     return BuiltSchema(schema=schema, evidence_types=catalog)
 

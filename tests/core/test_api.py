@@ -22,14 +22,33 @@ def test_anonymous_requests_read_nothing_about_inspections(
     gql: GraphQLClient, demo: DemoInspection
 ) -> None:
     response = gql(INSPECTIONS)
-    assert response.status == 200
-    assert response.data is None
+    assert response.status == 401
+    assert "data" not in response.body
     assert response.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "Authorization: Bearer" in response.errors[0]["message"]
 
 
-def test_anonymous_viewer_is_told_it_is_anonymous(gql: GraphQLClient) -> None:
-    assert gql("{ viewer { role } }").ok() == {"viewer": {"role": None}}
+def test_without_a_token_no_query_runs_at_all(gql: GraphQLClient) -> None:
+    for query in (
+        "{ viewer { role } }",
+        "{ __schema { types { name } } }",
+        "{ frameworks { code } }",
+    ):
+        response = gql(query)
+        assert response.status == 401 and "data" not in response.body
+    raw = gql.request("POST", "/graphql", json={"query": "{ frameworks { code } }"})
+    assert raw.headers["www-authenticate"] == 'Bearer realm="jtai"'
+
+
+def test_the_viewer_says_who_is_signed_in(gql: GraphQLClient, lead_token: str) -> None:
+    data = gql("{ viewer { role inspectorateCode inspector { name } } }", token=lead_token).ok()
+    assert data == {
+        "viewer": {
+            "role": "INSPECTOR",
+            "inspectorateCode": "ofsted",
+            "inspector": {"name": "Alex Demo-Lead"},
+        }
+    }
 
 
 def test_lead_inspector_reads_the_demo_inspection(gql: GraphQLClient, lead_token: str) -> None:
@@ -142,8 +161,8 @@ def test_an_expired_or_unknown_token_is_anonymous(
     import time
 
     time.sleep(1.1)
-    assert gql("{ viewer { role } }", token=expired).ok() == {"viewer": {"role": None}}
-    assert gql("{ viewer { role } }", token="jtai_made-up").ok() == {"viewer": {"role": None}}
+    assert gql("{ viewer { role } }", token=expired).status == 401
+    assert gql("{ viewer { role } }", token="jtai_made-up").status == 401
 
 
 def test_agency_user_sees_its_area_agencies_but_no_children(

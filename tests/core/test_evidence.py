@@ -294,5 +294,5 @@ def test_recording_evidence_needs_a_token(
     response = gql(
         RECORD_CASE_TRACKING, {"input": case_tracking_input(demo.inspection_id, first_child)}
     )
-    assert response.data is None
+    assert response.status == 401
     assert response.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"

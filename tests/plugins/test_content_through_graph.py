@@ -11,7 +11,9 @@ from tests.conftest import REPO_ROOT, GraphQLClient, TokenFactory
 
 SEED = (REPO_ROOT / "tests/fixtures/seeds/003_5840578df23fe90a.txt").read_text(encoding="utf-8")
 # One line, with footnote markers ("professionals3 and") taken off the words they follow.
-FLAT_SEED = re.sub(r"(?<=[a-z])\d{1,2}(?=[\s,.])", "", " ".join(re.sub(r"-\s*\n\s*", "-", SEED).split()))
+FLAT_SEED = re.sub(
+    r"(?<=[a-z])\d{1,2}(?=[\s,.])", "", " ".join(re.sub(r"-\s*\n\s*", "-", SEED).split())
+)
 
 
 @pytest.fixture
