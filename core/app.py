@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import pluggy
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -22,12 +23,13 @@ from core.database import Database
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
+from core.jwt_auth import JwtVerifier
 from core.limits import BodySizeLimit
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
 from core.settings import Settings
 from core.tokens import viewer_for_token
-from core.viewer import ANONYMOUS
+from core.viewer import ANONYMOUS, Viewer
 
 logger = logging.getLogger("jtai.app")
 
@@ -56,6 +58,17 @@ class GraphQLView(GraphQL[Context, None]):
         self.registry = registry
         self.database = database
         self.settings = settings
+        self.jwt = JwtVerifier(settings.jwt) if settings.jwt else None
+
+    def viewer(self, session: Session, token: str | None) -> Viewer:
+        """A JWT from the identity provider when one is configured, else a CLI-issued token."""
+        if token is None:
+            return ANONYMOUS
+        if self.jwt is not None:
+            from_jwt = self.jwt.viewer(session, token)
+            if from_jwt is not None:
+                return from_jwt
+        return viewer_for_token(session, token)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request):
@@ -71,7 +84,7 @@ class GraphQLView(GraphQL[Context, None]):
             evidence_types=self.built.evidence_types,
         )
         try:
-            own.viewer = viewer_for_token(own.session, bearer_token(request))
+            own.viewer = self.viewer(own.session, bearer_token(request))
             own.session.rollback()  # end the token lookup's read transaction
             media_type = _response_media_type(accept)
             if not own.viewer.is_authenticated:

@@ -16,11 +16,13 @@ from sqlalchemy import select
 from strawberry import relay
 
 from core import access
+from core import contributions as c
 from core import models as m
 from core.graphql.context import Info
 from core.graphql.loaders import PageKey
 from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
 from core.graphql.reference import AgencyKind, Criterion, EvidenceForm, Framework, Inspectorate
+from core.timetable import build_timetable
 
 
 def _ids(node_ids: Iterable[str]) -> list[int]:
@@ -297,6 +299,10 @@ class Inspection(relay.Node):
     async def area(self, info: Info) -> LocalArea:
         return LocalArea.of(await info.context.loaders.area.load(self.area_id))
 
+    @strawberry.field(description="Weeks, days and every deadline, as dates and times.")
+    def timetable(self, info: Info) -> Timetable:
+        return _timetable(info, self.framework_code, self.notification_date)
+
     @strawberry.field(description="The area's agencies.")
     async def agencies(self, info: Info) -> list[Agency]:
         rows = await info.context.loaders.agencies_of_area.load(self.area_id)
@@ -336,6 +342,78 @@ class Inspection(relay.Node):
             info.context.evidence_types.to_node,
             after is not None,
         )
+
+
+@strawberry.enum(description="Who must act on a deadline.")
+class DeadlineKind(Enum):
+    DOCUMENT_REQUEST = "document_request"  # the area must send something
+    MILESTONE = "milestone"  # the inspection team must do something
+
+
+@strawberry.type(description="One of the three weeks of an inspection.")
+class InspectionWeek:
+    number: int
+    starts: dt.date
+    ends: dt.date
+    on_site: bool = strawberry.field(description="Inspectors are on site in week 3 only.")
+
+
+@strawberry.type(description="Day N of the inspection, counted in working days from notification.")
+class InspectionDay:
+    number: int
+    date: dt.date
+
+
+@strawberry.type(description="A deadline of this inspection, as a date and time.")
+class ScheduledDeadline:
+    kind: DeadlineKind
+    reference: str = strawberry.field(description="The request's reference or milestone's code.")
+    title: str
+    due_at: dt.datetime = strawberry.field(description="In UTC; the rule reads London time.")
+    rule: str = strawberry.field(description="The guidance's wording, e.g. 'end of day, day 5'.")
+    owner_code: str
+
+
+@strawberry.type(description="The inspection's three weeks, its days and every deadline.")
+class Timetable:
+    notification_date: dt.date
+    weeks: list[InspectionWeek]
+    days: list[InspectionDay]
+    deadlines: list[ScheduledDeadline]
+
+
+def _timetable(info: Info, framework: str, notification: dt.date) -> Timetable:
+    registry = info.context.registry
+    owners: dict[str, tuple[DeadlineKind, str, str]] = {}
+    rules: list[tuple[str, str, c.Deadline]] = []
+    for request in registry.document_requests_of(framework):
+        key = f"request:{request.item.reference}"
+        owners[key] = (DeadlineKind.DOCUMENT_REQUEST, request.item.reference, request.owner)
+        rules.append((key, request.item.title, request.item.deadline))
+    for milestone in registry.milestones_of(framework):
+        key = f"milestone:{milestone.item.code}"
+        owners[key] = (DeadlineKind.MILESTONE, milestone.item.code, milestone.owner)
+        rules.append((key, milestone.item.title, milestone.item.deadline))
+    built = build_timetable(notification, rules)
+    return Timetable(
+        notification_date=built.notification,
+        weeks=[
+            InspectionWeek(number=w.number, starts=w.starts, ends=w.ends, on_site=w.on_site)
+            for w in built.weeks
+        ],
+        days=[InspectionDay(number=n, date=day) for n, day in enumerate(built.days)],
+        deadlines=[
+            ScheduledDeadline(
+                kind=owners[d.key][0],
+                reference=owners[d.key][1],
+                title=d.title,
+                due_at=d.due_at.astimezone(dt.UTC),
+                rule=d.description,
+                owner_code=owners[d.key][2],
+            )
+            for d in built.deadlines
+        ],
+    )
 
 
 def _page_key(info: Info, parent_id: int, first: int | None, after: str | None) -> PageKey:

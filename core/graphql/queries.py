@@ -14,10 +14,7 @@ from core.graphql.context import Info
 from core.graphql.nodes import Inspection, Inspector
 from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
 from core.graphql.permissions import Public, rule, signed_in
-from core.graphql.reference import Framework, Inspectorate, Plugin
-from core.viewer import Role
-
-ViewerRole = strawberry.enum(Role, name="Role", description="What a token may do.")
+from core.graphql.reference import Framework, Inspectorate, Plugin, ViewerRole
 
 
 @strawberry.type(name="Viewer", description="Who the request is made as.")

@@ -13,6 +13,7 @@ import strawberry
 from core import contributions as c
 from core.graphql.context import Info
 from core.registry import Owned, PluginInfo, form_type_name
+from core.viewer import Role
 
 AgencyKind = strawberry.enum(c.AgencyKind, description="A kind of local agency a JTAI looks at.")
 RequestScope = strawberry.enum(c.RequestScope, description="How often a request is asked.")
@@ -22,6 +23,7 @@ FieldType = strawberry.enum(c.FieldType, description="The type of a list column.
 FieldRule = strawberry.enum(c.FieldRule, description="A rule between the columns of one row.")
 DeadlineRule = strawberry.enum(c.DeadlineRule, description="How a deadline is counted.")
 Weekday = strawberry.enum(c.Weekday, description="A working day of the week.")
+ViewerRole = strawberry.enum(Role, name="Role", description="What a token may do.")
 TimeOfDay = strawberry.enum(
     c.TimeOfDay, description="A time of day the guidance names; see `Deadline.clockTime`."
 )

@@ -24,17 +24,18 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types.base import has_object_definition
+from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.field import StrawberryField
 
-from core.graphql import errors, nodes, pagination, queries, reference
+from core.graphql import admin, errors, nodes, pagination, queries, reference
+from core.graphql.admin import AdminMutations
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
 from core.graphql.extensions import AuditTrail, MaskUnexpectedErrors
 from core.graphql.permissions import has_rule
 from core.registry import PluginContractError, Registry
 from core.settings import Settings
 
-_CORE_MODULES = (errors, nodes, pagination, queries, reference, sys.modules[__name__])
+_CORE_MODULES = (admin, errors, nodes, pagination, queries, reference, sys.modules[__name__])
 _RESERVED_NAMES = {"Query", "Mutation", "Subscription", "Node", "PageInfo", "UserError"}
 
 
@@ -96,9 +97,13 @@ def _check_rules(root: type, kind: str) -> None:
 
 def _mutation_type(catalog: EvidenceCatalog) -> type:
     fields: dict[str, Any] = dict(sorted(catalog.mutations().items()))
+    core_fields = {f.python_name for f in get_object_definition(AdminMutations, strict=True).fields}
+    for name in fields:
+        if name in core_fields:
+            raise TypeError(f"generated mutation {name} clashes with a core mutation")
     namespace: dict[str, Any] = {"__module__": __name__, "__qualname__": "Mutation", **fields}
     namespace["__annotations__"] = {}
-    return strawberry.type(type("Mutation", (), namespace))
+    return strawberry.type(type("Mutation", (AdminMutations,), namespace))
 
 
 def _shared(extension: SchemaExtension) -> Callable[[], SchemaExtension]:
