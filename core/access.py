@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, select, true
 
-from core.models import Agency, Child, EvidenceRecord, Inspection, TeamMember
+from core.models import Agency, Child, EvidenceRecord, Inspection, Inspector, LocalArea, TeamMember
 from core.viewer import Role, Viewer
 
 
@@ -46,6 +46,27 @@ def evidence_visible_to(viewer: Viewer) -> ColumnElement[bool]:
             select(TeamMember.inspection_id).where(TeamMember.inspector_id == viewer.inspector_id)
         )
     return false()
+
+
+def inspectors_visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """Inspectors: admins see all; others see the teams of the inspections they may see."""
+    if viewer.role is Role.ADMIN:
+        return true()
+    if viewer.role in (Role.INSPECTOR, Role.AGENCY_USER):
+        teams = select(TeamMember.inspector_id).join(
+            Inspection, Inspection.id == TeamMember.inspection_id
+        )
+        return Inspector.id.in_(teams.where(inspections_visible_to(viewer)))
+    return false()
+
+
+def areas_visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """Areas: those of the inspections and agencies the viewer may see."""
+    if viewer.role is Role.ADMIN:
+        return true()
+    return LocalArea.id.in_(
+        select(Inspection.area_id).where(inspections_visible_to(viewer))
+    ) | LocalArea.id.in_(select(Agency.area_id).where(agencies_visible_to(viewer)))
 
 
 def agencies_visible_to(viewer: Viewer) -> ColumnElement[bool]:

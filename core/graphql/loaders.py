@@ -41,9 +41,11 @@ class Loaders:
     def __init__(self, context: Context) -> None:
         self._context = context
         viewer = context.viewer
-        self.area = DataLoader(load_fn=self._by_id(LocalArea, None))
+        self.area = DataLoader(load_fn=self._by_id(LocalArea, access.areas_visible_to(viewer)))
         self.agency = DataLoader(load_fn=self._by_id(Agency, access.agencies_visible_to(viewer)))
-        self.inspector = DataLoader(load_fn=self._by_id(Inspector, None))
+        self.inspector = DataLoader(
+            load_fn=self._by_id(Inspector, access.inspectors_visible_to(viewer))
+        )
         self.inspection = DataLoader(
             load_fn=self._by_id(Inspection, access.inspections_visible_to(viewer))
         )
@@ -66,13 +68,9 @@ class Loaders:
             )
         )
 
-    def _by_id(
-        self, model: Any, scope: ColumnElement[bool] | None, audited: str | None = None
-    ) -> Any:
+    def _by_id(self, model: Any, scope: ColumnElement[bool], audited: str | None = None) -> Any:
         async def load(ids: list[int]) -> list[Any]:
-            statement = select(model).where(model.id.in_(ids))
-            if scope is not None:
-                statement = statement.where(scope)
+            statement = select(model).where(model.id.in_(ids), scope)
             found = {row.id: row for row in self._context.session.scalars(statement)}
             if audited:
                 self._context.touch(audited, found)

@@ -53,21 +53,8 @@ class LocalArea(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[LocalArea | None]:
-        # An area is visible to whoever may see one of its agencies or inspections.
-        viewer = info.context.viewer
-        rows = info.context.session.scalars(
-            select(m.LocalArea).where(
-                m.LocalArea.id.in_(_ids(node_ids)),
-                m.LocalArea.id.in_(
-                    select(m.Agency.area_id).where(access.agencies_visible_to(viewer))
-                )
-                | m.LocalArea.id.in_(
-                    select(m.Inspection.area_id).where(access.inspections_visible_to(viewer))
-                ),
-            )
-        )
-        found = {row.id: LocalArea.of(row) for row in rows}
-        return _in_order(node_ids, found)
+        rows = await _load_nodes(info.context.loaders.area, node_ids)
+        return [LocalArea.of(r) if r else None for r in rows]
 
     @strawberry.field(description="The area's agencies, ordered by kind and name.")
     async def agencies(self, info: Info) -> list[Agency]:
@@ -112,8 +99,6 @@ class Inspector(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Inspector | None]:
-        if not info.context.viewer.is_authenticated:
-            return [None for _ in node_ids]
         rows = await _load_nodes(info.context.loaders.inspector, node_ids)
         return [Inspector.of(r) if r else None for r in rows]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 from sqlalchemy import func, select
 from strawberry import relay
@@ -13,8 +15,9 @@ from core import models as m
 from core.graphql.context import Info
 from core.graphql.nodes import Inspection, Inspector
 from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from core.graphql.permissions import Public, rule, signed_in
+from core.graphql.permissions import Public, roles, rule, signed_in
 from core.graphql.reference import Framework, Inspectorate, Plugin, ViewerRole
+from core.viewer import Role
 
 
 @strawberry.type(name="Viewer", description="Who the request is made as.")
@@ -29,6 +32,49 @@ class ViewerInfo:
             return None
         row = await info.context.loaders.inspector.load(self.inspector_id)
         return Inspector.of(row) if row else None
+
+
+@strawberry.type(description="Ids of one kind of row an audited request returned or changed.")
+class TouchedRows:
+    kind: str
+    ids: list[int]
+
+
+@strawberry.type(
+    name="AuditEvent",
+    description="A mutation or a read of child-level data: who, when, what, which ids, outcome. "
+    "Never values. Append-only.",
+)
+class AuditEventNode:
+    id: int
+    occurred_at: dt.datetime
+    request_id: str
+    token_id: int | None
+    role: str | None
+    inspector_id: int | None
+    agency_id: int | None
+    operation_type: str
+    operation_name: str | None
+    document_hash: str = strawberry.field(description="SHA-256 of the GraphQL document.")
+    touched: list[TouchedRows]
+    outcome: str = strawberry.field(description="ok, rejected (errors as data) or error.")
+
+    @staticmethod
+    def of(row: m.AuditEvent) -> AuditEventNode:
+        return AuditEventNode(
+            id=row.id,
+            occurred_at=row.occurred_at,
+            request_id=row.request_id,
+            token_id=row.token_id,
+            role=row.role,
+            inspector_id=row.inspector_id,
+            agency_id=row.agency_id,
+            operation_type=row.operation_type,
+            operation_name=row.operation_name,
+            document_hash=row.document_hash,
+            touched=[TouchedRows(kind=k, ids=list(v)) for k, v in sorted(row.touched.items())],
+            outcome=row.outcome,
+        )
 
 
 @strawberry.type
@@ -96,6 +142,30 @@ class Query:
         total = context.session.scalar(select(func.count()).select_from(m.Inspection).where(scope))
         return make_connection(
             rows, limit, total or 0, lambda r: r.id, Inspection.of, after is not None
+        )
+
+    @strawberry.field(
+        description="The audit trail, oldest first (admins only).", extensions=roles(Role.ADMIN)
+    )
+    def audit_events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        operation_name: str | None = None,
+    ) -> Connection[AuditEventNode]:
+        context = info.context
+        limit = page_size(first, context.settings.max_page_size)
+        filters = [m.AuditEvent.operation_name == operation_name] if operation_name else []
+        statement = select(m.AuditEvent).where(*filters).order_by(m.AuditEvent.id)
+        if after:
+            statement = statement.where(m.AuditEvent.id > decode_cursor(after))
+        rows = context.session.scalars(statement.limit(limit + 1)).all()
+        total = context.session.scalar(
+            select(func.count()).select_from(m.AuditEvent).where(*filters)
+        )
+        return make_connection(
+            rows, limit, total or 0, lambda r: r.id, AuditEventNode.of, after is not None
         )
 
     @strawberry.field(
