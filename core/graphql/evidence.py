@@ -24,7 +24,7 @@ from core import models as m
 from core.graphql.context import Info
 from core.graphql.errors import MutationFailed, UserError, invalid, not_allowed, not_found
 from core.graphql.nodes import Evidence, EvidenceStatus
-from core.graphql.permissions import signed_in
+from core.graphql.permissions import scoped_by, signed_in
 from core.registry import Owned, PluginContractError, Registry, form_type_name
 from core.viewer import Role
 
@@ -35,7 +35,8 @@ MAX_SUMMARY = 20_000
 
 @strawberry.type(description="The result of recording evidence: the record, or what was wrong.")
 class RecordEvidencePayload:
-    evidence: Evidence | None
+    # Only the record this inspector just wrote, of their own inspectorate (see _record).
+    evidence: Evidence | None = strawberry.field(extensions=scoped_by(access.evidence_visible_to))
     errors: list[UserError]
 
 

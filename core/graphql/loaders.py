@@ -132,9 +132,10 @@ class Loaders:
                 grouped: dict[int, list[Any]] = defaultdict(list)
                 for row in rows:
                     grouped[getattr(row, parent.key)].append(row)
-                    self._context.touch(audited, (row.id,))
                 for parent_id in ids:
                     pages[PageKey(parent_id, limit, after_id)] = grouped[parent_id]
+                    # Audit what the client gets, not the extra row that only says "more".
+                    self._context.touch(audited, (row.id for row in grouped[parent_id][:limit]))
             return [Page(rows=pages[k], total=totals.get(k.parent_id, 0)) for k in keys]
 
         return load

@@ -21,6 +21,7 @@ from core import models as m
 from core.graphql.context import Info
 from core.graphql.loaders import PageKey
 from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.permissions import scoped_by
 from core.graphql.reference import AgencyKind, Criterion, EvidenceForm, Framework, Inspectorate
 from core.timetable import build_timetable
 
@@ -217,7 +218,10 @@ class Evidence(relay.Node):
         assert owned is not None
         return EvidenceForm.of(info, owned)
 
-    @strawberry.field(description="The child the evidence is about, for child-level forms.")
+    @strawberry.field(
+        description="The child the evidence is about, for child-level forms.",
+        extensions=scoped_by(access.children_visible_to),
+    )
     async def child(self, info: Info) -> Child | None:
         if self.child_id is None:
             return None
@@ -303,7 +307,10 @@ class Inspection(relay.Node):
         rows = await info.context.loaders.team_of_inspection.load(self.id)
         return next((Inspector.of(ins) for mb, ins in rows if mb.is_lead), None)
 
-    @strawberry.field(description="Children recorded for this inspection (inspectors only).")
+    @strawberry.field(
+        description="Children recorded for this inspection (inspectors only).",
+        extensions=scoped_by(access.children_visible_to),
+    )
     async def children(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Child]:
@@ -313,7 +320,10 @@ class Inspection(relay.Node):
             page.rows, key.limit, page.total, lambda r: r.id, Child.of, after is not None
         )
 
-    @strawberry.field(description="Evidence recorded in this inspection, by every inspectorate.")
+    @strawberry.field(
+        description="Evidence recorded in this inspection, by every inspectorate.",
+        extensions=scoped_by(access.evidence_visible_to),
+    )
     async def evidence(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Evidence]:

@@ -6,6 +6,7 @@ Rows are scoped in SQL by ``core.access``; these rules only decide whether a rol
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from strawberry.extensions.field_extension import FieldExtension
@@ -64,3 +65,27 @@ def roles(*allowed: Role) -> list[FieldExtension]:
 
 def has_rule(field: StrawberryField) -> bool:
     return any(isinstance(e, PermissionExtension) for e in field.extensions)
+
+
+class ScopedBy(FieldExtension):
+    """Declares the ``core.access`` rule a field's SQL applies to the rows it returns.
+
+    It changes nothing at run time: the resolver applies the rule in its query. It makes the rule
+    visible where the field is declared, and the access test refuses any field returning child or
+    evidence data that declares none (tests/core/test_access.py).
+    """
+
+    def __init__(self, rule: Callable[..., object]) -> None:
+        self.rule = rule
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        return await next_(source, info, **kwargs)
+
+
+def scoped_by(rule: Callable[..., object]) -> list[FieldExtension]:
+    return [ScopedBy(rule)]
