@@ -34,6 +34,8 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    # Errors and logs must never carry the values of a statement: they may be a child's data.
+    kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
     database = make_url(url).database
