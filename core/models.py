@@ -182,6 +182,155 @@ class EvidenceRecord(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
+class IssuedRequest(Base):
+    """One framework document request, issued to one agency (and one child, for per-child ones).
+
+    Its status is derived from ``due_at``, ``received_at`` and the time of asking, never stored,
+    so it cannot go stale.
+    """
+
+    __tablename__ = "issued_requests"
+    __table_args__ = (
+        # child_key is the child's id, or 0 for an area request: NULLs would not be unique.
+        UniqueConstraint("inspection_id", "reference", "agency_id", "child_key"),
+        Index("ix_issued_requests_agency", "agency_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(60))  # the plugin's DocumentRequest.reference
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)
+    child_key: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    received_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class Document(Base):
+    """A file an agency sent in answer to a request. The bytes live in the document store."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("request_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("issued_requests.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size_bytes: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    uploaded_by_token_id: Mapped[int | None] = mapped_column()
+
+
+class ListUpload(Base):
+    """An accepted Annex A list: where it came from and the queries flagged for the inspector."""
+
+    __tablename__ = "list_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[int] = mapped_column(ForeignKey("issued_requests.id"), index=True)
+    list_code: Mapped[str] = mapped_column(String(60))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column()
+    queries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # problems of severity QUERY
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class ListRow(Base):
+    """A child's row on one list: each list membership keeps its own fields."""
+
+    __tablename__ = "list_rows"
+    __table_args__ = (Index("ix_list_rows_inspection_list", "inspection_id", "list_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    upload_id: Mapped[int] = mapped_column(
+        ForeignKey("list_uploads.id", ondelete="CASCADE"), index=True
+    )
+    list_code: Mapped[str] = mapped_column(String(60))
+    row_number: Mapped[int] = mapped_column()
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)  # JSON-ready: dates as ISO strings
+
+
+class ChildSelection(Base):
+    """A child chosen by the inspection team: one of the 20 selected, tracked, or sampled."""
+
+    __tablename__ = "child_selections"
+    __table_args__ = (UniqueConstraint("inspection_id", "child_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # selected | tracked | sampled
+    chosen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # chosen after its milestone
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was suggested, or a note
+    list_code: Mapped[str | None] = mapped_column(String(60))  # for sampled: the list it came from
+
+
+class Meeting(Base):
+    """A multi-agency meeting in the fieldwork week that an inspector may observe."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    meeting_type: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    venue: Mapped[str | None] = mapped_column(String(200))
+    attending_inspector_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"))
+    child_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class PersonToMeet(Base):
+    """Someone inspectors talk to (para 7): a MARAC coordinator, Cafcass, IDVAs, the sector."""
+
+    __tablename__ = "people_to_meet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str] = mapped_column(String(200))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    arranged_for: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class Consent(Base):
+    """Consent of a tracked child, or of their parent or carer, to meet inspectors, or why not."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("inspection_id", "child_id", "person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    person: Mapped[str] = mapped_column(String(20))  # child | parent_or_carer
+    outcome: Mapped[str] = mapped_column(String(20))  # given | refused | not_possible
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    recorded_by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+
+
 class ApiToken(Base):
     """A bearer token. Only its SHA-256 is stored; the token itself is shown once, at creation."""
 
