@@ -27,15 +27,29 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.field import StrawberryField
 
-from core.graphql import admin, errors, nodes, pagination, queries, reference
+from core.graphql import admin, errors, nodes, pagination, queries, reference, requests, selection
 from core.graphql.admin import AdminMutations
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
 from core.graphql.extensions import AuditTrail, MaskUnexpectedErrors
 from core.graphql.permissions import has_rule
+from core.graphql.requests import RequestMutations
+from core.graphql.selection import SelectionMutations
 from core.registry import PluginContractError, Registry
 from core.settings import Settings
 
-_CORE_MODULES = (admin, errors, nodes, pagination, queries, reference, sys.modules[__name__])
+_CORE_MODULES = (
+    admin,
+    errors,
+    nodes,
+    pagination,
+    queries,
+    reference,
+    requests,
+    selection,
+    sys.modules[__name__],
+)
+# Core's mutations, by concern; the schema's Mutation type inherits them all.
+MUTATIONS = (AdminMutations, RequestMutations, SelectionMutations)
 _RESERVED_NAMES = {"Query", "Mutation", "Subscription", "Node", "PageInfo", "UserError"}
 
 
@@ -97,13 +111,15 @@ def _check_rules(root: type, kind: str) -> None:
 
 def _mutation_type(catalog: EvidenceCatalog) -> type:
     fields: dict[str, Any] = dict(sorted(catalog.mutations().items()))
-    core_fields = {f.python_name for f in get_object_definition(AdminMutations, strict=True).fields}
+    core_fields = {
+        f.python_name for base in MUTATIONS for f in get_object_definition(base, strict=True).fields
+    }
     for name in fields:
         if name in core_fields:
             raise TypeError(f"generated mutation {name} clashes with a core mutation")
     namespace: dict[str, Any] = {"__module__": __name__, "__qualname__": "Mutation", **fields}
     namespace["__annotations__"] = {}
-    return strawberry.type(type("Mutation", (AdminMutations,), namespace))
+    return strawberry.type(type("Mutation", MUTATIONS, namespace))
 
 
 def _shared(extension: SchemaExtension) -> Callable[[], SchemaExtension]:

@@ -1,0 +1,98 @@
+"""Issuing the framework's document requests to the area's agencies, and their status.
+
+A request is issued once per addressed agency (and per tracked child, for per-child requests),
+with its due time computed from the notification date. Its status is derived from now, the due
+time and when it was received; it is never stored, so it cannot go stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.contributions import DocumentRequest, RequestScope
+from core.models import Agency, Child, Inspection, IssuedRequest, utc_now
+from core.registry import Registry
+from core.timetable import due_at
+
+
+class RequestStatus(StrEnum):
+    OUTSTANDING = "outstanding"  # not received, not yet due
+    OVERDUE = "overdue"  # not received, past due
+    RECEIVED = "received"  # received by the due time
+    RECEIVED_LATE = "received_late"  # received after it
+
+
+def request_status(request: IssuedRequest, now: dt.datetime | None = None) -> RequestStatus:
+    if request.received_at is not None:
+        late = request.received_at > request.due_at
+        return RequestStatus.RECEIVED_LATE if late else RequestStatus.RECEIVED
+    return (
+        RequestStatus.OVERDUE if (now or utc_now()) > request.due_at else RequestStatus.OUTSTANDING
+    )
+
+
+def _issue(
+    session: Session,
+    inspection: Inspection,
+    requests: Sequence[DocumentRequest],
+    child: Child | None,
+) -> list[IssuedRequest]:
+    agencies = session.scalars(
+        select(Agency).where(Agency.area_id == inspection.area_id).order_by(Agency.id)
+    ).all()
+    existing = {
+        (r.reference, r.agency_id, r.child_key)
+        for r in session.scalars(
+            select(IssuedRequest).where(IssuedRequest.inspection_id == inspection.id)
+        )
+    }
+    child_key = child.id if child is not None else 0
+    issued = []
+    for request in requests:
+        due = due_at(request.deadline, inspection.notification_date).astimezone(dt.UTC)
+        for agency in agencies:
+            if agency.kind not in request.addressed_to:
+                continue
+            if (request.reference, agency.id, child_key) in existing:
+                continue  # issuing again is harmless: the request stands as it was
+            row = IssuedRequest(
+                inspection_id=inspection.id,
+                reference=request.reference,
+                agency_id=agency.id,
+                child_id=child.id if child is not None else None,
+                child_key=child_key,
+                due_at=due,
+            )
+            session.add(row)
+            issued.append(row)
+    session.flush()
+    return issued
+
+
+def issue_area_requests(
+    session: Session, registry: Registry, inspection: Inspection
+) -> list[IssuedRequest]:
+    """Issue every once-per-area request of the inspection's framework; idempotent."""
+    requests = [
+        o.item
+        for o in registry.document_requests_of(inspection.framework)
+        if o.item.scope is not RequestScope.TRACKED_CHILD
+    ]
+    return _issue(session, inspection, requests, None)
+
+
+def issue_child_requests(
+    session: Session, registry: Registry, inspection: Inspection, child: Child
+) -> list[IssuedRequest]:
+    """Issue the per-tracked-child requests (case files, joint evaluation, consent); idempotent."""
+    requests = [
+        o.item
+        for o in registry.document_requests_of(inspection.framework)
+        if o.item.scope is RequestScope.TRACKED_CHILD
+    ]
+    return _issue(session, inspection, requests, child)
