@@ -4,6 +4,7 @@ audit trail."""
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -39,12 +40,13 @@ class MaskUnexpectedErrors(SchemaExtension):
             if original is None or isinstance(original, (*CLIENT_FACING, GraphQLError)):
                 masked.append(error)
                 continue
+            # The type and the stack locate the bug; the message may quote a value, so it stays out.
             logger.error(
-                "unexpected %s in %s (request %s)",
+                "unexpected %s in %s (request %s); message withheld; stack:\n%s",
                 type(original).__name__,
                 ".".join(str(p) for p in error.path or []),
                 request_id,
-                exc_info=original,
+                "".join(traceback.format_tb(original.__traceback__)),
             )
             masked.append(
                 GraphQLError(
