@@ -331,6 +331,138 @@ class Consent(Base):
     recorded_by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
 
+class Finding(Base):
+    """A strength, area for improvement or area for priority action; never a grade.
+
+    Joint: it is published only once every inspectorate taking part has agreed it.
+    """
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_published", "status", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(
+        String(30)
+    )  # strength | area_for_improvement | priority_action
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    headline: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class FindingCriterion(Base):
+    __tablename__ = "finding_criteria"
+
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True
+    )
+    criterion_code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class FindingAgency(Base):
+    __tablename__ = "finding_agencies"
+
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, index=True)
+
+
+class FindingEvidence(Base):
+    __tablename__ = "finding_evidence"
+
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True
+    )
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_records.id"), primary_key=True)
+
+
+class FindingAgreement(Base):
+    """One inspectorate's agreement to a finding: who agreed and when."""
+
+    __tablename__ = "finding_agreements"
+    __table_args__ = (UniqueConstraint("finding_id", "inspectorate"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    inspectorate: Mapped[str] = mapped_column(String(40))
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"))
+    agreed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class Report(Base):
+    """The parts of the published letter that are not findings (DOMAIN.md section 7)."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), unique=True
+    )
+    context: Mapped[str] = mapped_column(Text, default="")
+    practice_study_effective: Mapped[str] = mapped_column(Text, default="")
+    practice_study_improvement: Mapped[str] = mapped_column(Text, default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    statement_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class FindingChange(Base):
+    """The change feed: one row each time a published finding appears, changes or is withdrawn.
+
+    Its id is the cursor integrators pull from ('everything changed after this cursor').
+    """
+
+    __tablename__ = "finding_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    change: Mapped[str] = mapped_column(String(20))  # published | updated | withdrawn
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class Webhook(Base):
+    """A system that wants findings pushed: each delivery is signed with HMAC over the body."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(128))  # shared with the receiver to sign bodies
+    label: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class WebhookDelivery(Base):
+    """One change to deliver to one webhook, with its attempts: the delivery log."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    change_id: Mapped[int] = mapped_column(ForeignKey("finding_changes.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)  # the exact bytes signed, as UTF-8 JSON
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    last_status_code: Mapped[int | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
 class ApiToken(Base):
     """A bearer token. Only its SHA-256 is stored; the token itself is shown once, at creation."""
 

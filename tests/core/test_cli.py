@@ -31,7 +31,7 @@ def test_plugins_lists_the_four_inspectorates_with_versions(env: dict[str, str])
 
 
 def test_db_upgrade_then_demo_is_idempotent(env: dict[str, str]) -> None:
-    assert "Database at revision 0003" in run(env, "db", "upgrade")
+    assert "Database at revision 0004" in run(env, "db", "upgrade")
     first = run(env, "demo")
     assert "Loaded the demo inspection JTAI-DEMO-001." in first
     assert "Lead inspector token (12 hours): jtai_" in first

@@ -1,0 +1,180 @@
+"""Turning uploaded bytes into a grid of cells: CSV (sniffed encoding and delimiter) or XLSX.
+
+The grid keeps the file's own row numbering: ``rows[i]`` is the row the person sees as row
+``i + 1`` (in Excel, or in a spreadsheet program opening the CSV). Anything that stops the file
+being read at all raises :class:`FileProblem`, which becomes a file-level ERROR.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+"""One cell as read: always ``str`` from a CSV; whatever calamine returns from an XLSX."""
+
+CSV_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
+XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
+ZIP_MAGIC = b"PK\x03\x04"  # an XLSX workbook is a zip archive
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls, or an encrypted .xlsx
+
+_DELIMITERS = (",", "\t", ";")  # in order of preference when the counts tie
+_SNIFF_LINES = 10
+_QUOTED = re.compile(r'"[^"]*"')
+_SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
+_SHEET_NAME_LENGTH = 31  # Excel cuts sheet names to 31 characters
+_ALNUM = re.compile(r"[^0-9a-z]+")
+
+_SAVE_AS = "Save it as an Excel Workbook (.xlsx) or as CSV (comma delimited) and upload it again."
+
+
+class FileProblem(Exception):
+    """The file cannot be read at all; ``code`` and ``message`` become a file-level ERROR."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    file_format: str  # "csv" or "xlsx"
+    rows: Sequence[Sequence[Cell]]
+    sheet: str | None = None
+
+
+def read_grid(data: bytes, filename: str, titles: Sequence[str]) -> Grid:
+    """Read ``data`` as CSV or XLSX, chosen by ``filename``'s extension and the magic bytes.
+
+    ``titles`` are names a worksheet holding the list may have (the list's title and code); a
+    workbook's first visible worksheet is read unless one of its sheets is named so.
+    """
+    extension = PurePath(filename).suffix.lower()
+    if not data.strip():
+        raise FileProblem("empty_file", f"The file '{filename}' is empty.")
+    is_zip = data.startswith(ZIP_MAGIC)
+    if data.startswith(OLE_MAGIC) and extension in XLSX_EXTENSIONS | CSV_EXTENSIONS | {"", ".xls"}:
+        raise FileProblem(
+            "old_or_protected_excel",
+            f"'{filename}' is an old-format Excel file (.xls) or a password-protected workbook. "
+            f"Remove any password. {_SAVE_AS}",
+        )
+    if extension in XLSX_EXTENSIONS:
+        if not is_zip:
+            raise FileProblem(
+                "not_xlsx",
+                f"'{filename}' is named {extension} but is not an Excel workbook. {_SAVE_AS}",
+            )
+        return _read_xlsx(data, filename, titles)
+    if extension in CSV_EXTENSIONS or not extension:
+        # Some case management systems name an XLSX export .csv; read what the file is.
+        return _read_xlsx(data, filename, titles) if is_zip else _read_csv(data, filename)
+    raise FileProblem(
+        "unsupported_format",
+        f"'{filename}' is a {extension} file, which cannot be read as a list. {_SAVE_AS}",
+    )
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, filename: str) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise _unreadable_text(filename) from error
+    if b"\x00" in data:
+        raise _unreadable_text(filename)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")  # what Excel on Windows writes for 'CSV (comma delimited)'
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # never fails: the five bytes cp1252 leaves undefined
+
+
+def _unreadable_text(filename: str) -> FileProblem:
+    return FileProblem(
+        "unreadable_text", f"'{filename}' is not a text (CSV) file that can be read. {_SAVE_AS}"
+    )
+
+
+def _sniff_delimiter(lines: Sequence[str]) -> str:
+    sample = [_QUOTED.sub("", line) for line in lines[:_SNIFF_LINES]]
+    counts = {delimiter: sum(line.count(delimiter) for line in sample) for delimiter in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])  # first of equal counts wins
+    return best if counts[best] else ","
+
+
+def _read_csv(data: bytes, filename: str) -> Grid:
+    text = _decode(data, filename)
+    lines = text.splitlines()
+    delimiter: str | None = None
+    if lines and (sep := _SEP_LINE.fullmatch(lines[0].strip())):
+        # Excel's 'sep=;' first line names the delimiter and is not shown as a row.
+        delimiter = sep.group(1)
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        lines = lines[1:]
+    if delimiter is None:
+        delimiter = _sniff_delimiter([line for line in lines if line.strip()])
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise FileProblem(
+            "unreadable_csv", f"'{filename}' could not be read as CSV ({error}). {_SAVE_AS}"
+        ) from error
+    return Grid("csv", rows)
+
+
+# --- XLSX -----------------------------------------------------------------------------------------
+
+
+def _sheet_key(name: str) -> str:
+    return _ALNUM.sub("", name.casefold())
+
+
+def _choose_sheet(workbook: CalamineWorkbook, titles: Sequence[str]) -> str | None:
+    worksheets = [
+        sheet
+        for sheet in workbook.sheets_metadata
+        if sheet.typ == SheetTypeEnum.WorkSheet and sheet.visible == SheetVisibleEnum.Visible
+    ] or [sheet for sheet in workbook.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet]
+    if not worksheets:
+        return None
+    wanted = [_sheet_key(title) for title in titles]
+    for sheet in worksheets:
+        key = _sheet_key(sheet.name)
+        if not key:
+            continue
+        truncated = len(sheet.name) >= _SHEET_NAME_LENGTH - 2
+        if any(key == title or (truncated and title.startswith(key)) for title in wanted):
+            return sheet.name
+    return worksheets[0].name
+
+
+def _read_xlsx(data: bytes, filename: str, titles: Sequence[str]) -> Grid:
+    try:
+        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            name = _choose_sheet(workbook, titles)
+            if name is None:
+                raise FileProblem("no_sheet", f"The workbook '{filename}' has no worksheet.")
+            # skip_empty_area=False keeps the rows and columns Excel numbers: row 1 is rows[0].
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except CalamineError as error:
+        raise FileProblem(
+            "unreadable_xlsx",
+            f"'{filename}' could not be read as an Excel workbook ({error}). {_SAVE_AS}",
+        ) from error
+    return Grid("xlsx", rows, sheet=name)

@@ -1,0 +1,199 @@
+"""``read_list``: an uploaded list read against its spec, row by row (see the package docstring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from core.contributions import CodeSet, ListSpec
+from core.lists.files import Cell, FileProblem, read_grid
+from core.lists.headers import HeaderMatcher, display_header
+from core.lists.result import ListImport, Problem, Severity
+from core.lists.rows import Column, RowChecker, non_blank
+from core.lists.values import CodeLookup, Read, cell_text, make_reader
+
+ERROR = Severity.ERROR
+QUERY = Severity.QUERY
+
+HEADER_SEARCH_ROWS = 20  # title rows above the headers are skipped, as far down as this
+
+
+def read_list(
+    data: bytes,
+    filename: str,
+    spec: ListSpec,
+    code_sets: Mapping[str, CodeSet],
+    *,
+    today: dt.date,
+) -> ListImport:
+    """Read an uploaded list (CSV or XLSX bytes) against ``spec``; never raises for a bad file.
+
+    ``code_sets`` holds at least the code sets the spec's CODE fields name, by code; ``today`` is
+    the date future dates of birth and stated ages are checked against. Raises ``ValueError``
+    only when the spec names a code set that ``code_sets`` lacks (a programming error, not a bad
+    file).
+    """
+    matcher = HeaderMatcher(spec)
+    lookups: dict[str, CodeLookup] = {}
+    readers = {f.name: make_reader(f, code_sets, lookups, today) for f in spec.fields}
+    result = ListImport(list_code=spec.code)
+    try:
+        grid = read_grid(data, filename, (spec.title, spec.code))
+    except FileProblem as problem:
+        result.problems.append(Problem(ERROR, problem.code, problem.message))
+        return result
+    result.file_format = grid.file_format
+    result.sheet = grid.sheet
+    rows = grid.rows
+    header_index = _find_header(rows, matcher)
+    if header_index is None:
+        where = f"The worksheet '{grid.sheet}'" if grid.sheet else f"The file '{filename}'"
+        result.problems.append(Problem(ERROR, "empty_file", f"{where} has no rows."))
+        return result
+    result.header_row = header_index + 1
+    columns = _match_columns(rows, header_index, spec, matcher, readers, result)
+    RowChecker(spec, columns, result, today).check(rows, header_index + 1)
+    if not result.rows:
+        result.problems.append(
+            Problem(
+                QUERY,
+                "no_rows",
+                f"The list has headers but no rows under them: is it the right file? "
+                f"If there are no children for '{spec.title}', say so to the inspection team.",
+            )
+        )
+    return result
+
+
+def _find_header(rows: Sequence[Sequence[Cell]], matcher: HeaderMatcher) -> int | None:
+    """The row holding the headers: the one naming most fields, else the first non-blank row."""
+    first: int | None = None
+    best: tuple[int, int] | None = None  # (fields named, row index)
+    for index, row in enumerate(rows):
+        if not any(non_blank(cell) for cell in row):
+            continue
+        if first is None:
+            first = index
+        if index - first >= HEADER_SEARCH_ROWS:
+            break
+        named = {
+            found.name
+            for cell in row
+            if isinstance(cell, str) and (found := matcher.match(cell)) is not None
+        }
+        if named and (best is None or len(named) > best[0]):
+            best = (len(named), index)
+    return best[1] if best else first
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _names_text(names: Sequence[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names[:4])
+
+
+def _match_columns(
+    rows: Sequence[Sequence[Cell]],
+    header_index: int,
+    spec: ListSpec,
+    matcher: HeaderMatcher,
+    readers: Mapping[str, Read],
+    result: ListImport,
+) -> list[Column]:
+    problems = result.problems
+    headers = rows[header_index]
+    columns: dict[str, Column] = {}
+    unknown: list[tuple[int, str]] = []
+    for index, cell in enumerate(headers):
+        header = display_header(cell_text(cell))
+        if not header:
+            continue
+        found = matcher.match(header)
+        if found is None:
+            unknown.append((index, header))
+            continue
+        if found.name in columns:
+            first = columns[found.name]
+            problems.append(
+                Problem(
+                    ERROR,
+                    "duplicate_column",
+                    f"Columns '{first.header}' ({_column_letter(first.index)}) and '{header}' "
+                    f"({_column_letter(index)}) are both read as '{found.label}'. Keep one of "
+                    "them and delete or rename the other.",
+                    column=header,
+                    field=found.name,
+                )
+            )
+            continue
+        columns[found.name] = Column(index, header, found, readers[found.name])
+        result.column_map.setdefault(header, found.name)
+    missing = [f for f in spec.fields if f.name not in columns]
+    for index, header in unknown:
+        possible = matcher.ambiguous(header)
+        close = matcher.closest(header, missing)
+        if possible:
+            hint = " It could be any of " + _names_text([f.label for f in possible]) + "."
+        elif close is not None:
+            hint = f" Did you mean '{close.label}'?"
+        else:
+            hint = ""
+        problems.append(
+            Problem(
+                QUERY,
+                "unknown_column",
+                f"Column '{header}' ({_column_letter(index)}) is not a column of this list and "
+                f"is ignored.{hint}",
+                column=header,
+            )
+        )
+    unknown_headers = [header for _, header in unknown]
+    for f in missing:
+        if not f.required:
+            continue
+        names = matcher.names(f)
+        others = f" (also read: {_names_text(names[1:])})" if len(names) > 1 else ""
+        close_header = next(
+            (header for header in unknown_headers if matcher.closest(header, (f,)) is not None),
+            None,
+        )
+        hint = f" Column '{close_header}' may be it: rename it." if close_header else ""
+        problems.append(
+            Problem(
+                ERROR,
+                "missing_column",
+                f"The list has no '{f.label}' column{others}. Add it.{hint}",
+                column=f.label,
+                field=f.name,
+            )
+        )
+    _check_headerless_data(rows, header_index, len(headers), problems)
+    return sorted(columns.values(), key=lambda column: column.index)
+
+
+def _check_headerless_data(
+    rows: Sequence[Sequence[Cell]], header_index: int, width: int, problems: list[Problem]
+) -> None:
+    headers = rows[header_index]
+    blank = {index for index in range(width) if not non_blank(headers[index])}
+    found: set[int] = set()
+    for row in rows[header_index + 1 :]:
+        for index in range(len(row)):
+            if (index >= width or index in blank) and index not in found and non_blank(row[index]):
+                found.add(index)
+    for index in sorted(found):
+        problems.append(
+            Problem(
+                QUERY,
+                "blank_header",
+                f"Column {_column_letter(index)} has values but no header, so they are ignored. "
+                "Give it a header or delete it.",
+            )
+        )
