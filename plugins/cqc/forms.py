@@ -10,14 +10,7 @@ professionals' understanding (ESN 23), thresholds and information sharing (ESN 2
 """
 
 from core.contributions import Choice, EvidenceForm, EvidenceSubject, Question, QuestionKind
-
-_EXTENT = (
-    Choice("CONSISTENTLY", "Consistently"),
-    Choice("MOSTLY", "Mostly"),
-    Choice("INCONSISTENTLY", "Inconsistently"),
-    Choice("RARELY", "Rarely or never"),
-    Choice("NOT_SEEN", "Not seen in the evidence"),
-)
+from core.scales import EXTENT
 
 EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
     EvidenceForm(
@@ -63,7 +56,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "they see adults and children?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-23", "ESN-28"),
                 help="For example at booking and later antenatal contacts, and in urgent care.",
             ),
@@ -85,7 +78,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "people stop living together and may escalate?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-28",),
             ),
             Question(
@@ -161,7 +154,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "and supported by safeguarding supervision?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-23", "ESN-28"),
             ),
             Question(

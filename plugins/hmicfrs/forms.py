@@ -8,15 +8,8 @@ part in MARAC (ESN 29), with the joint criteria on seeing incidents through the 
 contribute to them.
 """
 
-from core.contributions import Choice, EvidenceForm, EvidenceSubject, Question, QuestionKind
-
-_EXTENT = (
-    Choice("CONSISTENTLY", "Consistently"),
-    Choice("MOSTLY", "Mostly"),
-    Choice("INCONSISTENTLY", "Inconsistently"),
-    Choice("RARELY", "Rarely or never"),
-    Choice("NOT_SEEN", "Not seen in the evidence"),
-)
+from core.contributions import EvidenceForm, EvidenceSubject, Question, QuestionKind
+from core.scales import EXTENT
 
 EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
     EvidenceForm(
@@ -54,7 +47,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "the force's equivalent) at the scene?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-31", "ESN-28"),
             ),
             Question(
@@ -73,7 +66,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "household, including their demeanour and what they say?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-23", "ESN-31"),
             ),
             Question(
@@ -100,7 +93,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "evidence-led prosecution where the evidence allows?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-31",),
             ),
             Question(
@@ -120,14 +113,14 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "separation) recognised and acted on?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-31", "ESN-28"),
             ),
             Question(
                 code="marac_referral",
                 text="Are high-risk cases referred to MARAC promptly and appropriately?",
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-29",),
             ),
             Question(

@@ -9,14 +9,7 @@ and evidence-based interventions (ESN 30) where probation work contributes to th
 """
 
 from core.contributions import Choice, EvidenceForm, EvidenceSubject, Question, QuestionKind
-
-_EXTENT = (
-    Choice("CONSISTENTLY", "Consistently"),
-    Choice("MOSTLY", "Mostly"),
-    Choice("INCONSISTENTLY", "Inconsistently"),
-    Choice("RARELY", "Rarely or never"),
-    Choice("NOT_SEEN", "Not seen in the evidence"),
-)
+from core.scales import EXTENT
 
 EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
     EvidenceForm(
@@ -55,7 +48,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "results used?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-27", "ESN-26"),
             ),
             Question(
@@ -65,7 +58,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "recorded?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-27",),
             ),
             Question(
@@ -126,7 +119,7 @@ EVIDENCE_FORMS: tuple[EvidenceForm, ...] = (
                     "or escalates after separation taken into account?"
                 ),
                 kind=QuestionKind.CHOICE,
-                choices=_EXTENT,
+                choices=EXTENT,
                 criteria=("ESN-27", "ESN-28"),
             ),
             Question(
