@@ -23,18 +23,23 @@ from core.database import Database
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
+from core.integrations.routes import document_routes
 from core.jwt_auth import JwtVerifier
-from core.limits import BodySizeLimit
+from core.limits import BodySizeLimit, is_multipart
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
 from core.settings import Settings
 from core.tokens import viewer_for_token
 from core.viewer import ANONYMOUS, Viewer
+from core.workflow.storage import DocumentStore, LocalFileStore
 
 logger = logging.getLogger("jtai.app")
 
 GRAPHQL_PATH = "/graphql"
 ASSETS_PATH = "/graphiql-assets"
+# Headers a browser never sends on its own: one of them on a multipart request proves a script
+# set it, so the browser asked the server first (a CORS preflight) and no other site's page sent it.
+PREFLIGHT_HEADERS = ("graphql-require-preflight", "apollo-require-preflight")
 
 
 def bearer_token(request: Request) -> str | None:
@@ -43,21 +48,36 @@ def bearer_token(request: Request) -> str | None:
 
 
 class GraphQLView(GraphQL[Context, None]):
-    """Strawberry's ASGI view with a viewer and a session per request, and offline GraphiQL."""
+    """Strawberry's ASGI view with a viewer and a session per request, and offline GraphiQL.
+
+    Files arrive as GraphQL multipart requests (uploadDocument, uploadList). A multipart POST is a
+    request a browser sends cross-site without asking (no CORS preflight), which is why strawberry
+    leaves uploads off by default (CVE-2024-47082). Two things keep them safe here: tokens travel
+    only in the Authorization header, which a browser never adds by itself, so a forged request is
+    anonymous and refused; and a multipart request must also carry a preflight header
+    (``GraphQL-Require-Preflight: 1``, or Apollo's ``Apollo-Require-Preflight``), so that it could
+    only have come from a script the server's CORS policy allowed.
+    """
 
     def __init__(
-        self, built: BuiltSchema, registry: Registry, database: Database, settings: Settings
+        self,
+        built: BuiltSchema,
+        registry: Registry,
+        database: Database,
+        settings: Settings,
+        document_store: DocumentStore | None = None,
     ) -> None:
         super().__init__(
             built.schema,
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
-            multipart_uploads_enabled=False,
+            multipart_uploads_enabled=True,
         )
         self.built = built
         self.registry = registry
         self.database = database
         self.settings = settings
+        self.document_store = document_store or LocalFileStore(settings.storage_dir)
         self.jwt = JwtVerifier(settings.jwt) if settings.jwt else None
 
     def viewer(self, session: Session, token: str | None) -> Viewer:
@@ -76,12 +96,17 @@ class GraphQLView(GraphQL[Context, None]):
         accept = request.headers.get("accept", "")
         if request.method == "GET" and "text/html" in accept and self.graphql_ide:
             return await self.render_graphql_ide(request)  # the page itself needs no token
+        if is_multipart(dict(request.headers.raw)) and not any(
+            request.headers.get(name) for name in PREFLIGHT_HEADERS
+        ):
+            return _preflight_required(_response_media_type(accept))
         own = Context(
             viewer=ANONYMOUS,
             registry=self.registry,
             database=self.database,
             settings=self.settings,
             evidence_types=self.built.evidence_types,
+            document_store=self.document_store,
         )
         try:
             own.viewer = self.viewer(own.session, bearer_token(request))
@@ -99,11 +124,13 @@ class GraphQLView(GraphQL[Context, None]):
             return response
         finally:
             own.close()
+            await request.close()  # removes the temporary files of a multipart upload
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         processed = await super().process_result(request, result)
         context = getattr(request.state, "jtai_context", None)
-        if context is not None and not context.executed:
+        if context is not None and _never_ran(context, result):
+            context.executed = False
             processed.pop("data", None)  # nothing ran, so there is no data entry at all
         return processed
 
@@ -115,6 +142,18 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def _never_ran(context: Context, result: ExecutionResult) -> bool:
+    """Parsing, validation or variable coercion failed, so no resolver ran.
+
+    Errors raised while resolving carry a path; errors from before execution do not, and with
+    them graphql-core returns no data at all.
+    """
+    if not context.executed:
+        return True
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
 def _response_media_type(accept: str) -> str:
@@ -146,11 +185,26 @@ def _unauthenticated(media_type: str) -> Response:
     )
 
 
+def _preflight_required(media_type: str) -> Response:
+    body = {
+        "errors": [
+            {
+                "message": "A multipart (file upload) request must carry the header "
+                "'GraphQL-Require-Preflight: 1', which browsers never send by themselves; it "
+                "protects uploads from cross-site request forgery. Add it to the request.",
+                "extensions": {"code": "PREFLIGHT_REQUIRED"},
+            }
+        ]
+    }
+    return Response(orjson.dumps(body), status_code=400, media_type=media_type)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     plugin_manager: pluggy.PluginManager | None = None,
     database: Database | None = None,
+    document_store: DocumentStore | None = None,
 ) -> Starlette:
     """Build the app: plugins -> registry -> schema, once, then routes.
 
@@ -160,7 +214,7 @@ def create_app(
     registry = build_registry(plugin_manager or make_plugin_manager())
     built = build_schema(registry, settings)
     database = database or Database(settings.database_url)
-    view = GraphQLView(built, registry, database, settings)
+    view = GraphQLView(built, registry, database, settings, document_store)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -179,13 +233,21 @@ def create_app(
         Route("/healthz", healthz),
         Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
     ]
+    routes += document_routes(view)  # the report page and the exports
     if not settings.production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(
+                BodySizeLimit,
+                max_bytes=settings.max_body_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            )
+        ],
     )
     app.state.registry = registry
     app.state.database = database
     app.state.schema = built
+    app.state.document_store = view.document_store
     return app

@@ -20,6 +20,7 @@ from core import contributions as c
 from core import models as m
 from core.graphql.context import Info
 from core.graphql.errors import MutationFailed, UserError, invalid, not_allowed, not_found
+from core.graphql.ids import node_id as node_id  # re-exported: other modules import it here
 from core.graphql.nodes import Agency, Inspection, Inspector, LocalArea
 from core.graphql.permissions import signed_in
 from core.timetable import ENGLAND_AND_WALES
@@ -49,14 +50,6 @@ def run(info: Info, work: Callable[[Session], T]) -> tuple[T | None, list[UserEr
     except MutationFailed as failed:
         info.context.rejected = True
         return None, failed.errors
-
-
-def node_id(field: str, value: relay.GlobalID, type_name: str) -> int:
-    if value.type_name != type_name or not value.node_id.isdigit():
-        raise MutationFailed(
-            invalid(field, f"{str(value)!r} is not the ID of a {type_name}. Pass a {type_name}.id.")
-        )
-    return int(value.node_id)
 
 
 def _text(field: str, value: str, limit: int) -> str:

@@ -23,10 +23,12 @@ from core import contributions as c
 from core import models as m
 from core.graphql.context import Info
 from core.graphql.errors import MutationFailed, UserError, invalid, not_allowed, not_found
+from core.graphql.ids import node_id
 from core.graphql.nodes import Evidence, EvidenceStatus
 from core.graphql.permissions import scoped_by, signed_in
 from core.registry import Owned, PluginContractError, Registry, form_type_name
 from core.viewer import Role
+from core.workflow import evidence as rules
 
 GENERATED_MODULE = "core.graphql.generated"  # strawberry keys types by module and qualname
 MAX_TEXT = 500
@@ -112,6 +114,7 @@ class EvidenceCatalog:
             child_id=row.child_id,
             agency_id=row.agency_id,
             recorded_by_id=row.recorded_by_id,
+            cited_criteria=rules.cited(answers),
             **values,
         )
         return node
@@ -167,6 +170,8 @@ def _generate(owned: Owned[c.EvidenceForm], inspectorate: c.Inspectorate) -> Gen
         "child_id": Optional[relay.GlobalID],  # noqa: UP045 - a runtime annotation
         "agency_id": Optional[relay.GlobalID],  # noqa: UP045
         "status": EvidenceStatus,
+        "evidence_id": Optional[relay.GlobalID],  # noqa: UP045
+        "cited_criteria": Optional[list[str]],  # noqa: UP045
     }
     input_namespace: dict[str, Any] = {
         "__module__": GENERATED_MODULE,
@@ -180,7 +185,19 @@ def _generate(owned: Owned[c.EvidenceForm], inspectorate: c.Inspectorate) -> Gen
             default=None, description="The agency, for forms about one agency."
         ),
         "status": strawberry.field(
-            default=EvidenceStatus.DRAFT, description="DRAFT while it may change; FINAL when done."
+            default=EvidenceStatus.DRAFT,
+            description="DRAFT while it may change; FINAL when done: every required question "
+            "answered (a draft may leave a required text blank), and then it never changes.",
+        ),
+        "evidence_id": strawberry.field(
+            default=None,
+            description="To finish or correct a DRAFT you recorded with this form: its id. Its "
+            "answers are replaced by these. Leave it out to record new evidence.",
+        ),
+        "cited_criteria": strawberry.field(
+            default=None,
+            description="Codes of further criteria of the inspection's framework this evidence "
+            "speaks to, beyond those its answered questions cite (e.g. ['ESN-33']).",
         ),
     }
     for question in form.questions:
@@ -269,14 +286,6 @@ def _mutation(catalog: EvidenceCatalog, generated: GeneratedForm) -> StrawberryF
     return field
 
 
-def _node_id(field: str, value: relay.GlobalID, type_name: str) -> int:
-    if value.type_name != type_name or not value.node_id.isdigit():
-        raise MutationFailed(
-            invalid(field, f"{str(value)!r} is not the ID of a {type_name}. Pass a {type_name}.id.")
-        )
-    return int(value.node_id)
-
-
 def _record(info: Info, session: Any, generated: GeneratedForm, data: Any) -> m.EvidenceRecord:
     viewer = info.context.viewer
     form = generated.owned.item
@@ -292,7 +301,7 @@ def _record(info: Info, session: Any, generated: GeneratedForm, data: Any) -> m.
                 + ".",
             )
         )
-    inspection_id = _node_id("input.inspectionId", data.inspection_id, "Inspection")
+    inspection_id = node_id("input.inspectionId", data.inspection_id, "Inspection")
     inspection = session.scalar(
         select(m.Inspection).where(
             m.Inspection.id == inspection_id, access.inspections_visible_to(viewer)
@@ -309,6 +318,7 @@ def _record(info: Info, session: Any, generated: GeneratedForm, data: Any) -> m.
                 f"of '{inspection.framework}' (query framework(code:) {{ evidenceForms }}).",
             )
         )
+    existing = _draft_to_finish(info, session, generated, data, inspection)
     child_id = agency_id = None
     wants_child = form.subject in (c.EvidenceSubject.TRACKED_CHILD, c.EvidenceSubject.SAMPLED_CHILD)
     if wants_child:
@@ -316,18 +326,29 @@ def _record(info: Info, session: Any, generated: GeneratedForm, data: Any) -> m.
             raise MutationFailed(
                 invalid("input.childId", f"'{form.title}' is about one child: pass the childId.")
             )
-        child_id = _node_id("input.childId", data.child_id, "Child")
+        child_id = node_id("input.childId", data.child_id, "Child")
         child = session.scalar(
             select(m.Child).where(m.Child.id == child_id, m.Child.inspection_id == inspection.id)
         )
         if child is None:
             raise MutationFailed(not_found("input.childId", str(data.child_id), "child"))
+        needed = rules.selection_needed(form)
+        if needed and not rules.is_chosen(session, inspection.id, child.id, needed):
+            raise MutationFailed(
+                invalid(
+                    "input.childId",
+                    f"this child is not {needed} in {inspection.reference}, and "
+                    f"'{form.title}' is recorded only for a {needed} child. Pass a {needed} "
+                    f"child (inspection {{ {needed}Children }}), or have the lead inspector "
+                    f"choose this one first.",
+                )
+            )
     if form.subject is c.EvidenceSubject.AGENCY:
         if data.agency_id is None:
             raise MutationFailed(
                 invalid("input.agencyId", f"'{form.title}' is about one agency: pass agencyId.")
             )
-        agency_id = _node_id("input.agencyId", data.agency_id, "Agency")
+        agency_id = node_id("input.agencyId", data.agency_id, "Agency")
         agency = session.scalar(
             select(m.Agency).where(m.Agency.id == agency_id, m.Agency.area_id == inspection.area_id)
         )
@@ -349,21 +370,88 @@ def _record(info: Info, session: Any, generated: GeneratedForm, data: Any) -> m.
                 )
             )
         answers[question.code] = _encode(question, value)
+    cited = [code.strip() for code in data.cited_criteria or []]
+    for index in rules.unknown_criteria(info.context.registry, inspection.framework, cited):
+        errors.append(
+            invalid(
+                f"input.citedCriteria[{index}]",
+                f"{cited[index]!r} is not a criterion of framework '{inspection.framework}', "
+                f'which this inspection runs under. Cite a code from framework(code: "'
+                f'{inspection.framework}") {{ criteria {{ code }} }}.',
+            )
+        )
+    if cited:
+        answers[rules.CITED_KEY] = list(dict.fromkeys(cited))
+    if data.status is EvidenceStatus.FINAL:
+        for question in rules.unanswered_required(form, answers):
+            errors.append(
+                invalid(
+                    f"input.{_camel(question.code)}",
+                    f"'{question.text}' needs an answer before the evidence is FINAL. Answer "
+                    "it, or save the evidence as DRAFT until you can.",
+                )
+            )
     if errors:
         raise MutationFailed(*errors)
-    record = m.EvidenceRecord(
-        inspection_id=inspection.id,
-        inspectorate=inspectorate.code,
-        form=form.code,
-        child_id=child_id,
-        agency_id=agency_id,
-        status=data.status.value,
-        answers=answers,
-        recorded_by_id=viewer.inspector_id,
-    )
-    session.add(record)
+    if existing is not None:
+        record = existing
+        record.child_id = child_id
+        record.agency_id = agency_id
+        record.status = data.status.value
+        record.answers = answers
+        record.updated_at = m.utc_now()
+    else:
+        record = m.EvidenceRecord(
+            inspection_id=inspection.id,
+            inspectorate=inspectorate.code,
+            form=form.code,
+            child_id=child_id,
+            agency_id=agency_id,
+            status=data.status.value,
+            answers=answers,
+            recorded_by_id=viewer.inspector_id,
+        )
+        session.add(record)
     session.flush()
     info.context.touch("EvidenceRecord", (record.id,))
     if child_id is not None:
         info.context.touch("Child", (child_id,))
+    return record
+
+
+def _draft_to_finish(
+    info: Info, session: Any, generated: GeneratedForm, data: Any, inspection: m.Inspection
+) -> m.EvidenceRecord | None:
+    """The draft named by ``input.evidenceId``, if any: recorded with this form, in this
+    inspection, by this inspector, and still DRAFT (FINAL evidence never changes)."""
+    if data.evidence_id is None:
+        return None
+    type_name = generated.output_type.__name__
+    evidence_id = node_id("input.evidenceId", data.evidence_id, type_name)
+    record: m.EvidenceRecord | None = session.scalar(
+        select(m.EvidenceRecord).where(
+            m.EvidenceRecord.id == evidence_id,
+            m.EvidenceRecord.inspection_id == inspection.id,
+            m.EvidenceRecord.inspectorate == generated.inspectorate.code,
+            m.EvidenceRecord.form == generated.owned.item.code,
+        )
+    )
+    if record is None:
+        raise MutationFailed(
+            not_found("input.evidenceId", str(data.evidence_id), f"{type_name} in this inspection")
+        )
+    if record.recorded_by_id != info.context.viewer.inspector_id:
+        raise MutationFailed(
+            not_allowed(
+                "input.evidenceId",
+                "Only the inspector who recorded a draft finishes it; record your own evidence.",
+            )
+        )
+    if record.status == EvidenceStatus.FINAL.value:
+        raise MutationFailed(
+            invalid(
+                "input.evidenceId",
+                "this evidence is FINAL and does not change. Record new evidence to add to it.",
+            )
+        )
     return record

@@ -4,6 +4,7 @@ audit trail."""
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Iterator
 
@@ -103,3 +104,32 @@ class AuditTrail(SchemaExtension):
                     extensions={"code": "INTERNAL", "requestId": context.request_id},
                 )
             ]
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+class HideSuggestions(SchemaExtension):
+    """In production, take graphql-core's "Did you mean ...?" hints out of every error.
+
+    Strawberry's own switch only covers field names; the hints for arguments, types, enum values
+    and input fields would still map the schema for someone probing it with introspection off.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        result.errors = [
+            GraphQLError(
+                _SUGGESTION.sub("", error.message),
+                nodes=error.nodes,
+                path=error.path,
+                original_error=error.original_error,
+                extensions=error.extensions,
+            )
+            if _SUGGESTION.search(error.message)
+            else error
+            for error in result.errors
+        ]

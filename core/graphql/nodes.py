@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from enum import Enum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from sqlalchemy import select
@@ -19,19 +19,41 @@ from core import access
 from core import contributions as c
 from core import models as m
 from core.graphql.context import Info
+from core.graphql.ids import in_order, row_ids
 from core.graphql.loaders import PageKey
 from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
 from core.graphql.permissions import scoped_by
 from core.graphql.reference import AgencyKind, Criterion, EvidenceForm, Framework, Inspectorate
 from core.timetable import build_timetable
 
+if TYPE_CHECKING:  # resolved lazily: core.graphql.selection imports this module
+    from core.graphql.selection import (
+        ExtraFieldsDue,
+        MeetingNode,
+        PersonToMeetNode,
+        SampledChild,
+        SelectedChild,
+        TrackedChild,
+        TrackedChildConsent,
+    )
 
-def _ids(node_ids: Iterable[str]) -> list[int]:
-    return [int(i) for i in node_ids if i.isdigit()]
+_SELECTION = "core.graphql.selection"
+
+if TYPE_CHECKING:  # resolved lazily: core.graphql.requests imports this module
+    from core.graphql.requests import IssuedRequest, ListMembership, ListUpload
+    from core.workflow.requests import RequestStatus
+
+_REQUESTS = "core.graphql.requests"
+
+if TYPE_CHECKING:  # resolved lazily: core.graphql.findings imports this module
+    from core.graphql.findings import EvidenceCoverage, Finding, InspectionReport
+    from core.workflow.findings import FindingStatus
+
+_FINDINGS = "core.graphql.findings"
 
 
-def _in_order(node_ids: Iterable[str], found: dict[int, Any]) -> list[Any]:
-    return [found.get(int(i)) if i.isdigit() else None for i in node_ids]
+_ids = row_ids
+_in_order = in_order
 
 
 async def _load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
@@ -159,6 +181,17 @@ class Child(relay.Node):
         row = await info.context.loaders.inspection.load(self.inspection_id)
         return Inspection.of(row) if row else None
 
+    @strawberry.field(
+        description="The child's rows on the lists the area sent, each with its own fields.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def lists(
+        self, info: Info
+    ) -> list[Annotated[ListMembership, strawberry.lazy(_REQUESTS)]]:
+        from core.graphql.requests import child_lists
+
+        return await child_lists(info, self.id)
+
 
 @strawberry.enum(description="Draft evidence may still change; final evidence is complete.")
 class EvidenceStatus(Enum):
@@ -179,6 +212,10 @@ class Evidence(relay.Node):
     child_id: strawberry.Private[int | None]
     agency_id: strawberry.Private[int | None]
     recorded_by_id: strawberry.Private[int]
+    cited_criteria: list[str] = strawberry.field(
+        default_factory=list,
+        description="Codes of criteria the inspector cited beyond those of the questions.",
+    )
 
     # Set on each generated type: which plugin form it renders.
     jtai_inspectorate: ClassVar[str] = ""
@@ -250,6 +287,7 @@ class Evidence(relay.Node):
         for question in owned.item.questions:
             if question.code in answered:
                 codes.extend(c for c in question.criteria if c not in codes)
+        codes.extend(c for c in self.cited_criteria if c not in codes)
         found = (registry.criterion(owned.item.framework, code) for code in codes)
         return [Criterion.of(o) for o in found if o is not None]
 
@@ -337,6 +375,159 @@ class Inspection(relay.Node):
             info.context.evidence_types.to_node,
             after is not None,
         )
+
+    # --- Requests and what comes back, resolved in core/graphql/requests.py -------------------
+
+    @strawberry.field(
+        description="The tracker: the requests issued for this inspection, soonest due first. "
+        "Inspectors on the inspection and admins see every agency's; an agency user its own.",
+        extensions=scoped_by(access.requests_visible_to),
+    )
+    async def requests(
+        self,
+        info: Info,
+        agency_id: relay.GlobalID | None = None,
+        status: Annotated[RequestStatus, strawberry.lazy(_REQUESTS)] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[IssuedRequest, strawberry.lazy(_REQUESTS)]]:
+        from core.graphql.requests import inspection_requests
+
+        return await inspection_requests(info, self.id, agency_id, status, first, after)
+
+    @strawberry.field(
+        description="The lists the area sent for this inspection, oldest first, with the "
+        "queries flagged for inspectors.",
+        extensions=scoped_by(access.list_uploads_visible_to),
+    )
+    async def list_uploads(
+        self, info: Info
+    ) -> list[Annotated[ListUpload, strawberry.lazy(_REQUESTS)]]:
+        from core.graphql.requests import inspection_list_uploads
+
+        return await inspection_list_uploads(info, self.id)
+
+    # --- Choosing children and the fieldwork week, resolved in core/graphql/selection.py -------
+
+    @strawberry.field(
+        description="The (up to 20) children the lead inspector selected, with their extra fields.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def selected_children(
+        self, info: Info
+    ) -> list[Annotated[SelectedChild, strawberry.lazy(_SELECTION)]]:
+        from core.graphql import selection
+
+        return await selection.selected_children(info, self)
+
+    @strawberry.field(
+        description="The five to seven children the partnership evaluates jointly.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def tracked_children(
+        self, info: Info
+    ) -> list[Annotated[TrackedChild, strawberry.lazy(_SELECTION)]]:
+        from core.graphql import selection
+
+        return await selection.tracked_children(info, self)
+
+    @strawberry.field(description="True once five to seven children are tracked.")
+    async def tracking_complete(self, info: Info) -> bool:
+        from core.graphql import selection
+
+        return await selection.tracking_complete(info, self)
+
+    @strawberry.field(
+        description="Children inspectors sampled from the child-level lists.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def sampled_children(
+        self, info: Info
+    ) -> list[Annotated[SampledChild, strawberry.lazy(_SELECTION)]]:
+        from core.graphql import selection
+
+        return await selection.sampled_children(info, self)
+
+    @strawberry.field(
+        description="The selected children and whether their extra fields have arrived: for the "
+        "team and for users of the area's local authority, who send them.",
+        extensions=scoped_by(access.selected_children_visible_to),
+    )
+    async def extra_fields_due(
+        self, info: Info
+    ) -> list[Annotated[ExtraFieldsDue, strawberry.lazy(_SELECTION)]]:
+        from core.graphql import selection
+
+        return await selection.extra_fields_due(info, self)
+
+    @strawberry.field(
+        description="Consent of each tracked child and their parent or carer: for the team and "
+        "for users of the area's agencies, who record it.",
+        extensions=scoped_by(access.tracked_children_visible_to),
+    )
+    async def consents(
+        self, info: Info
+    ) -> list[Annotated[TrackedChildConsent, strawberry.lazy(_SELECTION)]]:
+        from core.graphql import selection
+
+        return await selection.consents(info, self)
+
+    @strawberry.field(description="Multi-agency meetings of the fieldwork week, soonest first.")
+    async def meetings(
+        self, info: Info
+    ) -> list[Annotated[MeetingNode, strawberry.lazy(_SELECTION)]]:
+        from core.graphql import selection
+
+        return await selection.meetings(info, self)
+
+    @strawberry.field(description="People inspectors talk with (MARAC, Cafcass, IDVAs...).")
+    async def people_to_meet(
+        self, info: Info
+    ) -> list[Annotated[PersonToMeetNode, strawberry.lazy(_SELECTION)]]:
+        from core.graphql import selection
+
+        return await selection.people_to_meet(info, self)
+
+    # --- Evidence coverage, findings and the report, resolved in core/graphql/findings.py -----
+
+    @strawberry.field(
+        description="For each criterion of the framework: how much evidence each inspectorate "
+        "has recorded, from which children and agencies; and the criteria with none. For the "
+        "lead inspector (and the team, and admins); null for anyone who may not see evidence.",
+        extensions=scoped_by(access.evidence_visible_to),
+    )
+    async def evidence_coverage(
+        self, info: Info
+    ) -> Annotated[EvidenceCoverage, strawberry.lazy(_FINDINGS)] | None:
+        from core.graphql import findings
+
+        return await findings.evidence_coverage(info, self.id, self.framework_code)
+
+    @strawberry.field(
+        description="The inspection's findings, oldest first: drafts for the team and admins, "
+        "published ones for the area's agency users.",
+        extensions=scoped_by(access.findings_visible_to),
+    )
+    async def findings(
+        self,
+        info: Info,
+        status: Annotated[FindingStatus, strawberry.lazy(_FINDINGS)] | None = None,
+    ) -> list[Annotated[Finding, strawberry.lazy(_FINDINGS)]]:
+        from core.graphql import findings
+
+        return await findings.inspection_findings(info, self.id, status)
+
+    @strawberry.field(
+        description="The report: the letter assembled in the published order. The team and "
+        "admins see the draft; agency users of the area see it once published.",
+        extensions=scoped_by(access.reports_visible_to),
+    )
+    async def report(
+        self, info: Info
+    ) -> Annotated[InspectionReport, strawberry.lazy(_FINDINGS)] | None:
+        from core.graphql import findings
+
+        return await findings.inspection_report(info, self.id)
 
 
 @strawberry.enum(description="Who must act on a deadline.")

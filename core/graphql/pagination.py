@@ -15,6 +15,7 @@ import strawberry
 from strawberry import relay
 
 from core.graphql.errors import BadArgument
+from core.graphql.ids import row_id
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
@@ -29,9 +30,10 @@ def encode_cursor(row_id: int) -> str:
 def decode_cursor(cursor: str, argument: str = "after") -> int:
     try:
         prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if prefix != "id":
-            raise ValueError(prefix)
-        return int(value)
+        parsed = row_id(value) if prefix == "id" else None
+        if parsed is None:
+            raise ValueError(cursor)
+        return parsed
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadArgument(
             f"{argument}: {cursor!r} is not a cursor this API issued. "

@@ -13,10 +13,14 @@ from strawberry.utils.await_maybe import await_maybe
 from core import access
 from core import models as m
 from core.graphql.context import Info
+from core.graphql.ids import row_id
+from core.graphql.integrations import IntegrationQueries
 from core.graphql.nodes import Inspection, Inspector
 from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from core.graphql.permissions import Public, roles, rule, signed_in
+from core.graphql.permissions import Public, roles, rule, scoped_by, signed_in
 from core.graphql.reference import Framework, Inspectorate, Plugin, ViewerRole
+from core.graphql.requests import IssuedRequest, my_requests
+from core.graphql.selection import SampleSuggestion, suggest_sample
 from core.viewer import Role
 
 
@@ -78,7 +82,7 @@ class AuditEventNode:
 
 
 @strawberry.type
-class Query:
+class Query(IntegrationQueries):
     # Not strawberry's relay.node(): that field rewrites itself when a schema is built, so a
     # second schema (another app, another test) could not be built from this class.
     @strawberry.field(
@@ -169,10 +173,36 @@ class Query:
         )
 
     @strawberry.field(
+        description="Your agency's requests across the inspections of your area, soonest due "
+        "first (agency users).",
+        extensions=roles(Role.AGENCY_USER),
+    )
+    def my_requests(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[IssuedRequest]:
+        return my_requests(info, first, after)
+
+    @strawberry.field(
         description="One inspection by its ID, if you may see it.", extensions=signed_in()
     )
     async def inspection(self, info: Info, id: relay.GlobalID) -> Inspection | None:
-        if id.type_name != "Inspection" or not id.node_id.isdigit():
+        row_number = row_id(id.node_id) if id.type_name == "Inspection" else None
+        if row_number is None:
             return None
-        row = await info.context.loaders.inspection.load(int(id.node_id))
+        row = await info.context.loaders.inspection.load(row_number)
         return Inspection.of(row) if row else None
+
+    @strawberry.field(
+        description="Suggest children to fill the inspection's 20: eligible under every selection "
+        "rule, balanced across list, age band, gender, ethnicity and disability, each with the "
+        "reason. The same seed and the same lists give the same children; with no seed, one is "
+        "drawn and returned. It selects nothing (inspectors on the team and admins).",
+        extensions=[
+            *roles(Role.INSPECTOR, Role.ADMIN),
+            *scoped_by(access.children_visible_to),
+        ],
+    )
+    async def suggest_sample(
+        self, info: Info, inspection_id: relay.GlobalID, seed: int | None = None
+    ) -> SampleSuggestion | None:
+        return await suggest_sample(info, inspection_id, seed)

@@ -27,10 +27,23 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.field import StrawberryField
 
-from core.graphql import admin, errors, nodes, pagination, queries, reference, requests, selection
+from core.graphql import (
+    admin,
+    errors,
+    findings,
+    integrations,
+    nodes,
+    pagination,
+    queries,
+    reference,
+    requests,
+    selection,
+)
 from core.graphql.admin import AdminMutations
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
-from core.graphql.extensions import AuditTrail, MaskUnexpectedErrors
+from core.graphql.extensions import AuditTrail, HideSuggestions, MaskUnexpectedErrors
+from core.graphql.findings import FindingMutations
+from core.graphql.integrations import IntegrationMutations
 from core.graphql.permissions import has_rule
 from core.graphql.requests import RequestMutations
 from core.graphql.selection import SelectionMutations
@@ -40,6 +53,8 @@ from core.settings import Settings
 _CORE_MODULES = (
     admin,
     errors,
+    findings,
+    integrations,
     nodes,
     pagination,
     queries,
@@ -49,7 +64,13 @@ _CORE_MODULES = (
     sys.modules[__name__],
 )
 # Core's mutations, by concern; the schema's Mutation type inherits them all.
-MUTATIONS = (AdminMutations, RequestMutations, SelectionMutations)
+MUTATIONS = (
+    AdminMutations,
+    RequestMutations,
+    SelectionMutations,
+    FindingMutations,
+    IntegrationMutations,
+)
 _RESERVED_NAMES = {"Query", "Mutation", "Subscription", "Node", "PageInfo", "UserError"}
 
 
@@ -139,8 +160,10 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
         QueryDepthLimiter(max_depth=settings.max_query_depth),
         MaxAliasesLimiter(max_alias_count=settings.max_aliases),
     ]
+    hints: list[type[SchemaExtension]] = []
     if settings.production:
         limits.append(DisableIntrospection())
+        hints.append(HideSuggestions)
     caches: list[SchemaExtension] = [ParserCache(maxsize=256), ValidationCache(maxsize=256)]
     shared = [*limits, *caches]
     schema = Schema(
@@ -149,6 +172,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
         types=[*catalog.output_types, RecordEvidencePayload],
         extensions=[
             *(_shared(extension) for extension in shared),
+            *hints,
             MaskUnexpectedErrors,
             AuditTrail,
         ],
