@@ -14,8 +14,9 @@ from core.database import Database
 from core.models import AuditEvent
 from core.viewer import Viewer
 
-# Kinds of row whose reading is audited: a child, and evidence about children and agencies.
-CHILD_LEVEL = frozenset({"Child", "EvidenceRecord"})
+# Kinds of row whose reading is audited: a child, evidence about children and agencies, and
+# accepted lists (their queries quote cells of children's rows).
+CHILD_LEVEL = frozenset({"Child", "EvidenceRecord", "ListUpload"})
 
 
 def document_hash(document: str | None) -> str:

@@ -1,4 +1,9 @@
-"""A cap on request bodies, enforced while the body streams in rather than after it is read."""
+"""A cap on request bodies, enforced while the body streams in rather than after it is read.
+
+A multipart upload (a GraphQL request carrying a file) may be larger: up to the upload cap plus the
+ordinary cap for the operation around it. The upload resolvers enforce the upload cap exactly on
+each file and answer with an error as data; this middleware only stops bodies far beyond it.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +15,30 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
-    """Refuse an HTTP request whose body exceeds ``max_bytes`` with 413, before parsing it."""
+def is_multipart(headers: dict[bytes, bytes]) -> bool:
+    content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return content_type == b"multipart/form-data"
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodySizeLimit:
+    """Refuse an HTTP request whose body exceeds ``max_bytes`` with 413, before parsing it; a
+    multipart upload may hold ``max_upload_bytes`` more."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        upload = self.max_upload_bytes > 0 and is_multipart(headers)
+        limit = self.max_bytes + self.max_upload_bytes if upload else self.max_bytes
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, upload)
             return
         received = 0
         started = False
@@ -34,7 +48,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -47,19 +61,18 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, upload)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, upload: bool = False) -> None:
+        message = (
+            f"The upload is larger than {self.max_upload_bytes} bytes, the most one file may be. "
+            "Send a smaller file, or split it."
+            if upload
+            else f"The request body is larger than {self.max_bytes} bytes. "
+            "Send a smaller query, or page through the data."
+        )
         body = orjson.dumps(
-            {
-                "errors": [
-                    {
-                        "message": f"The request body is larger than {self.max_bytes} bytes. "
-                        "Send a smaller query, or page through the data.",
-                        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                    }
-                ]
-            }
+            {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
         )
         await send(
             {

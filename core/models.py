@@ -247,14 +247,17 @@ class ListUpload(Base):
 
 
 class ListRow(Base):
-    """A child's row on one list: each list membership keeps its own fields."""
+    """A child's row on one list: each list membership keeps its own fields. A list with no child
+    ID column (the fieldwork week's meetings) keeps its rows with no child."""
 
     __tablename__ = "list_rows"
     __table_args__ = (Index("ix_list_rows_inspection_list", "inspection_id", "list_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
-    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int | None] = mapped_column(
+        ForeignKey("children.id", ondelete="CASCADE"), index=True
+    )
     upload_id: Mapped[int] = mapped_column(
         ForeignKey("list_uploads.id", ondelete="CASCADE"), index=True
     )

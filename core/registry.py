@@ -24,6 +24,7 @@ from core.contributions import (
     FieldType,
     Framework,
     Inspectorate,
+    ListSpec,
     Milestone,
     QuestionKind,
 )
@@ -60,6 +61,8 @@ RESERVED_QUESTION_CODES = frozenset(
         "agency_id",
         "updated_at",
         "subject",
+        "evidence_id",
+        "cited_criteria",
     }
 )
 
@@ -144,6 +147,12 @@ class Registry:
         self._code_sets = {c.code: c for c in self.code_sets}
         self._criteria = {(o.item.framework, o.item.code): o for o in self.criteria}
         self._forms = {(o.owner, o.item.code): o for o in self.evidence_forms}
+        self._requests = {(o.item.framework, o.item.reference): o for o in self.document_requests}
+        self._list_specs = {
+            (o.item.framework, o.item.list_spec.code): o.item.list_spec
+            for o in self.document_requests
+            if o.item.list_spec is not None
+        }
 
     # Lookups return None for an unknown code: callers turn that into a user-facing error.
     def inspectorate(self, code: str) -> Inspectorate | None:
@@ -169,6 +178,13 @@ class Registry:
 
     def document_requests_of(self, framework: str) -> tuple[Owned[DocumentRequest], ...]:
         return tuple(o for o in self.document_requests if o.item.framework == framework)
+
+    def document_request(self, framework: str, reference: str) -> Owned[DocumentRequest] | None:
+        return self._requests.get((framework, reference))
+
+    def list_spec(self, framework: str, code: str) -> ListSpec | None:
+        """The spec of the list ``code`` some request of ``framework`` asks for."""
+        return self._list_specs.get((framework, code))
 
     def milestones_of(self, framework: str) -> tuple[Owned[Milestone], ...]:
         return tuple(o for o in self.milestones if o.item.framework == framework)
@@ -503,6 +519,26 @@ class _Builder:
                         f"is of type {list_field.type.value!r} but names a code set",
                         "give the field type FieldType.CODE, or drop code_set",
                     )
+            # Uploaded rows are stored by list code: one code means one spec in a framework.
+            same_code = next(
+                (
+                    o.item.reference
+                    for o in self.requests.values()
+                    if o.item.framework == request.framework
+                    and o.item.list_spec is not None
+                    and o.item.list_spec.code == spec.code
+                    and o.item.list_spec != spec
+                ),
+                None,
+            )
+            _check(
+                same_code is None,
+                plugin,
+                item,
+                f"list code {spec.code!r} is already the code of a different list (request "
+                f"{same_code!r})",
+                "give each list spec a code unique within its framework",
+            )
         self.requests[key] = Owned(request, owner, plugin)
 
     def _add_milestone(self, plugin: str, owner: str, milestone: Milestone) -> None:

@@ -80,8 +80,12 @@ def database(migrated_database: Database) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def app(migrated_database: Database) -> Starlette:
-    settings = Settings(database_url=migrated_database.url, max_page_size=100)
+def app(migrated_database: Database, tmp_path_factory: pytest.TempPathFactory) -> Starlette:
+    settings = Settings(
+        database_url=migrated_database.url,
+        max_page_size=100,
+        storage_dir=tmp_path_factory.mktemp("documents"),  # never the working tree's var/
+    )
     return create_app(settings, database=migrated_database)
 
 

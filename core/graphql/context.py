@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,9 +14,11 @@ import strawberry
 from sqlalchemy.orm import Session
 
 from core.database import Database, begin_write
+from core.models import utc_now
 from core.registry import Registry
 from core.settings import Settings
 from core.viewer import Viewer
+from core.workflow.storage import DocumentStore, LocalFileStore
 
 if TYPE_CHECKING:
     from core.graphql.evidence import EvidenceCatalog
@@ -34,6 +37,10 @@ class Context:
     touched: dict[str, set[int]] = field(default_factory=dict)
     executed: bool = False  # execution began (parsing and validation passed)
     rejected: bool = False  # a mutation returned its expected failures as data
+    # Where uploaded documents go; by default files under settings.storage_dir.
+    document_store: DocumentStore | None = None
+    # The time of asking: every status derived in one response is derived at this instant.
+    asked_at: dt.datetime = field(default_factory=utc_now)
     _session: Session | None = None
 
     def touch(self, kind: str, ids: Iterable[int]) -> None:
@@ -52,6 +59,12 @@ class Context:
         """One write transaction: everything in the block commits together or not at all."""
         with begin_write(self.session) as session:
             yield session
+
+    @property
+    def documents(self) -> DocumentStore:
+        if self.document_store is None:
+            self.document_store = LocalFileStore(self.settings.storage_dir)
+        return self.document_store
 
     @cached_property
     def loaders(self) -> Loaders:

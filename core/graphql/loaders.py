@@ -6,17 +6,32 @@ context, so their caches never outlive a request.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from core import access
-from core.models import Agency, Child, EvidenceRecord, Inspection, Inspector, LocalArea, TeamMember
+from core.graphql.selection_loaders import SelectionLoaders
+from core.models import (
+    Agency,
+    Child,
+    Document,
+    EvidenceRecord,
+    Inspection,
+    Inspector,
+    IssuedRequest,
+    ListRow,
+    ListUpload,
+    LocalArea,
+    TeamMember,
+)
+from core.workflow.requests import RequestStatus, status_clause
 
 if TYPE_CHECKING:
     from core.graphql.context import Context
@@ -53,6 +68,7 @@ class Loaders:
             load_fn=self._by_id(Child, access.children_visible_to(viewer), audited="Child")
         )
         self.agencies_of_area = DataLoader(load_fn=self._agencies_of_area)
+        self.requests = RequestLoaders(context)
         self.team_of_inspection = DataLoader(load_fn=self._team_of_inspection)
         self.children_page = DataLoader(
             load_fn=self._pages(
@@ -67,6 +83,8 @@ class Loaders:
                 audited="EvidenceRecord",
             )
         )
+        # Choosing children and the fieldwork week (core/graphql/selection.py).
+        self.selection = SelectionLoaders(context)
 
     def _by_id(self, model: Any, scope: ColumnElement[bool], audited: str | None = None) -> Any:
         async def load(ids: list[int]) -> list[Any]:
@@ -160,3 +178,207 @@ def _window(
         .where(ranked.c.position <= limit + 1)
         .order_by(parent, model.id)
     )
+
+
+# --- Requests, documents and lists ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPageKey:
+    """One page of an inspection's requests: the tracker's filters, size and cursor."""
+
+    inspection_id: int
+    agency_id: int | None
+    status: RequestStatus | None
+    limit: int
+    after_id: int | None
+
+
+def request_filters(
+    agency_id: int | None, status: RequestStatus | None, now: dt.datetime
+) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = []
+    if agency_id is not None:
+        filters.append(IssuedRequest.agency_id == agency_id)
+    if status is not None:
+        filters.append(status_clause(status, now))
+    return filters
+
+
+def after_request(after_id: int | None) -> list[ColumnElement[bool]]:
+    """Keyset on (due_at, id): the requests after the cursor's, soonest due first."""
+    if after_id is None:
+        return []
+    cursor_due = select(IssuedRequest.due_at).where(IssuedRequest.id == after_id).scalar_subquery()
+    return [
+        or_(
+            IssuedRequest.due_at > cursor_due,
+            and_(IssuedRequest.due_at == cursor_due, IssuedRequest.id > after_id),
+        )
+    ]
+
+
+def list_upload_select() -> Select[ListUpload, str, bool]:
+    """List uploads with their inspection's framework and whether each is its request's latest."""
+    later = aliased(ListUpload)
+    superseded = (
+        select(later.id)
+        .where(later.request_id == ListUpload.request_id, later.id > ListUpload.id)
+        .exists()
+    )
+    return select(ListUpload, Inspection.framework, ~superseded).join(
+        Inspection, Inspection.id == ListUpload.inspection_id
+    )
+
+
+class RequestLoaders:
+    """Loaders of the request workflow (``context.loaders.requests``), each scoped in SQL."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self.request = DataLoader(load_fn=self._requests)
+        self.page = DataLoader(load_fn=self._pages)
+        self.documents_of_request = DataLoader(load_fn=self._documents_of_request)
+        self.document = DataLoader(load_fn=self._documents)
+        self.list_uploads_of_request = DataLoader(load_fn=self._list_uploads_of_request)
+        self.list_uploads_of_inspection = DataLoader(load_fn=self._list_uploads_of_inspection)
+        self.list_upload = DataLoader(load_fn=self._list_uploads)
+        self.lists_of_child = DataLoader(load_fn=self._lists_of_child)
+        self.child_local_id = DataLoader(load_fn=self._child_local_ids)
+
+    @property
+    def _scope(self) -> ColumnElement[bool]:
+        return access.requests_visible_to(self._context.viewer)
+
+    def _with_framework(self) -> Select[IssuedRequest, str]:
+        return select(IssuedRequest, Inspection.framework).join(
+            Inspection, Inspection.id == IssuedRequest.inspection_id
+        )
+
+    async def _requests(self, ids: list[int]) -> list[tuple[IssuedRequest, str] | None]:
+        statement = self._with_framework().where(IssuedRequest.id.in_(ids), self._scope)
+        found = {r.id: (r, f) for r, f in self._context.session.execute(statement)}
+        return [found.get(i) for i in ids]
+
+    async def _pages(self, keys: list[RequestPageKey]) -> list[Page]:
+        """Pages of many inspections' requests at once, cut per inspection with ROW_NUMBER()."""
+        session = self._context.session
+        groups: dict[tuple[int | None, RequestStatus | None, int, int | None], list[int]]
+        groups = defaultdict(list)
+        for key in keys:
+            groups[(key.agency_id, key.status, key.limit, key.after_id)].append(key.inspection_id)
+        pages: dict[RequestPageKey, Page] = {}
+        for (agency_id, status, limit, after_id), ids in groups.items():
+            filters = [
+                IssuedRequest.inspection_id.in_(ids),
+                self._scope,
+                *request_filters(agency_id, status, self._context.asked_at),
+            ]
+            counted = session.execute(
+                select(IssuedRequest.inspection_id, func.count())
+                .where(*filters)
+                .group_by(IssuedRequest.inspection_id)
+            ).all()
+            totals = dict(counted)
+            position = func.row_number().over(
+                partition_by=IssuedRequest.inspection_id,
+                order_by=(IssuedRequest.due_at, IssuedRequest.id),
+            )
+            ranked = (
+                select(IssuedRequest.id.label("id"), position.label("position"))
+                .where(*filters, *after_request(after_id))
+                .subquery()
+            )
+            statement = (
+                self._with_framework()
+                .join(ranked, ranked.c.id == IssuedRequest.id)
+                .where(ranked.c.position <= limit + 1)
+                .order_by(IssuedRequest.inspection_id, ranked.c.position)
+            )
+            grouped: dict[int, list[tuple[IssuedRequest, str]]] = defaultdict(list)
+            for request, framework in session.execute(statement):
+                grouped[request.inspection_id].append((request, framework))
+            for inspection_id in ids:
+                key = RequestPageKey(inspection_id, agency_id, status, limit, after_id)
+                pages[key] = Page(rows=grouped[inspection_id], total=totals.get(inspection_id, 0))
+        return [pages[key] for key in keys]
+
+    async def _documents_of_request(self, request_ids: list[int]) -> list[list[Document]]:
+        statement = (
+            select(Document)
+            .where(
+                Document.request_id.in_(request_ids),
+                access.documents_visible_to(self._context.viewer),
+            )
+            .order_by(Document.uploaded_at, Document.id)
+        )
+        grouped: dict[int, list[Document]] = defaultdict(list)
+        for document in self._context.session.scalars(statement):
+            grouped[document.request_id].append(document)
+        return [grouped[i] for i in request_ids]
+
+    async def _documents(self, ids: list[int]) -> list[Document | None]:
+        statement = select(Document).where(
+            Document.id.in_(ids), access.documents_visible_to(self._context.viewer)
+        )
+        found = {row.id: row for row in self._context.session.scalars(statement)}
+        return [found.get(i) for i in ids]
+
+    def _list_uploads_where(
+        self, *where: ColumnElement[bool]
+    ) -> list[tuple[ListUpload, str, bool]]:
+        statement = (
+            list_upload_select()
+            .where(*where, access.list_uploads_visible_to(self._context.viewer))
+            .order_by(ListUpload.id)
+        )
+        rows: list[tuple[ListUpload, str, bool]] = list(self._context.session.execute(statement))
+        self._context.touch("ListUpload", (row[0].id for row in rows))
+        return rows
+
+    async def _list_uploads_of_request(
+        self, request_ids: list[int]
+    ) -> list[list[tuple[ListUpload, str, bool]]]:
+        grouped: dict[int, list[tuple[ListUpload, str, bool]]] = defaultdict(list)
+        for row in self._list_uploads_where(ListUpload.request_id.in_(request_ids)):
+            grouped[row[0].request_id].append(row)
+        return [grouped[i] for i in request_ids]
+
+    async def _list_uploads_of_inspection(
+        self, inspection_ids: list[int]
+    ) -> list[list[tuple[ListUpload, str, bool]]]:
+        grouped: dict[int, list[tuple[ListUpload, str, bool]]] = defaultdict(list)
+        for row in self._list_uploads_where(ListUpload.inspection_id.in_(inspection_ids)):
+            grouped[row[0].inspection_id].append(row)
+        return [grouped[i] for i in inspection_ids]
+
+    async def _list_uploads(self, ids: list[int]) -> list[tuple[ListUpload, str, bool] | None]:
+        found = {row[0].id: row for row in self._list_uploads_where(ListUpload.id.in_(ids))}
+        return [found.get(i) for i in ids]
+
+    async def _lists_of_child(self, child_ids: list[int]) -> list[list[tuple[ListRow, str]]]:
+        statement = (
+            select(ListRow, Inspection.framework)
+            .join(Child, Child.id == ListRow.child_id)
+            .join(Inspection, Inspection.id == ListRow.inspection_id)
+            .where(
+                ListRow.child_id.in_(child_ids), access.children_visible_to(self._context.viewer)
+            )
+            .order_by(ListRow.child_id, ListRow.list_code, ListRow.row_number, ListRow.id)
+        )
+        grouped: dict[int, list[tuple[ListRow, str]]] = defaultdict(list)
+        for row, framework in self._context.session.execute(statement):
+            if row.child_id is not None:
+                grouped[row.child_id].append((row, framework))
+        return [grouped[i] for i in child_ids]
+
+    async def _child_local_ids(self, child_ids: list[int]) -> list[str | None]:
+        """The LA's ID of the child a per-child request is about, for whoever sees the request:
+        the agency asked for a child's documents must know which child."""
+        asked_about = select(IssuedRequest.child_id).where(self._scope)
+        statement = select(Child.id, Child.local_id).where(
+            Child.id.in_(child_ids), Child.id.in_(asked_about)
+        )
+        found = dict(self._context.session.execute(statement).all())
+        self._context.touch("Child", found)
+        return [found.get(i) for i in child_ids]

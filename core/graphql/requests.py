@@ -1,10 +1,858 @@
-"""Document requests over GraphQL: issuing, the tracker, uploads of documents and lists."""
+"""Document requests over GraphQL: issuing, the tracker, uploads of documents and lists.
+
+- ``issueDocumentRequests(inspectionId)``: the lead inspector (or an admin) issues the framework's
+  once-per-area requests to the area's agencies; issuing again changes nothing.
+- ``Inspection.requests(agencyId, status, first, after)``: the tracker. Inspectors on the inspection
+  and admins see every agency's requests; an agency user only its own agency's. ``myRequests``: an
+  agency user's requests across the inspections of its area, soonest due first. A request's status
+  is derived when asked, never stored.
+- ``uploadDocument(requestId, file)``: the agency asked (or an admin) sends a file. It streams to
+  the document store with a size cap and its SHA-256 computed on the way; the same bytes sent twice
+  for one request are recognised (``duplicate: true``) and kept once.
+- ``uploadList(requestId, file)``: the agency sends an Annex A list (CSV or XLSX). It is checked
+  against the list's columns and code sets; a list with any ERROR changes nothing and comes back
+  with every problem by row, column and value; an accepted list records its children once each,
+  keeps its rows and its QUERY problems for the inspectors, and marks the request received.
+
+Files come as GraphQL multipart requests; see ``core/app.py`` for the CSRF protection they need.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 import strawberry
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from strawberry import relay
+from strawberry.file_uploads import Upload
+
+from core import access
+from core import contributions as c
+from core import models as m
+from core.graphql.admin import run
+from core.graphql.context import Info
+from core.graphql.errors import BadArgument, MutationFailed, UserError, invalid, not_allowed
+from core.graphql.errors import not_found as not_found_error
+from core.graphql.ids import in_order, node_id, row_id, row_ids
+from core.graphql.loaders import RequestPageKey, after_request
+from core.graphql.nodes import Agency, Child, Inspection
+from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.permissions import scoped_by, signed_in
+from core.graphql.reference import (
+    DocumentRequest,
+    Inspectorate,
+    ListSpec,
+    RequestScope,
+    inspectorate_of,
+)
+from core.graphql.selection import ListValue  # one type for a list's values, wherever shown
+from core.lists import Problem, Severity, read_list
+from core.models import utc_now
+from core.registry import Owned
+from core.timetable import LONDON
+from core.viewer import Role
+from core.workflow.lists import (
+    latest_upload,
+    problem_from_json,
+    record_list,
+    storage_problems,
+)
+from core.workflow.requests import RequestStatus, issue_area_requests, request_status
+from core.workflow.storage import FileTooLarge, StoredFile
+
+if TYPE_CHECKING:
+    from core.graphql.context import Context
+
+strawberry.enum(
+    RequestStatus,
+    description="Where a request stands, derived when asked from its due and received times.",
+)
+strawberry.enum(
+    Severity,
+    name="ListProblemSeverity",
+    description="ERROR: the list is refused until it is fixed. QUERY: accepted, worth a look.",
+)
+
+
+# --- Types ---------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A problem found in an uploaded list, by row, column and value.")
+class ListProblem:
+    severity: Severity
+    code: str = strawberry.field(description="Stable, for machines, e.g. 'invalid_date'.")
+    message: str = strawberry.field(description="For the person who has to fix the file.")
+    row: int | None = strawberry.field(
+        description="The row as the file shows it; null for the whole file."
+    )
+    column: str | None = strawberry.field(description="The header as the file writes it.")
+    value: str | None = strawberry.field(description="The cell as the file writes it.")
+    field: str | None = strawberry.field(description="The list field's name, when there is one.")
+
+    @staticmethod
+    def of(problem: Problem) -> ListProblem:
+        return ListProblem(
+            severity=problem.severity,
+            code=problem.code,
+            message=problem.message,
+            row=problem.row,
+            column=problem.column,
+            value=problem.value,
+            field=problem.field,
+        )
+
+
+@strawberry.type(description="A file an agency sent in answer to a request.")
+class Document(relay.Node):
+    id: relay.NodeID[int]
+    filename: str = strawberry.field(description="The name it was sent with.")
+    content_type: str
+    size_bytes: int
+    sha256: str = strawberry.field(description="SHA-256 of the bytes, in hex.")
+    uploaded_at: dt.datetime
+    request_id: strawberry.Private[int]
+
+    @staticmethod
+    def of(row: m.Document) -> Document:
+        return Document(
+            id=row.id,
+            filename=row.filename,
+            content_type=row.content_type,
+            size_bytes=row.size_bytes,
+            sha256=row.sha256,
+            uploaded_at=row.uploaded_at,
+            request_id=row.request_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Document | None]:
+        ids = list(node_ids)
+        rows = await info.context.loaders.requests.document.load_many(row_ids(ids))
+        return in_order(ids, {row.id: Document.of(row) for row in rows if row is not None})
+
+    @strawberry.field(description="The request it answers.")
+    async def request(self, info: Info) -> IssuedRequest | None:
+        row = await info.context.loaders.requests.request.load(self.request_id)
+        return IssuedRequest.of(*row) if row else None
+
+
+@strawberry.type(
+    description="An accepted list, with the queries (problems of severity QUERY) flagged for the "
+    "inspectors."
+)
+class ListUpload(relay.Node):
+    id: relay.NodeID[int]
+    list_code: str
+    filename: str
+    sha256: str
+    row_count: int
+    uploaded_at: dt.datetime
+    current: bool = strawberry.field(
+        description="True for the latest list sent for its request; an earlier one's rows were "
+        "replaced by it."
+    )
+    queries: list[ListProblem]
+    request_id: strawberry.Private[int]
+    framework_code: strawberry.Private[str]
+
+    @staticmethod
+    def of(row: m.ListUpload, framework: str, current: bool) -> ListUpload:
+        return ListUpload(
+            id=row.id,
+            list_code=row.list_code,
+            filename=row.filename,
+            sha256=row.sha256,
+            row_count=row.row_count,
+            uploaded_at=row.uploaded_at,
+            current=current,
+            queries=[ListProblem.of(problem_from_json(q)) for q in row.queries],
+            request_id=row.request_id,
+            framework_code=framework,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ListUpload | None]:
+        ids = list(node_ids)
+        rows = await info.context.loaders.requests.list_upload.load_many(row_ids(ids))
+        return in_order(ids, {row[0].id: ListUpload.of(*row) for row in rows if row is not None})
+
+    @strawberry.field
+    def list_title(self, info: Info) -> str | None:
+        spec = info.context.registry.list_spec(self.framework_code, self.list_code)
+        return spec.title if spec else None
+
+    @strawberry.field(description="The request it answers.")
+    async def request(self, info: Info) -> IssuedRequest | None:
+        row = await info.context.loaders.requests.request.load(self.request_id)
+        return IssuedRequest.of(*row) if row else None
+
+
+@strawberry.type(description="A child's row on one list: the list's own fields for the child.")
+class ListMembership:
+    list_code: str
+    list_title: str | None
+    row_number: int = strawberry.field(description="The row in the file the list came in.")
+    values: list[ListValue] = strawberry.field(description="In the list's column order.")
+
+
+@strawberry.type(
+    description="A request issued to one agency (and, for per-child requests, about one child)."
+)
+class IssuedRequest(relay.Node):
+    id: relay.NodeID[int]
+    reference: str = strawberry.field(description="The request's reference, e.g. '1.4'.")
+    due_at: dt.datetime = strawberry.field(description="In UTC.")
+    issued_at: dt.datetime
+    received_at: dt.datetime | None = strawberry.field(
+        description="When the first document or accepted list arrived."
+    )
+    inspection_id: strawberry.Private[int]
+    agency_id: strawberry.Private[int]
+    child_id: strawberry.Private[int | None]
+    framework_code: strawberry.Private[str]
+
+    @staticmethod
+    def of(row: m.IssuedRequest, framework: str) -> IssuedRequest:
+        return IssuedRequest(
+            id=row.id,
+            reference=row.reference,
+            due_at=row.due_at,
+            issued_at=row.issued_at,
+            received_at=row.received_at,
+            inspection_id=row.inspection_id,
+            agency_id=row.agency_id,
+            child_id=row.child_id,
+            framework_code=framework,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[IssuedRequest | None]:
+        ids = list(node_ids)
+        rows = await info.context.loaders.requests.request.load_many(row_ids(ids))
+        return in_order(ids, {row[0].id: IssuedRequest.of(*row) for row in rows if row is not None})
+
+    def _owned(self, info: Info) -> Owned[c.DocumentRequest] | None:
+        return info.context.registry.document_request(self.framework_code, self.reference)
+
+    @strawberry.field(description="Where it stands now: outstanding, overdue, received (late).")
+    def status(self, info: Info) -> RequestStatus:
+        return _status(self.due_at, self.received_at, info.context.asked_at)
+
+    @strawberry.field(description="What is asked for, from the framework.")
+    def title(self, info: Info) -> str:
+        owned = self._owned(info)
+        return owned.item.title if owned else self.reference
+
+    @strawberry.field
+    def description(self, info: Info) -> str:
+        owned = self._owned(info)
+        return owned.item.description if owned else ""
+
+    @strawberry.field
+    def scope(self, info: Info) -> RequestScope | None:  # type: ignore[valid-type]
+        owned = self._owned(info)
+        return owned.item.scope if owned else None
+
+    @strawberry.field(description="The columns asked for, when the request is for a list.")
+    def list_spec(self, info: Info) -> ListSpec | None:
+        owned = self._owned(info)
+        spec = owned.item.list_spec if owned else None
+        return ListSpec.of(spec) if spec else None
+
+    @strawberry.field(description="The inspectorate whose request it is.")
+    def owner(self, info: Info) -> Inspectorate | None:
+        owned = self._owned(info)
+        return inspectorate_of(info, owned.owner) if owned else None
+
+    @strawberry.field(description="The framework's request, with its deadline rule.")
+    def document_request(self, info: Info) -> DocumentRequest | None:
+        owned = self._owned(info)
+        return DocumentRequest.of(owned) if owned else None
+
+    @strawberry.field
+    async def inspection(self, info: Info) -> Inspection | None:
+        row = await info.context.loaders.inspection.load(self.inspection_id)
+        return Inspection.of(row) if row else None
+
+    @strawberry.field(description="The agency it is issued to.")
+    async def agency(self, info: Info) -> Agency | None:
+        row = await info.context.loaders.agency.load(self.agency_id)
+        return Agency.of(row) if row else None
+
+    @strawberry.field(
+        description="The child a per-child request is about (inspectors); null for area requests.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def child(self, info: Info) -> Child | None:
+        if self.child_id is None:
+            return None
+        row = await info.context.loaders.child.load(self.child_id)
+        return Child.of(row) if row else None
+
+    @strawberry.field(
+        description="The local authority's ID of the child a per-child request is about, for the "
+        "agency that must find the child's documents; null for area requests."
+    )
+    async def child_local_id(self, info: Info) -> str | None:
+        if self.child_id is None:
+            return None
+        return await info.context.loaders.requests.child_local_id.load(self.child_id)
+
+    @strawberry.field(
+        description="The files sent in answer, oldest first.",
+        extensions=scoped_by(access.documents_visible_to),
+    )
+    async def documents(self, info: Info) -> list[Document]:
+        rows = await info.context.loaders.requests.documents_of_request.load(self.id)
+        return [Document.of(row) for row in rows]
+
+    @strawberry.field(
+        description="The lists sent in answer, oldest first; the last one is current.",
+        extensions=scoped_by(access.list_uploads_visible_to),
+    )
+    async def list_uploads(self, info: Info) -> list[ListUpload]:
+        rows = await info.context.loaders.requests.list_uploads_of_request.load(self.id)
+        return [ListUpload.of(*row) for row in rows]
+
+
+def _status(
+    due_at: dt.datetime, received_at: dt.datetime | None, now: dt.datetime
+) -> RequestStatus:
+    return request_status(m.IssuedRequest(due_at=due_at, received_at=received_at), now)
+
+
+# --- Reading: the tracker, my requests, lists --------------------------------------------------
+
+
+def _agency_argument(agency_id: relay.GlobalID | None) -> int | None:
+    if agency_id is None:
+        return None
+    parsed = row_id(agency_id.node_id) if agency_id.type_name == "Agency" else None
+    if parsed is None:
+        raise BadArgument(f"agencyId: {str(agency_id)!r} is not the ID of an Agency.")
+    return parsed
+
+
+async def inspection_requests(
+    info: Info,
+    inspection_id: int,
+    agency_id: relay.GlobalID | None,
+    status: RequestStatus | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[IssuedRequest]:
+    """The tracker's page of one inspection's requests, soonest due first."""
+    limit = page_size(first, info.context.settings.max_page_size)
+    key = RequestPageKey(
+        inspection_id=inspection_id,
+        agency_id=_agency_argument(agency_id),
+        status=status,
+        limit=limit,
+        after_id=decode_cursor(after) if after else None,
+    )
+    page = await info.context.loaders.requests.page.load(key)
+    return make_connection(
+        page.rows,
+        limit,
+        page.total,
+        lambda row: row[0].id,
+        lambda row: IssuedRequest.of(*row),
+        after is not None,
+    )
+
+
+def my_requests(info: Info, first: int | None, after: str | None) -> Connection[IssuedRequest]:
+    """An agency user's requests across the inspections of its area, soonest due first."""
+    context = info.context
+    viewer = context.viewer
+    limit = page_size(first, context.settings.max_page_size)
+    after_id = decode_cursor(after) if after else None
+    filters = [
+        m.IssuedRequest.agency_id == viewer.agency_id,
+        access.requests_visible_to(viewer),
+        access.inspections_visible_to(viewer),
+    ]
+    statement = (
+        select(m.IssuedRequest, m.Inspection.framework)
+        .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
+        .where(*filters, *after_request(after_id))
+        .order_by(m.IssuedRequest.due_at, m.IssuedRequest.id)
+        .limit(limit + 1)
+    )
+    rows = list(context.session.execute(statement))
+    total = context.session.scalar(
+        select(func.count())
+        .select_from(m.IssuedRequest)
+        .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
+        .where(*filters)
+    )
+    return make_connection(
+        rows,
+        limit,
+        total or 0,
+        lambda row: row[0].id,
+        lambda row: IssuedRequest.of(*row),
+        after is not None,
+    )
+
+
+async def inspection_list_uploads(info: Info, inspection_id: int) -> list[ListUpload]:
+    rows = await info.context.loaders.requests.list_uploads_of_inspection.load(inspection_id)
+    return [ListUpload.of(*row) for row in rows]
+
+
+async def child_lists(info: Info, child_id: int) -> list[ListMembership]:
+    rows = await info.context.loaders.requests.lists_of_child.load(child_id)
+    registry = info.context.registry
+    memberships = []
+    for row, framework in rows:
+        spec = registry.list_spec(framework, row.list_code)
+        fields = spec.fields if spec else ()
+        named = {f.name for f in fields}
+        values = [
+            ListValue(name=f.name, label=f.label, value=_text(row.values.get(f.name)))
+            for f in fields
+        ]
+        # A field the spec no longer has stays visible rather than vanishing.
+        values.extend(
+            ListValue(name=name, label=name, value=_text(value))
+            for name, value in row.values.items()
+            if name not in named
+        )
+        memberships.append(
+            ListMembership(
+                list_code=row.list_code,
+                list_title=spec.title if spec else None,
+                row_number=row.row_number,
+                values=values,
+            )
+        )
+    return memberships
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return str(value)
+
+
+# --- Payloads ------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class IssueDocumentRequestsPayload:
+    issued_count: int = strawberry.field(
+        description="How many requests this call issued; 0 when every one stood already."
+    )
+    requests: list[IssuedRequest] = strawberry.field(
+        description="All the inspection's requests, soonest due first."
+    )
+    inspection: Inspection | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class UploadDocumentPayload:
+    document: Document | None
+    duplicate: bool = strawberry.field(
+        description="True when these exact bytes were sent for this request before: the document "
+        "returned is that earlier one, and no second copy was kept."
+    )
+    request: IssuedRequest | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class UploadListPayload:
+    accepted: bool = strawberry.field(
+        description="False when the list has any ERROR: then nothing was changed."
+    )
+    duplicate: bool = strawberry.field(
+        description="True when these exact bytes are the list already current for this request."
+    )
+    list_upload: ListUpload | None
+    request: IssuedRequest | None
+    problems: list[ListProblem] = strawberry.field(
+        description="Every problem found: the ERRORs to fix when refused, and the QUERYs."
+    )
+    row_count: int
+    children_added: int = strawberry.field(description="Children not known before this list.")
+    children_updated: int = strawberry.field(
+        description="Known children whose details the list changed."
+    )
+    errors: list[UserError]
+
+
+# --- Mutations -----------------------------------------------------------------------------------
+
+
+def _issue(info: Info, session: Session, inspection_id: relay.GlobalID) -> tuple[Any, ...]:
+    viewer = info.context.viewer
+    field = "inspectionId"
+    inspection = session.scalar(
+        select(m.Inspection).where(
+            m.Inspection.id == node_id(field, inspection_id, "Inspection"),
+            access.inspections_visible_to(viewer),
+        )
+    )
+    if inspection is None:
+        raise MutationFailed(not_found_error(field, str(inspection_id), "inspection"))
+    if viewer.role is not Role.ADMIN:
+        leads = select(m.TeamMember.id).where(
+            m.TeamMember.inspection_id == inspection.id,
+            m.TeamMember.inspector_id == viewer.inspector_id,
+            m.TeamMember.is_lead,
+        )
+        if viewer.role is not Role.INSPECTOR or session.scalar(leads) is None:
+            raise MutationFailed(
+                not_allowed(
+                    field,
+                    f"Only the lead inspector of {inspection.reference} (or an admin) issues its "
+                    "document requests.",
+                )
+            )
+    issued = issue_area_requests(session, info.context.registry, inspection)
+    info.context.touch("IssuedRequest", (r.id for r in issued))
+    rows = session.execute(
+        select(m.IssuedRequest)
+        .where(m.IssuedRequest.inspection_id == inspection.id)
+        .order_by(m.IssuedRequest.due_at, m.IssuedRequest.id)
+    ).scalars()
+    return inspection, len(issued), [IssuedRequest.of(r, inspection.framework) for r in rows]
+
+
+def _request_to_answer(
+    info: Info, request_id: relay.GlobalID, *, list_wanted: bool
+) -> tuple[int, str, c.DocumentRequest]:
+    """The request an upload answers, if the viewer may answer it: (id, framework, request)."""
+    context = info.context
+    viewer = context.viewer
+    field = "requestId"
+    found = context.session.execute(
+        select(m.IssuedRequest, m.Inspection.framework)
+        .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
+        .where(
+            m.IssuedRequest.id == node_id(field, request_id, "IssuedRequest"),
+            access.requests_visible_to(viewer),
+        )
+    ).first()
+    if found is None:
+        raise MutationFailed(not_found_error(field, str(request_id), "request"))
+    request, framework = found
+    answerer = viewer.role is Role.ADMIN or (
+        viewer.role is Role.AGENCY_USER and viewer.agency_id == request.agency_id
+    )
+    if not answerer:
+        raise MutationFailed(
+            not_allowed(
+                field,
+                "Only the agency the request is issued to (or an admin) sends what it asks for; "
+                "inspectors see what arrives in the tracker.",
+            )
+        )
+    owned = context.registry.document_request(framework, request.reference)
+    if owned is None:
+        raise MutationFailed(
+            invalid(field, f"request {request.reference!r} is no longer part of '{framework}'.")
+        )
+    if list_wanted and owned.item.list_spec is None:
+        raise MutationFailed(
+            invalid(
+                field,
+                f"'{owned.item.title}' is not a list: send its documents with uploadDocument.",
+            )
+        )
+    if not list_wanted and owned.item.list_spec is not None:
+        raise MutationFailed(
+            invalid(
+                field,
+                f"'{owned.item.title}' is a list: send it with uploadList, which checks it "
+                "against the list's columns.",
+            )
+        )
+    return request.id, framework, owned.item
+
+
+def _upload_of(file: object) -> UploadFile:
+    if not isinstance(file, UploadFile):
+        raise MutationFailed(
+            invalid(
+                "file",
+                "send the file itself as a multipart request (the GraphQL multipart request "
+                "specification), with the variable set to null and mapped to the file part.",
+            )
+        )
+    return file
+
+
+def _too_large(limit: int) -> UserError:
+    return invalid(
+        "file",
+        f"the file is larger than {limit} bytes ({limit / 1_000_000:g} MB), the most one file may "
+        "be. Nothing was kept: send a smaller file, or split it.",
+    )
+
+
+def _filename(upload: UploadFile) -> str:
+    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:255] or "upload"
+
+
+def _record_document(
+    context: Context,
+    session: Session,
+    request_id: int,
+    stored: StoredFile,
+    upload: UploadFile,
+) -> tuple[m.Document, bool]:
+    """The document row and the request's receipt, in the caller's transaction; an earlier
+    document with the same bytes is returned instead, flagged as a duplicate."""
+    existing = _same_document(session, request_id, stored.sha256)
+    if existing is not None:
+        return existing, True
+    request = session.get(m.IssuedRequest, request_id)
+    assert request is not None
+    document = m.Document(
+        request_id=request_id,
+        filename=_filename(upload),
+        content_type=(upload.content_type or "application/octet-stream")[:200],
+        size_bytes=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        uploaded_at=utc_now(),
+        uploaded_by_token_id=context.viewer.token_id,
+    )
+    session.add(document)
+    if request.received_at is None:
+        request.received_at = document.uploaded_at
+    session.flush()
+    context.touch("Document", [document.id])
+    context.touch("IssuedRequest", [request_id])
+    return document, False
+
+
+def _same_document(session: Session, request_id: int, sha256: str) -> m.Document | None:
+    return session.scalar(
+        select(m.Document).where(m.Document.request_id == request_id, m.Document.sha256 == sha256)
+    )
+
+
+def _answered(session: Session, request_id: int, framework: str) -> IssuedRequest | None:
+    request = session.get(m.IssuedRequest, request_id)
+    return IssuedRequest.of(request, framework) if request else None
 
 
 @strawberry.type
 class RequestMutations:
     """Mutations of the request workflow; the schema's Mutation type inherits them."""
+
+    @strawberry.mutation(
+        description="Issue the framework's once-per-area document requests to the area's "
+        "agencies (the lead inspector or an admin). Issuing again issues only what is missing.",
+        extensions=signed_in(),
+    )
+    def issue_document_requests(
+        self, info: Info, inspection_id: relay.GlobalID
+    ) -> IssueDocumentRequestsPayload:
+        done, errors = run(info, lambda session: _issue(info, session, inspection_id))
+        if done is None:
+            return IssueDocumentRequestsPayload(
+                issued_count=0, requests=[], inspection=None, errors=errors
+            )
+        inspection, count, requests = done
+        return IssueDocumentRequestsPayload(
+            issued_count=count,
+            requests=requests,
+            inspection=Inspection.of(inspection),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Send a file in answer to a request (the agency it is issued to, or an "
+        "admin), as a GraphQL multipart request. The same bytes sent twice are kept once.",
+        extensions=signed_in(),
+    )
+    async def upload_document(
+        self, info: Info, request_id: relay.GlobalID, file: Upload
+    ) -> UploadDocumentPayload:
+        context = info.context
+        store = context.documents
+        limit = context.settings.max_upload_bytes
+        try:
+            answered_id, framework, _ = _request_to_answer(info, request_id, list_wanted=False)
+            upload = _upload_of(file)
+            context.session.rollback()  # no transaction stays open while the file streams
+            try:
+                stored = await run_in_threadpool(store.save, upload.file, max_bytes=limit)
+            except FileTooLarge as too_large:
+                raise MutationFailed(_too_large(too_large.limit)) from None
+        except MutationFailed as failed:
+            context.rejected = True
+            return UploadDocumentPayload(
+                document=None, duplicate=False, request=None, errors=failed.errors
+            )
+        kept = False
+        try:
+            saved, errors = run(
+                info,
+                lambda session: _record_document(context, session, answered_id, stored, upload),
+            )
+            kept = saved is not None and not saved[1]
+        except IntegrityError:
+            # The same bytes arrived for this request at the same moment: the other copy stands.
+            context.session.rollback()
+            existing = _same_document(context.session, answered_id, stored.sha256)
+            if existing is None:
+                raise
+            saved, errors = (existing, True), []
+        finally:
+            if not kept:  # a duplicate, a refusal or a failed transaction keeps no file
+                store.delete(stored.key)
+        if saved is None:
+            return UploadDocumentPayload(
+                document=None, duplicate=False, request=None, errors=errors
+            )
+        document, duplicate = saved
+        return UploadDocumentPayload(
+            document=Document.of(document),
+            duplicate=duplicate,
+            request=_answered(context.session, answered_id, framework),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Send an Annex A list (CSV or XLSX) in answer to a list request (the agency "
+        "it is issued to, or an admin). A list with any ERROR changes nothing and comes back with "
+        "every problem; an accepted one records its children and rows in one transaction.",
+        extensions=signed_in(),
+    )
+    async def upload_list(
+        self, info: Info, request_id: relay.GlobalID, file: Upload
+    ) -> UploadListPayload:
+        context = info.context
+        registry = context.registry
+        limit = context.settings.max_upload_bytes
+        try:
+            answered_id, framework, asked = _request_to_answer(info, request_id, list_wanted=True)
+            assert asked.list_spec is not None
+            spec = asked.list_spec
+            upload = _upload_of(file)
+            context.session.rollback()
+            data = await upload.read(limit + 1)
+            if len(data) > limit:
+                raise MutationFailed(_too_large(limit))
+        except MutationFailed as failed:
+            context.rejected = True
+            return _list_refused(failed.errors, [])
+        filename = _filename(upload)
+        code_sets = {code_set.code: code_set for code_set in registry.code_sets}
+        today = context.asked_at.astimezone(LONDON).date()
+        result = await run_in_threadpool(
+            lambda: read_list(data, filename, spec, code_sets, today=today)
+        )
+        result.problems.extend(storage_problems(spec, result))
+        if not result.accepted:
+            context.rejected = True
+            count = len(result.errors)
+            error = invalid(
+                "file",
+                f"the list was not accepted: {count} error{'s' if count != 1 else ''} to fix "
+                "(see problems). Nothing was changed; correct the file and send it again.",
+            )
+            return _list_refused([error], result.problems)
+        sha256 = hashlib.sha256(data).hexdigest()
+
+        def work(session: Session) -> tuple[Any, ...]:
+            request = session.get(m.IssuedRequest, answered_id)
+            assert request is not None
+            # One list at a time per inspection: two lists naming one new child must not both
+            # insert it (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+            session.execute(
+                select(m.Inspection.id)
+                .where(m.Inspection.id == request.inspection_id)
+                .with_for_update()
+            )
+            latest = latest_upload(session, answered_id)
+            if latest is not None and latest.sha256 == sha256:
+                return latest, True, 0, 0
+            recorded = record_list(
+                session,
+                request,
+                spec,
+                result,
+                filename=filename,
+                sha256=sha256,
+                received_at=utc_now(),
+            )
+            context.touch("Child", recorded.child_ids)
+            context.touch("ListUpload", [recorded.upload.id])
+            context.touch("IssuedRequest", [answered_id])
+            return (
+                recorded.upload,
+                False,
+                recorded.children_added,
+                recorded.children_updated,
+            )
+
+        done, errors = run(info, work)
+        if done is None:
+            return _list_refused(errors, result.problems)
+        upload_row, duplicate, added, updated = done
+        problems = (
+            [problem_from_json(q) for q in upload_row.queries] if duplicate else result.problems
+        )
+        return UploadListPayload(
+            accepted=True,
+            duplicate=duplicate,
+            list_upload=ListUpload.of(upload_row, framework, current=True),
+            request=_answered(context.session, answered_id, framework),
+            problems=[ListProblem.of(p) for p in problems],
+            row_count=upload_row.row_count,
+            children_added=added,
+            children_updated=updated,
+            errors=[],
+        )
+
+
+def _list_refused(errors: list[UserError], problems: Iterable[Problem]) -> UploadListPayload:
+    return UploadListPayload(
+        accepted=False,
+        duplicate=False,
+        list_upload=None,
+        request=None,
+        problems=[ListProblem.of(p) for p in problems],
+        row_count=0,
+        children_added=0,
+        children_updated=0,
+        errors=errors,
+    )
+
+
+__all__ = [
+    "Document",
+    "IssuedRequest",
+    "ListMembership",
+    "ListProblem",
+    "ListUpload",
+    "RequestMutations",
+    "child_lists",
+    "inspection_list_uploads",
+    "inspection_requests",
+    "my_requests",
+]

@@ -1,10 +1,918 @@
-"""Choosing children over GraphQL: the 20, the tracked 5-7, sampling; meetings, people, consent."""
+"""Choosing children over GraphQL: the 20, the tracked 5-7, sampling; meetings, people, consent.
+
+The rules live in ``core.workflow.selection`` and ``core.workflow.fieldwork``; this module turns
+their refusals into ``errors`` as data (a broken rule's message starts ``Rule '<name>':``), and
+resolves the ``Inspection`` fields that ``nodes.py`` declares.
+
+Who sees what (``core.access``): the children chosen, with their details, reach admins and the
+inspection team only. Agency users of the inspected area see what their own actions need and no
+more, as the child's id and the local authority's own ID for it, never the child's record: users
+of the area's local authority see which children are selected and whether their eight extra fields
+have come (``extraFieldsDue``), since the LA sends them; users of every agency of the area see the
+tracked children's consent (``consents``), since the agency that sought consent records it.
+Meetings and people to meet are not child-level and reach whoever sees the inspection; a meeting's
+children reach only those who see children.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any, TypeVar
+
 import strawberry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from strawberry import relay
+
+from core import access
+from core import contributions as c
+from core import models as m
+from core.graphql.admin import run
+from core.graphql.context import Info
+from core.graphql.errors import ErrorCode, MutationFailed, UserError
+from core.graphql.ids import node_id, row_id
+from core.graphql.nodes import Agency, Child, Inspection, Inspector
+from core.graphql.permissions import scoped_by, signed_in
+from core.graphql.reference import Code
+from core.workflow import fieldwork as fw
+from core.workflow import selection as sel
+from core.workflow.rules import ProblemKind, Refused
+
+T = TypeVar("T")
+
+ConsentPerson = strawberry.enum(
+    fw.ConsentPerson, description="Whose consent: the tracked child's, or a parent's or carer's."
+)
+ConsentOutcome = strawberry.enum(
+    fw.ConsentOutcome,
+    description="The answer the local agency recorded: given, refused, or a discussion is not "
+    "possible.",
+)
+PersonToMeetRole = strawberry.enum(
+    fw.PersonRole,
+    name="PersonToMeetRole",
+    description="Who inspectors talk with besides the main framework's list.",
+)
+
+
+@strawberry.enum(description="Consent as it stands: an answer, or none recorded yet.")
+class ConsentStatus(Enum):
+    GIVEN = "given"
+    REFUSED = "refused"
+    NOT_POSSIBLE = "not_possible"
+    NOT_YET_RECORDED = "not_yet_recorded"
+
+
+# --- Refusals as data -----------------------------------------------------------------------------
+
+_CODES = {
+    ProblemKind.NOT_FOUND: ErrorCode.NOT_FOUND,
+    ProblemKind.NOT_ALLOWED: ErrorCode.NOT_ALLOWED,
+    ProblemKind.INVALID: ErrorCode.INVALID_INPUT,
+}
+
+
+def _user_errors(refused: Refused) -> list[UserError]:
+    errors = []
+    for problem in refused.problems:
+        field = f"input.{problem.field}" if problem.field else None
+        if problem.rule is not None or field is None:
+            message = problem.text
+        else:
+            message = f"{field}: {problem.message}"
+        errors.append(UserError(field=field, code=_CODES[problem.kind], message=message))
+    return errors
+
+
+def _run(info: Info, call: Callable[[Session], T]) -> tuple[T | None, list[UserError]]:
+    """``admin.run`` for a workflow service: its refusals roll back and become ``errors``."""
+
+    def work(session: Session) -> T:
+        try:
+            return call(session)
+        except Refused as refused:
+            raise MutationFailed(*_user_errors(refused)) from None
+
+    return run(info, work)
+
+
+def _ids(field: str, values: Sequence[relay.GlobalID], type_name: str) -> list[int]:
+    return [node_id(f"{field}[{i}]", value, type_name) for i, value in enumerate(values)]
+
+
+def _list_spec(info: Info, framework: str, code: str) -> c.ListSpec | None:
+    for request in info.context.registry.document_requests_of(framework):
+        spec = request.item.list_spec
+        if spec is not None and spec.code == code:
+            return spec
+    return None
+
+
+# --- The children chosen --------------------------------------------------------------------------
+
+
+@strawberry.type(description="One value of a list row, as the area sent it.")
+class ListValue:
+    name: str = strawberry.field(description="The field's name in the list specification.")
+    label: str = strawberry.field(description="The column as the guidance words it.")
+    value: str | None = strawberry.field(
+        description="Y or N for yes/no fields, ISO dates, the text otherwise; null when blank."
+    )
+
+
+def _render(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return str(value)
+
+
+async def _extra_fields(
+    info: Info, inspection_id: int, framework: str, child_id: int
+) -> list[ListValue] | None:
+    rows = await info.context.loaders.selection.extra_fields.load(inspection_id)
+    row = rows.get(child_id)
+    if row is None:
+        return None
+    spec = _list_spec(info, framework, sel.EXTRA_FIELDS_LIST)
+    fields = (
+        [(f.name, f.label) for f in spec.fields if f.name != "child_id"]
+        if spec is not None
+        else [(name, name) for name in sorted(row.values) if name != "child_id"]
+    )
+    return [
+        ListValue(name=name, label=label, value=_render(row.values.get(name)))
+        for name, label in fields
+    ]
+
+
+_EXTRA_FIELDS = (
+    "The eight extra fields the local authority sends for each selected child (the "
+    "'selected-children' list, by mid-afternoon on day two); null until a row for the child "
+    "arrives."
+)
+_MISSING_EXTRA_FIELDS = "True while no 'selected-children' row for the child has arrived."
+
+
+async def _inspector(info: Info, inspector_id: int | None) -> Inspector | None:
+    if inspector_id is None:
+        return None
+    row = await info.context.loaders.inspector.load(inspector_id)
+    return Inspector.of(row) if row else None
+
+
+@strawberry.type(description="One of the (up to) 20 children the lead inspector selected.")
+class SelectedChild:
+    child: Child = strawberry.field(extensions=scoped_by(access.children_visible_to))
+    late: bool = strawberry.field(
+        description="Selected after the framework's 'select-children' deadline."
+    )
+    reason: str | None = strawberry.field(description="Why the child was selected, if given.")
+    chosen_at: dt.datetime
+    inspection_id: strawberry.Private[int]
+    framework: strawberry.Private[str]
+    chosen_by_id: strawberry.Private[int | None]
+
+    @staticmethod
+    def of(row: m.ChildSelection, child: m.Child, framework: str) -> SelectedChild:
+        return SelectedChild(
+            child=Child.of(child),
+            late=row.late,
+            reason=row.reason,
+            chosen_at=row.chosen_at,
+            inspection_id=row.inspection_id,
+            framework=framework,
+            chosen_by_id=row.chosen_by_id,
+        )
+
+    @strawberry.field(description="The inspector who selected the child.")
+    async def chosen_by(self, info: Info) -> Inspector | None:
+        return await _inspector(info, self.chosen_by_id)
+
+    @strawberry.field(description="True once the child is one of the tracked children.")
+    async def tracked(self, info: Info) -> bool:
+        tracked = await info.context.loaders.selection.tracked.load(self.inspection_id)
+        return any(child.id == self.child.id for _, child in tracked)
+
+    @strawberry.field(description=_EXTRA_FIELDS)
+    async def extra_fields(self, info: Info) -> list[ListValue] | None:
+        return await _extra_fields(info, self.inspection_id, self.framework, self.child.id)
+
+    @strawberry.field(description=_MISSING_EXTRA_FIELDS)
+    async def missing_extra_fields(self, info: Info) -> bool:
+        found = await _extra_fields(info, self.inspection_id, self.framework, self.child.id)
+        return found is None
+
+
+@strawberry.type(
+    description="One of the selected children as the area's local authority sees it: which child "
+    "(its own ID for it), and whether the eight extra fields for it have arrived."
+)
+class ExtraFieldsDue:
+    child_id: relay.GlobalID
+    local_id: str = strawberry.field(description="The local authority's unique ID for the child.")
+    child_pk: strawberry.Private[int]
+    inspection_id: strawberry.Private[int]
+    framework: strawberry.Private[str]
+
+    @strawberry.field(description=_EXTRA_FIELDS)
+    async def extra_fields(self, info: Info) -> list[ListValue] | None:
+        return await _extra_fields(info, self.inspection_id, self.framework, self.child_pk)
+
+    @strawberry.field(description=_MISSING_EXTRA_FIELDS)
+    async def missing_extra_fields(self, info: Info) -> bool:
+        found = await _extra_fields(info, self.inspection_id, self.framework, self.child_pk)
+        return found is None
+
+
+@strawberry.type(description="One of the five to seven children the partnership evaluates jointly.")
+class TrackedChild:
+    child: Child = strawberry.field(extensions=scoped_by(access.children_visible_to))
+    late: bool = strawberry.field(
+        description="Named after the framework's 'name-tracked-children' deadline."
+    )
+    reason: str | None = strawberry.field(description="The reason given when it was selected.")
+    chosen_at: dt.datetime
+    chosen_by_id: strawberry.Private[int | None]
+
+    @staticmethod
+    def of(row: m.ChildSelection, child: m.Child) -> TrackedChild:
+        return TrackedChild(
+            child=Child.of(child),
+            late=row.late,
+            reason=row.reason,
+            chosen_at=row.chosen_at,
+            chosen_by_id=row.chosen_by_id,
+        )
+
+    @strawberry.field(description="The inspector who named the child for tracking.")
+    async def chosen_by(self, info: Info) -> Inspector | None:
+        return await _inspector(info, self.chosen_by_id)
+
+
+@strawberry.type(description="A child an inspector sampled from one of the child-level lists.")
+class SampledChild:
+    child: Child = strawberry.field(extensions=scoped_by(access.children_visible_to))
+    list_code: str = strawberry.field(description="The list the child was sampled from.")
+    reason: str | None
+    chosen_at: dt.datetime
+    framework: strawberry.Private[str]
+    chosen_by_id: strawberry.Private[int | None]
+
+    @staticmethod
+    def of(row: m.ChildSelection, child: m.Child, framework: str) -> SampledChild:
+        return SampledChild(
+            child=Child.of(child),
+            list_code=row.list_code or "",
+            reason=row.reason,
+            chosen_at=row.chosen_at,
+            framework=framework,
+            chosen_by_id=row.chosen_by_id,
+        )
+
+    @strawberry.field(description="The list's title, from the framework's list specification.")
+    def list_title(self, info: Info) -> str | None:
+        spec = _list_spec(info, self.framework, self.list_code)
+        return spec.title if spec else None
+
+    @strawberry.field(description="The inspector who sampled the child.")
+    async def chosen_by(self, info: Info) -> Inspector | None:
+        return await _inspector(info, self.chosen_by_id)
+
+
+async def selected_children(info: Info, inspection: Inspection) -> list[SelectedChild]:
+    rows = await info.context.loaders.selection.selected.load(inspection.id)
+    return [SelectedChild.of(row, child, inspection.framework_code) for row, child in rows]
+
+
+async def tracked_children(info: Info, inspection: Inspection) -> list[TrackedChild]:
+    rows = await info.context.loaders.selection.tracked.load(inspection.id)
+    return [TrackedChild.of(row, child) for row, child in rows]
+
+
+async def sampled_children(info: Info, inspection: Inspection) -> list[SampledChild]:
+    rows = await info.context.loaders.selection.sampled.load(inspection.id)
+    return [SampledChild.of(row, child, inspection.framework_code) for row, child in rows]
+
+
+async def tracking_complete(info: Info, inspection: Inspection) -> bool:
+    counts = await info.context.loaders.selection.counts.load(inspection.id)
+    return sel.tracking_complete(counts.get(sel.Kind.TRACKED.value, 0))
+
+
+async def extra_fields_due(info: Info, inspection: Inspection) -> list[ExtraFieldsDue]:
+    rows = await info.context.loaders.selection.selected_for_area.load(inspection.id)
+    return [
+        ExtraFieldsDue(
+            child_id=relay.GlobalID("Child", str(child.id)),
+            local_id=child.local_id,
+            child_pk=child.id,
+            inspection_id=inspection.id,
+            framework=inspection.framework_code,
+        )
+        for _, child in rows
+    ]
+
+
+# --- Consent --------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="The consent of one person to meet inspectors, or why not.")
+class ConsentAnswer:
+    person: ConsentPerson  # type: ignore[valid-type]
+    status: ConsentStatus
+    reason: str | None = strawberry.field(
+        description="Why consent was refused or a discussion is not possible."
+    )
+    recorded_at: dt.datetime | None
+    recorded_by_agency_id: strawberry.Private[int | None]
+
+    @staticmethod
+    def of(person: fw.ConsentPerson, row: m.Consent | None) -> ConsentAnswer:
+        if row is None:
+            return ConsentAnswer(
+                person=person,
+                status=ConsentStatus.NOT_YET_RECORDED,
+                reason=None,
+                recorded_at=None,
+                recorded_by_agency_id=None,
+            )
+        return ConsentAnswer(
+            person=person,
+            status=ConsentStatus(row.outcome),
+            reason=row.reason,
+            recorded_at=row.recorded_at,
+            recorded_by_agency_id=row.recorded_by_agency_id,
+        )
+
+    @strawberry.field(description="The agency that recorded it.")
+    async def recorded_by(self, info: Info) -> Agency | None:
+        if self.recorded_by_agency_id is None:
+            return None
+        row = await info.context.loaders.agency.load(self.recorded_by_agency_id)
+        return Agency.of(row) if row else None
+
+
+@strawberry.type(
+    description="Consent for one tracked child: the child's and a parent's or carer's, each "
+    "recorded or not yet. Agency users of the area see the child's id and the local authority's "
+    "ID for it; the child's record reaches only those who see children."
+)
+class TrackedChildConsent:
+    child_id: relay.GlobalID
+    local_id: str = strawberry.field(description="The local authority's unique ID for the child.")
+    for_child: ConsentAnswer
+    for_parent_or_carer: ConsentAnswer
+    child_pk: strawberry.Private[int]
+
+    @strawberry.field(description="True once both answers are recorded.")
+    def complete(self) -> bool:
+        return ConsentStatus.NOT_YET_RECORDED not in (
+            self.for_child.status,
+            self.for_parent_or_carer.status,
+        )
+
+    @strawberry.field(
+        description="The child's record, for those who see children.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def child(self, info: Info) -> Child | None:
+        row = await info.context.loaders.child.load(self.child_pk)
+        return Child.of(row) if row else None
+
+
+def _consent(child: m.Child, answers: dict[str, m.Consent]) -> TrackedChildConsent:
+    return TrackedChildConsent(
+        child_id=relay.GlobalID("Child", str(child.id)),
+        local_id=child.local_id,
+        for_child=ConsentAnswer.of(fw.ConsentPerson.CHILD, answers.get(fw.ConsentPerson.CHILD)),
+        for_parent_or_carer=ConsentAnswer.of(
+            fw.ConsentPerson.PARENT_OR_CARER, answers.get(fw.ConsentPerson.PARENT_OR_CARER)
+        ),
+        child_pk=child.id,
+    )
+
+
+async def consents(info: Info, inspection: Inspection) -> list[TrackedChildConsent]:
+    loaders = info.context.loaders.selection
+    tracked = await loaders.tracked_for_area.load(inspection.id)
+    recorded = await loaders.consents.load(inspection.id)
+    by_child: dict[int, dict[str, m.Consent]] = {}
+    for row in recorded:
+        by_child.setdefault(row.child_id, {})[row.person] = row
+    return [_consent(child, by_child.get(child.id, {})) for _, child in tracked]
+
+
+# --- Meetings and people to meet ------------------------------------------------------------------
+
+
+@strawberry.type(
+    name="Meeting",
+    description="A multi-agency meeting in the fieldwork week that an inspector may observe.",
+)
+class MeetingNode:
+    id: int
+    type: Code = strawberry.field(description="From the lead inspectorate's 'meeting-type' codes.")
+    starts_at: dt.datetime
+    venue: str | None
+    child_count: int = strawberry.field(description="How many of the inspection's children.")
+    attending_inspector_id: strawberry.Private[int | None]
+    child_pks: strawberry.Private[list[int]]
+
+    @staticmethod
+    def of(info: Info, row: m.Meeting) -> MeetingNode:
+        code_set = fw.meeting_types(info.context.registry)
+        found = next(
+            (x for x in (code_set.codes if code_set else ()) if x.code == row.meeting_type), None
+        )
+        return MeetingNode(
+            id=row.id,
+            type=Code(
+                code=row.meeting_type,
+                label=found.label if found else row.meeting_type,
+                aliases=list(found.aliases) if found else [],
+            ),
+            starts_at=row.starts_at,
+            venue=row.venue,
+            child_count=len(row.child_ids),
+            attending_inspector_id=row.attending_inspector_id,
+            child_pks=list(row.child_ids),
+        )
+
+    @strawberry.field(description="The inspector who will observe it, once one is named.")
+    async def attending_inspector(self, info: Info) -> Inspector | None:
+        return await _inspector(info, self.attending_inspector_id)
+
+    @strawberry.field(
+        description="The children the meeting is about, for those who see children.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def children(self, info: Info) -> list[Child]:
+        rows = await info.context.loaders.child.load_many(self.child_pks)
+        return [Child.of(row) for row in rows if row is not None]
+
+
+@strawberry.type(name="PersonToMeet", description="Someone inspectors talk with (para 7).")
+class PersonToMeetNode:
+    id: int
+    role: PersonToMeetRole  # type: ignore[valid-type]
+    organisation: str
+    arranged_for: dt.datetime | None
+    agency_id: strawberry.Private[int | None]
+
+    @staticmethod
+    def of(row: m.PersonToMeet) -> PersonToMeetNode:
+        return PersonToMeetNode(
+            id=row.id,
+            role=fw.PersonRole(row.role),
+            organisation=row.organisation,
+            arranged_for=row.arranged_for,
+            agency_id=row.agency_id,
+        )
+
+    @strawberry.field(description="The area's agency they work for, if it is one.")
+    async def agency(self, info: Info) -> Agency | None:
+        if self.agency_id is None:
+            return None
+        row = await info.context.loaders.agency.load(self.agency_id)
+        return Agency.of(row) if row else None
+
+
+async def meetings(info: Info, inspection: Inspection) -> list[MeetingNode]:
+    rows = await info.context.loaders.selection.meetings.load(inspection.id)
+    return [MeetingNode.of(info, row) for row in rows]
+
+
+async def people_to_meet(info: Info, inspection: Inspection) -> list[PersonToMeetNode]:
+    rows = await info.context.loaders.selection.people.load(inspection.id)
+    return [PersonToMeetNode.of(row) for row in rows]
+
+
+# --- Suggesting a sample --------------------------------------------------------------------------
+
+
+@strawberry.type(description="A child the suggestion puts forward, and why.")
+class SuggestedChild:
+    child: Child = strawberry.field(extensions=scoped_by(access.children_visible_to))
+    reason: str = strawberry.field(
+        description="The child's groups and the under-represented group it fills."
+    )
+    list: str = strawberry.field(description="'child protection plan' or 'child in need'.")
+    age_band: str = strawberry.field(description="unborn, 0-4, 5-10, 11-15 or 16+.")
+    gender: str
+    ethnicity: str
+    disability: str
+
+
+@strawberry.type(description="How many children of one group the sample would hold.")
+class SpreadCount:
+    dimension: str = strawberry.field(
+        description="list, age band, gender, ethnicity or disability."
+    )
+    value: str
+    count: int
+
+
+@strawberry.type(
+    description="A reproducible suggestion of children to fill the 20: the same seed and the same "
+    "lists give the same children. It changes nothing; pass the children and their reasons to "
+    "selectChildren to select them."
+)
+class SampleSuggestion:
+    seed: int = strawberry.field(description="Pass it again to get the same suggestion.")
+    eligible_count: int = strawberry.field(
+        description="Children who pass every selection rule, selected already or not."
+    )
+    already_selected: int
+    suggestions: list[SuggestedChild] = strawberry.field(
+        extensions=scoped_by(access.children_visible_to)
+    )
+    spread: list[SpreadCount] = strawberry.field(
+        description="The children selected already plus the suggestions, by group."
+    )
+
+
+async def suggest_sample(
+    info: Info, inspection_id: relay.GlobalID, seed: int | None
+) -> SampleSuggestion | None:
+    pk = row_id(inspection_id.node_id) if inspection_id.type_name == "Inspection" else None
+    if pk is None:
+        return None
+    row = await info.context.loaders.inspection.load(pk)
+    viewer = info.context.viewer
+    if row is None:
+        return None
+    used_seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    suggested = sel.suggest_sample(
+        info.context.session,
+        info.context.registry,
+        row,
+        used_seed,
+        visible=access.children_visible_to(viewer),
+    )
+    info.context.touch("Child", (s.child.id for s in suggested.suggestions))
+    return SampleSuggestion(
+        seed=suggested.seed,
+        eligible_count=suggested.eligible,
+        already_selected=suggested.already_selected,
+        suggestions=[
+            SuggestedChild(
+                child=Child.of(s.child),
+                reason=s.reason,
+                list=s.profile.list,
+                age_band=s.profile.age_band,
+                gender=s.profile.gender,
+                ethnicity=s.profile.ethnicity,
+                disability=s.profile.disability,
+            )
+            for s in suggested.suggestions
+        ],
+        spread=[
+            SpreadCount(dimension=dimension, value=value, count=count)
+            for dimension in sel.DIMENSIONS
+            for value, count in sorted(suggested.spread[dimension].items())
+        ],
+    )
+
+
+# --- Mutations ------------------------------------------------------------------------------------
+
+
+@strawberry.input
+class SelectChildrenInput:
+    inspection_id: relay.GlobalID
+    child_ids: list[relay.GlobalID] = strawberry.field(description="Children to select.")
+    reasons: list[str | None] | None = strawberry.field(
+        default=None,
+        description="One reason per child, in the same order (e.g. a suggestion's reasons).",
+    )
+
+
+@strawberry.type
+class SelectChildrenPayload:
+    inspection: Inspection | None
+    selected: list[SelectedChild] = strawberry.field(
+        description="The children asked for, selected (now or before).",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    errors: list[UserError]
+
+
+@strawberry.input
+class DeselectChildInput:
+    inspection_id: relay.GlobalID
+    child_id: relay.GlobalID
+
+
+@strawberry.type
+class DeselectChildPayload:
+    inspection: Inspection | None
+    errors: list[UserError]
+
+
+@strawberry.input
+class TrackChildrenInput:
+    inspection_id: relay.GlobalID
+    child_ids: list[relay.GlobalID] = strawberry.field(
+        description="Selected children to track; five to seven in all."
+    )
+
+
+@strawberry.type
+class TrackChildrenPayload:
+    inspection: Inspection | None
+    tracked: list[TrackedChild] = strawberry.field(
+        description="The children asked for, tracked (now or before).",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    errors: list[UserError]
+
+
+@strawberry.input
+class SampleChildInput:
+    inspection_id: relay.GlobalID
+    child_id: relay.GlobalID
+    list_code: str = strawberry.field(
+        description="The child-level list: contacts, early-help, referrals, assessments or "
+        "section-47."
+    )
+    reason: str = strawberry.field(description="Why this child, at this point of their journey.")
+
+
+@strawberry.type
+class SampleChildPayload:
+    inspection: Inspection | None
+    sampled: SampledChild | None = strawberry.field(
+        extensions=scoped_by(access.children_visible_to)
+    )
+    errors: list[UserError]
+
+
+@strawberry.input
+class AddMeetingInput:
+    inspection_id: relay.GlobalID
+    type: str = strawberry.field(description="A code of the 'meeting-type' code set, e.g. ICPC.")
+    starts_at: dt.datetime = strawberry.field(description="With its UTC offset; in week 3.")
+    venue: str | None = None
+    child_ids: list[relay.GlobalID] = strawberry.field(default_factory=list)
+    attending_inspector_id: relay.GlobalID | None = None
+
+
+@strawberry.type
+class AddMeetingPayload:
+    meeting: MeetingNode | None
+    errors: list[UserError]
+
+
+@strawberry.input
+class AddPersonToMeetInput:
+    inspection_id: relay.GlobalID
+    role: PersonToMeetRole  # type: ignore[valid-type]
+    organisation: str
+    agency_id: relay.GlobalID | None = None
+    arranged_for: dt.datetime | None = strawberry.field(
+        default=None, description="When the talk is arranged, with its UTC offset; in week 3."
+    )
+
+
+@strawberry.type
+class AddPersonToMeetPayload:
+    person: PersonToMeetNode | None
+    errors: list[UserError]
+
+
+@strawberry.input
+class RecordConsentInput:
+    child_id: relay.GlobalID = strawberry.field(description="A tracked child.")
+    person: ConsentPerson  # type: ignore[valid-type]
+    outcome: ConsentOutcome  # type: ignore[valid-type]
+    reason: str | None = strawberry.field(
+        default=None, description="Required unless consent is GIVEN."
+    )
+
+
+@strawberry.type
+class RecordConsentPayload:
+    consent: TrackedChildConsent | None = strawberry.field(
+        description="The child's consent as it now stands.",
+        extensions=scoped_by(access.tracked_children_visible_to),
+    )
+    errors: list[UserError]
+
+
+def _touch_children(info: Info, rows: Sequence[m.ChildSelection]) -> None:
+    info.context.touch("Child", (row.child_id for row in rows))
 
 
 @strawberry.type
 class SelectionMutations:
     """Mutations of choosing children and arranging the fieldwork; Mutation inherits them."""
+
+    @strawberry.mutation(
+        description="Select children living with domestic abuse from the children-in-need and "
+        "child-protection-plan lists (the lead inspector): at most 20, each flagged Y and in the "
+        "framework's age scope; all or nothing. After the 'select-children' deadline the "
+        "selection is recorded as late.",
+        extensions=signed_in(),
+    )
+    def select_children(self, info: Info, input: SelectChildrenInput) -> SelectChildrenPayload:
+        def call(session: Session) -> tuple[m.Inspection, list[tuple[m.ChildSelection, m.Child]]]:
+            inspection_id = node_id("input.inspectionId", input.inspection_id, "Inspection")
+            child_ids = _ids("input.childIds", input.child_ids, "Child")
+            inspection, rows = sel.select_children(
+                session,
+                info.context.registry,
+                info.context.viewer,
+                inspection_id,
+                child_ids,
+                input.reasons,
+                now=info.context.asked_at,
+            )
+            return inspection, [(row, session.get_one(m.Child, row.child_id)) for row in rows]
+
+        done, errors = _run(info, call)
+        if done is None:
+            return SelectChildrenPayload(inspection=None, selected=[], errors=errors)
+        inspection, rows = done
+        _touch_children(info, [row for row, _ in rows])
+        return SelectChildrenPayload(
+            inspection=Inspection.of(inspection),
+            selected=[SelectedChild.of(row, child, inspection.framework) for row, child in rows],
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Take a child out of the selected children (the lead inspector), unless the "
+        "child is tracked.",
+        extensions=signed_in(),
+    )
+    def deselect_child(self, info: Info, input: DeselectChildInput) -> DeselectChildPayload:
+        def call(session: Session) -> m.Inspection:
+            inspection_id = node_id("input.inspectionId", input.inspection_id, "Inspection")
+            child_id = node_id("input.childId", input.child_id, "Child")
+            inspection = sel.deselect_child(session, info.context.viewer, inspection_id, child_id)
+            info.context.touch("Child", (child_id,))
+            return inspection
+
+        inspection, errors = _run(info, call)
+        return DeselectChildPayload(
+            inspection=Inspection.of(inspection) if inspection else None, errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Name selected children for the partnership to evaluate jointly (the lead "
+        "inspector): five to seven in all, an eighth is refused. Their per-child requests (case "
+        "files, the joint evaluation, consent) are issued at once. After the "
+        "'name-tracked-children' deadline the tracking is recorded as late.",
+        extensions=signed_in(),
+    )
+    def track_children(self, info: Info, input: TrackChildrenInput) -> TrackChildrenPayload:
+        def call(session: Session) -> tuple[m.Inspection, list[tuple[m.ChildSelection, m.Child]]]:
+            inspection_id = node_id("input.inspectionId", input.inspection_id, "Inspection")
+            child_ids = _ids("input.childIds", input.child_ids, "Child")
+            inspection, rows = sel.track_children(
+                session,
+                info.context.registry,
+                info.context.viewer,
+                inspection_id,
+                child_ids,
+                now=info.context.asked_at,
+            )
+            return inspection, [(row, session.get_one(m.Child, row.child_id)) for row in rows]
+
+        done, errors = _run(info, call)
+        if done is None:
+            return TrackChildrenPayload(inspection=None, tracked=[], errors=errors)
+        inspection, rows = done
+        _touch_children(info, [row for row, _ in rows])
+        return TrackChildrenPayload(
+            inspection=Inspection.of(inspection),
+            tracked=[TrackedChild.of(row, child) for row, child in rows],
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Sample a child from one of the child-level lists it is on (any inspector on "
+        "the team).",
+        extensions=signed_in(),
+    )
+    def sample_child(self, info: Info, input: SampleChildInput) -> SampleChildPayload:
+        def call(session: Session) -> tuple[m.Inspection, m.ChildSelection, m.Child]:
+            inspection_id = node_id("input.inspectionId", input.inspection_id, "Inspection")
+            child_id = node_id("input.childId", input.child_id, "Child")
+            inspection, row = sel.sample_child(
+                session,
+                info.context.viewer,
+                inspection_id,
+                child_id,
+                input.list_code,
+                input.reason,
+                now=info.context.asked_at,
+            )
+            return inspection, row, session.get_one(m.Child, row.child_id)
+
+        done, errors = _run(info, call)
+        if done is None:
+            return SampleChildPayload(inspection=None, sampled=None, errors=errors)
+        inspection, row, child = done
+        _touch_children(info, [row])
+        return SampleChildPayload(
+            inspection=Inspection.of(inspection),
+            sampled=SampledChild.of(row, child, inspection.framework),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Add a multi-agency meeting of the fieldwork week (the lead inspector or a "
+        "user of the area's local authority).",
+        extensions=signed_in(),
+    )
+    def add_meeting(self, info: Info, input: AddMeetingInput) -> AddMeetingPayload:
+        def call(session: Session) -> m.Meeting:
+            inspection_id = node_id("input.inspectionId", input.inspection_id, "Inspection")
+            child_ids = _ids("input.childIds", input.child_ids, "Child")
+            inspector_id = (
+                node_id("input.attendingInspectorId", input.attending_inspector_id, "Inspector")
+                if input.attending_inspector_id is not None
+                else None
+            )
+            return fw.add_meeting(
+                session,
+                info.context.registry,
+                info.context.viewer,
+                inspection_id,
+                input.type,
+                input.starts_at,
+                input.venue,
+                child_ids,
+                inspector_id,
+            )
+
+        meeting, errors = _run(info, call)
+        if meeting is None:
+            return AddMeetingPayload(meeting=None, errors=errors)
+        info.context.touch("Child", meeting.child_ids)
+        return AddMeetingPayload(meeting=MeetingNode.of(info, meeting), errors=[])
+
+    @strawberry.mutation(
+        description="Add someone for inspectors to talk with: the MARAC coordinator, Cafcass, an "
+        "IDVA, a refuge worker, a voluntary sector provider (the lead inspector or a user of the "
+        "area's local authority).",
+        extensions=signed_in(),
+    )
+    def add_person_to_meet(self, info: Info, input: AddPersonToMeetInput) -> AddPersonToMeetPayload:
+        def call(session: Session) -> m.PersonToMeet:
+            inspection_id = node_id("input.inspectionId", input.inspection_id, "Inspection")
+            agency_id = (
+                node_id("input.agencyId", input.agency_id, "Agency")
+                if input.agency_id is not None
+                else None
+            )
+            return fw.add_person_to_meet(
+                session,
+                info.context.viewer,
+                inspection_id,
+                fw.PersonRole(input.role),
+                input.organisation,
+                agency_id,
+                input.arranged_for,
+            )
+
+        person, errors = _run(info, call)
+        return AddPersonToMeetPayload(
+            person=PersonToMeetNode.of(person) if person else None, errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Record whether a tracked child, or their parent or carer, consents to meet "
+        "inspectors, or why not (a user of an agency of the inspected area). A reason is required "
+        "unless consent is GIVEN; recording again replaces the answer.",
+        extensions=signed_in(),
+    )
+    def record_consent(self, info: Info, input: RecordConsentInput) -> RecordConsentPayload:
+        def call(session: Session) -> TrackedChildConsent:
+            child_id = node_id("input.childId", input.child_id, "Child")
+            child, _ = fw.record_consent(
+                session,
+                info.context.viewer,
+                child_id,
+                fw.ConsentPerson(input.person),
+                fw.ConsentOutcome(input.outcome),
+                input.reason,
+                now=info.context.asked_at,
+            )
+            recorded = session.scalars(
+                select(m.Consent).where(
+                    m.Consent.inspection_id == child.inspection_id, m.Consent.child_id == child.id
+                )
+            )
+            return _consent(child, {row.person: row for row in recorded})
+
+        consent, errors = _run(info, call)
+        if consent is not None:
+            info.context.touch("Child", (consent.child_pk,))
+        return RecordConsentPayload(consent=consent, errors=errors)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from core.contributions import DocumentRequest, RequestScope
@@ -34,6 +34,18 @@ def request_status(request: IssuedRequest, now: dt.datetime | None = None) -> Re
     return (
         RequestStatus.OVERDUE if (now or utc_now()) > request.due_at else RequestStatus.OUTSTANDING
     )
+
+
+def status_clause(status: RequestStatus, now: dt.datetime) -> ColumnElement[bool]:
+    """``request_status(request, now) is status``, as SQL, so that lists filter and page in SQL."""
+    received, due = IssuedRequest.received_at, IssuedRequest.due_at
+    if status is RequestStatus.OUTSTANDING:
+        return and_(received.is_(None), due >= now)
+    if status is RequestStatus.OVERDUE:
+        return and_(received.is_(None), due < now)
+    if status is RequestStatus.RECEIVED:
+        return and_(received.is_not(None), received <= due)
+    return and_(received.is_not(None), received > due)
 
 
 def _issue(

@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from core.cli import main
+from core.database import Database
+from core.migrate import head_revision
 
 
 @pytest.fixture
@@ -31,7 +33,10 @@ def test_plugins_lists_the_four_inspectorates_with_versions(env: dict[str, str])
 
 
 def test_db_upgrade_then_demo_is_idempotent(env: dict[str, str]) -> None:
-    assert "Database at revision 0004" in run(env, "db", "upgrade")
+    database = Database(env["JTAI_DATABASE_URL"])
+    head = head_revision(database)
+    database.dispose()
+    assert f"Database at revision {head}" in run(env, "db", "upgrade")
     first = run(env, "demo")
     assert "Loaded the demo inspection JTAI-DEMO-001." in first
     assert "Lead inspector token (12 hours): jtai_" in first

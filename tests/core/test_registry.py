@@ -427,6 +427,27 @@ def test_a_code_list_field_naming_an_unknown_code_set() -> None:
     )
 
 
+def test_two_different_lists_with_one_code_in_a_framework() -> None:
+    # Uploaded rows are stored by list code, so a code must mean one spec within a framework.
+    assert CHILD_LIST.list_spec is not None
+    other = replace(
+        CHILD_LIST,
+        reference="list.children-again",
+        list_spec=replace(CHILD_LIST.list_spec, title="Another list"),
+    )
+
+    error = contract_error(
+        ("lead", lead()), ("partner", partner(jtai_document_requests=(CHILD_LIST, other)))
+    )
+
+    assert_reported(
+        error,
+        "partner",
+        "document request 'list.children-again' of framework 'fw-2030'",
+        "list code 'children' is already the code of a different list (request 'list.children')",
+    )
+
+
 # --- Evidence forms ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,145 @@
+"""Batch loaders for choosing children and the fieldwork week, keyed by inspection id.
+
+One SQL statement per relation however many inspections a query walks; each applies the viewer's
+rule from ``core.access`` in its SQL and notes the children it returns for the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, func, select
+from strawberry.dataloader import DataLoader
+
+from core import access
+from core.models import (
+    Child,
+    ChildSelection,
+    Consent,
+    Inspection,
+    ListRow,
+    ListUpload,
+    Meeting,
+    PersonToMeet,
+)
+from core.viewer import Viewer
+from core.workflow.selection import EXTRA_FIELDS_LIST, Kind
+
+if TYPE_CHECKING:
+    from core.graphql.context import Context
+
+Chosen = tuple[ChildSelection, Child]
+
+
+class SelectionLoaders:
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        viewer = context.viewer
+        self.selected = self._chosen(Kind.SELECTED, access.children_visible_to(viewer))
+        self.tracked = self._chosen(Kind.TRACKED, access.children_visible_to(viewer))
+        self.sampled = self._chosen(Kind.SAMPLED, access.children_visible_to(viewer))
+        # The narrower views agency users get (the child's id and the LA's ID for it).
+        self.selected_for_area = self._chosen(
+            Kind.SELECTED, access.selected_children_visible_to(viewer)
+        )
+        self.tracked_for_area = self._chosen(
+            Kind.TRACKED, access.tracked_children_visible_to(viewer)
+        )
+        self.extra_fields = DataLoader(load_fn=self._extra_fields(viewer))
+        self.counts = DataLoader(load_fn=self._counts)
+        self.meetings = DataLoader(load_fn=self._of_inspection(Meeting, Meeting.starts_at))
+        self.people = DataLoader(load_fn=self._of_inspection(PersonToMeet, PersonToMeet.id))
+        self.consents = DataLoader(load_fn=self._consents(viewer))
+
+    def _chosen(self, kind: Kind, scope: ColumnElement[bool]) -> DataLoader[int, list[Chosen]]:
+        async def load(inspection_ids: list[int]) -> list[list[Chosen]]:
+            statement = (
+                select(ChildSelection, Child)
+                .join(Child, Child.id == ChildSelection.child_id)
+                .where(
+                    ChildSelection.inspection_id.in_(inspection_ids),
+                    ChildSelection.kind == kind.value,
+                    scope,
+                )
+                .order_by(ChildSelection.chosen_at, ChildSelection.id)
+            )
+            grouped: dict[int, list[Chosen]] = defaultdict(list)
+            for chosen, child in self._context.session.execute(statement):
+                grouped[chosen.inspection_id].append((chosen, child))
+                self._context.touch("Child", (child.id,))
+            return [grouped[i] for i in inspection_ids]
+
+        return DataLoader(load_fn=load)
+
+    def _extra_fields(self, viewer: Viewer) -> Callable[[list[int]], Any]:
+        """The latest 'selected-children' row of each child, whichever upload brought it."""
+
+        async def load(inspection_ids: list[int]) -> list[dict[int, ListRow]]:
+            statement = (
+                select(ListRow)
+                .join(ListUpload, ListUpload.id == ListRow.upload_id)
+                .join(Child, Child.id == ListRow.child_id)
+                .where(
+                    ListRow.inspection_id.in_(inspection_ids),
+                    ListRow.list_code == EXTRA_FIELDS_LIST,
+                    access.selected_children_visible_to(viewer),
+                )
+                .order_by(ListUpload.id, ListRow.row_number, ListRow.id)
+            )
+            grouped: dict[int, dict[int, ListRow]] = defaultdict(dict)
+            for row in self._context.session.scalars(statement):
+                if row.child_id is not None:
+                    grouped[row.inspection_id][row.child_id] = row  # later rows win
+            return [grouped[i] for i in inspection_ids]
+
+        return load
+
+    async def _counts(self, inspection_ids: list[int]) -> list[dict[str, int]]:
+        """How many children of each kind: numbers only, for whoever sees the inspection."""
+        statement = (
+            select(ChildSelection.inspection_id, ChildSelection.kind, func.count())
+            .where(ChildSelection.inspection_id.in_(inspection_ids))
+            .group_by(ChildSelection.inspection_id, ChildSelection.kind)
+        )
+        grouped: dict[int, dict[str, int]] = defaultdict(dict)
+        for inspection_id, kind, count in self._context.session.execute(statement):
+            grouped[inspection_id][kind] = count
+        return [grouped[i] for i in inspection_ids]
+
+    def _of_inspection(self, model: Any, order: Any) -> Callable[[list[int]], Any]:
+        async def load(inspection_ids: list[int]) -> list[list[Any]]:
+            statement = (
+                select(model)
+                .join(Inspection, Inspection.id == model.inspection_id)
+                .where(
+                    model.inspection_id.in_(inspection_ids),
+                    access.inspections_visible_to(self._context.viewer),
+                )
+                .order_by(order, model.id)
+            )
+            grouped: dict[int, list[Any]] = defaultdict(list)
+            for row in self._context.session.scalars(statement):
+                grouped[row.inspection_id].append(row)
+            return [grouped[i] for i in inspection_ids]
+
+        return load
+
+    def _consents(self, viewer: Viewer) -> Callable[[list[int]], Any]:
+        async def load(inspection_ids: list[int]) -> list[list[Consent]]:
+            statement = (
+                select(Consent)
+                .join(Child, Child.id == Consent.child_id)
+                .where(
+                    Consent.inspection_id.in_(inspection_ids),
+                    access.tracked_children_visible_to(viewer),
+                )
+                .order_by(Consent.id)
+            )
+            grouped: dict[int, list[Consent]] = defaultdict(list)
+            for row in self._context.session.scalars(statement):
+                grouped[row.inspection_id].append(row)
+            return [grouped[i] for i in inspection_ids]
+
+        return load
