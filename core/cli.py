@@ -112,10 +112,26 @@ def demo(token: bool) -> None:
     upgrade(database)
     with database.write() as session:
         loaded = load_demo(session)
+        published = _load_demo_findings(session, loaded)
     click.echo(("Loaded" if loaded.created else "Found") + " the demo inspection JTAI-DEMO-001.")
+    if published:
+        click.echo(f"Published {published} demo findings and the demo report.")
     if token:
         secret = _issue_lead_token(database, loaded.lead_inspector_id)
         click.echo(f"Lead inspector token (12 hours): {secret}")
+
+
+def _load_demo_findings(session: object, loaded: object) -> int:
+    """The demo's published findings and report, for integrators to pull (core/demo_findings.py)."""
+    from sqlalchemy.orm import Session
+
+    from core.demo import DemoInspection
+    from core.demo_findings import load_demo_findings
+    from core.plugins import make_plugin_manager
+    from core.registry import build_registry
+
+    assert isinstance(session, Session) and isinstance(loaded, DemoInspection)
+    return load_demo_findings(session, build_registry(make_plugin_manager()), loaded)
 
 
 def _issue_lead_token(database: object, inspector_id: int) -> str:
@@ -133,6 +149,55 @@ def _issue_lead_token(database: object, inspector_id: int) -> str:
             inspector_id=inspector_id,
         )
     return issued.token
+
+
+@main.command(
+    help="Write synthetic inspections at national scale (migrating the database first): areas, "
+    "teams, Annex A lists, selections, evidence and published findings. Seeded and reproducible; "
+    "never real people."
+)
+@click.option("--inspections", default=150, show_default=True, type=click.IntRange(1, 999))
+@click.option("--seed", default=2016, show_default=True, type=click.IntRange(0, 999_999))
+@click.option(
+    "--scale",
+    default="real",
+    show_default=True,
+    type=click.Choice(["small", "real", "large"]),
+    help="small: a fortieth of a real area (tests, CI); large: three times one.",
+)
+@click.option("--database", "database_url", help="Database URL; default JTAI_DATABASE_URL.")
+def generate(inspections: int, seed: int, scale: str, database_url: str | None) -> None:
+    from core.database import Database
+    from core.generate import GeneratedInspection, GenerateError, Scale
+    from core.generate import generate as generate_data
+    from core.migrate import upgrade
+    from core.plugins import make_plugin_manager
+    from core.registry import build_registry
+
+    database = Database(database_url or _settings().database_url)
+    upgrade(database)
+
+    def progress(done: GeneratedInspection) -> None:
+        click.echo(
+            f"{done.number:>4}/{inspections} {done.reference}: {done.children:,} children, "
+            f"{done.list_rows:,} list rows, {done.findings} findings, {done.rows:,} rows in "
+            f"{done.seconds:.2f} s"
+        )
+
+    try:
+        generation = generate_data(
+            database,
+            build_registry(make_plugin_manager()),
+            inspections=inspections,
+            seed=seed,
+            scale=Scale(scale),
+            progress=progress,
+        )
+    except GenerateError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        database.dispose()
+    click.echo(generation.summary())
 
 
 @main.command(help="Serve the API and GraphiQL.")
@@ -154,6 +219,7 @@ def serve(host: str, port: int, with_demo: bool) -> None:
         upgrade(database)
         with database.write() as session:
             loaded = load_demo(session)
+            _load_demo_findings(session, loaded)
         secret = _issue_lead_token(database, loaded.lead_inspector_id)
         click.echo("Demo inspection JTAI-DEMO-001 is loaded (synthetic data only).")
         click.echo("Open GraphiQL, signed in as its lead inspector for 12 hours:")
@@ -214,6 +280,78 @@ def token_revoke(token_id: int) -> None:
     if not revoked:
         raise click.ClickException(f"No active token with id {token_id}.")
     click.echo(f"Token {token_id} revoked.")
+
+
+@main.command(help="Print an inspection's report (the letter) as HTML, draft or published.")
+@click.argument("reference")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the HTML to this file instead of standard output.",
+)
+def report(reference: str, output: str | None) -> None:
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from core.database import Database
+    from core.models import Inspection
+    from core.plugins import make_plugin_manager
+    from core.registry import build_registry
+    from core.workflow.report import assemble, report_row
+    from core.workflow.report_html import render
+
+    registry = build_registry(make_plugin_manager())
+    database = Database(_settings().database_url)
+    try:
+        with database.session() as session:
+            found = session.scalar(select(Inspection).where(Inspection.reference == reference))
+            if found is None:
+                raise click.ClickException(
+                    f"No inspection with reference {reference!r}. References look like "
+                    "JTAI-DEMO-001."
+                )
+            row = report_row(session, found.id)
+            letter = assemble(session, registry, found, row, drafts_visible=True)
+    finally:
+        database.dispose()
+    page = render(letter)
+    if output:
+        Path(output).write_text(page, encoding="utf-8")
+        state = "published" if letter.is_published else "draft"
+        click.echo(f"Wrote the {state} report of {reference} to {output}.")
+    else:
+        click.echo(page, nl=False)
+
+
+@main.group(help="Webhooks: push changes to published findings to registered receivers.")
+def webhooks() -> None:
+    pass
+
+
+@webhooks.command(
+    "deliver",
+    help="Send every webhook delivery that is due, signed; failures are retried with backoff on "
+    "later runs. Run it from cron, e.g. every minute.",
+)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+def webhooks_deliver(limit: int) -> None:
+    from core.database import Database
+    from core.integrations.webhooks import deliver_due
+
+    database = Database(_settings().database_url)
+    try:
+        run = deliver_due(database, limit=limit)
+    finally:
+        database.dispose()
+    for outcome in run.outcomes:
+        detail = outcome.error or f"HTTP {outcome.status_code}"
+        retry = ""
+        if outcome.next_attempt_at is not None:
+            retry = f", next try {outcome.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+        click.echo(f"delivery {outcome.delivery_id}: {outcome.status} ({detail}){retry}")
+    click.echo(run.summary())
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from core.models import Agency, AuditEvent, Child, Inspector, LocalArea
 from core.registry import Registry
 from core.viewer import Role
 from tests.conftest import GraphQLClient, TokenFactory
-from tests.core.test_evidence import RECORD_CASE_TRACKING, case_tracking_input
+from tests.core.test_evidence import RECORD_CASE_TRACKING, case_tracking_input, choose_child
 
 # Types that hold child-level or evidence data; any field returning one must declare its rule.
 SENSITIVE = {"Child", "Evidence", "AuditEvent"}
@@ -122,6 +122,7 @@ def world(
         "other_agency": make_token(Role.AGENCY_USER, agency_id=ids[0]),
         "integrator": make_token(Role.INTEGRATOR),
     }
+    choose_child(database, demo.inspection_id, child, "tracked")
     recorded = gql(
         RECORD_CASE_TRACKING,
         {"input": case_tracking_input(demo.inspection_id, child)},

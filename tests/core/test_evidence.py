@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.database import Database
 from core.demo import DemoInspection
-from core.models import Agency, Child, EvidenceRecord, Inspector
+from core.models import Agency, Child, ChildSelection, EvidenceRecord, Inspector
 from core.viewer import Role
 from tests.conftest import GraphQLClient, TokenFactory
 
@@ -59,13 +59,22 @@ def case_tracking_input(
     return answers
 
 
+def choose_child(database: Database, inspection_id: int, child_id: int, kind: str) -> None:
+    """Mark a child tracked or sampled, as the selection workflow does: case-tracking evidence is
+    recorded only for a tracked child, sampling evidence only for a sampled one."""
+    with database.write() as session:
+        session.add(ChildSelection(inspection_id=inspection_id, child_id=child_id, kind=kind))
+
+
 @pytest.fixture
 def first_child(database: Database, demo: DemoInspection) -> int:
+    """The demo's first child, tracked."""
     with database.session() as session:
         child_id = session.scalar(
             select(Child.id).where(Child.inspection_id == demo.inspection_id).order_by(Child.id)
         )
     assert child_id is not None
+    choose_child(database, demo.inspection_id, child_id, "tracked")
     return child_id
 
 

@@ -382,25 +382,25 @@ def test_production_refuses_introspection(production: GraphQLClient, lead_token:
         pytest.param(
             "{ inspections(frist: 1) { totalCount } }",
             id="argument",
-                    ),
+        ),
         pytest.param(
             "{ viewer { ...F } } fragment F on Viewr { role }",
             id="type",
-                    ),
+        ),
         pytest.param(
             "query ($n: Itn) { inspections(first: $n) { totalCount } }",
             id="variable-type",
-                    ),
+        ),
         pytest.param(
             "mutation { recordOfstedCaseTrackingEvidence(input: {partnershipEvaluation: PARTLYY})"
             " { errors { message } } }",
             id="enum-value",
-                    ),
+        ),
         pytest.param(
             'mutation { recordOfstedCaseTrackingEvidence(input: {caseNumbr: "C"})'
             " { errors { message } } }",
             id="input-field",
-                    ),
+        ),
     ],
 )
 def test_production_suggests_no_names(

@@ -1,0 +1,823 @@
+"""Findings, the report and evidence coverage over GraphQL.
+
+The rules live in ``core.workflow.findings`` and ``core.workflow.report``; this module turns their
+refusals into ``errors`` as data, resolves the ``Inspection`` fields that ``nodes.py`` declares
+(``findings``, ``report``, ``evidenceCoverage``) and batches what findings cite, one statement per
+relation per level however many findings a response holds.
+
+Who sees what (``core.access``): the team and admins see draft findings with their evidence; agency
+users of the area see published findings (their evidence stays with the team); integrators use the
+``findings`` root connection (``core.graphql.integrations``), which carries no child-level data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+
+from core import access
+from core import models as m
+from core.graphql.admin import run
+from core.graphql.context import Context, Info
+from core.graphql.errors import ErrorCode, MutationFailed, UserError
+from core.graphql.ids import in_order, node_id, row_id, row_ids
+from core.graphql.nodes import Agency, Child, Evidence, Inspection, Inspector
+from core.graphql.pagination import encode_cursor
+from core.graphql.permissions import scoped_by, signed_in
+from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
+from core.models import utc_now
+from core.viewer import Role
+from core.workflow import evidence as evidence_rules
+from core.workflow import findings as wf
+from core.workflow import report as rp
+from core.workflow.rules import ProblemKind, Refused, not_found, on_team
+
+T = TypeVar("T")
+
+FindingKind = strawberry.enum(
+    wf.FindingKind,
+    description="What a finding is. There are no grades: a JTAI reports strengths and areas for "
+    "improvement, some of them for priority action.",
+)
+FindingStatus = strawberry.enum(
+    wf.FindingStatus,
+    description="DRAFT until every inspectorate taking part agrees and the lead publishes it.",
+)
+FindingChangeKind = strawberry.enum(
+    wf.ChangeKind, name="FindingChangeKind", description="What happened to a published finding."
+)
+ReportSectionKey = strawberry.enum(
+    rp.SectionKey, name="ReportSectionKey", description="The sections of the letter, in order."
+)
+
+
+@strawberry.enum(description="A report is a draft until the lead inspector publishes it.")
+class ReportStatus(Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+# --- Batch loading what findings cite -------------------------------------------------------------
+
+
+class FindingLoaders:
+    """Per-request loaders for what findings cite, each scoped in SQL by ``core.access``."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self.criteria = DataLoader(load_fn=self._criteria)
+        self.agencies = DataLoader(load_fn=self._agencies)
+        self.evidence = DataLoader(load_fn=self._evidence)
+        self.agreements = DataLoader(load_fn=self._agreements)
+        self.changes = DataLoader(load_fn=self._changes)
+
+    def _grouped(self, statement: Any, keys: list[int]) -> list[list[Any]]:
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for finding_id, value in self._context.session.execute(statement):
+            grouped[finding_id].append(value)
+        return [grouped[k] for k in keys]
+
+    async def _criteria(self, ids: list[int]) -> list[list[str]]:
+        return self._grouped(
+            select(m.FindingCriterion.finding_id, m.FindingCriterion.criterion_code).where(
+                m.FindingCriterion.finding_id.in_(ids)
+            ),
+            ids,
+        )
+
+    async def _agencies(self, ids: list[int]) -> list[list[m.Agency]]:
+        return self._grouped(
+            select(m.FindingAgency.finding_id, m.Agency)
+            .join(m.Agency, m.Agency.id == m.FindingAgency.agency_id)
+            .where(
+                m.FindingAgency.finding_id.in_(ids),
+                access.agencies_visible_to(self._context.viewer),
+            )
+            .order_by(m.Agency.kind, m.Agency.name),
+            ids,
+        )
+
+    async def _evidence(self, ids: list[int]) -> list[list[m.EvidenceRecord]]:
+        grouped = self._grouped(
+            select(m.FindingEvidence.finding_id, m.EvidenceRecord)
+            .join(m.EvidenceRecord, m.EvidenceRecord.id == m.FindingEvidence.evidence_id)
+            .where(
+                m.FindingEvidence.finding_id.in_(ids),
+                access.evidence_visible_to(self._context.viewer),
+            )
+            .order_by(m.EvidenceRecord.id),
+            ids,
+        )
+        self._context.touch("EvidenceRecord", (r.id for rows in grouped for r in rows))
+        return grouped
+
+    async def _agreements(self, ids: list[int]) -> list[list[m.FindingAgreement]]:
+        return self._grouped(
+            select(m.FindingAgreement.finding_id, m.FindingAgreement)
+            .where(m.FindingAgreement.finding_id.in_(ids))
+            .order_by(m.FindingAgreement.agreed_at, m.FindingAgreement.id),
+            ids,
+        )
+
+    async def _changes(self, ids: list[int]) -> list[list[m.FindingChange]]:
+        return self._grouped(
+            select(m.FindingChange.finding_id, m.FindingChange)
+            .where(m.FindingChange.finding_id.in_(ids))
+            .order_by(m.FindingChange.id),
+            ids,
+        )
+
+
+_LOADERS_KEY = "_jtai_finding_loaders"
+
+
+def finding_loaders(info: Info) -> FindingLoaders:
+    """This request's finding loaders, kept on its context beside core's own so they never
+    outlive the request."""
+    state = vars(info.context)
+    loaders = state.get(_LOADERS_KEY)
+    if loaders is None:
+        loaders = state[_LOADERS_KEY] = FindingLoaders(info.context)
+    assert isinstance(loaders, FindingLoaders)
+    return loaders
+
+
+# --- Types ----------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="One inspectorate's agreement to a finding: who agreed, and when.")
+class FindingAgreement:
+    inspectorate_code: strawberry.Private[str]
+    inspector_id: strawberry.Private[int]
+    agreed_at: dt.datetime
+
+    @strawberry.field
+    def inspectorate(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, self.inspectorate_code)
+
+    @strawberry.field(description="The inspector who agreed for the inspectorate.")
+    async def inspector(self, info: Info) -> Inspector | None:
+        row = await info.context.loaders.inspector.load(self.inspector_id)
+        return Inspector.of(row) if row else None
+
+
+@strawberry.type(
+    name="FindingChange",
+    description="A change to a published finding, as the change feed records it.",
+)
+class FindingChangeNode:
+    kind: FindingChangeKind  # type: ignore[valid-type]
+    occurred_at: dt.datetime
+    cursor: str = strawberry.field(
+        description="Pass it to findingChanges(after:) to see only later changes."
+    )
+
+
+@strawberry.type(
+    description="A strength, area for improvement or area for priority action of one inspection, "
+    "citing criteria, agencies and evidence. Never a grade."
+)
+class Finding(relay.Node):
+    id: relay.NodeID[int]
+    kind: FindingKind  # type: ignore[valid-type]
+    status: FindingStatus  # type: ignore[valid-type]
+    title: str
+    text: str
+    headline: bool = strawberry.field(description="Listed under the letter's headline findings.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    published_at: dt.datetime | None
+    inspection_id: strawberry.Private[int]
+    framework_code: strawberry.Private[str]
+    created_by_id: strawberry.Private[int]
+
+    @staticmethod
+    def of(row: m.Finding, framework_code: str) -> Finding:
+        return Finding(
+            id=row.id,
+            kind=wf.FindingKind(row.kind),
+            status=wf.FindingStatus(row.status),
+            title=row.title,
+            text=row.text,
+            headline=row.headline,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            published_at=row.published_at,
+            inspection_id=row.inspection_id,
+            framework_code=framework_code,
+            created_by_id=row.created_by_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Sequence[str], required: bool = False
+    ) -> list[Finding | None]:
+        found = {f.id: f for f in _findings(info, m.Finding.id.in_(row_ids(node_ids)))}
+        return in_order(node_ids, found)
+
+    @strawberry.field
+    async def inspection(self, info: Info) -> Inspection | None:
+        row = await info.context.loaders.inspection.load(self.inspection_id)
+        return Inspection.of(row) if row else None
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> Inspector | None:
+        row = await info.context.loaders.inspector.load(self.created_by_id)
+        return Inspector.of(row) if row else None
+
+    @strawberry.field(description="The criteria of the framework it cites, in framework order.")
+    async def criteria(self, info: Info) -> list[Criterion]:
+        codes = set(await finding_loaders(info).criteria.load(self.id))
+        criteria = info.context.registry.criteria_of(self.framework_code)
+        return [Criterion.of(o) for o in criteria if o.item.code in codes]
+
+    @strawberry.field(description="The agencies of the area it concerns.")
+    async def agencies(self, info: Info) -> list[Agency]:
+        return [Agency.of(a) for a in await finding_loaders(info).agencies.load(self.id)]
+
+    @strawberry.field(
+        description="The evidence behind it: for the team and admins only.",
+        extensions=scoped_by(access.evidence_visible_to),
+    )
+    async def evidence(self, info: Info) -> list[Evidence]:
+        rows = await finding_loaders(info).evidence.load(self.id)
+        return [info.context.evidence_types.to_node(r) for r in rows]
+
+    @strawberry.field(description="Each inspectorate's agreement so far: who, and when.")
+    async def agreements(self, info: Info) -> list[FindingAgreement]:
+        rows = await finding_loaders(info).agreements.load(self.id)
+        return [
+            FindingAgreement(
+                inspectorate_code=r.inspectorate, inspector_id=r.inspector_id, agreed_at=r.agreed_at
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="The inspectorates taking part that have not agreed it yet: it is published "
+        "only once this is empty."
+    )
+    async def awaiting_agreement_from(self, info: Info) -> list[Inspectorate]:
+        rows = await finding_loaders(info).agreements.load(self.id)
+        agreed = {r.inspectorate for r in rows}
+        taking_part = info.context.registry.participants(self.framework_code)
+        return [Inspectorate.of(i) for i in taking_part if i.code not in agreed]
+
+    @strawberry.field(description="Its entries in the change feed, oldest first.")
+    async def changes(self, info: Info) -> list[FindingChangeNode]:
+        rows = await finding_loaders(info).changes.load(self.id)
+        return [
+            FindingChangeNode(
+                kind=wf.ChangeKind(r.change), occurred_at=r.occurred_at, cursor=encode_cursor(r.id)
+            )
+            for r in rows
+        ]
+
+
+def _findings(info: Info, *where: Any) -> list[Finding]:
+    rows = info.context.session.execute(
+        select(m.Finding, m.Inspection.framework)
+        .join(m.Inspection, m.Inspection.id == m.Finding.inspection_id)
+        .where(access.findings_visible_to(info.context.viewer), *where)
+        .order_by(m.Finding.id)
+    )
+    return [Finding.of(row, framework) for row, framework in rows]
+
+
+async def inspection_findings(
+    info: Info, inspection_id: int, status: wf.FindingStatus | None
+) -> list[Finding]:
+    where = [m.Finding.inspection_id == inspection_id]
+    if status is not None:
+        where.append(m.Finding.status == status.value)
+    return _findings(info, *where)
+
+
+# --- The report -----------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A finding as the letter shows it.")
+class ReportFinding:
+    id: strawberry.ID = strawberry.field(description="The Finding's global ID.")
+    kind: FindingKind  # type: ignore[valid-type]
+    status: FindingStatus  # type: ignore[valid-type]
+    title: str
+    text: str
+    headline: bool
+    criteria: list[str] = strawberry.field(description="Codes of the criteria it cites.")
+    agencies: list[str] = strawberry.field(description="Names of the agencies it concerns.")
+
+
+@strawberry.type(description="One section of the letter, in the published order.")
+class ReportSection:
+    key: ReportSectionKey  # type: ignore[valid-type]
+    heading: str
+    paragraphs: list[str] = strawberry.field(description="The section's own text.")
+    findings: list[ReportFinding] = strawberry.field(description="The findings it lists.")
+
+
+@strawberry.type(
+    description="The report: the letter to the area, assembled in the order letters are "
+    "published (context; headline findings; what needs to improve; strengths; main findings; "
+    "the two practice studies; next steps with the statement of action's due date)."
+)
+class InspectionReport:
+    status: ReportStatus
+    published_at: dt.datetime | None
+    reference: str
+    area_name: str
+    framework_title: str
+    statement_due_on: dt.date | None = strawberry.field(
+        description="When the written statement of proposed action is due."
+    )
+    sections: list[ReportSection]
+    html_path: str = strawberry.field(
+        description="Where the letter is served as a page a person reads (same bearer token)."
+    )
+
+    @staticmethod
+    def of(letter: rp.Letter) -> InspectionReport:
+        return InspectionReport(
+            status=ReportStatus.PUBLISHED if letter.is_published else ReportStatus.DRAFT,
+            published_at=letter.published_at,
+            reference=letter.reference,
+            area_name=letter.area_name,
+            framework_title=letter.framework_title,
+            statement_due_on=letter.statement_due_on,
+            sections=[
+                ReportSection(
+                    key=s.key,
+                    heading=s.heading,
+                    paragraphs=list(s.paragraphs),
+                    findings=[_report_finding(f) for f in s.findings],
+                )
+                for s in letter.sections
+            ],
+            html_path=f"/inspections/{quote(letter.reference, safe='')}/report.html",
+        )
+
+
+def _report_finding(item: rp.LetterFinding) -> ReportFinding:
+    from core.integrations.feed import finding_global_id
+
+    return ReportFinding(
+        id=strawberry.ID(finding_global_id(item.id)),
+        kind=wf.FindingKind(item.kind),
+        status=wf.FindingStatus(item.status),
+        title=item.title,
+        text=item.text,
+        headline=item.headline,
+        criteria=list(item.criteria),
+        agencies=list(item.agencies),
+    )
+
+
+async def inspection_report(info: Info, inspection_id: int) -> InspectionReport | None:
+    context = info.context
+    letter = rp.letter_for(context.session, context.registry, context.viewer, inspection_id)
+    return InspectionReport.of(letter) if letter else None
+
+
+# --- Evidence coverage ----------------------------------------------------------------------------
+
+
+@strawberry.type(description="What one inspectorate has recorded against one criterion.")
+class InspectorateCoverage:
+    inspectorate: Inspectorate
+    evidence_count: int = strawberry.field(description="Evidence records, draft or final.")
+    final_count: int = strawberry.field(description="Of those, records that are FINAL.")
+    child_count: int = strawberry.field(description="Different children they are about.")
+    child_ids: strawberry.Private[list[int]]
+    agency_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(
+        description="The children the evidence is about.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def children(self, info: Info) -> list[Child]:
+        rows = await info.context.loaders.child.load_many(self.child_ids)
+        return [Child.of(r) for r in rows if r is not None]
+
+    @strawberry.field(description="The agencies the evidence is about.")
+    async def agencies(self, info: Info) -> list[Agency]:
+        rows = await info.context.loaders.agency.load_many(self.agency_ids)
+        return [Agency.of(r) for r in rows if r is not None]
+
+
+@strawberry.type(description="The evidence recorded against one criterion, by inspectorate.")
+class CriterionCoverage:
+    criterion: Criterion
+    evidence_count: int
+    final_count: int
+    by_inspectorate: list[InspectorateCoverage] = strawberry.field(
+        description="Every inspectorate taking part, those with none included."
+    )
+
+
+@strawberry.type(
+    description="How far the evidence recorded so far covers the framework's criteria."
+)
+class EvidenceCoverage:
+    evidence_count: int = strawberry.field(description="Evidence records in the inspection.")
+    criteria: list[CriterionCoverage] = strawberry.field(
+        description="Every criterion of the framework, in its order."
+    )
+    criteria_without_evidence: list[Criterion]
+    criteria_without_final_evidence: list[Criterion]
+
+
+@dataclass
+class _Tally:
+    records: set[int] = field(default_factory=set)
+    final: set[int] = field(default_factory=set)
+    children: set[int] = field(default_factory=set)
+    agencies: set[int] = field(default_factory=set)
+
+
+async def evidence_coverage(
+    info: Info, inspection_id: int, framework: str
+) -> EvidenceCoverage | None:
+    context = info.context
+    viewer = context.viewer
+    session = context.session
+    inspection = session.get(m.Inspection, inspection_id)
+    if inspection is None or not (
+        viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
+    ):
+        return None
+    registry = context.registry
+    records = session.scalars(
+        select(m.EvidenceRecord)
+        .where(m.EvidenceRecord.inspection_id == inspection_id, access.evidence_visible_to(viewer))
+        .order_by(m.EvidenceRecord.id)
+    ).all()
+    tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    for record in records:
+        form = registry.evidence_form(record.inspectorate, record.form)
+        if form is None:
+            continue  # a form its plugin no longer contributes: nothing to read it by
+        for code in evidence_rules.criteria_evidenced(form.item, record.answers or {}):
+            tally = tallies[(code, record.inspectorate)]
+            tally.records.add(record.id)
+            if record.status == "final":
+                tally.final.add(record.id)
+            if record.child_id is not None:
+                tally.children.add(record.child_id)
+            if record.agency_id is not None:
+                tally.agencies.add(record.agency_id)
+    taking_part = registry.participants(framework)
+    rows: list[CriterionCoverage] = []
+    for owned in registry.criteria_of(framework):
+        per = [(i, tallies.get((owned.item.code, i.code), _Tally())) for i in taking_part]
+        rows.append(
+            CriterionCoverage(
+                criterion=Criterion.of(owned),
+                evidence_count=len(set().union(*(t.records for _, t in per))),
+                final_count=len(set().union(*(t.final for _, t in per))),
+                by_inspectorate=[
+                    InspectorateCoverage(
+                        inspectorate=Inspectorate.of(i),
+                        evidence_count=len(t.records),
+                        final_count=len(t.final),
+                        child_count=len(t.children),
+                        child_ids=sorted(t.children),
+                        agency_ids=sorted(t.agencies),
+                    )
+                    for i, t in per
+                ],
+            )
+        )
+    return EvidenceCoverage(
+        evidence_count=len(records),
+        criteria=rows,
+        criteria_without_evidence=[r.criterion for r in rows if r.evidence_count == 0],
+        criteria_without_final_evidence=[r.criterion for r in rows if r.final_count == 0],
+    )
+
+
+# --- Mutations ------------------------------------------------------------------------------------
+
+_CODES = {
+    ProblemKind.NOT_FOUND: ErrorCode.NOT_FOUND,
+    ProblemKind.NOT_ALLOWED: ErrorCode.NOT_ALLOWED,
+    ProblemKind.INVALID: ErrorCode.INVALID_INPUT,
+}
+
+
+def _run(info: Info, call: Callable[[Session], T]) -> tuple[T | None, list[UserError]]:
+    """``admin.run`` for a workflow step: its refusals roll back and become ``errors``. Problem
+    fields are already the paths the client sent (``input.title``, ``findingId``)."""
+
+    def work(session: Session) -> T:
+        try:
+            return call(session)
+        except Refused as refused:
+            raise MutationFailed(
+                *(
+                    UserError(field=p.field, code=_CODES[p.kind], message=p.text)
+                    for p in refused.problems
+                )
+            ) from None
+
+    return run(info, work)
+
+
+@strawberry.input(description="A new finding: what it says and what it cites.")
+class CreateFindingInput:
+    inspection_id: relay.GlobalID
+    kind: FindingKind  # type: ignore[valid-type]
+    title: str = strawberry.field(description="One line; the letter lists it under its kind.")
+    text: str = strawberry.field(description="The finding in full; blank lines part paragraphs.")
+    headline: bool = strawberry.field(
+        default=False, description="Also list it under the letter's headline findings."
+    )
+    criteria: list[str] = strawberry.field(
+        description="Codes of the framework's criteria it evidences (at least one)."
+    )
+    agency_ids: list[relay.GlobalID] = strawberry.field(
+        default_factory=list, description="The agencies of the area it concerns."
+    )
+    evidence_ids: list[relay.GlobalID] = strawberry.field(
+        default_factory=list, description="The evidence behind it, recorded in this inspection."
+    )
+
+
+@strawberry.input(description="Changes to a finding; what is left out stays as it is.")
+class UpdateFindingInput:
+    finding_id: relay.GlobalID
+    kind: FindingKind | None = None  # type: ignore[valid-type]
+    title: str | None = None
+    text: str | None = None
+    headline: bool | None = None
+    criteria: list[str] | None = None
+    agency_ids: list[relay.GlobalID] | None = None
+    evidence_ids: list[relay.GlobalID] | None = None
+
+
+@strawberry.type(description="The finding as it now stands, or what was wrong.")
+class FindingPayload:
+    finding: Finding | None
+    errors: list[UserError]
+
+
+@strawberry.input(description="The parts of the letter that are not findings; omitted: unchanged.")
+class UpdateReportInput:
+    inspection_id: relay.GlobalID
+    context: str | None = None
+    practice_study_effective: str | None = strawberry.field(
+        default=None, description="Practice study: highly effective practice."
+    )
+    practice_study_improvement: str | None = strawberry.field(
+        default=None, description="Practice study: areas for improvement."
+    )
+    next_steps: str | None = None
+    statement_due_on: dt.date | None = strawberry.field(
+        default=None, description="When the written statement of proposed action is due."
+    )
+
+
+@strawberry.type(description="The report as it now stands, or what was wrong.")
+class ReportPayload:
+    report: InspectionReport | None
+    errors: list[UserError]
+
+
+def _ids(
+    field_name: str, values: Sequence[relay.GlobalID] | None, type_name: str
+) -> list[int] | None:
+    if values is None:
+        return None
+    return [node_id(f"{field_name}[{i}]", v, type_name) for i, v in enumerate(values)]
+
+
+def _evidence_ids(info: Info, values: Sequence[relay.GlobalID] | None) -> list[int] | None:
+    """Evidence IDs are typed by form (``OfstedCaseTrackingEvidence:12``): any form's will do."""
+    if values is None:
+        return None
+    names = {g.output_type.__name__ for g in info.context.evidence_types.forms.values()}
+    ids = []
+    for index, value in enumerate(values):
+        field_name = f"input.evidenceIds[{index}]"
+        parsed = row_id(value.node_id) if value.type_name in names else None
+        if parsed is None:
+            raise MutationFailed(
+                UserError(
+                    field=field_name,
+                    code=ErrorCode.INVALID_INPUT,
+                    message=f"{field_name}: {str(value)!r} is not the ID of evidence. Pass the id "
+                    "of evidence recorded in this inspection (inspection { evidence { nodes "
+                    "{ id } } }).",
+                )
+            )
+        ids.append(parsed)
+    return ids
+
+
+def _visible_inspection(info: Info, value: relay.GlobalID, field_name: str) -> m.Inspection:
+    inspection_id = node_id(field_name, value, "Inspection")
+    inspection = info.context.session.scalar(
+        select(m.Inspection).where(
+            m.Inspection.id == inspection_id,
+            access.inspections_visible_to(info.context.viewer),
+        )
+    )
+    if inspection is None:
+        raise Refused(not_found(field_name, "inspection"))
+    return inspection
+
+
+def _visible_finding(
+    info: Info, value: relay.GlobalID, field_name: str
+) -> tuple[m.Finding, m.Inspection]:
+    finding_id = node_id(field_name, value, "Finding")
+    row = info.context.session.execute(
+        select(m.Finding, m.Inspection)
+        .join(m.Inspection, m.Inspection.id == m.Finding.inspection_id)
+        .where(m.Finding.id == finding_id, access.findings_visible_to(info.context.viewer))
+        .with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise Refused(not_found(field_name, "finding"))
+    info.context.touch("Finding", (finding_id,))
+    return row[0], row[1]
+
+
+def _finding_payload(
+    info: Info, result: tuple[m.Finding, m.Inspection] | None, errors: list[UserError]
+) -> FindingPayload:
+    if result is None:
+        return FindingPayload(finding=None, errors=errors)
+    finding, inspection = result
+    return FindingPayload(finding=Finding.of(finding, inspection.framework), errors=errors)
+
+
+def _report_payload(
+    info: Info, inspection_id: int | None, errors: list[UserError]
+) -> ReportPayload:
+    if inspection_id is None:
+        return ReportPayload(report=None, errors=errors)
+    context = info.context
+    letter = rp.letter_for(context.session, context.registry, context.viewer, inspection_id)
+    return ReportPayload(report=InspectionReport.of(letter) if letter else None, errors=errors)
+
+
+@strawberry.type
+class FindingMutations:
+    """Drafting, agreeing and publishing findings; writing and publishing the report."""
+
+    @strawberry.mutation(
+        description="Draft a finding (inspectors on the team): a strength, area for improvement "
+        "or area for priority action, citing criteria of the framework, agencies of the area and "
+        "evidence of the inspection.",
+        extensions=signed_in(),
+    )
+    def create_finding(self, info: Info, input: CreateFindingInput) -> FindingPayload:
+        def work(session: Session) -> tuple[m.Finding, m.Inspection]:
+            inspection = _visible_inspection(info, input.inspection_id, "input.inspectionId")
+            content = wf.FindingContent(
+                kind=input.kind,
+                title=input.title,
+                text=input.text,
+                headline=input.headline,
+                criteria=input.criteria,
+                agency_ids=_ids("input.agencyIds", input.agency_ids, "Agency"),
+                evidence_ids=_evidence_ids(info, input.evidence_ids),
+            )
+            context = info.context
+            finding = wf.create_finding(
+                session, context.registry, context.viewer, inspection, content, utc_now()
+            )
+            context.touch("Finding", (finding.id,))
+            return finding, inspection
+
+        result, errors = _run(info, work)
+        return _finding_payload(info, result, errors)
+
+    @strawberry.mutation(
+        description="Change a finding. A draft: any inspector on the team, and changing what it "
+        "says clears the agreements given so far. A published one: the lead inspector only; the "
+        "change goes to the change feed as UPDATED.",
+        extensions=signed_in(),
+    )
+    def update_finding(self, info: Info, input: UpdateFindingInput) -> FindingPayload:
+        def work(session: Session) -> tuple[m.Finding, m.Inspection]:
+            finding, inspection = _visible_finding(info, input.finding_id, "input.findingId")
+            content = wf.FindingContent(
+                kind=input.kind,
+                title=input.title,
+                text=input.text,
+                headline=input.headline,
+                criteria=input.criteria,
+                agency_ids=_ids("input.agencyIds", input.agency_ids, "Agency"),
+                evidence_ids=_evidence_ids(info, input.evidence_ids),
+            )
+            context = info.context
+            wf.update_finding(
+                session, context.registry, context.viewer, inspection, finding, content, utc_now()
+            )
+            return finding, inspection
+
+        result, errors = _run(info, work)
+        return _finding_payload(info, result, errors)
+
+    @strawberry.mutation(
+        description="Record your inspectorate's agreement to a draft finding (one inspector of "
+        "each inspectorate taking part); who agreed and when are kept.",
+        extensions=signed_in(),
+    )
+    def agree_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
+        def work(session: Session) -> tuple[m.Finding, m.Inspection]:
+            finding, inspection = _visible_finding(info, finding_id, "findingId")
+            context = info.context
+            wf.agree_finding(
+                session, context.registry, context.viewer, inspection, finding, utc_now()
+            )
+            return finding, inspection
+
+        result, errors = _run(info, work)
+        return _finding_payload(info, result, errors)
+
+    @strawberry.mutation(
+        description="Publish a draft finding (the lead inspector), once every inspectorate taking "
+        "part has agreed it; else the error names those that have not. It goes to the change "
+        "feed and to webhooks.",
+        extensions=signed_in(),
+    )
+    def publish_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
+        def work(session: Session) -> tuple[m.Finding, m.Inspection]:
+            finding, inspection = _visible_finding(info, finding_id, "findingId")
+            context = info.context
+            wf.publish_finding(
+                session, context.registry, context.viewer, inspection, finding, utc_now()
+            )
+            return finding, inspection
+
+        result, errors = _run(info, work)
+        return _finding_payload(info, result, errors)
+
+    @strawberry.mutation(
+        description="Withdraw a finding (the lead inspector). A published one goes to the change "
+        "feed and to webhooks as WITHDRAWN, and leaves the findings integrators pull.",
+        extensions=signed_in(),
+    )
+    def withdraw_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
+        def work(session: Session) -> tuple[m.Finding, m.Inspection]:
+            finding, inspection = _visible_finding(info, finding_id, "findingId")
+            context = info.context
+            wf.withdraw_finding(
+                session, context.registry, context.viewer, inspection, finding, utc_now()
+            )
+            return finding, inspection
+
+        result, errors = _run(info, work)
+        return _finding_payload(info, result, errors)
+
+    @strawberry.mutation(
+        description="Write the parts of the letter that are not findings (the lead inspector, "
+        "until the report is published).",
+        extensions=signed_in(),
+    )
+    def update_report(self, info: Info, input: UpdateReportInput) -> ReportPayload:
+        def work(session: Session) -> int:
+            inspection = _visible_inspection(info, input.inspection_id, "input.inspectionId")
+            rp.update_report(
+                session,
+                info.context.viewer,
+                inspection,
+                rp.ReportChanges(
+                    context=input.context,
+                    practice_study_effective=input.practice_study_effective,
+                    practice_study_improvement=input.practice_study_improvement,
+                    next_steps=input.next_steps,
+                    statement_due_on=input.statement_due_on,
+                ),
+            )
+            return inspection.id
+
+        inspection_id, errors = _run(info, work)
+        return _report_payload(info, inspection_id, errors)
+
+    @strawberry.mutation(
+        description="Publish the report (the lead inspector): every finding published or "
+        "withdrawn, the context written and the statement of action's due date set.",
+        extensions=signed_in(),
+    )
+    def publish_report(self, info: Info, inspection_id: relay.GlobalID) -> ReportPayload:
+        def work(session: Session) -> int:
+            inspection = _visible_inspection(info, inspection_id, "inspectionId")
+            rp.publish_report(session, info.context.viewer, inspection, utc_now())
+            return inspection.id
+
+        result, errors = _run(info, work)
+        return _report_payload(info, result, errors)

@@ -1,0 +1,77 @@
+"""Exports of published findings as CSV and JSON, with the same filters as the ``findings`` query.
+
+Both are built from ``feed.PublicFinding``, so they hold exactly what the graph gives integrators:
+nothing about any child, no evidence. CSV cells that a spreadsheet would run as a formula are
+prefixed with an apostrophe (OWASP's advice on CSV injection); the JSON is untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable
+
+from core.integrations.feed import PublicFinding
+
+CSV_COLUMNS = (
+    "id",
+    "inspection_reference",
+    "area_code",
+    "area_name",
+    "framework",
+    "kind",
+    "headline",
+    "title",
+    "text",
+    "criteria",
+    "criteria_leads",
+    "agency_kinds",
+    "agencies",
+    "agreed_by",
+    "published_at",
+    "updated_at",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _row(finding: PublicFinding) -> list[str]:
+    return [
+        finding.global_id,
+        finding.inspection_reference,
+        finding.area_code,
+        finding.area_name,
+        finding.framework,
+        finding.kind.upper(),
+        "yes" if finding.headline else "no",
+        finding.title,
+        finding.text,
+        "; ".join(c.code for c in finding.criteria),
+        "; ".join(sorted({c.lead for c in finding.criteria})),
+        "; ".join(sorted({a.kind.name for a in finding.agencies})),
+        "; ".join(a.name for a in finding.agencies),
+        "; ".join(finding.agreed_by),
+        finding.published_at.isoformat(),
+        finding.updated_at.isoformat(),
+    ]
+
+
+def to_csv(findings: Iterable[PublicFinding]) -> str:
+    """One row per finding; lists (criteria, agencies) joined with '; '."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for finding in findings:
+        writer.writerow([_cell(value) for value in _row(finding)])
+    return out.getvalue()
+
+
+def to_json(findings: Iterable[PublicFinding], generated_at: dt.datetime) -> str:
+    items = [f.as_json() for f in findings]
+    document = {"generatedAt": generated_at.isoformat(), "count": len(items), "findings": items}
+    return json.dumps(document, ensure_ascii=False, indent=2)

@@ -1,0 +1,341 @@
+"""Published findings as integrators receive them, the filters they pull with, and the change feed.
+
+Everything an integrator gets (the ``findings`` connection, the change feed, webhook bodies, the
+CSV and JSON exports) is built here, from statements that admit published findings only and read
+their inspection, area, criteria, agencies and agreeing inspectorates: never a child, never an
+evidence record. Keeping one builder means the four channels cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from core.contributions import AgencyKind
+from core.models import (
+    Agency,
+    Finding,
+    FindingAgency,
+    FindingAgreement,
+    FindingChange,
+    FindingCriterion,
+    Inspection,
+    LocalArea,
+)
+from core.registry import Registry
+
+PUBLISHED = "published"
+
+
+class FilterError(ValueError):
+    """A filter the client must change; the message names the argument and the fix."""
+
+
+def finding_global_id(finding_id: int) -> str:
+    """The finding's global ID, as the graph's ``Finding.id`` and ``node(id:)`` know it."""
+    return base64.b64encode(f"Finding:{finding_id}".encode()).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class FindingFilters:
+    """How integrators narrow published findings; every given filter must hold."""
+
+    framework: str | None = None
+    criterion: str | None = None
+    inspectorate: str | None = None  # findings citing a criterion this inspectorate leads
+    agency_kind: str | None = None  # findings concerning an agency of this kind
+    area: str | None = None  # the local area's code
+    published_from: dt.date | None = None  # first published on or after (UTC day)
+    published_to: dt.date | None = None  # first published on or before (UTC day)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def filter_clauses(registry: Registry, filters: FindingFilters) -> list[ColumnElement[bool]]:
+    """SQL for ``filters`` over ``Finding`` joined to ``Inspection`` and ``LocalArea``.
+
+    Raises ``FilterError`` for a filter that can match nothing because it names no such thing.
+    """
+    clauses: list[ColumnElement[bool]] = []
+    framework = filters.framework
+    if framework is not None:
+        if registry.framework(framework) is None:
+            known = ", ".join(f.code for f in registry.frameworks)
+            raise FilterError(f"framework: {framework!r} is not a framework; use one of {known}.")
+        clauses.append(Inspection.framework == framework)
+    if filters.criterion is not None:
+        code = filters.criterion
+        frameworks = [framework] if framework else [f.code for f in registry.frameworks]
+        if not any(registry.criterion(f, code) for f in frameworks):
+            where = f"framework {framework!r}" if framework else "any framework"
+            raise FilterError(
+                f"criterion: {code!r} is not a criterion of {where}. Use a code from "
+                "framework(code:) { criteria { code } }."
+            )
+        clauses.append(
+            exists(
+                select(FindingCriterion.finding_id).where(
+                    FindingCriterion.finding_id == Finding.id,
+                    FindingCriterion.criterion_code == code,
+                )
+            )
+        )
+    if filters.inspectorate is not None:
+        code = filters.inspectorate
+        if registry.inspectorate(code) is None:
+            known = ", ".join(i.code for i in registry.inspectorates)
+            raise FilterError(f"inspectorate: {code!r} is not an inspectorate; use one of {known}.")
+        led: dict[str, list[str]] = defaultdict(list)
+        for owned in registry.criteria:
+            if owned.owner == code and framework in (None, owned.item.framework):
+                led[owned.item.framework].append(owned.item.code)
+        clauses.append(
+            exists(
+                select(FindingCriterion.finding_id).where(
+                    FindingCriterion.finding_id == Finding.id,
+                    or_(
+                        false(),  # an inspectorate that leads no criterion matches nothing
+                        *(
+                            and_(
+                                Inspection.framework == led_framework,
+                                FindingCriterion.criterion_code.in_(codes),
+                            )
+                            for led_framework, codes in sorted(led.items())
+                        ),
+                    ),
+                )
+            )
+        )
+    if filters.agency_kind is not None:
+        try:
+            kind = AgencyKind(filters.agency_kind.lower())
+        except ValueError:
+            known = ", ".join(k.name for k in AgencyKind)
+            raise FilterError(
+                f"agencyKind: {filters.agency_kind!r} is not a kind of agency; use one of {known}."
+            ) from None
+        clauses.append(
+            exists(
+                select(FindingAgency.finding_id)
+                .join(Agency, Agency.id == FindingAgency.agency_id)
+                .where(FindingAgency.finding_id == Finding.id, Agency.kind == kind.value)
+            )
+        )
+    if filters.area is not None:
+        if len(filters.area) > 16 or not filters.area.isprintable():
+            raise FilterError(f"area: {filters.area!r} is not an area code (e.g. ZZ-DEMO-1).")
+        clauses.append(LocalArea.code == filters.area)
+    start, end = filters.published_from, filters.published_to
+    if start is not None and end is not None and start > end:
+        raise FilterError(
+            f"publishedFrom: {start.isoformat()} is after publishedTo {end.isoformat()}. "
+            "Swap them, or leave one out."
+        )
+    if start is not None:
+        clauses.append(Finding.published_at >= _day_start(start))
+    if end is not None:
+        clauses.append(Finding.published_at < _day_start(end + dt.timedelta(days=1)))
+    return clauses
+
+
+def published(*clauses: ColumnElement[bool]) -> Select[Any]:
+    """Ids of published findings meeting ``clauses``, in id order: the one gate for integrators."""
+    return (
+        select(Finding.id)
+        .join(Inspection, Inspection.id == Finding.inspection_id)
+        .join(LocalArea, LocalArea.id == Inspection.area_id)
+        .where(Finding.status == PUBLISHED, *clauses)
+        .order_by(Finding.id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionRef:
+    code: str
+    title: str
+    lead: str  # the code of the inspectorate leading it
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyRef:
+    kind: AgencyKind
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicFinding:
+    """A published finding with nothing about any child: what every integrator channel carries."""
+
+    id: int
+    kind: str  # strength | area_for_improvement | priority_action
+    title: str
+    text: str
+    headline: bool
+    published_at: dt.datetime
+    updated_at: dt.datetime
+    inspection_reference: str
+    framework: str
+    area_code: str
+    area_name: str
+    criteria: tuple[CriterionRef, ...]
+    agencies: tuple[AgencyRef, ...]
+    agreed_by: tuple[str, ...]  # inspectorate codes
+
+    @property
+    def global_id(self) -> str:
+        return finding_global_id(self.id)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form, with the field names and enum values of the graph's PublishedFinding."""
+        return {
+            "id": self.global_id,
+            "kind": self.kind.upper(),
+            "status": "PUBLISHED",
+            "headline": self.headline,
+            "title": self.title,
+            "text": self.text,
+            "publishedAt": self.published_at.isoformat(),
+            "updatedAt": self.updated_at.isoformat(),
+            "inspectionReference": self.inspection_reference,
+            "frameworkCode": self.framework,
+            "area": {"code": self.area_code, "name": self.area_name},
+            "criteria": [{"code": c.code, "title": c.title, "lead": c.lead} for c in self.criteria],
+            "agencies": [{"kind": a.kind.name, "name": a.name} for a in self.agencies],
+            "agreedBy": list(self.agreed_by),
+        }
+
+
+def public_findings(
+    session: Session, registry: Registry, ids: Iterable[int]
+) -> dict[int, PublicFinding]:
+    """The published ones among ``ids``, with their criteria, agencies and agreements: four
+    statements however many findings."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(
+            Finding,
+            Inspection.reference,
+            Inspection.framework,
+            LocalArea.code,
+            LocalArea.name,
+        )
+        .join(Inspection, Inspection.id == Finding.inspection_id)
+        .join(LocalArea, LocalArea.id == Inspection.area_id)
+        .where(Finding.id.in_(wanted), Finding.status == PUBLISHED)
+    ).all()
+    found = [row[0].id for row in rows]
+    criteria: dict[int, list[str]] = defaultdict(list)
+    for finding_id, code in session.execute(
+        select(FindingCriterion.finding_id, FindingCriterion.criterion_code).where(
+            FindingCriterion.finding_id.in_(found)
+        )
+    ):
+        criteria[finding_id].append(code)
+    agencies: dict[int, list[AgencyRef]] = defaultdict(list)
+    for finding_id, kind, name in session.execute(
+        select(FindingAgency.finding_id, Agency.kind, Agency.name)
+        .join(Agency, Agency.id == FindingAgency.agency_id)
+        .where(FindingAgency.finding_id.in_(found))
+        .order_by(Agency.kind, Agency.name)
+    ):
+        agencies[finding_id].append(AgencyRef(AgencyKind(kind), name))
+    agreed: dict[int, list[str]] = defaultdict(list)
+    for finding_id, inspectorate in session.execute(
+        select(FindingAgreement.finding_id, FindingAgreement.inspectorate)
+        .where(FindingAgreement.finding_id.in_(found))
+        .order_by(FindingAgreement.inspectorate)
+    ):
+        agreed[finding_id].append(inspectorate)
+    result = {}
+    for finding, reference, framework, area_code, area_name in rows:
+        assert finding.published_at is not None
+        result[finding.id] = PublicFinding(
+            id=finding.id,
+            kind=finding.kind,
+            title=finding.title,
+            text=finding.text,
+            headline=finding.headline,
+            published_at=finding.published_at,
+            updated_at=finding.updated_at,
+            inspection_reference=reference,
+            framework=framework,
+            area_code=area_code,
+            area_name=area_name,
+            criteria=_criteria(registry, framework, criteria[finding.id]),
+            agencies=tuple(agencies[finding.id]),
+            agreed_by=tuple(agreed[finding.id]),
+        )
+    return result
+
+
+def _criteria(registry: Registry, framework: str, codes: Sequence[str]) -> tuple[CriterionRef, ...]:
+    refs = []
+    for code in codes:
+        owned = registry.criterion(framework, code)
+        title, lead = (owned.item.title, owned.owner) if owned else (code, "")
+        refs.append(CriterionRef(code=code, title=title, lead=lead))
+    # The framework's own order (ESN-01 before ESN-10), not the database's.
+    order = {o.item.code: n for n, o in enumerate(registry.criteria_of(framework))}
+    return tuple(sorted(refs, key=lambda r: order.get(r.code, len(order))))
+
+
+@dataclass(frozen=True, slots=True)
+class FindingsPage:
+    findings: list[PublicFinding]  # up to limit + 1: one more than asked means another page
+    total: int
+
+
+def page_of_published(
+    session: Session,
+    registry: Registry,
+    filters: FindingFilters,
+    after_id: int | None,
+    limit: int,
+) -> FindingsPage:
+    clauses = filter_clauses(registry, filters)
+    statement = published(*clauses)
+    if after_id is not None:
+        statement = statement.where(Finding.id > after_id)
+    ids: list[int] = list(session.scalars(statement.limit(limit + 1)))
+    total = session.scalar(select(func.count()).select_from(published(*clauses).subquery()))
+    found = public_findings(session, registry, ids)
+    return FindingsPage([found[i] for i in ids if i in found], total or 0)
+
+
+def all_published(
+    session: Session, registry: Registry, filters: FindingFilters, chunk: int = 500
+) -> Iterable[PublicFinding]:
+    """Every published finding meeting ``filters``, fetched in keyset chunks (for exports)."""
+    clauses = filter_clauses(registry, filters)
+    after = 0
+    while True:
+        statement = published(*clauses).where(Finding.id > after).limit(chunk)
+        ids: list[int] = list(session.scalars(statement))
+        if not ids:
+            return
+        found = public_findings(session, registry, ids)
+        yield from (found[i] for i in ids if i in found)
+        after = ids[-1]
+
+
+def changes_after(
+    session: Session, after_id: int | None, limit: int
+) -> tuple[list[FindingChange], int]:
+    """The feed after a cursor, oldest first (up to ``limit + 1`` rows), and how many follow it."""
+    statement = select(FindingChange).order_by(FindingChange.id)
+    count = select(func.count()).select_from(FindingChange)
+    if after_id is not None:
+        statement = statement.where(FindingChange.id > after_id)
+        count = count.where(FindingChange.id > after_id)
+    return list(session.scalars(statement.limit(limit + 1))), session.scalar(count) or 0

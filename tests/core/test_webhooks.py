@@ -1,0 +1,325 @@
+"""Signed webhooks, delivered over real HTTP to a receiver on 127.0.0.1: registration, signatures
+checked with the snippet in docs/integrators.md, retries with backoff, the log, redelivery."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from core.cli import main
+from core.database import Database
+from core.demo import DemoInspection
+from core.integrations import webhooks
+from core.models import WebhookDelivery
+from core.viewer import Role
+from tests.conftest import REPO_ROOT, GraphQLClient, TokenFactory
+from tests.core.findings_world import (
+    EVIDENCE_TEXT,
+    WITHDRAW,
+    Team,
+    publish_new,
+    record_final_evidence,
+    team_of,
+)
+
+REGISTER = """
+mutation($input: RegisterWebhookInput!) { registerWebhook(input: $input) {
+  webhook { id url label active } secret errors { field code message } } }
+"""
+LOG = """
+query($status: WebhookDeliveryStatus) { webhookDeliveries(status: $status) { totalCount nodes {
+  id webhookId event status attempts nextAttemptAt lastStatusCode lastError deliveredAt body } } }
+"""
+REDELIVER = """
+mutation($id: Int!) { redeliverWebhook(deliveryId: $id) {
+  delivery { id status attempts body } errors { field code message } } }
+"""
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that answers with the given status codes, in turn."""
+
+    url: str
+    statuses: list[int] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            state.received.append(Received(dict(self.headers.items()), body))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep the test output quiet
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/jtai"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def docs_verify() -> Any:
+    """The signature check from docs/integrators.md, run exactly as written there."""
+    text = (REPO_ROOT / "docs" / "integrators.md").read_text(encoding="utf-8")
+    [snippet] = [
+        b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "def verify" in b
+    ]
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "docs/integrators.md", "exec"), namespace)
+    return namespace["verify"]
+
+
+@pytest.fixture
+def team(
+    gql: GraphQLClient,
+    database: Database,
+    demo: DemoInspection,
+    make_token: TokenFactory,
+    lead_token: str,
+) -> Team:
+    team = team_of(database, demo.inspection_id, make_token, lead_token)
+    record_final_evidence(gql, database, team)
+    return team
+
+
+def register(gql: GraphQLClient, token: str, url: str) -> dict[str, Any]:
+    payload: dict[str, Any] = gql(
+        REGISTER, {"input": {"url": url, "label": "Test receiver"}}, token
+    ).ok()["registerWebhook"]
+    return payload
+
+
+def test_a_published_finding_is_pushed_signed_and_the_docs_snippet_verifies_it(
+    gql: GraphQLClient,
+    database: Database,
+    team: Team,
+    make_token: TokenFactory,
+    receiver: Receiver,
+) -> None:
+    admin = make_token(Role.ADMIN)
+    registered = register(gql, admin, receiver.url)
+    assert registered["errors"] == [] and registered["webhook"]["active"] is True
+    secret = registered["secret"]
+    assert secret.startswith("whsec_")
+    # The secret is shown once: the list of webhooks never carries it.
+    listed = gql("{ webhooks { id url label active } }", token=admin).ok()["webhooks"]
+    assert listed == [registered["webhook"]] and secret not in json.dumps(listed)
+
+    finding = publish_new(gql, team)
+    run = webhooks.deliver_due(database)
+    assert run.summary() == "1 due: 1 delivered, 0 to retry, 0 failed for good"
+    [request] = receiver.received
+    verify = docs_verify()
+    assert verify(secret, request.headers, request.body) is True
+    assert request.headers["X-JTAI-Event"] == "finding.published"
+    body = json.loads(request.body)
+    assert body["event"] == "finding.published" and body["findingId"] == finding["id"]
+    assert body["finding"]["title"] == finding["title"]
+    assert body["finding"]["agreedBy"] == ["cqc", "hmicfrs", "hmip", "ofsted"]
+    # Nothing about a child, no evidence, in what is pushed.
+    raw = request.body.decode()
+    assert EVIDENCE_TEXT not in raw and "DEMO0" not in raw and "Child" not in raw
+    # A tampered body, another secret, or an old timestamp (a replay) fail the check.
+    assert verify(secret, request.headers, request.body.replace(b"Police", b"Polite")) is False
+    assert verify("whsec_other", request.headers, request.body) is False
+    later = int(request.headers["X-JTAI-Timestamp"]) + 301
+    assert verify(secret, request.headers, request.body, now=later) is False
+    # The cursor in the body resumes the feed after this change.
+    integrator = make_token(Role.INTEGRATOR)
+    after = gql(
+        "query($after: String) { findingChanges(after: $after) { totalCount } }",
+        {"after": body["cursor"]},
+        integrator,
+    ).ok()
+    assert after == {"findingChanges": {"totalCount": 0}}
+
+
+def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(
+    gql: GraphQLClient,
+    database: Database,
+    team: Team,
+    make_token: TokenFactory,
+    receiver: Receiver,
+) -> None:
+    admin = make_token(Role.ADMIN)
+    register(gql, admin, receiver.url)
+    publish_new(gql, team)
+    receiver.statuses = [500, 503]
+    t0 = dt.datetime(2030, 1, 1, 9, 0, tzinfo=dt.UTC)
+
+    first = webhooks.deliver_due(database, now=t0)
+    [outcome] = first.outcomes
+    assert (outcome.status, outcome.attempts, outcome.status_code) == ("pending", 1, 500)
+    assert outcome.next_attempt_at == t0 + dt.timedelta(minutes=1)
+    # Not due again before the backoff has passed.
+    assert webhooks.deliver_due(database, now=t0 + dt.timedelta(seconds=30)).outcomes == []
+    second = webhooks.deliver_due(database, now=t0 + dt.timedelta(minutes=1))
+    assert second.outcomes[0].next_attempt_at == t0 + dt.timedelta(minutes=3)  # then 2 minutes
+    log = gql(LOG, {}, admin).ok()["webhookDeliveries"]["nodes"]
+    assert [(d["status"], d["attempts"], d["lastStatusCode"]) for d in log] == [("PENDING", 2, 503)]
+    assert log[0]["lastError"] == "HTTP 503 from the receiver"
+    third = webhooks.deliver_due(database, now=t0 + dt.timedelta(minutes=3))
+    assert third.outcomes[0].status == "delivered"
+    assert len(receiver.received) == 3
+    # Every attempt sent the same body, each signed at its own time.
+    assert len({r.body for r in receiver.received}) == 1
+    assert len({r.headers["X-JTAI-Signature"] for r in receiver.received}) == 3
+    assert len({r.headers["X-JTAI-Delivery"] for r in receiver.received}) == 1
+    delivered = gql(LOG, {"status": "DELIVERED"}, admin).ok()["webhookDeliveries"]["nodes"]
+    assert delivered[0]["attempts"] == 3 and delivered[0]["deliveredAt"]
+    assert delivered[0]["nextAttemptAt"] is None
+
+
+def test_backoff_doubles_to_a_cap_and_a_delivery_fails_for_good(
+    gql: GraphQLClient, database: Database, team: Team, make_token: TokenFactory
+) -> None:
+    assert [webhooks.backoff(n).total_seconds() / 60 for n in range(1, 6)] == [1, 2, 4, 8, 16]
+    assert webhooks.backoff(30) == dt.timedelta(hours=6)
+    register(gql, make_token(Role.ADMIN), "http://127.0.0.1:9/never-reached")
+    publish_new(gql, team)
+    sent: list[str] = []
+
+    def refuse(url: str, headers: Mapping[str, str], body: bytes) -> int:
+        sent.append(url)
+        raise ConnectionRefusedError("nothing listens there")
+
+    now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    for _ in range(webhooks.MAX_ATTEMPTS):
+        [outcome] = webhooks.deliver_due(database, now=now, send=refuse).outcomes
+        now = outcome.next_attempt_at or now
+    assert outcome.status == "failed" and outcome.attempts == webhooks.MAX_ATTEMPTS
+    assert outcome.error == "ConnectionRefusedError: nothing listens there"
+    assert (
+        webhooks.deliver_due(database, now=now + dt.timedelta(days=1), send=refuse).outcomes == []
+    )
+    assert len(sent) == webhooks.MAX_ATTEMPTS
+
+
+def test_redelivery_queues_a_copy_and_keeps_the_log(
+    gql: GraphQLClient,
+    database: Database,
+    team: Team,
+    make_token: TokenFactory,
+    receiver: Receiver,
+) -> None:
+    admin = make_token(Role.ADMIN)
+    register(gql, admin, receiver.url)
+    finding = publish_new(gql, team)
+    gql(WITHDRAW, {"id": finding["id"]}, team.lead).ok()
+    webhooks.deliver_due(database)
+    assert [r.headers["X-JTAI-Event"] for r in receiver.received] == [
+        "finding.published",
+        "finding.withdrawn",
+    ]
+    assert json.loads(receiver.received[1].body)["finding"] is None  # withdrawn: id only
+    log = gql(LOG, {}, admin).ok()["webhookDeliveries"]["nodes"]
+    published = next(d for d in log if d["event"] == "finding.published")
+
+    copy = gql(REDELIVER, {"id": published["id"]}, admin).ok()["redeliverWebhook"]
+    assert copy["errors"] == [] and copy["delivery"]["status"] == "PENDING"
+    assert copy["delivery"]["id"] != published["id"]
+    assert copy["delivery"]["body"] == published["body"]
+    webhooks.deliver_due(database)
+    assert receiver.received[2].body == receiver.received[0].body
+    assert gql(LOG, {}, admin).ok()["webhookDeliveries"]["totalCount"] == 3
+
+    missing = gql(REDELIVER, {"id": 999_999}, admin).ok()["redeliverWebhook"]
+    assert missing["errors"][0]["field"] == "deliveryId"
+    refused = gql(REDELIVER, {"id": published["id"]}, team.lead).ok()["redeliverWebhook"]
+    assert refused["errors"][0]["code"] == "NOT_ALLOWED"
+
+
+def test_only_admins_register_and_urls_are_checked(
+    gql: GraphQLClient, database: Database, team: Team, make_token: TokenFactory
+) -> None:
+    for token in (make_token(Role.INTEGRATOR), team.lead):
+        refused = register(gql, token, "https://receiver.example.org/jtai")
+        assert refused["webhook"] is None and refused["errors"][0]["code"] == "NOT_ALLOWED"
+    admin = make_token(Role.ADMIN)
+    for url, words in [
+        ("ftp://receiver.example.org/", "give an absolute https or http URL"),
+        ("https://user:pass@receiver.example.org/", "no credentials"),
+        ("not a url", "no spaces or control characters"),
+        ("receiver.example.org/jtai", "give an absolute"),
+    ]:
+        bad = register(gql, admin, url)
+        assert bad["errors"][0]["field"] == "input.url" and words in bad["errors"][0]["message"]
+    assert gql("{ webhooks { id } }", token=team.lead).errors[0]["extensions"]["code"] == (
+        "FORBIDDEN"
+    )
+    # A deactivated webhook gets nothing.
+    hook = register(gql, admin, "https://receiver.example.org/jtai")["webhook"]
+    gql(
+        "mutation($id: Int!) { deactivateWebhook(webhookId: $id) { webhook { active } } }",
+        {"id": hook["id"]},
+        admin,
+    ).ok()
+    publish_new(gql, team)
+    with database.session() as session:
+        assert session.scalars(select(WebhookDelivery)).all() == []
+
+
+def test_two_runs_at_once_never_send_a_delivery_twice(
+    gql: GraphQLClient, database: Database, team: Team, make_token: TokenFactory
+) -> None:
+    register(gql, make_token(Role.ADMIN), "https://receiver.example.org/jtai")
+    publish_new(gql, team)
+    inner_runs: list[int] = []
+
+    def send(url: str, headers: Mapping[str, str], body: bytes) -> int:
+        # While this delivery is being sent, another run starts: it must find nothing due.
+        inner_runs.append(len(webhooks.deliver_due(database, send=send).outcomes))
+        return 200
+
+    outer = webhooks.deliver_due(database, send=send)
+    assert [o.status for o in outer.outcomes] == ["delivered"] and inner_runs == [0]
+
+
+def test_jtai_webhooks_deliver_sends_what_is_due(
+    gql: GraphQLClient,
+    database: Database,
+    team: Team,
+    make_token: TokenFactory,
+    receiver: Receiver,
+) -> None:
+    register(gql, make_token(Role.ADMIN), receiver.url)
+    publish_new(gql, team)
+    result = CliRunner().invoke(
+        main, ["webhooks", "deliver"], env={"JTAI_DATABASE_URL": database.url}
+    )
+    assert result.exit_code == 0, result.output
+    assert "delivered (HTTP 200)" in result.output
+    assert "1 due: 1 delivered, 0 to retry, 0 failed for good" in result.output
+    assert len(receiver.received) == 1
