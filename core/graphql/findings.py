@@ -672,6 +672,21 @@ def _report_payload(
     return ReportPayload(report=InspectionReport.of(letter) if letter else None, errors=errors)
 
 
+def _act_on_finding(
+    info: Info, finding_id: relay.GlobalID, action: Callable[..., object]
+) -> FindingPayload:
+    """Agree, publish or withdraw: the same steps around a different rule of the workflow."""
+
+    def work(session: Session) -> tuple[m.Finding, m.Inspection]:
+        finding, inspection = _visible_finding(info, finding_id, "findingId")
+        context = info.context
+        action(session, context.registry, context.viewer, inspection, finding, utc_now())
+        return finding, inspection
+
+    result, errors = _run(info, work)
+    return _finding_payload(info, result, errors)
+
+
 @strawberry.type
 class FindingMutations:
     """Drafting, agreeing and publishing findings; writing and publishing the report."""
@@ -737,16 +752,7 @@ class FindingMutations:
         extensions=signed_in(),
     )
     def agree_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
-        def work(session: Session) -> tuple[m.Finding, m.Inspection]:
-            finding, inspection = _visible_finding(info, finding_id, "findingId")
-            context = info.context
-            wf.agree_finding(
-                session, context.registry, context.viewer, inspection, finding, utc_now()
-            )
-            return finding, inspection
-
-        result, errors = _run(info, work)
-        return _finding_payload(info, result, errors)
+        return _act_on_finding(info, finding_id, wf.agree_finding)
 
     @strawberry.mutation(
         description="Publish a draft finding (the lead inspector), once every inspectorate taking "
@@ -755,16 +761,7 @@ class FindingMutations:
         extensions=signed_in(),
     )
     def publish_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
-        def work(session: Session) -> tuple[m.Finding, m.Inspection]:
-            finding, inspection = _visible_finding(info, finding_id, "findingId")
-            context = info.context
-            wf.publish_finding(
-                session, context.registry, context.viewer, inspection, finding, utc_now()
-            )
-            return finding, inspection
-
-        result, errors = _run(info, work)
-        return _finding_payload(info, result, errors)
+        return _act_on_finding(info, finding_id, wf.publish_finding)
 
     @strawberry.mutation(
         description="Withdraw a finding (the lead inspector). A published one goes to the change "
@@ -772,16 +769,7 @@ class FindingMutations:
         extensions=signed_in(),
     )
     def withdraw_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
-        def work(session: Session) -> tuple[m.Finding, m.Inspection]:
-            finding, inspection = _visible_finding(info, finding_id, "findingId")
-            context = info.context
-            wf.withdraw_finding(
-                session, context.registry, context.viewer, inspection, finding, utc_now()
-            )
-            return finding, inspection
-
-        result, errors = _run(info, work)
-        return _finding_payload(info, result, errors)
+        return _act_on_finding(info, finding_id, wf.withdraw_finding)
 
     @strawberry.mutation(
         description="Write the parts of the letter that are not findings (the lead inspector, "
