@@ -18,13 +18,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
 from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection, load_demo
 from core.migrate import upgrade
-from core.models import Base
+from core.models import Agency, Base, Inspection, LocalArea, TeamMember
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
 from core.settings import Settings
@@ -196,3 +197,27 @@ def lead_token(demo: DemoInspection, make_token: TokenFactory) -> str:
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def add_led_inspection(session: Session, lead_inspector_id: int, code: str) -> Inspection:
+    """Another da-2016 inspection led by ``lead_inspector_id``, in its own area with three
+    agencies; for tests that show a query costs the same however many inspections there are."""
+    area = LocalArea(code=f"ZZ-{code}", name=f"Area {code}")
+    session.add(area)
+    session.flush()
+    session.add_all(
+        Agency(area_id=area.id, kind=kind, name=f"{kind} {code}")
+        for kind in ("local_authority", "police", "health")
+    )
+    inspection = Inspection(
+        reference=f"JTAI-{code}",
+        area_id=area.id,
+        framework="da-2016",
+        notification_date=dt.date(2026, 11, 17),
+    )
+    session.add(inspection)
+    session.flush()
+    session.add(
+        TeamMember(inspection_id=inspection.id, inspector_id=lead_inspector_id, is_lead=True)
+    )
+    return inspection

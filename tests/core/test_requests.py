@@ -20,12 +20,11 @@ from core.models import (
     Inspector,
     IssuedRequest,
     LocalArea,
-    TeamMember,
 )
 from core.registry import Registry
 from core.viewer import Role
 from core.workflow.requests import issue_area_requests
-from tests.conftest import GraphQLClient, StatementCounter, TokenFactory
+from tests.conftest import GraphQLClient, StatementCounter, TokenFactory, add_led_inspection
 
 ISSUE = """
 mutation Issue($id: ID!) {
@@ -391,26 +390,7 @@ def add_inspections_with_requests(
     """More inspections led by the demo lead, with their requests issued and a document each."""
     with database.write() as session:
         for number in range(count):
-            area = LocalArea(code=f"ZZ-MORE-{number}", name=f"More area {number}")
-            session.add(area)
-            session.flush()
-            session.add_all(
-                Agency(area_id=area.id, kind=kind, name=f"{kind} {number}")
-                for kind in ("local_authority", "police", "health")
-            )
-            inspection = Inspection(
-                reference=f"JTAI-MORE-{number}",
-                area_id=area.id,
-                framework="da-2016",
-                notification_date=dt.date(2026, 11, 17),
-            )
-            session.add(inspection)
-            session.flush()
-            session.add(
-                TeamMember(
-                    inspection_id=inspection.id, inspector_id=demo.lead_inspector_id, is_lead=True
-                )
-            )
+            inspection = add_led_inspection(session, demo.lead_inspector_id, f"MORE-{number}")
             session.add(Child(inspection_id=inspection.id, local_id=f"M{number}"))
             for request in issue_area_requests(session, registry, inspection)[:5]:
                 session.add(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from core.database import Database
 from core.demo import DemoInspection
-from core.models import Agency, Child, Inspection, LocalArea, TeamMember
-from tests.conftest import GraphQLClient, StatementCounter
+from core.models import Child
+from tests.conftest import GraphQLClient, StatementCounter, add_led_inspection
 
 NESTED = """
 { inspections(first: 50) { totalCount edges { node {
@@ -22,29 +20,10 @@ NESTED = """
 
 
 def add_inspections(database: Database, demo: DemoInspection, count: int) -> None:
-    """More inspections led by the demo lead, each in its own area with agencies and children."""
+    """More inspections led by the demo lead, each with agencies and twelve children."""
     with database.write() as session:
         for number in range(count):
-            area = LocalArea(code=f"ZZ-EXTRA-{number}", name=f"Extra area {number}")
-            session.add(area)
-            session.flush()
-            session.add_all(
-                Agency(area_id=area.id, kind=kind, name=f"{kind} {number}")
-                for kind in ("local_authority", "police", "health")
-            )
-            inspection = Inspection(
-                reference=f"JTAI-EXTRA-{number}",
-                area_id=area.id,
-                framework="da-2016",
-                notification_date=dt.date(2026, 11, 17),
-            )
-            session.add(inspection)
-            session.flush()
-            session.add(
-                TeamMember(
-                    inspection_id=inspection.id, inspector_id=demo.lead_inspector_id, is_lead=True
-                )
-            )
+            inspection = add_led_inspection(session, demo.lead_inspector_id, f"EXTRA-{number}")
             session.add_all(
                 Child(inspection_id=inspection.id, local_id=f"X{number}-{n}") for n in range(12)
             )
