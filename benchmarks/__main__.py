@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import sqlite3
+import time
 
-from benchmarks import small_query
+from benchmarks import ingest, scale, small_query, startup
 from benchmarks.harness import print_results
 
-BENCHMARKS = {"small_query": small_query.run}
+BENCHMARKS = {
+    "small_query": small_query.run,
+    "ingest": ingest.run,
+    "startup": startup.run,
+    "scale": scale.run,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke-sized runs")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also run the scale benchmark on PostgreSQL (in a schema of its own, dropped after)",
+    )
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="default: all")
     args = parser.parse_args()
-    print(f"python {platform.python_version()} on {platform.machine()}, {platform.node()}")
+    if args.postgres:
+        os.environ["JTAI_BENCH_POSTGRES_URL"] = args.postgres
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {platform.node()}, "
+        f"{os.cpu_count()} CPUs, SQLite {sqlite3.sqlite_version}"
+    )
     results = []
+    started = time.perf_counter()
     for name in args.names or BENCHMARKS:
         results.extend(BENCHMARKS[name](args.quick))
     print_results(results)
+    print(f"{len(results)} figures in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,212 @@
+"""Ingest (issue 7, benchmark 5): a 10,000-row Annex A list of children in need, as CSV and as XLSX,
+validated by ``core.lists.read_list`` and stored by ``core.workflow.lists.record_list`` (the list
+import the ``uploadList`` mutation runs, without HTTP) into a real SQLite file.
+
+Baseline, same run, same rows: the CSV read by bare ``csv.reader`` and written with
+``sqlite3.executemany`` into an equivalent table (one text column per field) of a SQLite file with
+the same settings (WAL, synchronous NORMAL), one transaction. Bar: the CSV import at half the
+baseline's speed or better (ratio <= 2). XLSX is read through python-calamine; the file is written
+with openpyxl. Every run stores into a fresh inspection, so each one inserts its 10,000 children.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from benchmarks.harness import Result, Timing, measure
+from core.contributions import FieldType, ListSpec
+from core.database import Database
+from core.generate import EXAMPLE_NOTIFICATION, export_cell, list_csv, synthetic_list
+from core.lists import ListImport, read_list
+from core.migrate import upgrade
+from core.models import Agency, Inspection, IssuedRequest, LocalArea
+from core.plugins import make_plugin_manager
+from core.registry import Registry, build_registry
+from core.workflow.lists import record_list, storage_problems
+
+ROWS = 10_000
+LIST = "children-in-need"
+
+
+def xlsx_bytes(spec: ListSpec, rows: list[dict[str, Any]]) -> bytes:
+    """The rows as a workbook an LA might send: dates as date cells, yes/no as Y or N."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(spec.title[:31])
+    sheet.append([f.label for f in spec.fields])
+    for row in rows:
+        sheet.append(
+            [
+                dt.date.fromisoformat(row[f.name])
+                if f.type is FieldType.DATE and row[f.name]
+                else export_cell(f, row[f.name]) or None
+                for f in spec.fields
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _requests(database: Database, count: int) -> Iterator[int]:
+    """``count`` fresh inspections, each with its children-in-need request to the LA."""
+    ids = []
+    with database.write() as session:
+        for n in range(count):
+            area = LocalArea(code=f"ZZ-BENCH-{n}", name=f"Bench area {n} (synthetic)")
+            session.add(area)
+            session.flush()
+            agency = Agency(area_id=area.id, kind="local_authority", name="Bench council")
+            inspection = Inspection(
+                reference=f"JTAI-BENCH-{n}",
+                area_id=area.id,
+                framework="da-2016",
+                notification_date=EXAMPLE_NOTIFICATION,
+            )
+            session.add_all([agency, inspection])
+            session.flush()
+            due = dt.datetime.combine(EXAMPLE_NOTIFICATION, dt.time(17), tzinfo=dt.UTC)
+            request = IssuedRequest(
+                inspection_id=inspection.id,
+                reference=f"list.{LIST}",
+                agency_id=agency.id,
+                due_at=due,
+            )
+            session.add(request)
+            session.flush()
+            ids.append(request.id)
+    return iter(ids)
+
+
+class _Split:
+    """Where a subject's time goes: validating versus storing, summed over its runs."""
+
+    def __init__(self) -> None:
+        self.validate = 0.0
+        self.store = 0.0
+        self.runs = 0
+
+    def note(self) -> str:
+        runs = max(self.runs, 1)
+        return (
+            f"per run: read_list {self.validate / runs * 1000:.0f} ms, record_list "
+            f"{self.store / runs * 1000:.0f} ms"
+        )
+
+
+def _importer(
+    database: Database,
+    registry: Registry,
+    spec: ListSpec,
+    data: bytes,
+    filename: str,
+    requests: Iterator[int],
+    split: _Split,
+) -> Callable[[], None]:
+    code_sets = {c.code: c for c in registry.code_sets}
+    digest = hashlib.sha256(data).hexdigest()
+
+    def run() -> None:
+        start = time.perf_counter()
+        result: ListImport = read_list(data, filename, spec, code_sets, today=EXAMPLE_NOTIFICATION)
+        result.problems.extend(storage_problems(spec, result))
+        assert result.accepted and len(result.rows) == ROWS, result.problems[:3]
+        validated = time.perf_counter()
+        with database.write() as session:
+            request = session.get(IssuedRequest, next(requests))
+            assert request is not None
+            recorded = record_list(
+                session,
+                request,
+                spec,
+                result,
+                filename=filename,
+                sha256=digest,
+                received_at=dt.datetime.now(dt.UTC),
+            )
+            assert recorded.children_added == ROWS
+        split.validate += validated - start
+        split.store += time.perf_counter() - validated
+        split.runs += 1
+
+    return run
+
+
+def _bare(directory: Path, data: bytes, columns: int) -> Callable[[], None]:
+    """csv.reader + sqlite3.executemany into a fresh table of text columns, one transaction."""
+    connection = sqlite3.connect(directory / "bare.db", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    names = ", ".join(f"c{i} TEXT" for i in range(columns))
+    marks = ", ".join("?" * columns)
+    tables = (f"bare_{n}" for n in range(1_000_000))
+
+    def run() -> None:
+        table = next(tables)
+        connection.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, {names})")
+        cells = [f"c{i}" for i in range(columns)]
+        reader = csv.reader(io.StringIO(data.decode("utf-8")))
+        next(reader)  # the headers
+        connection.execute("BEGIN")
+        connection.executemany(f"INSERT INTO {table} ({', '.join(cells)}) VALUES ({marks})", reader)
+        connection.execute("COMMIT")
+
+    return run
+
+
+def _rate(timing: Timing) -> float:
+    return ROWS / (timing.median_ms / 1000)
+
+
+def run(quick: bool) -> list[Result]:
+    registry = build_registry(make_plugin_manager())
+    spec = registry.list_spec("da-2016", LIST)
+    assert spec is not None
+    rows = synthetic_list(registry, LIST, ROWS, seed=2016)
+    csv_data = list_csv(spec, rows)
+    xlsx_data = xlsx_bytes(spec, rows)
+    runs, warmup = (3, 1) if quick else (7, 2)
+    with tempfile.TemporaryDirectory() as directory:
+        database = Database(f"sqlite:///{Path(directory) / 'ingest.db'}")
+        upgrade(database)
+        requests = _requests(database, 2 * (runs + warmup))
+        csv_split, xlsx_split = _Split(), _Split()
+        csv_import = _importer(
+            database, registry, spec, csv_data, f"{LIST}.csv", requests, csv_split
+        )
+        xlsx_import = _importer(
+            database, registry, spec, xlsx_data, f"{LIST}.xlsx", requests, xlsx_split
+        )
+        baseline = measure(_bare(Path(directory), csv_data, len(spec.fields)), runs, warmup)
+        subject_csv = measure(csv_import, runs, warmup)
+        subject_xlsx = measure(xlsx_import, runs, warmup)
+        database.dispose()
+    bare = f"{_rate(baseline):,.0f} rows/s"
+    return [
+        Result(
+            f"ingest CSV {ROWS:,} rows",
+            subject_csv,
+            baseline,
+            "csv+executemany",
+            note=f"{_rate(subject_csv):,.0f} rows/s vs bare {bare} (bar: ratio <= 2.0); "
+            + csv_split.note(),
+        ),
+        Result(
+            f"ingest XLSX {ROWS:,} rows",
+            subject_xlsx,
+            baseline,
+            "csv+executemany",
+            note=f"{_rate(subject_xlsx):,.0f} rows/s (python-calamine) vs bare CSV {bare}; "
+            + xlsx_split.note(),
+        ),
+    ]
