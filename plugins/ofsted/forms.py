@@ -33,6 +33,15 @@ def _summary(code: str, text: str, criteria: tuple[str, ...], required: bool = T
     )
 
 
+# Every child-level form starts by naming the child as the local authority's lists do.
+CASE_NUMBER = Question(
+    code="case_number",
+    text="Case number",
+    kind=QuestionKind.TEXT,
+    required=True,
+    help="The child unique ID from the local authority's lists.",
+)
+
 EVALUATION_ACCURACY_CHOICES: tuple[Choice, ...] = (
     Choice("YES", "Yes"),
     Choice("PARTLY", "Partly"),
@@ -94,13 +103,7 @@ CASE_TRACKING = EvidenceForm(
         "taken from who records the evidence."
     ),
     questions=(
-        Question(
-            code="case_number",
-            text="Case number",
-            kind=QuestionKind.TEXT,
-            required=True,
-            help="The child unique ID from the local authority's lists.",
-        ),
+        CASE_NUMBER,
         Question(
             code="child_age",
             text="Age of child/young person",
@@ -163,13 +166,7 @@ SAMPLING = EvidenceForm(
         "child is living or has lived with domestic abuse."
     ),
     questions=(
-        Question(
-            code="case_number",
-            text="Case number",
-            kind=QuestionKind.TEXT,
-            required=True,
-            help="The child unique ID from the local authority's lists.",
-        ),
+        CASE_NUMBER,
         Question(
             code="journey_point",
             text="Point in the child's journey sampled",
@@ -268,13 +265,7 @@ CASE_TRACKING_2024 = EvidenceForm(
         "four areas, citing the criteria each one evidences."
     ),
     questions=(
-        Question(
-            code="case_number",
-            text="Case number",
-            kind=QuestionKind.TEXT,
-            required=True,
-            help="The child unique ID from the local authority's lists.",
-        ),
+        CASE_NUMBER,
         Question(
             code="child_age",
             text="Age of child",
