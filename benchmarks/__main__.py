@@ -8,10 +8,12 @@ import platform
 import sqlite3
 import time
 
-from benchmarks import ingest, scale, small_query, startup
+from benchmarks import dashboard, ingest, large_read, scale, small_query, startup
 from benchmarks.harness import print_results
 
 BENCHMARKS = {
+    "large_read": large_read.run,
+    "dashboard": dashboard.run,
     "small_query": small_query.run,
     "ingest": ingest.run,
     "startup": startup.run,
