@@ -704,6 +704,15 @@ class RecordConsentPayload:
     errors: list[UserError]
 
 
+def _with_children(
+    session: Session, rows: Sequence[m.ChildSelection]
+) -> list[tuple[m.ChildSelection, m.Child]]:
+    """Each selection with its child, the children loaded in one statement."""
+    ids = [row.child_id for row in rows]
+    children = {c.id: c for c in session.scalars(select(m.Child).where(m.Child.id.in_(ids)))}
+    return [(row, children[row.child_id]) for row in rows]
+
+
 def _touch_children(info: Info, rows: Sequence[m.ChildSelection]) -> None:
     info.context.touch("Child", (row.child_id for row in rows))
 
@@ -732,7 +741,7 @@ class SelectionMutations:
                 input.reasons,
                 now=info.context.asked_at,
             )
-            return inspection, [(row, session.get_one(m.Child, row.child_id)) for row in rows]
+            return inspection, _with_children(session, rows)
 
         done, errors = _run(info, call)
         if done is None:
@@ -782,7 +791,7 @@ class SelectionMutations:
                 child_ids,
                 now=info.context.asked_at,
             )
-            return inspection, [(row, session.get_one(m.Child, row.child_id)) for row in rows]
+            return inspection, _with_children(session, rows)
 
         done, errors = _run(info, call)
         if done is None:
