@@ -41,6 +41,7 @@ from core.graphql import (
 )
 from core.graphql.admin import AdminMutations
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
+from core.graphql.execution import PlainFieldExecutionContext
 from core.graphql.extensions import AuditTrail, HideSuggestions, MaskUnexpectedErrors
 from core.graphql.findings import FindingMutations
 from core.graphql.integrations import IntegrationMutations
@@ -179,6 +180,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
         config=StrawberryConfig(
             auto_camel_case=True, disable_field_suggestions=settings.production
         ),
+        execution_context_class=PlainFieldExecutionContext,
     )
     return BuiltSchema(schema=schema, evidence_types=catalog)
 
