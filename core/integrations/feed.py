@@ -214,6 +214,22 @@ class PublicFinding:
         }
 
 
+# The columns a PublicFinding is built from, in this order; read as plain rows, not ORM objects.
+_FINDING_COLUMNS = (
+    Finding.id,
+    Finding.kind,
+    Finding.title,
+    Finding.text,
+    Finding.headline,
+    Finding.published_at,
+    Finding.updated_at,
+    Inspection.reference,
+    Inspection.framework,
+    LocalArea.code,
+    LocalArea.name,
+)
+
+
 def public_findings(
     session: Session, registry: Registry, ids: Iterable[int]
 ) -> dict[int, PublicFinding]:
@@ -222,59 +238,64 @@ def public_findings(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = session.execute(
-        select(
-            Finding,
-            Inspection.reference,
-            Inspection.framework,
-            LocalArea.code,
-            LocalArea.name,
-        )
-        .join(Inspection, Inspection.id == Finding.inspection_id)
-        .join(LocalArea, LocalArea.id == Inspection.area_id)
-        .where(Finding.id.in_(wanted), Finding.status == PUBLISHED)
-    ).all()
-    found = [row[0].id for row in rows]
+    found = _build(session, registry, published(Finding.id.in_(wanted)))
+    return {f.id: f for f in found}
+
+
+def _build(session: Session, registry: Registry, chosen: Select[Any]) -> list[PublicFinding]:
+    """Published findings whose ids ``chosen`` selects, in its order, with their links.
+
+    ``chosen`` (a ``published(...)`` statement, perhaps with a limit) is run once for the rows and
+    used as a subquery for the links, so no statement carries a list of a thousand ids.
+    """
+    rows = session.execute(chosen.with_only_columns(*_FINDING_COLUMNS)).all()
+    if not rows:
+        return []
+    ids = chosen.subquery()
     criteria: dict[int, list[str]] = defaultdict(list)
     for finding_id, code in session.execute(
-        select(FindingCriterion.finding_id, FindingCriterion.criterion_code).where(
-            FindingCriterion.finding_id.in_(found)
+        select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
+            ids, ids.c.id == FindingCriterion.finding_id
         )
     ):
         criteria[finding_id].append(code)
     agencies: dict[int, list[AgencyRef]] = defaultdict(list)
     for finding_id, kind, name in session.execute(
         select(FindingAgency.finding_id, Agency.kind, Agency.name)
+        .join(ids, ids.c.id == FindingAgency.finding_id)
         .join(Agency, Agency.id == FindingAgency.agency_id)
-        .where(FindingAgency.finding_id.in_(found))
         .order_by(Agency.kind, Agency.name)
     ):
         agencies[finding_id].append(AgencyRef(AgencyKind(kind), name))
     agreed: dict[int, list[str]] = defaultdict(list)
     for finding_id, inspectorate in session.execute(
         select(FindingAgreement.finding_id, FindingAgreement.inspectorate)
-        .where(FindingAgreement.finding_id.in_(found))
+        .join(ids, ids.c.id == FindingAgreement.finding_id)
         .order_by(FindingAgreement.inspectorate)
     ):
         agreed[finding_id].append(inspectorate)
-    result = {}
-    for finding, reference, framework, area_code, area_name in rows:
-        assert finding.published_at is not None
-        result[finding.id] = PublicFinding(
-            id=finding.id,
-            kind=finding.kind,
-            title=finding.title,
-            text=finding.text,
-            headline=finding.headline,
-            published_at=finding.published_at,
-            updated_at=finding.updated_at,
-            inspection_reference=reference,
-            framework=framework,
-            area_code=area_code,
-            area_name=area_name,
-            criteria=_criteria(registry, framework, criteria[finding.id]),
-            agencies=tuple(agencies[finding.id]),
-            agreed_by=tuple(agreed[finding.id]),
+    result = []
+    for row in rows:
+        finding_id, kind, title, text, headline, published_at, updated_at = row[:7]
+        reference, framework, area_code, area_name = row[7:]
+        assert published_at is not None
+        result.append(
+            PublicFinding(
+                id=finding_id,
+                kind=kind,
+                title=title,
+                text=text,
+                headline=headline,
+                published_at=published_at,
+                updated_at=updated_at,
+                inspection_reference=reference,
+                framework=framework,
+                area_code=area_code,
+                area_name=area_name,
+                criteria=_criteria(registry, framework, criteria[finding_id]),
+                agencies=tuple(agencies[finding_id]),
+                agreed_by=tuple(agreed[finding_id]),
+            )
         )
     return result
 
@@ -286,8 +307,7 @@ def _criteria(registry: Registry, framework: str, codes: Sequence[str]) -> tuple
         title, lead = (owned.item.title, owned.owner) if owned else (code, "")
         refs.append(CriterionRef(code=code, title=title, lead=lead))
     # The framework's own order (ESN-01 before ESN-10), not the database's.
-    order = {o.item.code: n for n, o in enumerate(registry.criteria_of(framework))}
-    return tuple(sorted(refs, key=lambda r: order.get(r.code, len(order))))
+    return tuple(sorted(refs, key=lambda r: registry.criterion_position(framework, r.code)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,10 +327,8 @@ def page_of_published(
     statement = published(*clauses)
     if after_id is not None:
         statement = statement.where(Finding.id > after_id)
-    ids: list[int] = list(session.scalars(statement.limit(limit + 1)))
     total = session.scalar(select(func.count()).select_from(published(*clauses).subquery()))
-    found = public_findings(session, registry, ids)
-    return FindingsPage([found[i] for i in ids if i in found], total or 0)
+    return FindingsPage(_build(session, registry, statement.limit(limit + 1)), total or 0)
 
 
 def all_published(
@@ -320,13 +338,13 @@ def all_published(
     clauses = filter_clauses(registry, filters)
     after = 0
     while True:
-        statement = published(*clauses).where(Finding.id > after).limit(chunk)
-        ids: list[int] = list(session.scalars(statement))
-        if not ids:
+        found = _build(
+            session, registry, published(*clauses).where(Finding.id > after).limit(chunk)
+        )
+        if not found:
             return
-        found = public_findings(session, registry, ids)
-        yield from (found[i] for i in ids if i in found)
-        after = ids[-1]
+        yield from found
+        after = found[-1].id
 
 
 def changes_after(
