@@ -146,9 +146,6 @@ class Registry:
         self._framework_leads = {o.item.code: o.owner for o in frameworks}
         self._code_sets = {c.code: c for c in self.code_sets}
         self._criteria = {(o.item.framework, o.item.code): o for o in self.criteria}
-        self._criterion_positions = {
-            (o.item.framework, o.item.code): n for n, o in enumerate(self.criteria)
-        }
         self._forms = {(o.owner, o.item.code): o for o in self.evidence_forms}
         self._requests = {(o.item.framework, o.item.reference): o for o in self.document_requests}
         self._list_specs = {
@@ -179,9 +176,6 @@ class Registry:
     def criterion(self, framework: str, code: str) -> Owned[Criterion] | None:
         return self._criteria.get((framework, code))
 
-    def criterion_position(self, framework: str, code: str) -> int:
-        """Where ``code`` comes in its framework's order (ESN-2 before ESN-10); unknown: last."""
-        return self._criterion_positions.get((framework, code), len(self._criterion_positions))
 
     def document_requests_of(self, framework: str) -> tuple[Owned[DocumentRequest], ...]:
         return tuple(o for o in self.document_requests if o.item.framework == framework)

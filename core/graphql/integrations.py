@@ -29,6 +29,7 @@ from core.graphql.reference import AgencyKind, Criterion, Framework
 from core.integrations import feed, webhooks
 from core.integrations.thematic import Tally, thematic_view
 from core.models import utc_now
+from core.registry import Registry
 from core.viewer import Role
 from core.workflow.findings import ChangeKind
 from core.workflow.findings import FindingKind as FindingKindValue
@@ -64,13 +65,16 @@ class PublishedFinding:
     framework_code: str
     area: PublishedFindingArea
     agencies: list[PublishedFindingAgency]
-    agreed_by: list[str] = strawberry.field(
-        description="Codes of the inspectorates that agreed it (every one taking part)."
+    criteria: list[Criterion] = strawberry.field(
+        description="The criteria it cites, each with the inspectorate leading it."
     )
-    criterion_codes: strawberry.Private[list[str]]
+    finding_id: strawberry.Private[int]
 
     @staticmethod
-    def of(item: feed.PublicFinding) -> PublishedFinding:
+    def of(item: feed.PublicFinding, registry: Registry) -> PublishedFinding:
+        # Plain values only, criteria included (their nodes are shared): a page of 1,000 findings
+        # then completes without a resolver call per finding (core/graphql/execution.py).
+        found = (registry.criterion(item.framework, c.code) for c in item.criteria)
         return PublishedFinding(
             id=strawberry.ID(item.global_id),
             kind=FindingKindValue(item.kind),
@@ -83,15 +87,19 @@ class PublishedFinding:
             framework_code=item.framework,
             area=PublishedFindingArea(code=item.area_code, name=item.area_name),
             agencies=[PublishedFindingAgency(kind=a.kind, name=a.name) for a in item.agencies],
-            agreed_by=list(item.agreed_by),
-            criterion_codes=[c.code for c in item.criteria],
+            criteria=[Criterion.of(o) for o in found if o is not None],
+            finding_id=item.id,
         )
 
-    @strawberry.field(description="The criteria it cites, each with the inspectorate leading it.")
-    def criteria(self, info: Info) -> list[Criterion]:
-        registry = info.context.registry
-        found = (registry.criterion(self.framework_code, code) for code in self.criterion_codes)
-        return [Criterion.of(o) for o in found if o is not None]
+    @strawberry.field(
+        description="Codes of the inspectorates that agreed it (every one taking part)."
+    )
+    async def agreed_by(self, info: Info) -> list[str]:
+        # Read only when asked for: a page of 1,000 findings has ~4,000 agreements.
+        codes: list[str] = await info.context.loaders.published_finding_agreements.load(
+            self.finding_id
+        )
+        return codes
 
     @strawberry.field
     def framework(self, info: Info) -> Framework | None:
@@ -329,11 +337,18 @@ class IntegrationQueries:
                 filters,
                 decode_cursor(after) if after else None,
                 limit,
+                with_agreements=False,
             )
         except feed.FilterError as error:
             raise BadArgument(str(error)) from None
+        registry = context.registry
         return make_connection(
-            page.findings, limit, page.total, lambda f: f.id, PublishedFinding.of, after is not None
+            page.findings,
+            limit,
+            page.total,
+            lambda f: f.id,
+            lambda f: PublishedFinding.of(f, registry),
+            after is not None,
         )
 
     @strawberry.field(
@@ -351,7 +366,10 @@ class IntegrationQueries:
             context.session, decode_cursor(after) if after else None, limit
         )
         current = feed.public_findings(
-            context.session, context.registry, (r.finding_id for r in rows[:limit])
+            context.session,
+            context.registry,
+            (r.finding_id for r in rows[:limit]),
+            with_agreements=False,
         )
 
         def event(row: m.FindingChange) -> FindingChangeEvent:
@@ -360,7 +378,7 @@ class IntegrationQueries:
                 change=ChangeKind(row.change),
                 occurred_at=row.occurred_at,
                 finding_id=strawberry.ID(feed.finding_global_id(row.finding_id)),
-                finding=PublishedFinding.of(found) if found else None,
+                finding=PublishedFinding.of(found, context.registry) if found else None,
             )
 
         return make_connection(rows, limit, total, lambda r: r.id, event, after is not None)

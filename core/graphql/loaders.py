@@ -17,12 +17,14 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from core import access
+from core.integrations import feed
 from core.graphql.selection_loaders import SelectionLoaders
 from core.models import (
     Agency,
     Child,
     Document,
     EvidenceRecord,
+    Finding,
     Inspection,
     Inspector,
     IssuedRequest,
@@ -85,6 +87,8 @@ class Loaders:
         )
         # Choosing children and the fieldwork week (core/graphql/selection.py).
         self.selection = SelectionLoaders(context)
+        # Published findings only: what integrators may read.
+        self.published_finding_agreements = DataLoader(load_fn=self._published_agreements)
 
     def _by_id(self, model: Any, scope: ColumnElement[bool], audited: str | None = None) -> Any:
         async def load(ids: list[int]) -> list[Any]:
@@ -95,6 +99,11 @@ class Loaders:
             return [found.get(i) for i in ids]
 
         return load
+
+    async def _published_agreements(self, finding_ids: list[int]) -> list[list[str]]:
+        chosen = feed.published(Finding.id.in_(finding_ids))
+        found = feed.agreements_of(self._context.session, chosen)
+        return [list(found.get(i, ())) for i in finding_ids]
 
     async def _agencies_of_area(self, area_ids: list[int]) -> list[list[Agency]]:
         statement = (

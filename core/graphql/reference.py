@@ -173,6 +173,17 @@ class Criterion:
 
     @staticmethod
     def of(owned: Owned[c.Criterion]) -> Criterion:
+        """The node for a registry's criterion: built once, as the registry's data never changes
+        (a page of 1,000 findings cites thousands of criteria)."""
+        cached = _CRITERION_NODES.get(id(owned))
+        if cached is not None and cached[0] is owned:
+            return cached[1]
+        node = Criterion._build(owned)
+        _CRITERION_NODES[id(owned)] = (owned, node)
+        return node
+
+    @staticmethod
+    def _build(owned: Owned[c.Criterion]) -> Criterion:
         item = owned.item
         return Criterion(
             framework_code=item.framework,
@@ -193,6 +204,11 @@ class Criterion:
     @strawberry.field(description="The other inspectorates that evaluate it.")
     def evaluated_by(self, info: Info) -> list[Inspectorate]:
         return [inspectorate_of(info, code) for code in self.evaluated_by_codes]
+
+
+# Criterion nodes by the id of the registry entry they show; the entry is kept with its node so
+# the id is never reused.
+_CRITERION_NODES: dict[int, tuple[Owned[c.Criterion], Criterion]] = {}
 
 
 @strawberry.type(description="When something is due, counted from the day the area is notified.")

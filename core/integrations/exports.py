@@ -55,7 +55,7 @@ def _row(finding: PublicFinding) -> list[str]:
         "; ".join(sorted({c.lead for c in finding.criteria})),
         "; ".join(sorted({a.kind.name for a in finding.agencies})),
         "; ".join(a.name for a in finding.agencies),
-        "; ".join(finding.agreed_by),
+        "; ".join(finding.agreements),
         finding.published_at.isoformat(),
         finding.updated_at.isoformat(),
     ]

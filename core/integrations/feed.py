@@ -13,7 +13,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -188,11 +190,18 @@ class PublicFinding:
     area_name: str
     criteria: tuple[CriterionRef, ...]
     agencies: tuple[AgencyRef, ...]
-    agreed_by: tuple[str, ...]  # inspectorate codes
+    # Inspectorate codes; None when read without them (the graph loads them only when asked).
+    agreed_by: tuple[str, ...] | None
 
     @property
     def global_id(self) -> str:
         return finding_global_id(self.id)
+
+    @property
+    def agreements(self) -> tuple[str, ...]:
+        if self.agreed_by is None:
+            raise ValueError(f"finding {self.id} was read without its agreements")
+        return self.agreed_by
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form, with the field names and enum values of the graph's PublishedFinding."""
@@ -210,7 +219,7 @@ class PublicFinding:
             "area": {"code": self.area_code, "name": self.area_name},
             "criteria": [{"code": c.code, "title": c.title, "lead": c.lead} for c in self.criteria],
             "agencies": [{"kind": a.kind.name, "name": a.name} for a in self.agencies],
-            "agreedBy": list(self.agreed_by),
+            "agreedBy": list(self.agreements),
         }
 
 
@@ -231,49 +240,60 @@ _FINDING_COLUMNS = (
 
 
 def public_findings(
-    session: Session, registry: Registry, ids: Iterable[int]
+    session: Session, registry: Registry, ids: Iterable[int], with_agreements: bool = True
 ) -> dict[int, PublicFinding]:
     """The published ones among ``ids``, with their criteria, agencies and agreements: four
     statements however many findings."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    found = _build(session, registry, published(Finding.id.in_(wanted)))
+    found = _build(session, registry, published(Finding.id.in_(wanted)), with_agreements)
     return {f.id: f for f in found}
 
 
-def _build(session: Session, registry: Registry, chosen: Select[Any]) -> list[PublicFinding]:
+def agreements_of(session: Session, chosen: Select[Any]) -> dict[int, tuple[str, ...]]:
+    """The inspectorates that agreed each finding ``chosen`` selects (a statement of ids)."""
+    ids = chosen.subquery()
+    agreed: dict[int, list[str]] = defaultdict(list)
+    for finding_id, inspectorate in session.connection().execute(
+        select(FindingAgreement.finding_id, FindingAgreement.inspectorate)
+        .join(ids, ids.c.id == FindingAgreement.finding_id)
+        .order_by(FindingAgreement.inspectorate)
+    ):
+        agreed[finding_id].append(inspectorate)
+    return {finding_id: tuple(codes) for finding_id, codes in agreed.items()}
+
+
+def _build(
+    session: Session, registry: Registry, chosen: Select[Any], with_agreements: bool = True
+) -> list[PublicFinding]:
     """Published findings whose ids ``chosen`` selects, in its order, with their links.
 
     ``chosen`` (a ``published(...)`` statement, perhaps with a limit) is run once for the rows and
     used as a subquery for the links, so no statement carries a list of a thousand ids.
     """
-    rows = session.execute(chosen.with_only_columns(*_FINDING_COLUMNS)).all()
+    # Plain Core rows on the session's connection: no ORM identity or loading work per row.
+    connection = session.connection()
+    rows = connection.execute(chosen.with_only_columns(*_FINDING_COLUMNS)).all()
     if not rows:
         return []
     ids = chosen.subquery()
     criteria: dict[int, list[str]] = defaultdict(list)
-    for finding_id, code in session.execute(
+    for finding_id, code in connection.execute(
         select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
             ids, ids.c.id == FindingCriterion.finding_id
         )
     ):
         criteria[finding_id].append(code)
     agencies: dict[int, list[AgencyRef]] = defaultdict(list)
-    for finding_id, kind, name in session.execute(
+    for finding_id, kind, name in connection.execute(
         select(FindingAgency.finding_id, Agency.kind, Agency.name)
         .join(ids, ids.c.id == FindingAgency.finding_id)
         .join(Agency, Agency.id == FindingAgency.agency_id)
         .order_by(Agency.kind, Agency.name)
     ):
-        agencies[finding_id].append(AgencyRef(AgencyKind(kind), name))
-    agreed: dict[int, list[str]] = defaultdict(list)
-    for finding_id, inspectorate in session.execute(
-        select(FindingAgreement.finding_id, FindingAgreement.inspectorate)
-        .join(ids, ids.c.id == FindingAgreement.finding_id)
-        .order_by(FindingAgreement.inspectorate)
-    ):
-        agreed[finding_id].append(inspectorate)
+        agencies[finding_id].append(AgencyRef(_AGENCY_KINDS[kind], name))
+    agreed = agreements_of(session, chosen) if with_agreements else None
     result = []
     for row in rows:
         finding_id, kind, title, text, headline, published_at, updated_at = row[:7]
@@ -292,22 +312,42 @@ def _build(session: Session, registry: Registry, chosen: Select[Any]) -> list[Pu
                 framework=framework,
                 area_code=area_code,
                 area_name=area_name,
-                criteria=_criteria(registry, framework, criteria[finding_id]),
+                criteria=_criteria(_criterion_refs(registry, framework), criteria[finding_id]),
                 agencies=tuple(agencies[finding_id]),
-                agreed_by=tuple(agreed[finding_id]),
+                agreed_by=None if agreed is None else agreed.get(finding_id, ()),
             )
         )
     return result
 
 
-def _criteria(registry: Registry, framework: str, codes: Sequence[str]) -> tuple[CriterionRef, ...]:
-    refs = []
-    for code in codes:
-        owned = registry.criterion(framework, code)
-        title, lead = (owned.item.title, owned.owner) if owned else (code, "")
-        refs.append(CriterionRef(code=code, title=title, lead=lead))
-    # The framework's own order (ESN-01 before ESN-10), not the database's.
-    return tuple(sorted(refs, key=lambda r: registry.criterion_position(framework, r.code)))
+_AGENCY_KINDS = {kind.value: kind for kind in AgencyKind}
+
+# Per registry and framework: each criterion's place in the framework's order and its reference,
+# made once (the registry never changes) rather than for every finding that cites it.
+_REFS: WeakKeyDictionary[Registry, dict[str, dict[str, tuple[int, CriterionRef]]]]
+_REFS = WeakKeyDictionary()
+
+
+def _criterion_refs(registry: Registry, framework: str) -> dict[str, tuple[int, CriterionRef]]:
+    by_framework = _REFS.setdefault(registry, {})
+    refs = by_framework.get(framework)
+    if refs is None:
+        refs = {
+            o.item.code: (n, CriterionRef(code=o.item.code, title=o.item.title, lead=o.owner))
+            for n, o in enumerate(registry.criteria_of(framework))
+        }
+        by_framework[framework] = refs
+    return refs
+
+
+def _criteria(
+    refs: dict[str, tuple[int, CriterionRef]], codes: Sequence[str]
+) -> tuple[CriterionRef, ...]:
+    # The framework's own order (ESN-01 before ESN-10), not the database's; a code the framework
+    # no longer has comes last, as itself.
+    found = [refs.get(code) or (len(refs), CriterionRef(code, code, "")) for code in codes]
+    found.sort(key=itemgetter(0))
+    return tuple(ref for _position, ref in found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,13 +362,15 @@ def page_of_published(
     filters: FindingFilters,
     after_id: int | None,
     limit: int,
+    with_agreements: bool = True,
 ) -> FindingsPage:
     clauses = filter_clauses(registry, filters)
     statement = published(*clauses)
     if after_id is not None:
         statement = statement.where(Finding.id > after_id)
     total = session.scalar(select(func.count()).select_from(published(*clauses).subquery()))
-    return FindingsPage(_build(session, registry, statement.limit(limit + 1)), total or 0)
+    page = _build(session, registry, statement.limit(limit + 1), with_agreements)
+    return FindingsPage(page, total or 0)
 
 
 def all_published(
