@@ -17,12 +17,14 @@ tests/core/test_execution.py compares the two executors on the same queries, err
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from enum import EnumMeta
+from typing import Any, cast
 
 from graphql import (
     GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLID,
     GraphQLLeafType,
     GraphQLList,
@@ -53,6 +55,9 @@ class _Leaf:
     coerce: Callable[[Any], Any]
     non_null: bool
     unchanged: type | None  # values of exactly this type need no coercion
+    # For an enum: its Python members, each with the name it coerces to, worked out once.
+    members: dict[Any, Any] | None = None
+    member_type: type | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +174,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return _List(item, named.of_type, non_null)
         if is_leaf_type(named):
             assert isinstance(named, GraphQLLeafType)
-            return _Leaf(named.coerce_output_value, non_null, _UNCHANGED.get(named))
+            return _leaf_shape(named, non_null)
         if is_object_type(named):
             assert isinstance(named, GraphQLObjectType)
             collected = self.collect_subfields(named, details)
@@ -411,7 +416,23 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return await_completed()
 
 
+def _leaf_shape(leaf_type: GraphQLLeafType, non_null: bool) -> _Leaf:
+    coerce = leaf_type.coerce_output_value
+    members: dict[Any, Any] | None = None
+    enum_class = getattr(leaf_type, "wrapped_cls", None)  # strawberry's enums
+    if isinstance(leaf_type, GraphQLEnumType) and isinstance(enum_class, EnumMeta):
+        try:
+            members = {member: coerce(member) for member in cast(Iterable[Any], enum_class)}
+        except Exception:
+            members, enum_class = None, None
+    else:
+        enum_class = None
+    return _Leaf(coerce, non_null, _UNCHANGED.get(leaf_type), members, enum_class)
+
+
 def _leaf(value: Any, shape: _Leaf) -> Any:
+    if shape.members is not None and type(value) is shape.member_type:
+        return shape.members[value]
     if value is None:
         if shape.non_null:
             raise _FALLBACK

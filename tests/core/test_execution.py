@@ -39,6 +39,10 @@ class Colour(Enum):
     BLUE = "blue"
 
 
+class OtherColour(Enum):
+    RED = "red"
+
+
 @strawberry.type
 class Leaf:
     name: str
@@ -142,6 +146,8 @@ def _things() -> list[Any]:
         types.SimpleNamespace(name="namespace", code="N-1"),  # attributes missing
         _thing("number-name", name=42, code=7),  # String and ID from numbers
         _thing("bool-size", leaf=_leaf("b", size=True, flag=1)),
+        _thing("foreign-enum", leaf=_leaf("f", colour=OtherColour.RED)),  # another enum's member
+        _thing("raw-enum-value", leaf=_leaf("r", colour="blue")),  # the value, not the member
     ]
 
 
