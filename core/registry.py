@@ -176,7 +176,6 @@ class Registry:
     def criterion(self, framework: str, code: str) -> Owned[Criterion] | None:
         return self._criteria.get((framework, code))
 
-
     def document_requests_of(self, framework: str) -> tuple[Owned[DocumentRequest], ...]:
         return tuple(o for o in self.document_requests if o.item.framework == framework)
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from core import access
-from core.integrations import feed
 from core.graphql.selection_loaders import SelectionLoaders
+from core.integrations import feed
 from core.models import (
     Agency,
     Child,
