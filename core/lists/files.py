@@ -118,9 +118,21 @@ def _sniff_delimiter(lines: Sequence[str]) -> str:
     return best if counts[best] else ","
 
 
+def _first_lines(text: str, wanted: int) -> list[str]:
+    """The text's first lines, as ``str.splitlines`` splits them, ``wanted`` non-blank ones at
+    least (or all there are), without splitting all of a long file."""
+    size = 1 << 16
+    while size < len(text):
+        lines = text[:size].splitlines()[:-1]  # the last may be cut short
+        if sum(1 for line in lines if line.strip()) >= wanted:
+            return lines
+        size *= 4
+    return text.splitlines()
+
+
 def _read_csv(data: bytes, filename: str) -> Grid:
     text = _decode(data, filename)
-    lines = text.splitlines()
+    lines = _first_lines(text, _SNIFF_LINES + 1)  # a 'sep=' line, then the lines to sniff
     delimiter: str | None = None
     if lines and (sep := _SEP_LINE.fullmatch(lines[0].strip())):
         # Excel's 'sep=;' first line names the delimiter and is not shown as a row.
@@ -130,7 +142,10 @@ def _read_csv(data: bytes, filename: str) -> Grid:
     if delimiter is None:
         delimiter = _sniff_delimiter([line for line in lines if line.strip()])
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        # Tuples, not lists: the garbage collector stops tracking a tuple of strings, so thousands
+        # of rows held while the list is read do not make it sweep the whole heap.
+        rows = list(map(tuple, reader))
     except csv.Error as error:
         raise FileProblem(
             "unreadable_csv", f"'{filename}' could not be read as CSV ({error}). {_SAVE_AS}"
@@ -171,7 +186,8 @@ def _read_xlsx(data: bytes, filename: str, titles: Sequence[str]) -> Grid:
             if name is None:
                 raise FileProblem("no_sheet", f"The workbook '{filename}' has no worksheet.")
             # skip_empty_area=False keeps the rows and columns Excel numbers: row 1 is rows[0].
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            rows = list(map(tuple, sheet))  # see _read_csv
     except CalamineError as error:
         raise FileProblem(
             "unreadable_xlsx",

@@ -1,16 +1,35 @@
-"""The row rules: each data row read cell by cell, then checked as a whole."""
+"""The row rules: each data row read cell by cell, then checked as a whole.
+
+A list is thousands of rows, nearly all of them plain, so :meth:`RowChecker.check` first reads the
+rows a column at a time (each distinct cell once, text stripped and DD/MM/YYYY dates parsed in
+bulk) and flags every row that might have a problem; the flagged rows, and only those, are then
+read one by one with every rule. The rows and problems are exactly those of reading every row one
+by one (``tests/core/test_lists_bulk.py`` compares the two on random lists).
+"""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import lru_cache
+from itertools import compress, count, islice, repeat
+from operator import and_, is_, is_not, itemgetter, le, lt
+from typing import Any, cast
 
 from core.contributions import FieldRule, FieldType, ListField, ListSpec
 from core.lists.files import Cell
 from core.lists.result import ListImport, ParsedRow, Problem, Severity
-from core.lists.values import BLANK_TEXTS, EXCEL_ERRORS, Invalid, Read, cell_text
+from core.lists.values import (
+    BLANK_TEXTS,
+    EXCEL_ERRORS,
+    Invalid,
+    Read,
+    cell_text,
+    read_uk_dates,
+)
 
 ERROR = Severity.ERROR
 QUERY = Severity.QUERY
@@ -57,7 +76,17 @@ class _Roles:
 class RowChecker:
     """Reads the data rows into ``result.rows`` and their problems into ``result.problems``."""
 
-    __slots__ = ("_age", "_columns", "_dob", "_edd", "_names", "_result", "_today")
+    __slots__ = (
+        "_age",
+        "_columns",
+        "_dob",
+        "_edd",
+        "_first_rows",
+        "_id_column",
+        "_names",
+        "_result",
+        "_today",
+    )
 
     def __init__(
         self, spec: ListSpec, columns: list[Column], result: ListImport, today: dt.date
@@ -75,6 +104,8 @@ class RowChecker:
             else None
         )
         self._age = by_field.get(roles.age.name) if roles.age else None
+        self._id_column = by_field.get(CHILD_ID)
+        self._first_rows: dict[str, int] = {}  # each child ID's first row, as rows are read
 
     def _problem(
         self,
@@ -98,57 +129,150 @@ class RowChecker:
         )
 
     def check(self, rows: Sequence[Sequence[Cell]], start: int) -> None:
-        seen_ids: dict[str, int] = {}
-        id_column = next((c for c in self._columns if c.field.name == CHILD_ID), None)
-        names = self._names
-        columns = self._columns
+        """Read ``rows[start:]``: column by column where every row is plain, row by row elsewhere.
+
+        The rows are first read a column at a time, each distinct cell once (:class:`_Outcomes`),
+        with checks that flag, never decide: a blank required cell, an unreadable one, a date of
+        birth in the future, an expected date of birth, an age that disagrees with the date of
+        birth, a child ID seen before, a short row. A row with no flag cannot have a problem and
+        its values are those read; every flagged row is read again by :meth:`_check_one`, the rules
+        in full, in row order, so the problems are the same as reading every row that way.
+        """
+        data = rows[start:]
+        total = len(data)
+        if not total:
+            return
+        if not self._columns:
+            for position in range(total):
+                self._check_one(start + position, rows[start + position])
+            return
+        plan = self._plan()
+        width = max(column.index for column in self._columns) + 1
+        short: list[int] = []
+        if min(map(len, data)) < width:
+            short = [position for position, length in enumerate(map(len, data)) if length < width]
+            data = list(data)
+            for position in short:  # read as its missing cells are: None
+                data[position] = [*data[position], *[None] * (width - len(data[position]))]
+        if max(map(len, data)) > width:  # cells right of the last column read: not wanted here
+            data = [row[:width] for row in data]
+        flagged: set[int] = set(short)
+        by_name: dict[str, list[object]] = {}
+        cells_by_column = list(zip(*data, strict=True))  # every row is now ``width`` wide
+        for column, outcomes in plan:
+            values = _read_column(column, outcomes, cells_by_column[column.index])
+            by_name[column.field.name] = values
+            if outcomes.flagged:
+                flagged.update(compress(count(), map(is_, values, repeat(_FLAG))))
+        if self._dob is not None and self._age is not None:
+            dobs = by_name[self._dob.field.name]
+            ages = by_name[self._age.field.name]
+            flagged.update(_age_disagrees(dobs, ages, self._today))
+        if (id_column := self._id_column) is not None:
+            flagged.update(self._repeated_ids(by_name[id_column.field.name], start))
+        columns: list[Iterable[object]] = [by_name.get(name, _NONE) for name in self._names]
+        self._assemble(rows, start, total, columns, sorted(flagged))
+
+    def _plan(self) -> list[tuple[Column, _Outcomes]]:
+        dob, edd = self._dob, self._edd
+        return [
+            (
+                column,
+                _Outcomes(
+                    column,
+                    flag_blank=column.field.required,
+                    flag_given=column is edd,
+                    latest=self._today if column is dob else None,
+                ),
+            )
+            for column in self._columns
+        ]
+
+    def _repeated_ids(self, ids: list[object], start: int) -> list[int]:
+        """The positions of rows whose child ID an earlier row has; notes every ID's first row."""
+        if set(map(type, ids)) == {str}:
+            texts = ids
+        else:
+            texts = [child_id for child_id in ids if isinstance(child_id, str)]
+        if len(set(texts)) == len(texts):
+            return []
+        first = self._first_rows
+        repeated = []
+        for position, child_id in enumerate(ids):
+            if isinstance(child_id, str):
+                row = start + position + 1
+                if first.setdefault(child_id, row) != row:
+                    repeated.append(position)
+        return repeated
+
+    def _assemble(
+        self,
+        rows: Sequence[Sequence[Cell]],
+        start: int,
+        total: int,
+        columns: list[Iterable[object]],
+        flagged: list[int],
+    ) -> None:
+        """The ``total`` rows from ``rows[start]`` on: plain ones straight from the ``columns`` of
+        their values (one per field of the spec), flagged ones read again with every rule."""
         parsed_rows = self._result.rows
-        for index in range(start, len(rows)):
-            cells = rows[index]
-            width = len(cells)
-            if not any(non_blank(cell) for cell in cells):
-                continue
-            row = index + 1
-            values: dict[str, object] = dict.fromkeys(names)
-            blanks: list[tuple[Column, Cell]] = []
-            for column in columns:
-                cell = cells[column.index] if column.index < width else None
-                key: object = cell if isinstance(cell, str) else (type(cell), cell)
-                value = column.cache.get(key, _MISSING)
-                if value is _MISSING:
-                    value = column.cache[key] = self._read(column, cell)
-                if value is None:
-                    blanks.append((column, cell))
-                elif isinstance(value, Invalid):
-                    self._problem(ERROR, value.code, row, column, cell_text(cell), value.text)
-                else:
-                    values[column.field.name] = value
-            if columns and len(blanks) == len(columns):
-                # Values only under ignored columns: a note or a footer, not a child.
-                self._result.problems.append(
-                    Problem(
-                        QUERY,
-                        "row_ignored",
-                        f"Row {row} has values only in columns that are not part of the list, so "
-                        "it is ignored.",
-                        row=row,
-                    )
+        built = map(_row_builder(self._names), count(start + 1), *columns)
+        done = 0
+        for position in (*flagged, total):
+            if position > done:
+                parsed_rows.extend(islice(built, position - done))
+            if position < total:
+                next(built)
+                self._check_one(start + position, rows[start + position])
+            done = position + 1
+
+    def _check_one(self, index: int, cells: Sequence[Cell]) -> None:
+        """Read one row with every rule: its values into ``result.rows``, its problems after."""
+        if not any(non_blank(cell) for cell in cells):
+            return
+        width = len(cells)
+        row = index + 1
+        values: dict[str, object] = dict.fromkeys(self._names)
+        blanks: list[tuple[Column, Cell]] = []
+        for column in self._columns:
+            cell = cells[column.index] if column.index < width else None
+            key: object = cell if isinstance(cell, str) else (type(cell), cell)
+            value = column.cache.get(key, _MISSING)
+            if value is _MISSING:
+                value = column.cache[key] = self._read(column, cell)
+            if value is None:
+                blanks.append((column, cell))
+            elif isinstance(value, Invalid):
+                self._problem(ERROR, value.code, row, column, cell_text(cell), value.text)
+            else:
+                values[column.field.name] = value
+        if self._columns and len(blanks) == len(self._columns):
+            # Values only under ignored columns: a note or a footer, not a child.
+            self._result.problems.append(
+                Problem(
+                    QUERY,
+                    "row_ignored",
+                    f"Row {row} has values only in columns that are not part of the list, so "
+                    "it is ignored.",
+                    row=row,
                 )
-                continue
-            self._check_row(row, cells, values, blanks)
-            if id_column is not None and isinstance(child_id := values[CHILD_ID], str):
-                first = seen_ids.setdefault(child_id, row)
-                if first != row:
-                    self._problem(
-                        QUERY,
-                        "duplicate_child_id",
-                        row,
-                        id_column,
-                        child_id,
-                        f"child ID '{child_id}' is also on row {first}. Check whether this is "
-                        "the same child listed twice.",
-                    )
-            parsed_rows.append(ParsedRow(row, values))
+            )
+            return
+        self._check_row(row, cells, values, blanks)
+        id_column = self._id_column
+        if id_column is not None and isinstance(child_id := values[CHILD_ID], str):
+            first = self._first_rows.setdefault(child_id, row)
+            if first != row:
+                self._problem(
+                    QUERY,
+                    "duplicate_child_id",
+                    row,
+                    id_column,
+                    child_id,
+                    f"child ID '{child_id}' is also on row {first}. Check whether this is "
+                    "the same child listed twice.",
+                )
+        self._result.rows.append(ParsedRow(row, values))
 
     @staticmethod
     def _read(column: Column, cell: Cell) -> object:
@@ -281,6 +405,156 @@ class RowChecker:
 
 
 _MISSING = object()
+_FLAG = object()  # in a column read in bulk: this row needs every rule (RowChecker._check_one)
+_NONE = repeat(None)  # the values of a field the file has no column for
+_BOOLEAN_LIKE = frozenset({0, 1})  # 0 == 0.0 == False and 1 == 1.0 == True, but read apart
+
+
+class _Outcomes(dict[Cell, object]):
+    """One column's cells read once each: the value, ``None`` (blank, allowed) or ``_FLAG``.
+
+    A cell is flagged when it is unreadable, blank in a required column, a date of birth after
+    ``latest``, or any non-blank expected date of birth (``flag_given``): the row rules then
+    decide. ``flagged`` tells whether any cell was.
+    """
+
+    __slots__ = ("_column", "_flag_blank", "_latest", "flag_given", "flagged")
+
+    def __init__(
+        self, column: Column, *, flag_blank: bool, flag_given: bool, latest: dt.date | None
+    ) -> None:
+        super().__init__()
+        self._column = column
+        self._flag_blank = flag_blank
+        self._latest = latest
+        self.flag_given = flag_given
+        self.flagged = False
+
+    @property
+    def blank_outcome(self) -> object:
+        """What a blank cell reads as (and notes it as flagged if it is)."""
+        if self._flag_blank:
+            self.flagged = True
+            return _FLAG
+        return None
+
+    def __missing__(self, cell: Cell) -> object:
+        value = RowChecker._read(self._column, cell)
+        outcome: object = value
+        if value is None:
+            outcome = self.blank_outcome
+        elif (
+            self.flag_given
+            or isinstance(value, Invalid)
+            or (self._latest is not None and isinstance(value, dt.date) and value > self._latest)
+        ):
+            outcome = _FLAG
+            self.flagged = True
+        if isinstance(cell, str) or cell not in _BOOLEAN_LIKE:
+            self[cell] = outcome
+        return outcome
+
+    def add_uk_dates(self, cells: Iterable[Cell]) -> None:
+        """Read the distinct DD/MM/YYYY cells of a date column together, as ``__missing__``
+        would one by one."""
+        if self.flag_given:
+            return
+        texts = [
+            cell
+            for cell in set(cells)
+            if type(cell) is str and len(cell) == 10 and cell[2] == "/" == cell[5]
+        ]  # shaped DD/MM/YYYY
+        days = read_uk_dates(texts)
+        if not days:
+            return
+        latest = self._latest
+        if latest is not None and max(days) > latest:
+            self.flagged = True
+            self.update(zip(texts, [_FLAG if day > latest else day for day in days], strict=True))
+        else:
+            self.update(zip(texts, days, strict=True))
+
+
+def _read_column(column: Column, outcomes: _Outcomes, cells: Sequence[Cell]) -> list[object]:
+    """One column's values (``_FLAG`` where its row needs every rule), read in bulk.
+
+    Text columns holding only text are stripped in one go, their empty cells blank; date columns
+    read their DD/MM/YYYY cells together. Whatever else they hold is read cell by cell, once for
+    each distinct cell (:class:`_Outcomes`).
+    """
+    kind = column.field.type
+    if kind is FieldType.TEXT and not outcomes.flag_given and set(map(type, cells)) == {str}:
+        stripped: list[object] = list(map(str.strip, cast(Sequence[str], cells)))
+        texts = cast(list[str], stripped)
+        distinct = set(texts)
+        blank = BLANK_TEXTS.intersection(map(str.casefold, distinct))
+        if blank <= {""} and EXCEL_ERRORS.isdisjoint(distinct):
+            if not blank:
+                return stripped  # what _read_text gives for each: the text, stripped
+            outcome = outcomes.blank_outcome
+            return list(map({"": outcome}.get, texts, texts))
+    if kind is FieldType.DATE:
+        outcomes.add_uk_dates(cells)
+    return list(map(outcomes.__getitem__, cells))
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier; 28 February for 29 February in a common year."""
+    year = day.year - years
+    if (day.month, day.day) == (2, 29) and not calendar.isleap(year):
+        return dt.date(year, 2, 28)
+    return day.replace(year=year)
+
+
+def _age_disagrees(dobs: list[object], ages: list[object], today: dt.date) -> Iterable[int]:
+    """The positions where a stated age may disagree with the date of birth (see ``_age``).
+
+    An age ``a`` agrees when it is the age on ``today`` or on a day up to ``AGE_GRACE`` before,
+    that is when the child was born after ``a + 1`` years before ``today - AGE_GRACE`` and on or
+    before ``a`` years before ``today``. Rows whose date of birth or age is not a plain value come
+    back too; the row rules decide.
+    """
+    bounds: dict[object, tuple[dt.date, dt.date]] = {}
+    for age in set(ages):
+        if age is None:
+            bounds[age] = (dt.date.min, dt.date.max)  # no age stated: nothing to disagree with
+            continue
+        try:
+            if not isinstance(age, int) or isinstance(age, bool):
+                raise ValueError
+            after = _years_before(today - AGE_GRACE, age + 1)
+            on_or_before = _years_before(today, age)
+        except (ValueError, OverflowError):
+            after, on_or_before = dt.date.max, dt.date.min  # never agrees here: checked in full
+        bounds[age] = (after, on_or_before)
+    days = cast(list[dt.date], list(map(_NOT_A_DAY.get, dobs, dobs)))
+    lows: Iterable[dt.date] = map(itemgetter(0), map(bounds.__getitem__, ages))
+    highs: Iterable[dt.date] = map(itemgetter(1), map(bounds.__getitem__, ages))
+    agree = list(map(and_, map(lt, lows, days), map(le, days, highs)))
+    if False not in agree:
+        return ()
+    return compress(count(), map(is_not, agree, repeat(True)))
+
+
+_NOT_A_DAY: dict[object, dt.date] = {None: dt.date.min, _FLAG: dt.date.min}
+
+
+@lru_cache(maxsize=64)
+def _row_builder(names: tuple[str, ...]) -> Callable[..., ParsedRow]:
+    """``build(row_number, *values) -> ParsedRow`` with ``values`` under ``names``, in order.
+
+    Generated once per list spec, as ``dataclasses`` generates ``__init__``: a dict display with
+    constant keys is built at its full size, twice as fast as ``dict(zip(names, values))``.
+    """
+    arguments = [f"value_{index}" for index in range(len(names))]
+    items = ", ".join(f"{name!r}: {value}" for name, value in zip(names, arguments, strict=True))
+    source = (
+        f"def build(row_number, {', '.join(arguments)}):\n"
+        f"    return ParsedRow(row_number, {{{items}}})\n"
+    )
+    namespace: dict[str, Any] = {"ParsedRow": ParsedRow}
+    exec(source, namespace)
+    return cast(Callable[..., ParsedRow], namespace["build"])
 
 
 def _cell(cells: Sequence[Cell], column: Column) -> Cell:

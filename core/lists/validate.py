@@ -182,12 +182,15 @@ def _check_headerless_data(
     rows: Sequence[Sequence[Cell]], header_index: int, width: int, problems: list[Problem]
 ) -> None:
     headers = rows[header_index]
-    blank = {index for index in range(width) if not non_blank(headers[index])}
+    blank = [index for index in range(width) if not non_blank(headers[index])]
     found: set[int] = set()
-    for row in rows[header_index + 1 :]:
-        for index in range(len(row)):
-            if (index >= width or index in blank) and index not in found and non_blank(row[index]):
-                found.add(index)
+    below = rows[header_index + 1 :]
+    for index in blank:  # a column with no header: a value in any row
+        if any(non_blank(row[index]) for row in below if len(row) > index):
+            found.add(index)
+    for row in below:  # cells right of the last header
+        if len(row) > width:
+            found.update(index for index in range(width, len(row)) if non_blank(row[index]))
     for index in sorted(found):
         problems.append(
             Problem(
