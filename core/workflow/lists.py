@@ -10,25 +10,34 @@ the caller's transaction, with a fixed number of statements however long the lis
   a blank cell keeps what is known. An unborn child has an expected date of birth and no date of
   birth; a row giving a date of birth (and no expected one) records the child as born.
 - the list is stored as a ``ListUpload`` (with its QUERY problems, for the inspector) and one
-  ``ListRow`` per row, with JSON-ready values (dates as ISO strings).
+  ``ListRow`` per row, its values as JSON (dates as ISO strings).
 - a new list for the same request replaces the rows of the one before (the earlier upload stays,
   as history); the request is marked received when its first list arrives.
 
 Lists with no child ID column (the fieldwork week's meetings) keep their rows with no child.
+
+A list is thousands of rows, so they go in as the database's own bulk statements (one
+``executemany`` on SQLite, ``COPY`` on PostgreSQL, values converted as SQLAlchemy's column types
+store them, JSON by orjson), the children's facts taken column by column; only children already
+known, or listed twice, are merged one by one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+import orjson
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from core.contributions import ListSpec
-from core.lists import ListImport, ParsedRow, Problem, Severity
+from core.lists import ListImport, Problem, Severity
 from core.models import Child, IssuedRequest, ListRow, ListUpload
 
 CHILD_ID_FIELD = "child_id"
@@ -43,14 +52,13 @@ CHILD_FACTS: Mapping[str, str] = {
     "disability": "has_disability",
     "domestic_abuse": "lives_with_domestic_abuse",
 }
-_COLUMNS = (
-    "gender",
-    "ethnicity",
-    "date_of_birth",
-    "expected_date_of_birth",
-    "has_disability",
-    "lives_with_domestic_abuse",
-)
+_COLUMNS = tuple(CHILD_FACTS.values())
+_DATE_OF_BIRTH = _COLUMNS.index("date_of_birth")
+_EXPECTED_DATE_OF_BIRTH = _COLUMNS.index("expected_date_of_birth")
+_CHILDREN: Table = Child.__table__  # type: ignore[assignment]
+_LIST_ROWS: Table = ListRow.__table__  # type: ignore[assignment]
+_VALUES = attrgetter("values")
+_ROW_NUMBER = attrgetter("row_number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,9 @@ class RecordedList:
 def storage_problems(spec: ListSpec, result: ListImport) -> list[Problem]:
     """ERRORs that the validator does not know of but storing would hit: over-long child IDs."""
     if not any(f.name == CHILD_ID_FIELD for f in spec.fields):
+        return []
+    ids = map(methodcaller("get", CHILD_ID_FIELD), map(_VALUES, result.rows))
+    if all(len(value) <= LOCAL_ID_LENGTH for value in ids if isinstance(value, str)):
         return []
     label = next(f.label for f in spec.fields if f.name == CHILD_ID_FIELD)
     column = next((h for h, name in result.column_map.items() if name == CHILD_ID_FIELD), label)
@@ -140,109 +151,212 @@ def record_list(
     """Store an accepted list in the session's transaction (see the module docstring)."""
     if not result.accepted:
         raise ValueError("only an accepted list is recorded")
-    has_children = any(f.name == CHILD_ID_FIELD for f in spec.fields)
-    child_of_row: dict[int, int] = {}
+    connection = session.connection()
+    inspection_id = request.inspection_id
+    rows = result.rows
+    values: list[dict[str, object]] = list(map(_VALUES, rows))
+    child_of_row: list[int | None] = [None] * len(rows)
     added = updated = 0
-    if has_children:
-        child_of_row, added, updated = _record_children(session, request.inspection_id, result.rows)
+    if any(f.name == CHILD_ID_FIELD for f in spec.fields):
+        child_of_row, added, updated = _record_children(connection, inspection_id, values)
     earlier = select(ListUpload.id).where(ListUpload.request_id == request.id)
-    session.execute(delete(ListRow).where(ListRow.upload_id.in_(earlier)))
+    connection.execute(delete(_LIST_ROWS).where(_LIST_ROWS.c.upload_id.in_(earlier)))
     upload = ListUpload(
-        inspection_id=request.inspection_id,
+        inspection_id=inspection_id,
         request_id=request.id,
         list_code=spec.code,
         filename=filename,
         sha256=sha256,
-        row_count=len(result.rows),
+        row_count=len(rows),
         queries=[problem_json(p) for p in result.queries],
         uploaded_at=received_at,
     )
     session.add(upload)
     session.flush()
-    if result.rows:
-        session.execute(
-            insert(ListRow),
-            [
-                {
-                    "inspection_id": request.inspection_id,
-                    "child_id": child_of_row.get(row.row_number),
-                    "upload_id": upload.id,
-                    "list_code": spec.code,
-                    "row_number": row.row_number,
-                    "values": json_ready(row.values),
-                }
-                for row in result.rows
-            ],
+    if rows:
+        _insert(
+            connection,
+            _LIST_ROWS,
+            ("inspection_id", "child_id", "upload_id", "list_code", "row_number", "values"),
+            zip(
+                repeat(inspection_id),
+                child_of_row,
+                repeat(upload.id),
+                repeat(spec.code),
+                map(_ROW_NUMBER, rows),
+                _json_texts(values),
+                strict=False,
+            ),
         )
     if request.received_at is None:
         request.received_at = received_at
     session.flush()
     return RecordedList(
         upload=upload,
-        child_ids=sorted(set(child_of_row.values())),
+        child_ids=sorted({child for child in child_of_row if child is not None}),
         children_added=added,
         children_updated=updated,
     )
 
 
 def _record_children(
-    session: Session, inspection_id: int, rows: Iterable[ParsedRow]
-) -> tuple[dict[int, int], int, int]:
-    """Insert the new children and update the known ones, in bulk; map row numbers to child ids."""
+    connection: Connection, inspection_id: int, values: Sequence[Mapping[str, object]]
+) -> tuple[list[int | None], int, int]:
+    """Insert the new children and update the known ones, in bulk; each row's child id."""
+    children = _CHILDREN.c
     existing = {
         row.local_id: row
-        for row in session.execute(
-            select(Child.id, Child.local_id, *(getattr(Child, c) for c in _COLUMNS)).where(
-                Child.inspection_id == inspection_id
+        for row in connection.execute(
+            select(children.id, children.local_id, *(children[c] for c in _COLUMNS)).where(
+                children.inspection_id == inspection_id
             )
         )
     }
-    facts: dict[str, dict[str, object]] = {}
-    local_of_row: dict[int, str] = {}
-    for row in rows:
-        local_id = row.values.get(CHILD_ID_FIELD)
+    local_ids, *facts = _columns(values, (CHILD_ID_FIELD, *CHILD_FACTS))
+    distinct = set(local_ids)
+    updates: list[dict[str, object]] = []
+    each_new_once = (
+        set(map(type, local_ids)) == {str}
+        and "" not in distinct
+        and len(distinct) == len(local_ids)
+        and distinct.isdisjoint(existing)
+    )
+    if each_new_once:
+        # Each row a new child, listed once: its facts are the row's, as they are.
+        stored = [_stored_column(index, column) for index, column in enumerate(facts)]
+        inserts = list(zip(repeat(inspection_id), local_ids, *stored, strict=False))
+    else:
+        known = _merged_facts(local_ids, facts, existing)
+        inserts = [
+            (inspection_id, local_id, *_stored_row(child_facts))
+            for local_id, child_facts in known.items()
+            if local_id not in existing
+        ]
+        for local_id, child_facts in known.items():
+            before = existing.get(local_id)
+            if before is not None and any(
+                getattr(before, c) != v for c, v in zip(_COLUMNS, child_facts, strict=True)
+            ):
+                updates.append({"b_id": before.id, **dict(zip(_COLUMNS, child_facts, strict=True))})
+    if inserts:
+        _insert(connection, _CHILDREN, ("inspection_id", "local_id", *_COLUMNS), inserts)
+    if updates:
+        connection.execute(
+            update(_CHILDREN)
+            .where(children.id == bindparam("b_id"))
+            .values({c: bindparam(c) for c in _COLUMNS}),
+            updates,
+        )
+    ids: dict[object, int] = {local_id: row.id for local_id, row in existing.items()}
+    if inserts:
+        query = "SELECT local_id, id FROM children WHERE inspection_id = ?"
+        ids = dict(_fetch(connection, query, inspection_id))
+    if each_new_once:
+        child_of_row: list[int | None] = list(map(ids.__getitem__, local_ids))
+    else:
+        child_of_row = [
+            ids[local_id] if isinstance(local_id, str) and local_id else None
+            for local_id in local_ids
+        ]
+    return child_of_row, len(inserts), len(updates)
+
+
+def _columns(values: Sequence[Mapping[str, object]], names: Sequence[str]) -> list[list[object]]:
+    """``[row.get(name) for row in values]`` for each of ``names``, reading each row once."""
+    if not values or len(names) < 2:
+        return [list(map(methodcaller("get", name), values)) for name in names]
+    try:
+        picked = list(map(itemgetter(*names), values))  # rows of one list have the same fields
+    except (KeyError, TypeError):
+        return [list(map(methodcaller("get", name), values)) for name in names]
+    return [list(column) for column in zip(*picked, strict=True)]
+
+
+def _merged_facts(
+    local_ids: Sequence[object], facts: Sequence[Sequence[object]], existing: Mapping[str, Any]
+) -> dict[str, list[object]]:
+    """Each child's facts: what is known of it, then each of its rows in turn (blank cells change
+    nothing; a date of birth with no expected one means born since an earlier list said unborn)."""
+    known: dict[str, list[object]] = {}
+    for local_id, *row in zip(local_ids, *facts, strict=True):
         if not isinstance(local_id, str) or not local_id:
             continue
-        local_of_row[row.row_number] = local_id
-        known = facts.get(local_id)
-        if known is None:
+        child = known.get(local_id)
+        if child is None:
             before = existing.get(local_id)
-            known = {c: getattr(before, c) if before else None for c in _COLUMNS}
-            facts[local_id] = known
-        _merge(known, row.values)
-    inserts = [
-        {"inspection_id": inspection_id, "local_id": local_id, **values}
-        for local_id, values in facts.items()
-        if local_id not in existing
-    ]
-    updates = [
-        {"id": existing[local_id].id, **values}
-        for local_id, values in facts.items()
-        if local_id in existing
-        and any(getattr(existing[local_id], c) != values[c] for c in _COLUMNS)
-    ]
-    if inserts:
-        session.execute(insert(Child), inserts)
-    if updates:
-        session.execute(update(Child), updates)
-    ids = {local_id: row.id for local_id, row in existing.items()}
-    if inserts:
-        recorded = session.execute(
-            select(Child.local_id, Child.id).where(Child.inspection_id == inspection_id)
-        ).all()
-        ids = dict(recorded)
-    return (
-        {number: ids[local_id] for number, local_id in local_of_row.items()},
-        len(inserts),
-        len(updates),
-    )
+            child = known[local_id] = [getattr(before, c) if before else None for c in _COLUMNS]
+        for index, value in enumerate(row):
+            if value is not None:
+                child[index] = value
+        if row[_DATE_OF_BIRTH] is not None and row[_EXPECTED_DATE_OF_BIRTH] is None:
+            child[_EXPECTED_DATE_OF_BIRTH] = None
+    return known
 
 
-def _merge(known: dict[str, object], values: Mapping[str, object]) -> None:
-    """Fold one row's facts into what is known of the child; blank cells change nothing."""
-    for list_field, column in CHILD_FACTS.items():
-        value = values.get(list_field)
-        if value is not None:
-            known[column] = value
-    if values.get("date_of_birth") is not None and values.get("expected_date_of_birth") is None:
-        known["expected_date_of_birth"] = None  # born since an earlier list said unborn
+_DATES = frozenset({_DATE_OF_BIRTH, _EXPECTED_DATE_OF_BIRTH})
+
+
+def _stored_column(index: int, column: list[object]) -> list[object]:
+    """A column of children's facts as the driver stores it: dates as ISO text."""
+    if index not in _DATES:
+        return column
+    return [value.isoformat() if isinstance(value, dt.date) else value for value in column]
+
+
+def _stored_row(facts: Sequence[object]) -> list[object]:
+    return [
+        value.isoformat() if index in _DATES and isinstance(value, dt.date) else value
+        for index, value in enumerate(facts)
+    ]
+
+
+def _json_texts(values: Sequence[Mapping[str, object]]) -> list[str]:
+    """Each row's values as JSON text (dates as ISO strings), by orjson."""
+    try:
+        return list(map(bytes.decode, map(orjson.dumps, values)))
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, say: the standard library's way
+        return [_json_text(row) for row in values]
+
+
+def _json_text(values: Mapping[str, object]) -> str:
+    try:
+        return orjson.dumps(values).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(json_ready(values))
+
+
+def _marks(connection: Connection, statement: str) -> str:
+    """``statement`` with its ``?`` marks in the driver's own parameter style."""
+    return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
+
+
+def _fetch(connection: Connection, statement: str, *parameters: object) -> Sequence[Any]:
+    """The rows of a query as the driver's own tuples (thousands of them: no ``Row`` objects)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_marks(connection, statement), parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _insert(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    """One bulk insert of ``rows`` (values as the columns store them: dates as ISO text, JSON as
+    text): ``COPY`` with psycopg, the driver's ``executemany`` otherwise."""
+    quote = connection.dialect.identifier_preparer.quote  # 'values' is a keyword
+    names = ", ".join(quote(column) for column in columns)
+    if connection.dialect.driver == "psycopg":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["?"] * len(columns))
+    statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+    connection.exec_driver_sql(_marks(connection, statement), list(rows))
