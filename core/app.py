@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pluggy
@@ -24,7 +24,6 @@ from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
 from core.integrations.routes import document_routes
-from core.jwt_auth import JwtVerifier
 from core.limits import BodySizeLimit, is_multipart
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
@@ -32,6 +31,9 @@ from core.settings import Settings
 from core.tokens import viewer_for_token
 from core.viewer import ANONYMOUS, Viewer
 from core.workflow.storage import DocumentStore, LocalFileStore
+
+if TYPE_CHECKING:
+    from core.jwt_auth import JwtVerifier
 
 logger = logging.getLogger("jtai.app")
 
@@ -78,7 +80,13 @@ class GraphQLView(GraphQL[Context, None]):
         self.database = database
         self.settings = settings
         self.document_store = document_store or LocalFileStore(settings.storage_dir)
-        self.jwt = JwtVerifier(settings.jwt) if settings.jwt else None
+        self.jwt: JwtVerifier | None = None
+        if settings.jwt:
+            # PyJWT and cryptography load only when JWT sign-in is configured; the keys are still
+            # read and checked here, at start-up.
+            from core.jwt_auth import JwtVerifier
+
+            self.jwt = JwtVerifier(settings.jwt)
 
     def viewer(self, session: Session, token: str | None) -> Viewer:
         """A JWT from the identity provider when one is configured, else a CLI-issued token."""

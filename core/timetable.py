@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from core.contributions import Deadline, DeadlineRule
 
 LONDON = ZoneInfo("Europe/London")
@@ -41,6 +39,9 @@ def _bank_holidays(year: int) -> frozenset[dt.date]:
     # England and Wales share their bank holidays, so the England subdivision stands for both. The
     # library includes substitute days ('Christmas Day (observed)') and one-off holidays such as
     # the 2022 state funeral. Cached per year, across every calendar: the set never changes.
+    # Imported here, not at the top: the library is large and only computing deadlines needs it.
+    import holidays
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

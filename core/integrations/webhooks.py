@@ -27,10 +27,9 @@ import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
@@ -39,6 +38,9 @@ from core.graphql.pagination import encode_cursor
 from core.integrations.feed import finding_global_id, public_findings
 from core.models import FindingChange, Webhook, WebhookDelivery, utc_now
 from core.registry import Registry
+
+if TYPE_CHECKING:
+    import httpx
 
 SIGNATURE_HEADER = "X-JTAI-Signature"
 TIMESTAMP_HEADER = "X-JTAI-Timestamp"
@@ -236,6 +238,8 @@ def deliver_due(
     """
     now = now or utc_now()
     if send is None:
+        import httpx  # here, not at the top: serving never sends, and httpx loads its own CLI
+
         with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
             return deliver_due(database, now, http_sender(client), limit)
     with database.session() as session:
