@@ -204,18 +204,30 @@ def generate(inspections: int, seed: int, scale: str, database_url: str | None) 
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="Migrate, load the demo and print a link.")
-def serve(host: str, port: int, with_demo: bool) -> None:
-    import uvicorn
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (uvicorn's): each builds the app from the environment's settings.",
+)
+def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
+    from core.serving import start_up_heap
 
-    from core.app import create_app
-    from core.database import Database
-    from core.demo import load_demo
-    from core.migrate import upgrade
+    with start_up_heap():
+        import uvicorn
 
-    settings = _settings()
-    database = Database(settings.database_url)
-    app = create_app(settings, database=database)  # first: a broken plugin stops us here
+        from core.app import create_app
+        from core.database import Database
+
+        settings = _settings()
+        database = Database(settings.database_url)
+        app = create_app(settings, database=database)  # first: a broken plugin stops us here
     if with_demo:
+        # Alembic and the demo are imported only when asked for: plain serving needs neither.
+        from core.demo import load_demo
+        from core.migrate import upgrade
+
         upgrade(database)
         with database.write() as session:
             loaded = load_demo(session)
@@ -226,7 +238,20 @@ def serve(host: str, port: int, with_demo: bool) -> None:
         click.echo(f"  http://{host}:{port}/graphql#token={secret}")
     else:
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    # Several processes need the app as an import string: each worker builds it as above, from
+    # the same settings in the environment. The app built above has checked the plugins.
+    database.dispose()
+    uvicorn.run(
+        "core.serving:create_serving_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )
 
 
 @main.group(help="Bearer tokens: create and revoke.")
