@@ -28,6 +28,7 @@ from core.generate import Scale, generate
 from core.migrate import upgrade
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
+from core.serving import start_up_heap
 from core.settings import Settings
 
 SEED = 4152
@@ -72,7 +73,8 @@ def _run_backend(name: str, registry: Registry, quick: bool, directory: Path) ->
         one = generate(database, registry, inspections=1, seed=SEED, scale=scale)
         focus = one.inspections[0]
         settings = Settings(database_url=database.url, storage_dir=directory / "documents")
-        app = create_app(settings, database=database)
+        with start_up_heap():  # as `jtai serve` builds it
+            app = create_app(settings, database=database)
         lead, _integrator = _tokens(database, focus.lead_inspector_id)
         variables = {"id": base64.b64encode(f"Inspection:{focus.inspection_id}".encode()).decode()}
         loop = asyncio.new_event_loop()

@@ -30,6 +30,7 @@ from core.generate import Scale, generate
 from core.migrate import upgrade
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
+from core.serving import start_up_heap
 from core.settings import Settings
 
 SEED = 4151
@@ -144,7 +145,8 @@ def _run_backend(name: str, registry: Registry, quick: bool, directory: Path) ->
         settings = Settings(
             database_url=database.url, max_page_size=PAGE, storage_dir=directory / "documents"
         )
-        app = create_app(settings, database=database)
+        with start_up_heap():  # as `jtai serve` builds it
+            app = create_app(settings, database=database)
         _lead, integrator = _tokens(database, focus.lead_inspector_id)
         loop = asyncio.new_event_loop()
         transport = httpx.ASGITransport(app=app)

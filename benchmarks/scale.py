@@ -37,6 +37,7 @@ from core.generate import Scale, generate
 from core.migrate import upgrade
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
+from core.serving import start_up_heap
 from core.settings import Settings
 from core.tokens import create_token
 from core.viewer import Role
@@ -241,7 +242,8 @@ def _run_backend(
             max_page_size=FOCUS_FINDINGS,
             storage_dir=directory / "documents",
         )
-        app = create_app(settings, database=database)
+        with start_up_heap():  # as `jtai serve` builds it
+            app = create_app(settings, database=database)
         lead, integrator = _tokens(database, focus.lead_inspector_id)
         inspection_id = base64.b64encode(f"Inspection:{focus.inspection_id}".encode()).decode()
         variables = {"id": inspection_id}
