@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,9 @@ class GraphQLView(GraphQL[Context, None]):
         self.database = database
         self.settings = settings
         self.document_store = document_store or LocalFileStore(settings.storage_dir)
+        self._slot_count = max(1, database.max_connections)
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
         self.jwt: JwtVerifier | None = None
         if settings.jwt:
             # PyJWT and cryptography load only when JWT sign-in is configured; the keys are still
@@ -108,6 +112,25 @@ class GraphQLView(GraphQL[Context, None]):
             request.headers.get(name) for name in PREFLIGHT_HEADERS
         ):
             return _preflight_required(_response_media_type(accept))
+        async with self._connection_slot():
+            return await self._run_signed_in(request, accept, root_value)
+
+    def _connection_slot(self) -> asyncio.Semaphore:
+        """One of as many slots as the pool has connections.
+
+        Resolvers run on the event loop and each request keeps its connection until its response
+        is sent. Past the pool's size, a request would wait for a connection *on the loop*, so
+        the requests holding them could never finish: admitted requests never outnumber the
+        connections, and the rest wait here without holding one.
+        """
+        loop = asyncio.get_running_loop()
+        if self._slots_loop is not loop:  # one per event loop (tests run many)
+            self._slots = asyncio.Semaphore(self._slot_count)
+            self._slots_loop = loop
+        assert self._slots is not None
+        return self._slots
+
+    async def _run_signed_in(self, request: Request, accept: str, root_value: Any) -> Any:
         own = Context(
             viewer=ANONYMOUS,
             registry=self.registry,

@@ -2,7 +2,8 @@
 
 Records ids and hashes, never values: a record of who read a child's file must not itself become a
 copy of the file. Written in its own transaction after the operation, so a failed mutation is
-recorded too.
+recorded too, on the request's own session: a request never holds two pooled connections, which
+under load would leave every request waiting for a connection another one holds.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from core.database import Database
+from sqlalchemy.orm import Session
+
+from core.database import begin_write
 from core.models import AuditEvent
 from core.viewer import Viewer
 
@@ -28,7 +31,7 @@ def must_record(operation_type: str, touched: Mapping[str, set[int]]) -> bool:
 
 
 def record(
-    database: Database,
+    session: Session,
     *,
     viewer: Viewer,
     request_id: str,
@@ -38,7 +41,8 @@ def record(
     touched: Mapping[str, set[int]],
     outcome: str,
 ) -> None:
-    with database.write() as session:
+    session.rollback()  # the operation's own transaction is over: its writes committed or not
+    with begin_write(session):
         session.add(
             AuditEvent(
                 request_id=request_id,

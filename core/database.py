@@ -15,8 +15,13 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Connections each process may open (SQLAlchemy's defaults, made explicit): the app admits at most
+# this many GraphQL requests at once (core/app.py), each holding at most one connection.
+POOL_SIZE = 5
+MAX_OVERFLOW = 10
 _WRITE_OPTION = "jtai_write"
 
 
@@ -36,9 +41,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     # Errors and logs must never carry the values of a statement: they may be a child's data.
     kwargs.setdefault("hide_parameters", True)
+    database = make_url(url).database
+    if not is_sqlite(url) or (database and database != ":memory:"):  # a pool of connections
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
-    database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
@@ -70,6 +78,12 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        pool = self.engine.pool
+        self.max_connections = (
+            pool.size() + engine_kwargs.get("max_overflow", MAX_OVERFLOW)
+            if isinstance(pool, QueuePool)
+            else 1
+        )
 
     @property
     def is_sqlite(self) -> bool:

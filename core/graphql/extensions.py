@@ -85,7 +85,7 @@ class AuditTrail(SchemaExtension):
         outcome = "error" if result.errors else "rejected" if context.rejected else "ok"
         try:
             audit.record(
-                context.database,
+                context.session,
                 viewer=context.viewer,
                 request_id=context.request_id,
                 operation_type=operation_type,
