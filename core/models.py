@@ -194,12 +194,14 @@ class IssuedRequest(Base):
         # child_key is the child's id, or 0 for an area request: NULLs would not be unique.
         UniqueConstraint("inspection_id", "reference", "agency_id", "child_key"),
         Index("ix_issued_requests_agency", "agency_id", "due_at"),
+        # The tracker's order (Inspection.requests: soonest due first, then id): its page is read
+        # in index order instead of sorting the inspection's requests. It also serves every lookup
+        # by inspection_id alone, so that column has no index of its own.
+        Index("ix_issued_requests_inspection_due", "inspection_id", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(
-        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
-    )
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
     reference: Mapped[str] = mapped_column(String(60))  # the plugin's DocumentRequest.reference
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)

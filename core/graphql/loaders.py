@@ -184,7 +184,9 @@ def _window(
     return (
         select(model)
         .join(ranked, ranked.c.id == model.id)
-        .where(ranked.c.position <= limit + 1)
+        # The parents again, outside the window: PostgreSQL misjudges how many rows the window
+        # keeps and otherwise scans the whole table to join it back (1.5 M children: 131 ms).
+        .where(ranked.c.position <= limit + 1, parent.in_(parent_ids))
         .order_by(parent, model.id)
     )
 
@@ -301,7 +303,8 @@ class RequestLoaders:
             statement = (
                 self._with_framework()
                 .join(ranked, ranked.c.id == IssuedRequest.id)
-                .where(ranked.c.position <= limit + 1)
+                # As in _window: the inspections again, or PostgreSQL scans every request.
+                .where(ranked.c.position <= limit + 1, IssuedRequest.inspection_id.in_(ids))
                 .order_by(IssuedRequest.inspection_id, ranked.c.position)
             )
             grouped: dict[int, list[tuple[IssuedRequest, str]]] = defaultdict(list)
