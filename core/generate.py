@@ -55,7 +55,19 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import JSON, Boolean, Connection, Date, Integer, String, Table, func, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from core.contributions import (
@@ -1509,6 +1521,11 @@ def generate(
         generation.inspections.append(done)
         if progress is not None:
             progress(done)
+    # Fresh statistics for the planner: SQLite keeps none until ANALYZE, and without them it
+    # picks, e.g., a scan of every published finding for one area's page.
+    with database.engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
     generation.seconds = time.perf_counter() - started
     return generation
 
