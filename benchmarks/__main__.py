@@ -8,7 +8,7 @@ import platform
 import sqlite3
 import time
 
-from benchmarks import dashboard, ingest, large_read, scale, small_query, startup
+from benchmarks import dashboard, ingest, large_read, scale, small_query, startup, throughput
 from benchmarks.harness import print_results
 
 BENCHMARKS = {
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "ingest": ingest.run,
     "startup": startup.run,
     "scale": scale.run,
+    "throughput": throughput.run,
 }
 
 
@@ -27,7 +28,8 @@ def main() -> None:
     parser.add_argument(
         "--postgres",
         metavar="URL",
-        help="also run the scale benchmark on PostgreSQL (in a schema of its own, dropped after)",
+        help="also run scale, large_read and dashboard on PostgreSQL, and throughput (which needs "
+        "it), each in a schema of its own, dropped after",
     )
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="default: all")
     args = parser.parse_args()

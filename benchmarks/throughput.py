@@ -1,0 +1,557 @@
+"""Throughput (issue 7, benchmark 7): the dashboard over real HTTP, uvicorn with two workers.
+
+A real server process, ``jtai serve --workers 2`` (uvicorn, ``JTAI_ENV=production``, access log
+on), on PostgreSQL holding 150 generated inspections (``core.generate``: ``Scale.REAL`` for the
+full run, ``Scale.SMALL`` for ``--quick``) in a schema of its own (``jtai_bench_tp_<pid>``,
+dropped at the end), after ``VACUUM ANALYZE`` (the state autovacuum reaches soon after a bulk
+load). The lead inspector of the first inspection asks for its dashboard (the query of
+``benchmarks/dashboard.py``) from ``CONCURRENCY`` requests in flight (16; the environment's
+``JTAI_BENCH_CONCURRENCY`` overrides it), each an asyncio task that sends the next request as soon
+as its answer is in, over an httpx pool of keep-alive connections, for a fixed time after a
+warm-up. Reported: requests per second (answers completed in the window), median, p95 and p99
+latency, and errors. Any error (a transport error or timeout, a status other than 200, a body with
+``errors`` or without the expected data) fails the benchmark, loudly.
+
+Baseline, in the same run, same server, same token, same concurrency: ``{ viewer { role } }``, the
+smallest authenticated GraphQL request (HTTP, the token lookup, parsing, validation, execution and
+encoding, but no data read and no audit write). The ratio is what the dashboard's own work costs
+at this concurrency (its SQL, some 200 resolved fields, the audit write), and it is benchmark 2's
+baseline too. The baseline is measured before and after the dashboard; the faster run counts.
+``/healthz``, which skips the token and GraphQL, is measured last: what the HTTP stack and this
+load generator alone manage.
+
+The tasks start 50 ms apart, so that each opens its connection while the others' requests are
+being served and the free worker accepts it: connections opened all at once are all accepted by
+one worker's event loop, which keeps them (the other worker idles). Connections per worker are
+printed.
+
+The machine may have few cores, shared: the load generator (this process) competes with the two
+workers and PostgreSQL. Each run prints the CPU used by the client, each worker, the PostgreSQL
+backends serving the workers, and the whole machine (``/proc``), so a client-bound or
+machine-bound figure shows as such.
+
+Needs PostgreSQL: ``--postgres URL``, ``JTAI_BENCH_POSTGRES_URL`` or ``JTAI_TEST_POSTGRES_URL``;
+otherwise it prints that it was skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from benchmarks.dashboard import QUERY as DASHBOARD
+from benchmarks.harness import Result, Timing
+from benchmarks.scale import _postgres_url
+from benchmarks.startup import REPO, free_port
+from core.database import Database
+from core.generate import Scale, generate
+from core.migrate import upgrade
+from core.models import Base
+from core.plugins import make_plugin_manager
+from core.registry import build_registry
+from core.tokens import create_token
+from core.viewer import Role
+
+SEED = 4157
+INSPECTIONS = 150
+WORKERS = 2
+CONCURRENCY = int(os.environ.get("JTAI_BENCH_CONCURRENCY") or 16)
+STAGGER_SECONDS = 0.05  # between the tasks' first requests (see the module's docstring)
+VIEWER = "{ viewer { role } }"
+START_TIMEOUT_SECONDS = 120.0
+STOP_TIMEOUT_SECONDS = 45.0  # longer than a request stuck in SQLAlchemy's pool (30 s)
+REQUEST_TIMEOUT_SECONDS = 30.0
+ERRORS_SHOWN = 5
+POOL_EXHAUSTED = "QueuePool limit"
+
+_Check = Callable[[dict[str, Any]], str | None]  # a problem with a 200 answer's body, or None
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One kind of request the load generator repeats, and how to tell a good answer."""
+
+    name: str
+    method: str
+    path: str
+    body: bytes | None
+    headers: dict[str, str]
+    check: _Check
+
+
+@dataclass
+class _Run:
+    """What one timed phase of load measured."""
+
+    name: str
+    seconds: float  # the window: requests are sent until it ends
+    latencies_ms: list[float] = field(default_factory=list)
+    in_window: int = 0  # answers completed before the window ended
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    client_cpu_seconds: float = 0.0
+    worker_cpu_seconds: list[float] = field(default_factory=list)
+    postgres_cpu_seconds: float = 0.0  # the backends serving the workers' connections
+    machine_busy_seconds: float = 0.0  # every CPU's non-idle time, whoever used it
+    cpu_window_seconds: float = 0.0  # the time the CPU figures cover: the window and its tail
+    connections: list[int] = field(default_factory=list)  # per worker, at the end
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.in_window / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(
+            median_ms=statistics.median(self.latencies_ms),
+            p95_ms=self.percentile(0.95),
+            runs=len(self.latencies_ms),
+        )
+
+    def error(self, problem: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < ERRORS_SHOWN:
+            self.error_samples.append(problem)
+
+    def summary(self) -> str:
+        if not self.latencies_ms:
+            return f"{self.name}: no request succeeded; {self.errors} errors: {self.error_samples}"
+
+        def share(seconds: float) -> str:
+            return f"{seconds / self.cpu_window_seconds:.0%}" if self.cpu_window_seconds else "?"
+
+        workers = " + ".join(share(s) for s in self.worker_cpu_seconds) or "n/a"
+        connections = " + ".join(str(n) for n in self.connections) or "n/a"
+        return (
+            f"{self.name}: {self.in_window:,} answers in {self.seconds:.0f} s = "
+            f"{self.requests_per_second:,.1f} req/s; median {self.timing.median_ms:.1f} ms, "
+            f"p95 {self.timing.p95_ms:.1f} ms, p99 {self.percentile(0.99):.1f} ms; "
+            f"{self.errors} errors; CPU (100% = one core): machine "
+            f"{share(self.machine_busy_seconds)} busy of {os.cpu_count() or 0:.0%}, client "
+            f"{share(self.client_cpu_seconds)}, workers {workers}, postgres "
+            f"{share(self.postgres_cpu_seconds)}; connections per worker {connections}"
+        )
+
+
+# --- The database -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _schema(url: str) -> Iterator[tuple[Database, str, str]]:
+    """A schema of its own in the given database, dropped at the end: (database, URL, schema).
+
+    The URL carries the search path, so the server processes land in the same schema, and the
+    schema's name as application_name, so their PostgreSQL backends can be found."""
+    schema = f"jtai_bench_tp_{os.getpid()}"
+    admin = Database(url)
+    with admin.engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    own = make_url(admin.url).update_query_dict(
+        {"options": f"-csearch_path={schema}", "application_name": schema}
+    )
+    own_url = own.render_as_string(hide_password=False)
+    database = Database(own_url)
+    try:
+        yield database, own_url, schema
+    finally:
+        database.dispose()
+        with admin.engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+def _vacuum_analyze(database: Database, schema: str) -> float:
+    started = time.perf_counter()
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in Base.metadata.sorted_tables:
+            connection.execute(text(f'VACUUM ANALYZE {schema}."{table.name}"'))
+    return time.perf_counter() - started
+
+
+def _lead_token(database: Database, inspector_id: int) -> str:
+    with database.write() as session:
+        return create_token(
+            session,
+            role=Role.INSPECTOR,
+            label="throughput benchmark lead",
+            expires_in=dt.timedelta(hours=4),
+            inspector_id=inspector_id,
+        ).token
+
+
+def _backend_pids(database: Database, application_name: str) -> list[int]:
+    """The PostgreSQL server processes serving the workers' connections (same machine)."""
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": application_name},
+        )
+        return [int(pid) for (pid,) in rows]
+
+
+# --- Processes, from /proc ----------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _busy_seconds() -> float:
+    """Non-idle CPU time of the whole machine since boot, all CPUs (0 if unknown)."""
+    try:
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _workers_of(parent: int) -> list[int]:
+    """uvicorn's worker processes (not multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == parent and b"spawn_main" in command:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def _connections(port: int, pids: list[int]) -> list[int]:
+    """Established TCP connections to ``port`` held by each process of ``pids``."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == "01":
+                inodes.add(f"socket:[{fields[9]}]")
+    counts = []
+    for pid in pids:
+        try:
+            links = [str(fd.readlink()) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            links = []
+        counts.append(sum(link in inodes for link in links))
+    return counts
+
+
+# --- The server ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Server:
+    port: int
+    pid: int
+    log: Path
+    start_seconds: float = 0.0
+    workers: list[int] = field(default_factory=list)
+    stop_problem: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The log's last lines, leaving out the access log's."""
+        kept = [line for line in self.log_text().splitlines() if ' HTTP/1.1" ' not in line]
+        return "\n".join(kept[-lines:])
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@contextmanager
+def _serve(database_url: str, directory: Path) -> Iterator[_Server]:
+    """``jtai serve --workers N`` in a process group of its own, once every worker has started.
+
+    Stopped with SIGTERM (uvicorn's graceful shutdown), which must end it, with 0, in time; what
+    went wrong is left in ``stop_problem``."""
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("JTAI_")}
+    env |= {
+        "JTAI_DATABASE_URL": database_url,
+        "JTAI_ENV": "production",
+        "JTAI_STORAGE_DIR": str(directory / "documents"),
+    }
+    log = directory / "server.log"
+    command = [sys.executable, "-m", "core.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(WORKERS)]
+    started = time.perf_counter()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=output, stderr=output, start_new_session=True
+        )
+    server = _Server(port, process.pid, log)
+    try:
+        while server.log_text().count("Application startup complete") < WORKERS or not _healthy(
+            server.base_url
+        ):
+            if process.poll() is not None:
+                raise RuntimeError(f"jtai serve exited with {process.returncode}")
+            if time.perf_counter() - started > START_TIMEOUT_SECONDS:
+                raise RuntimeError(f"jtai serve did not start in {START_TIMEOUT_SECONDS:.0f} s")
+            time.sleep(0.1)
+        server.start_seconds = time.perf_counter() - started
+        server.workers = _workers_of(process.pid)
+        yield server
+    except BaseException:
+        _stop(process)
+        _say(f"the server's log ends:\n{server.log_tail()}")
+        raise
+    server.stop_problem = _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> str | None:
+    """SIGTERM; if the server has not stopped in time, SIGKILL to its process group (the parent
+    and its workers). What went wrong, if anything."""
+    process.terminate()
+    try:
+        code = process.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return f"jtai serve did not stop within {STOP_TIMEOUT_SECONDS:.0f} s of SIGTERM: killed"
+    return None if code == 0 else f"jtai serve exited with {code} on SIGTERM"
+
+
+# --- The load generator -------------------------------------------------------------------------
+
+
+async def _phase(
+    client: httpx.AsyncClient, request: _Request, run: _Run, stagger: float = 0.0
+) -> None:
+    """``CONCURRENCY`` tasks, each sending the request again as soon as its answer is in, until
+    ``run.seconds`` have passed; task n starts n * ``stagger`` seconds late."""
+    deadline = time.perf_counter() + run.seconds
+
+    async def one_at_a_time(number: int) -> None:
+        await asyncio.sleep(number * stagger)
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            try:
+                response = await client.request(
+                    request.method, request.path, content=request.body, headers=request.headers
+                )
+            except httpx.HTTPError as error:
+                run.error(f"{type(error).__name__}: {error}")
+                continue
+            end = time.perf_counter()
+            if response.status_code != 200:
+                run.error(f"HTTP {response.status_code}: {response.text[:300]}")
+                continue
+            try:
+                body = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
+                run.error(f"not JSON: {response.text[:300]}")
+                continue
+            problem = "errors in the body" if "errors" in body else request.check(body)
+            if problem:
+                run.error(f"{problem}: {response.text[:300]}")
+                continue
+            run.latencies_ms.append((end - start) * 1000)
+            run.in_window += end <= deadline
+
+    await asyncio.gather(*(one_at_a_time(n) for n in range(CONCURRENCY)))
+
+
+async def _load(
+    server: _Server,
+    request: _Request,
+    seconds: float,
+    warmup: float,
+    backend_pids: Callable[[], list[int]],
+) -> _Run:
+    """A warm-up that opens the connections, staggered, then the timed window on them."""
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(
+        base_url=server.base_url, limits=limits, timeout=REQUEST_TIMEOUT_SECONDS
+    ) as client:
+        warm = _Run(request.name, warmup)
+        await _phase(client, request, warm, STAGGER_SECONDS)
+        run = _Run(request.name, seconds, errors=warm.errors, error_samples=warm.error_samples)
+        workers_before = [_cpu_seconds(p) for p in server.workers]
+        postgres_before = {p: _cpu_seconds(p) for p in backend_pids()}
+        client_before, busy_before = time.process_time(), _busy_seconds()
+        started = time.perf_counter()
+        await _phase(client, request, run)
+        # CPU over the window and its tail, until the tasks' last answers are in.
+        run.cpu_window_seconds = time.perf_counter() - started
+        run.client_cpu_seconds = time.process_time() - client_before
+        run.machine_busy_seconds = _busy_seconds() - busy_before
+        run.worker_cpu_seconds = [
+            _cpu_seconds(p) - then for p, then in zip(server.workers, workers_before, strict=True)
+        ]
+        # A backend that started meanwhile counts from 0; one that ended is missed (rare: the
+        # pools keep their connections).
+        run.postgres_cpu_seconds = sum(
+            _cpu_seconds(p) - postgres_before.get(p, 0.0) for p in backend_pids()
+        )
+        run.connections = _connections(server.port, server.workers)
+    return run
+
+
+def _graphql(
+    name: str, query: str, variables: dict[str, Any], token: str, check: _Check
+) -> _Request:
+    body = orjson.dumps({"query": query, "variables": variables})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return _Request(name, "POST", "/graphql", body, headers, check)
+
+
+def _requests(inspection_id: int, reference: str, token: str) -> tuple[_Request, ...]:
+    variables = {"id": base64.b64encode(f"Inspection:{inspection_id}".encode()).decode()}
+
+    def dashboard_ok(body: dict[str, Any]) -> str | None:
+        inspection = (body.get("data") or {}).get("inspection")
+        if not inspection or inspection.get("reference") != reference:
+            return f"not the dashboard of {reference}"
+        return None
+
+    def viewer_ok(body: dict[str, Any]) -> str | None:
+        role = ((body.get("data") or {}).get("viewer") or {}).get("role")
+        return None if role == "INSPECTOR" else f"viewer role {role!r}, not INSPECTOR"
+
+    def healthz_ok(body: dict[str, Any]) -> str | None:
+        return None if body == {"status": "ok"} else "not {'status': 'ok'}"
+
+    return (
+        _graphql("dashboard", DASHBOARD, variables, token, dashboard_ok),
+        _graphql("{ viewer { role } }", VIEWER, {}, token, viewer_ok),
+        _Request("/healthz", "GET", "/healthz", None, {}, healthz_ok),
+    )
+
+
+# --- The benchmark ------------------------------------------------------------------------------
+
+
+def _say(message: str) -> None:
+    print(f"  [throughput] {message}", flush=True)
+
+
+def _problems(runs: list[_Run], server: _Server) -> str | None:
+    """Why the benchmark fails, with what the server's log says, or None."""
+    found = [f"{r.name}: {r.errors} errors, e.g. {r.error_samples}" for r in runs if r.errors]
+    if server.stop_problem:
+        found.append(server.stop_problem)
+    if not found:
+        return None
+    log = server.log_text()
+    if exhausted := log.count(POOL_EXHAUSTED):
+        found.append(
+            f"the server's log shows a worker out of database connections {exhausted} times "
+            "(SQLAlchemy's pool, 5 + 10 overflow, timed out after 30 s). Each request holds its "
+            "session's connection until its response is sent, and a read of child-level data "
+            "takes a second one for the audit write; waiting for the pool blocks the worker's "
+            "event loop, so the requests holding the connections cannot finish. Connections per "
+            f"worker at the end of each run: {[r.connections for r in runs]}"
+        )
+    return "throughput: " + "; ".join(found) + f"\nThe server's log ends:\n{server.log_tail()}"
+
+
+def run(quick: bool) -> list[Result]:
+    url = _postgres_url()
+    if url is None:
+        _say("skipped: it needs PostgreSQL (--postgres URL, or JTAI_BENCH_POSTGRES_URL)")
+        return []
+    scale = Scale.SMALL if quick else Scale.REAL
+    seconds, warmup = (5.0, 2.0) if quick else (20.0, 5.0)
+    registry = build_registry(make_plugin_manager())
+    runs: list[_Run] = []
+    with tempfile.TemporaryDirectory() as name, _schema(url) as (database, own_url, schema):
+        upgrade(database)
+        generation = generate(database, registry, inspections=INSPECTIONS, seed=SEED, scale=scale)
+        vacuum = _vacuum_analyze(database, schema)
+        focus = generation.inspections[0]
+        token = _lead_token(database, focus.lead_inspector_id)
+        _say(
+            f"{INSPECTIONS} inspections at scale {scale.value}: {generation.rows:,} rows in "
+            f"{generation.seconds:.0f} s; VACUUM ANALYZE {vacuum:.0f} s; schema {schema}"
+        )
+        dashboard, viewer, healthz = _requests(focus.inspection_id, focus.reference, token)
+        with _serve(own_url, Path(name)) as server:
+            _say(
+                f"jtai serve --workers {WORKERS} (JTAI_ENV=production, access log on): "
+                f"{len(server.workers)} workers up and /healthz answered in "
+                f"{server.start_seconds:.1f} s. {CONCURRENCY} requests in flight, {seconds:.0f} s "
+                f"each after {warmup:.0f} s of warm-up, from one client process (asyncio + "
+                f"httpx) on the same {os.cpu_count()} CPUs as the server and PostgreSQL; load "
+                f"average {os.getloadavg()[0]:.2f} before"
+            )
+            answer = httpx.request(
+                dashboard.method,
+                server.base_url + dashboard.path,
+                content=dashboard.body,
+                headers=dashboard.headers,
+                timeout=REQUEST_TIMEOUT_SECONDS,
+            )
+            size = len(answer.content)
+            for request in (viewer, dashboard, viewer, healthz):
+                found = asyncio.run(
+                    _load(server, request, seconds, warmup, lambda: _backend_pids(database, schema))
+                )
+                runs.append(found)
+                _say(found.summary())
+                if found.errors:
+                    break  # and fail below, with what went wrong
+        problems = _problems(runs, server)
+    if problems:
+        raise RuntimeError(problems)
+    board, health = runs[1], runs[3]
+    base = min(runs[0], runs[2], key=lambda r: r.timing.median_ms)
+    return [
+        Result(
+            f"throughput pg: dashboard x{CONCURRENCY}",
+            board.timing,
+            base.timing,
+            "{ viewer { role } }",
+            note=f"{board.requests_per_second:,.1f} req/s (viewer {base.requests_per_second:,.1f}: "
+            f"{base.requests_per_second / board.requests_per_second:.2f}x; /healthz "
+            f"{health.requests_per_second:,.0f}); p99 {board.percentile(0.99):.1f} ms (viewer "
+            f"{base.percentile(0.99):.1f}); 0 errors in {len(board.latencies_ms):,} answers; "
+            f"{WORKERS} uvicorn workers, {CONCURRENCY} in flight, {board.seconds:.0f} s; "
+            f"{size:,} bytes per answer; client, server and PostgreSQL on {os.cpu_count()} CPUs",
+        )
+    ]
