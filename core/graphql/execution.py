@@ -119,10 +119,9 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[int, tuple[GroupedFieldSet, list[_PlannedStep]]] = {}
         self._item_shapes: dict[tuple[int, int], _Leaf | _Object | None] = {}
         self._keep_alive: list[object] = []
-
-    def _has_middleware(self) -> bool:
+        # Middleware wraps every resolver: with any, every field goes through graphql-core.
         middleware = self.middleware_manager
-        return middleware is not None and bool(middleware.middlewares)
+        self._plain = middleware is None or not middleware.middlewares
 
     # --- planning ---------------------------------------------------------------------------
 
@@ -193,7 +192,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        if position_context is not None or self._has_middleware():
+        if position_context is not None or not self._plain:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -304,7 +303,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """A list a resolver returned (``nodes``, ``criteria``): its items through the plain path
         when they are plain, else graphql-core's own completion."""
-        if position_context is None and not self._has_middleware():
+        if position_context is None and self._plain:
             item = self._item_shape(return_type.of_type, field_details_list)
             if item is not None:
                 try:
