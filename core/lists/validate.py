@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from core.collector import collector_paused
 from core.contributions import CodeSet, ListSpec
 from core.lists.files import Cell, FileProblem, read_grid
 from core.lists.headers import HeaderMatcher, display_header
@@ -33,6 +34,13 @@ def read_list(
     only when the spec names a code set that ``code_sets`` lacks (a programming error, not a bad
     file).
     """
+    with collector_paused():  # see core.collector: thousands of rows, no cycles
+        return _read_list(data, filename, spec, code_sets, today)
+
+
+def _read_list(
+    data: bytes, filename: str, spec: ListSpec, code_sets: Mapping[str, CodeSet], today: dt.date
+) -> ListImport:
     matcher = HeaderMatcher(spec)
     lookups: dict[str, CodeLookup] = {}
     readers = {f.name: make_reader(f, code_sets, lookups, today) for f in spec.fields}

@@ -36,6 +36,7 @@ import orjson
 from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from core.collector import collector_paused
 from core.contributions import ListSpec
 from core.lists import ListImport, Problem, Severity
 from core.models import Child, IssuedRequest, ListRow, ListUpload
@@ -151,6 +152,19 @@ def record_list(
     """Store an accepted list in the session's transaction (see the module docstring)."""
     if not result.accepted:
         raise ValueError("only an accepted list is recorded")
+    with collector_paused():  # see core.collector: thousands of rows, no cycles
+        return _record_list(session, request, spec, result, filename, sha256, received_at)
+
+
+def _record_list(
+    session: Session,
+    request: IssuedRequest,
+    spec: ListSpec,
+    result: ListImport,
+    filename: str,
+    sha256: str,
+    received_at: dt.datetime,
+) -> RecordedList:
     connection = session.connection()
     inspection_id = request.inspection_id
     rows = result.rows
