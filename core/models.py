@@ -140,12 +140,11 @@ class Child(Base):
     """
 
     __tablename__ = "children"
+    # The unique index leads with inspection_id, so it serves lookups by inspection too.
     __table_args__ = (UniqueConstraint("inspection_id", "local_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(
-        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
-    )
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
     local_id: Mapped[str] = mapped_column(String(60))  # the LA's child unique ID
     gender: Mapped[str | None] = mapped_column(String(20))
     ethnicity: Mapped[str | None] = mapped_column(String(20))
