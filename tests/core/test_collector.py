@@ -80,7 +80,7 @@ def test_reading_a_large_list_defers_its_collections() -> None:
     registry = build_registry(make_plugin_manager())
     spec = registry.list_spec("da-2016", "children-in-need")
     assert spec is not None
-    data = list_csv(spec, synthetic_list(registry, spec.code, 3_000, seed=7))
+    data = list_csv(spec, synthetic_list(registry, spec.code, 5_000, seed=7))
     code_sets = {c.code: c for c in registry.code_sets}
     starts: list[int] = []
 
@@ -101,4 +101,4 @@ def test_reading_a_large_list_defers_its_collections() -> None:
     # deferred to when it resumes is left, of the youngest generation.
     assert collections_unpaused >= 10
     assert starts in ([], [0])
-    assert result.accepted and len(result.rows) == len(unpaused.rows) == 3_000
+    assert result.accepted and len(result.rows) == len(unpaused.rows) == 5_000
