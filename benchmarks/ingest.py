@@ -1,21 +1,24 @@
 """Ingest (issue 7, benchmark 5): a 10,000-row Annex A list of children in need, as CSV and as XLSX,
 validated by ``core.lists.read_list`` and stored by ``core.workflow.lists.record_list`` (the list
-import the ``uploadList`` mutation runs, without HTTP) into a real SQLite file.
+import the ``uploadList`` mutation runs, without HTTP) into a real SQLite file (WAL, synchronous
+NORMAL, foreign keys on, as the app sets it). Every run stores into a fresh inspection, so each
+one inserts its 10,000 children. XLSX is read through python-calamine (written with openpyxl).
 
-Baseline, same run, same rows: the CSV read by bare ``csv.reader`` and written with
-``sqlite3.executemany`` into an equivalent table (one text column per field) of a SQLite file with
-the same settings (WAL, synchronous NORMAL), one transaction. Bar: the CSV import at half the
-baseline's speed or better (ratio <= 2). XLSX is read through python-calamine; the file is written
-with openpyxl. Every run stores into a fresh inspection, so each one inserts its 10,000 children.
-The note splits a run: ``read_list`` (and, timed apart, the parse of the file into cells),
-``record_list``, the commit, and the garbage collector's pauses over the runs.
+The bar: the CSV import at half the speed of "a bare csv read plus executemany of the same rows"
+or better (ratio <= 2). The baseline, measured in the same run: the CSV read by bare
+``csv.reader`` and the same rows written by ``sqlite3.executemany`` into the same tables the import
+writes (``children``, one per child, and ``list_rows``, one per row, with their indexes and
+foreign keys), cells stored as written, nothing checked or converted, one transaction. That is
+what benchmark 1's baseline is to the graph: raw access to the same tables, so the ratio is what
+reading, validating and our code add. It is timed before and after the imports and the faster
+median counts.
 
-A third figure is the floor under the import: the same rows, already read, validated and turned
-into the tuples ``record_list`` stores, written by bare ``sqlite3.executemany`` into the real
-``children`` and ``list_rows`` tables of the migrated database (their indexes and foreign keys,
-the connection settings the app uses), one transaction: the database's own share, which no
-tuning of our Python can take away. A fourth stores only the children, the part of any design
-that records a list's children at all.
+Two more figures, against the same bare read written instead into a fresh table of one text
+column per field and no index (the reading of the bar the project used until 25 November): the
+CSV import, and the floor of any import that records its children at all, the children alone,
+already validated, by bare ``executemany`` into the ``children`` table. The notes split a run:
+``read_list`` (and, timed apart, the parse of the file into cells), ``record_list``, the commit,
+and the garbage collector's pauses.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -210,24 +214,23 @@ def _bare(directory: Path, data: bytes, columns: int) -> Callable[[], None]:
     return run
 
 
-def _storing_only(
+Stored = tuple[list[tuple[object, ...]], list[str], list[int]]  # children, JSON texts, numbers
+
+
+def _into_our_tables(
     path: Path,
     spec: ListSpec,
-    result: ListImport,
     requests: Iterator[int],
+    rows_of: Callable[[], Stored],
     *,
     with_rows: bool = True,
 ) -> Callable[[], None]:
-    """What storing ``result`` costs the database itself: bare ``sqlite3`` into our tables (only
-    the children, without ``with_rows``)."""
+    """Bare ``sqlite3.executemany`` into our ``children`` and ``list_rows`` tables (their indexes
+    and foreign keys, the app's connection settings), one transaction: what ``rows_of`` gives,
+    the children facts and each row's JSON text (only the children, without ``with_rows``)."""
     connection = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
         connection.execute(f"PRAGMA {pragma}")
-    facts = [
-        (v["child_id"], *(json_ready(v)[name] for name in CHILD_FACTS)) for v in _values(result)
-    ]
-    texts = [orjson.dumps(values).decode() for values in _values(result)]
-    numbers = [row.row_number for row in result.rows]
     children = (
         "INSERT INTO children (inspection_id, local_id, gender, ethnicity, date_of_birth, "
         "expected_date_of_birth, has_disability, lives_with_domestic_abuse) "
@@ -239,6 +242,7 @@ def _storing_only(
     )
 
     def run() -> None:
+        facts, texts, numbers = rows_of()
         request = next(requests)
         (inspection,) = connection.execute(
             "SELECT inspection_id FROM issued_requests WHERE id = ?", (request,)
@@ -246,7 +250,7 @@ def _storing_only(
         connection.execute("BEGIN IMMEDIATE")
         upload = connection.execute(
             "INSERT INTO list_uploads (inspection_id, request_id, list_code, filename, sha256, "
-            "row_count, queries, uploaded_at) VALUES (?, ?, ?, 'floor.csv', '', ?, '[]', ?)",
+            "row_count, queries, uploaded_at) VALUES (?, ?, ?, 'bare.csv', '', ?, '[]', ?)",
             (inspection, request, spec.code, len(texts), dt.datetime.now(dt.UTC).isoformat()),
         ).lastrowid
         connection.executemany(children, [(inspection, *child) for child in facts])
@@ -255,23 +259,44 @@ def _storing_only(
                 "SELECT local_id, id FROM children WHERE inspection_id = ?", (inspection,)
             ).fetchall()
         )
-        if not with_rows:
-            connection.execute("COMMIT")
-            return
-        connection.executemany(
-            rows,
-            [
-                (inspection, ids[child[0]], upload, spec.code, number, text)
-                for child, number, text in zip(facts, numbers, texts, strict=True)
-            ],
-        )
+        if with_rows:
+            connection.executemany(
+                rows,
+                [
+                    (inspection, ids[child[0]], upload, spec.code, number, text)
+                    for child, number, text in zip(facts, numbers, texts, strict=True)
+                ],
+            )
         connection.execute("COMMIT")
 
     return run
 
 
-def _values(result: ListImport) -> list[dict[str, object]]:
-    return [row.values for row in result.rows]
+def _bare_rows(spec: ListSpec, data: bytes) -> Callable[[], Stored]:
+    """The CSV read by bare ``csv.reader``: each child's facts as the cells are written, each
+    row's JSON the cells under their field names; nothing checked, typed or converted."""
+    names = [f.name for f in spec.fields]
+    facts_at = itemgetter(*(names.index(name) for name in ("child_id", *CHILD_FACTS)))
+
+    def rows_of() -> Stored:
+        reader = csv.reader(io.StringIO(data.decode("utf-8")))
+        next(reader)  # the headers, in the spec's order (list_csv writes them so)
+        cells = list(reader)
+        texts = [orjson.dumps(dict(zip(names, row, strict=True))).decode() for row in cells]
+        return list(map(facts_at, cells)), texts, list(range(2, len(cells) + 2))
+
+    return rows_of
+
+
+def _validated_rows(result: ListImport) -> Callable[[], Stored]:
+    """``result``'s rows as ``record_list`` stores them, built once, before timing."""
+    values = [row.values for row in result.rows]
+    facts: list[tuple[object, ...]] = [
+        (v["child_id"], *(json_ready(v)[name] for name in CHILD_FACTS)) for v in values
+    ]
+    texts = [orjson.dumps(row).decode() for row in values]
+    stored = (facts, texts, [row.row_number for row in result.rows])
+    return lambda: stored
 
 
 def _rate(timing: Timing) -> float:
@@ -289,7 +314,7 @@ def run(quick: bool) -> list[Result]:
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f"sqlite:///{Path(directory) / 'ingest.db'}")
         upgrade(database)
-        requests = _requests(database, 4 * (runs + warmup))
+        requests = _requests(database, 5 * (runs + warmup))
         titles = (spec.title, spec.code)
         csv_split = _Split(lambda: read_grid(csv_data, f"{LIST}.csv", titles))
         xlsx_split = _Split(lambda: read_grid(xlsx_data, f"{LIST}.xlsx", titles))
@@ -304,6 +329,13 @@ def run(quick: bool) -> list[Result]:
         gc.collect()
         gc.freeze()
         baseline = measure(_bare(Path(directory), csv_data, len(spec.fields)), runs, warmup)
+        before_imports = measure(
+            _into_our_tables(
+                Path(directory) / "ingest.db", spec, requests, _bare_rows(spec, csv_data)
+            ),
+            runs,
+            warmup,
+        )
         with csv_split.gc_pauses():
             subject_csv = measure(csv_import, runs, warmup)
         with xlsx_split.gc_pauses():
@@ -311,43 +343,51 @@ def run(quick: bool) -> list[Result]:
         code_sets = {c.code: c for c in registry.code_sets}
         validated = read_list(csv_data, f"{LIST}.csv", spec, code_sets, today=EXAMPLE_NOTIFICATION)
         path = Path(directory) / "ingest.db"
-        floor = measure(_storing_only(path, spec, validated, requests), runs, warmup)
+        bare_ours = min(
+            before_imports,
+            measure(_into_our_tables(path, spec, requests, _bare_rows(spec, csv_data)), runs, 1),
+            key=attrgetter("median_ms"),
+        )
         children_floor = measure(
-            _storing_only(path, spec, validated, requests, with_rows=False), runs, warmup
+            _into_our_tables(path, spec, requests, _validated_rows(validated), with_rows=False),
+            runs,
+            warmup,
         )
         database.dispose()
     bare = f"{_rate(baseline):,.0f} rows/s"
+    ours = f"{_rate(bare_ours):,.0f} rows/s"
     return [
         Result(
             f"ingest CSV {ROWS:,} rows",
             subject_csv,
-            baseline,
-            "csv+executemany",
-            note=f"{_rate(subject_csv):,.0f} rows/s vs bare {bare} (bar: ratio <= 2.0); "
+            bare_ours,
+            "csv+executemany, same tables",
+            note=f"{_rate(subject_csv):,.0f} rows/s vs bare {ours} (bar: ratio <= 2.0); "
             + csv_split.note(),
         ),
         Result(
             f"ingest XLSX {ROWS:,} rows",
             subject_xlsx,
-            baseline,
-            "csv+executemany",
-            note=f"{_rate(subject_xlsx):,.0f} rows/s (python-calamine) vs bare CSV {bare}; "
+            bare_ours,
+            "csv+executemany, same tables",
+            note=f"{_rate(subject_xlsx):,.0f} rows/s (python-calamine) vs bare CSV {ours}; "
             + xlsx_split.note(),
         ),
         Result(
-            "ingest floor: storing only",
-            floor,
+            f"ingest CSV {ROWS:,} rows, vs 1 table",
+            subject_csv,
             baseline,
-            "csv+executemany",
-            note="the CSV's rows already validated and built, bare sqlite3 executemany into our "
-            "children and list_rows tables (indexes, foreign keys): the database's share alone",
+            "csv+executemany, 1 table",
+            note=f"the same import against bare {bare} into one fresh table without indexes; "
+            f"the same-tables baseline is {bare_ours.median_ms / baseline.median_ms:.2f}x this one",
         ),
         Result(
             "ingest floor: the children only",
             children_floor,
             baseline,
-            "csv+executemany",
-            note="as above, the 10,000 children alone (one row each per inspection, unique by "
-            "local ID), no list rows: any import that records its children costs at least this",
+            "csv+executemany, 1 table",
+            note="the CSV's children, already validated, by bare sqlite3 executemany into our "
+            "children table alone (one row each per inspection, unique by local ID), no list "
+            "rows: any import that records its children costs at least this",
         ),
     ]
