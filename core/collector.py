@@ -1,4 +1,5 @@
-"""Pausing the cyclic garbage collector while a list is read and stored.
+"""Pausing the cyclic garbage collector around bulk work that makes no garbage cycles: reading and
+storing a list, and building the app at start-up (``core.serving``).
 
 Reading a 10,000-row list allocates some 200,000 container objects (cells, rows, values) and frees
 nearly all of them by reference counting: none of them form cycles. With the collector on, those

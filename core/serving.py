@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from core.collector import collector_paused
+
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
@@ -22,14 +24,11 @@ if TYPE_CHECKING:
 @contextmanager
 def start_up_heap() -> Iterator[None]:
     """Build what lives as long as the process inside this block."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
+    with collector_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()  # before the collector resumes, so it never walks what start-up built
 
 
 def create_serving_app() -> Starlette:
