@@ -1,21 +1,20 @@
 """Cursor connections with keyset pagination on the primary key.
 
-Cursors are opaque to clients (base64 of the row id); pages are cut in SQL (``id > after``,
-``LIMIT first + 1``), so a page costs the same however deep it is.
+Cursors are opaque to clients (base64 of the row id, made by ``core/ids.py``); pages are cut in SQL
+(``id > after``, ``LIMIT first + 1``), so a page costs the same however deep it is.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
 from strawberry import relay
 
+from core import ids
 from core.graphql.errors import BadArgument
-from core.graphql.ids import row_id
+from core.ids import encode_cursor as encode_cursor  # re-exported for the graph's modules
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
@@ -23,22 +22,14 @@ RowT = TypeVar("RowT")
 DEFAULT_PAGE_SIZE = 50
 
 
-def encode_cursor(row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{row_id}".encode()).decode()
-
-
 def decode_cursor(cursor: str, argument: str = "after") -> int:
-    try:
-        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        parsed = row_id(value) if prefix == "id" else None
-        if parsed is None:
-            raise ValueError(cursor)
-        return parsed
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    parsed = ids.decode_cursor(cursor)
+    if parsed is None:
         raise BadArgument(
             f"{argument}: {cursor!r} is not a cursor this API issued. "
             "Pass the endCursor of the previous page, or leave it out for the first page."
-        ) from None
+        )
+    return parsed
 
 
 def page_size(first: int | None, maximum: int) -> int:

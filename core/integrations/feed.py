@@ -8,7 +8,6 @@ evidence record. Keeping one builder means the four channels cannot drift apart.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session
 
 from core.contributions import AgencyKind
+from core.ids import global_id
 from core.models import (
     Agency,
     Finding,
@@ -42,7 +42,7 @@ class FilterError(ValueError):
 
 def finding_global_id(finding_id: int) -> str:
     """The finding's global ID, as the graph's ``Finding.id`` and ``node(id:)`` know it."""
-    return base64.b64encode(f"Finding:{finding_id}".encode()).decode()
+    return global_id("Finding", finding_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from core.database import Database
-from core.graphql.ids import row_id
+from core.ids import row_id
 from core.integrations import exports, feed
 from core.models import Inspection, utc_now
 from core.registry import Registry

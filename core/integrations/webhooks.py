@@ -34,7 +34,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from core.database import Database
-from core.graphql.pagination import encode_cursor
+from core.ids import encode_cursor
 from core.integrations.feed import finding_global_id, public_findings
 from core.models import FindingChange, Webhook, WebhookDelivery, utc_now
 from core.registry import Registry

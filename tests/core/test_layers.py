@@ -1,0 +1,54 @@
+"""The layers below the graph stand without it, and the wire formats they share are the graph's.
+
+pyproject.toml's [tool.importlinter] contracts (run by `lint-imports` in `dev.py test`) forbid the
+imports; this test checks the outcome in a fresh interpreter, where nothing else loaded strawberry.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from strawberry import relay
+
+from core.ids import decode_cursor, encode_cursor, global_id, in_order, row_id, row_ids
+from core.integrations.feed import finding_global_id
+from tests.conftest import REPO_ROOT
+
+
+@pytest.mark.parametrize(
+    "module", ["core.workflow.findings", "core.integrations.webhooks", "core.integrations.routes"]
+)
+def test_the_layers_below_the_graph_load_without_strawberry(module: str) -> None:
+    check = (
+        f"import sys, {module}; "
+        "loaded = sorted(m for m in sys.modules if m == 'strawberry' or m.startswith("
+        "('strawberry.', 'core.graphql'))); "
+        "print(loaded); sys.exit(1 if loaded else 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, f"{module} loads the GraphQL layer: {done.stdout}{done.stderr}"
+
+
+def test_global_ids_are_relays() -> None:
+    assert global_id("Finding", 12) == str(relay.GlobalID("Finding", "12"))
+    assert finding_global_id(12) == global_id("Finding", 12)
+    parsed = relay.GlobalID.from_id(global_id("ListUpload", 7))
+    assert (parsed.type_name, row_id(parsed.node_id)) == ("ListUpload", 7)
+
+
+def test_cursors_round_trip_and_anything_else_is_none() -> None:
+    assert decode_cursor(encode_cursor(2_147_483_647)) == 2_147_483_647
+    for cursor in ("", "not base64!", "aWQ6MDE=", encode_cursor(0), "eDox", "ünïcode", "aWQ6"):
+        assert decode_cursor(cursor) is None, cursor
+
+
+def test_only_canonical_row_ids_name_rows() -> None:
+    assert [row_id(t) for t in ("1", "01", "²", "١", "2147483647", "2147483648", "-1")] == [
+        1, None, None, None, 2_147_483_647, None, None
+    ]  # fmt: skip
+    assert row_ids(["3", "x", "1"]) == [3, 1]
+    assert in_order(["3", "x", "2", "1"], {1: "one", 3: "three"}) == ["three", None, None, "one"]
