@@ -2,7 +2,7 @@
 """Set-up and run in one step, needing nothing but Python 3.11+ (stdlib only).
 
     python3 dev.py serve   # venv, install, migrate SQLite, load the demo, serve GraphiQL
-    python3 dev.py test    # venv, install test dependencies, ruff, mypy, the whole pytest suite
+    python3 dev.py test    # venv, test extras, ruff, mypy, lint-imports, the whole pytest suite
 
 Extra arguments go to `jtai serve` or to pytest. The virtual environment lives in .venv and is
 reinstalled only when pyproject.toml changes.
@@ -55,6 +55,7 @@ def test(args: list[str]) -> None:
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")
+    run(BIN / "lint-imports")  # the layers contract in pyproject.toml's [tool.importlinter]
     run(BIN / "python", "-m", "pytest", *args)
 
 
