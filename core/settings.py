@@ -27,6 +27,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in ("0", "1"):
+        raise SettingsError(f"{name} has value {raw!r}. Use 1 (on) or 0 (off).")
+    return raw == "1"
+
+
 @dataclass(frozen=True, slots=True)
 class JwtSettings:
     """Signed JWTs from an identity provider, accepted beside the CLI's bearer tokens."""
@@ -50,6 +59,9 @@ class Settings:
     max_upload_bytes: int = 50_000_000
     storage_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR / "documents")
     jwt: JwtSettings | None = None
+    # The plain-field executor (core/graphql/execution.py); off chooses strawberry's stock one,
+    # a kill switch should a release of either library break it in a way no test caught.
+    plain_execution: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +80,7 @@ class Settings:
             max_upload_bytes=_int(env, "JTAI_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
             storage_dir=Path(env.get("JTAI_STORAGE_DIR", str(defaults.storage_dir))),
             jwt=_jwt(env),
+            plain_execution=_switch(env, "JTAI_PLAIN_EXECUTION", defaults.plain_execution),
         )
 
 

@@ -24,6 +24,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.field import StrawberryField
 
@@ -180,7 +181,11 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
         config=StrawberryConfig(
             auto_camel_case=True, disable_field_suggestions=settings.production
         ),
-        execution_context_class=PlainFieldExecutionContext,
+        execution_context_class=(
+            PlainFieldExecutionContext
+            if settings.plain_execution
+            else StrawberryGraphQLCoreExecutionContext
+        ),
     )
     return BuiltSchema(schema=schema, evidence_types=catalog)
 

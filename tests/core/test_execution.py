@@ -4,16 +4,23 @@ Every query here runs twice, once through ``PlainFieldExecutionContext`` and onc
 strawberry's stock execution context, and the two responses must be identical: data, error
 messages, paths and locations, including the null propagation a broken value causes. The first
 half uses a small schema built to break every rule the fast path checks; the second runs real
-queries over the demo through the app's own schema.
+queries over the demo through the app's own schema. Then: the fast path is really taken (counted
+field calls), JTAI_PLAIN_EXECUTION=0 chooses the stock executor, and every library internal the
+executor relies on is still there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import inspect
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from enum import Enum
+from importlib import import_module
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,11 +29,14 @@ from graphql import get_introspection_query
 from starlette.applications import Starlette
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from core import models as m
+from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection
 from core.demo_findings import load_demo_findings
 from core.graphql.execution import PlainFieldExecutionContext
 from core.registry import Registry
+from core.settings import Settings, SettingsError
 from core.viewer import Role
 from tests.conftest import GraphQLClient, TokenFactory
 
@@ -324,3 +334,236 @@ def test_the_app_answers_the_same_through_either_executor(
     inspection = gql(INSPECTION, cases[0][1], lead_token).ok()["inspection"]
     assert inspection["children"]["totalCount"] > 0 and inspection["evidenceCoverage"]["criteria"]
     assert gql(FINDINGS, {}, integrator).ok()["findings"]["totalCount"] > 0
+
+
+# --- the plain path is really taken, and can be switched off ---------------------------------
+
+
+class _Counting:
+    """Counts graphql-core's per-field calls: the plain path makes none for a plain field."""
+
+    calls = 0
+
+    def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+        type(self).calls += 1
+        return super().execute_field(*args, **kwargs)  # type: ignore[misc]
+
+
+class CountingPlain(_Counting, PlainFieldExecutionContext):
+    calls = 0
+
+
+class CountingStock(_Counting, StrawberryGraphQLCoreExecutionContext):
+    calls = 0
+
+
+PLAIN_PAGE = """query($first: Int) {
+  findings(first: $first) { nodes { id kind title text publishedAt area { code } } } }"""
+
+
+def _publish_findings(database: Database, demo: DemoInspection, count: int) -> None:
+    with database.write() as session:
+        session.add_all(
+            m.Finding(
+                inspection_id=demo.inspection_id,
+                kind="strength",
+                title=f"Finding {number}",
+                text="Partners share information about children promptly.",
+                status="published",
+                created_by_id=demo.lead_inspector_id,
+                published_at=dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC),
+            )
+            for number in range(count)
+        )
+
+
+def test_the_plain_path_is_taken(
+    gql: GraphQLClient,
+    database: Database,
+    demo: DemoInspection,
+    make_token: TokenFactory,
+    stock_and_plain: Any,
+) -> None:
+    """A page of plain fields costs graphql-core the same number of field calls for 10 rows as
+    for 100: the fast path completes the rows. Fails when it silently stops being used (a
+    renamed strawberry internal, a middleware, a field extension on these fields)."""
+    _publish_findings(database, demo, 100)
+    integrator = make_token(Role.INTEGRATOR)
+
+    def calls(context_class: type[_Counting], first: int) -> int:
+        stock_and_plain(context_class)
+        context_class.calls = 0
+        nodes = gql(PLAIN_PAGE, {"first": first}, integrator).ok()["findings"]["nodes"]
+        assert len(nodes) == first
+        return context_class.calls
+
+    assert calls(CountingPlain, 10) == calls(CountingPlain, 100)
+    # Guard the guard: the counter counts. graphql-core alone makes 7 calls per row here.
+    assert calls(CountingStock, 100) - calls(CountingStock, 10) == 90 * 7
+
+
+def test_the_switch_chooses_the_stock_executor_with_the_same_results(
+    app: Starlette,
+    database: Database,
+    registry: Registry,
+    demo: DemoInspection,
+    lead_token: str,
+    make_token: TokenFactory,
+    tmp_path: Path,
+) -> None:
+    settings = Settings.from_env({"JTAI_DATABASE_URL": database.url, "JTAI_PLAIN_EXECUTION": "0"})
+    assert settings.plain_execution is False
+    assert Settings.from_env({}).plain_execution is True
+    stock_app = create_app(
+        replace(settings, max_page_size=100, storage_dir=tmp_path), database=database
+    )
+    assert stock_app.state.schema.schema.execution_context_class is (
+        StrawberryGraphQLCoreExecutionContext
+    )
+    assert app.state.schema.schema.execution_context_class is PlainFieldExecutionContext
+    with database.write() as session:
+        assert load_demo_findings(session, registry, demo) == 4
+    _publish_findings(database, demo, 20)
+    plain, stock = GraphQLClient(app, database), GraphQLClient(stock_app, database)
+    integrator = make_token(Role.INTEGRATOR)
+    inspection_id = plain("{ inspections { nodes { id } } }", {}, lead_token).ok()
+    for query, variables, token in [
+        (INSPECTION, {"id": inspection_id["inspections"]["nodes"][0]["id"]}, lead_token),
+        (FINDINGS, {}, integrator),
+        (PLAIN_PAGE, {"first": 30}, integrator),
+    ]:
+        expected = stock(query, variables, token)
+        assert not expected.errors, expected.errors
+        assert plain(query, variables, token).body == expected.body
+
+
+@pytest.mark.parametrize("value", ["yes", "2", "off"])
+def test_the_switch_takes_only_one_or_zero(value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"JTAI_PLAIN_EXECUTION": value})
+    assert str(raised.value) == (
+        f"JTAI_PLAIN_EXECUTION has value {value!r}. Use 1 (on) or 0 (off)."
+    )
+
+
+# --- the library internals execution.py is written against ----------------------------------
+
+
+def _parameters(function: Any) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def _basic_field_definition() -> tuple[Any, Any]:
+    """A basic strawberry field (``Leaf.name``) as graphql-core sees it, and an enum type."""
+    leaf_type = _schema(StrawberryGraphQLCoreExecutionContext)._schema.get_type("Leaf")
+    return leaf_type.fields["name"], leaf_type.fields["colour"].type.of_type
+
+
+def _internals() -> dict[str, Callable[[], object]]:
+    """Each internal core/graphql/execution.py uses, with a check that it is still there."""
+    from graphql.execution import collect_fields
+    from graphql.pyutils import Path as GraphQLPath
+    from strawberry.schema.schema_converter import GraphQLCoreConverter
+    from strawberry.types.field import StrawberryField
+
+    context = StrawberryGraphQLCoreExecutionContext
+
+    def backref() -> bool:
+        field, _ = _basic_field_definition()
+        definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+        return isinstance(definition, StrawberryField) and definition.default_resolver is getattr
+
+    return {
+        "graphql-core: collect_fields.FieldDetailsList": lambda: (
+            collect_fields.FieldDetailsList is not None
+        ),
+        "graphql-core: collect_fields.GroupedFieldSet": lambda: (
+            collect_fields.GroupedFieldSet is not None
+        ),
+        "graphql-core: FieldDetails.node and .defer_usage": lambda: (
+            {"node", "defer_usage"} <= set(collect_fields.FieldDetails._fields)
+        ),
+        "graphql-core: collect_subfields(...).new_defer_usages and .grouped_field_set": lambda: (
+            _parameters(context.collect_subfields) == ["self", "return_type", "field_details_list"]
+            and {"new_defer_usages", "grouped_field_set"}
+            <= set(collect_fields.CollectedFields._fields)
+        ),
+        "graphql-core: pyutils.gather_with_cancel.gather_with_cancel": lambda: callable(
+            import_module("graphql.pyutils.gather_with_cancel").gather_with_cancel
+        ),
+        "graphql-core: handle_field_error(raw_error, return_type, field_details_list, path)": (
+            lambda: (
+                _parameters(context.handle_field_error)
+                == ["self", "raw_error", "return_type", "field_details_list", "path"]
+            )
+        ),
+        "graphql-core: execute_fields(..., grouped_field_set, position_context)": lambda: (
+            _parameters(context.execute_fields)
+            == [
+                "self",
+                "parent_type",
+                "source_value",
+                "path",
+                "grouped_field_set",
+                "position_context",
+            ]
+        ),
+        "graphql-core: execute_field(..., field_details_list, path, position_context)": lambda: (
+            _parameters(context.execute_field)
+            == ["self", "parent_type", "source", "field_details_list", "path", "position_context"]
+        ),
+        "graphql-core: complete_list_value(..., result, position_context)": lambda: (
+            _parameters(context.complete_list_value)
+            == [
+                "self",
+                "return_type",
+                "field_details_list",
+                "info",
+                "path",
+                "result",
+                "position_context",
+            ]
+        ),
+        "graphql-core: settle_in_background(awaitables)": lambda: (
+            _parameters(context.settle_in_background) == ["self", "awaitables"]
+        ),
+        "graphql-core: Path(prev, key, typename).add_key(key, typename)": lambda: (
+            GraphQLPath(None, "a", "T").add_key(0, None).as_list() == ["a", 0]
+        ),
+        "strawberry: schema.schema.StrawberryGraphQLCoreExecutionContext": lambda: (
+            import_module("strawberry.schema.schema").StrawberryGraphQLCoreExecutionContext
+            is context
+        ),
+        "strawberry: GraphQLCoreConverter.DEFINITION_BACKREF to the StrawberryField": backref,
+        "strawberry: StrawberryField.is_basic_field": lambda: (
+            _basic_field_definition()[0]
+            .extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+            .is_basic_field
+            is True
+        ),
+        "strawberry: _is_default on a basic field's resolver": lambda: (
+            getattr(_basic_field_definition()[0].resolve, "_is_default", None) is True
+        ),
+        "strawberry: an enum type's wrapped_cls": lambda: (
+            _basic_field_definition()[1].wrapped_cls is Colour
+        ),
+    }
+
+
+def test_the_library_internals_execution_py_relies_on_are_there() -> None:
+    """An upgrade of graphql-core or strawberry that drops one fails here, by name, rather than
+    turning the fast path off unnoticed or stopping the app at import."""
+    missing = []
+    for name, check in _internals().items():
+        try:
+            problem = None if check() is True else "changed"
+        except Exception as error:
+            problem = f"{type(error).__name__}: {error}"
+        if problem is not None:
+            missing.append(f"{name} ({problem})")
+    assert not missing, (
+        "core/graphql/execution.py relies on internals that graphql-core "
+        f"{version('graphql-core')} / strawberry-graphql {version('strawberry-graphql')} no "
+        f"longer provide: {'; '.join(missing)}. Adapt execution.py to the new release (or keep "
+        "the pins in pyproject.toml)."
+    )
