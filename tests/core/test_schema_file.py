@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from click.testing import CliRunner
 from graphql import build_schema as parse_sdl
 from graphql import get_introspection_query, graphql_sync
 
 from core.cli import main
 from core.graphql.schema import build_schema, print_schema
-from core.registry import Registry
+from core.registry import Registry, form_type_name
 from tests.conftest import REPO_ROOT, GraphQLClient
 
 REGENERATE = "jtai schema > schema.graphql"
@@ -48,18 +50,19 @@ def _types(introspection: dict[str, object]) -> dict[str, object]:
     return types
 
 
-def test_every_form_has_typed_output_and_input_and_a_mutation() -> None:
+def test_every_form_has_typed_output_and_input_and_a_mutation(registry: Registry) -> None:
     sdl = (REPO_ROOT / "schema.graphql").read_text(encoding="utf-8")
-    for type_name in (
-        "OfstedCaseTrackingEvidence",
-        "OfstedSamplingEvidence",
-        "CqcHealthPathwaysEvidence",
-        "HmicfrsPoliceInvestigationEvidence",
-        "HmipPerpetratorRiskEvidence",
-    ):
-        assert f"type {type_name} implements Evidence & Node {{" in sdl
+    names = set()
+    for owned in registry.evidence_forms:
+        inspectorate = registry.inspectorate(owned.owner)
+        assert inspectorate is not None
+        type_name = form_type_name(inspectorate, owned.item)
         assert f"input {type_name}Input {{" in sdl
         assert f"record{type_name}(input: {type_name}Input!): RecordEvidencePayload!" in sdl
+        names.add(type_name)
+    # One evidence type per form, and no other.
+    assert set(re.findall(r"^type (\w+) implements Evidence & Node \{", sdl, re.MULTILINE)) == names
+    assert len(names) == len(registry.evidence_forms) >= 5
 
 
 def test_choices_are_enums_and_required_questions_are_non_null() -> None:
