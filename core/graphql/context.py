@@ -19,7 +19,7 @@ from core.models import utc_now
 from core.registry import Registry
 from core.settings import Settings
 from core.viewer import Viewer
-from core.workflow.storage import DocumentStore, LocalFileStore
+from core.workflow.storage import DocumentStore, document_store_for
 
 if TYPE_CHECKING:
     from core.graphql.evidence import EvidenceCatalog
@@ -44,7 +44,7 @@ class Context:
     # transaction committed, and whether a commit failed midway (its outcome is unknown).
     saved_by: list[str] = field(default_factory=list)
     commit_unknown: bool = False
-    # Where uploaded documents go; by default files under settings.storage_dir.
+    # Where uploaded documents go; by default the one settings choose.
     document_store: DocumentStore | None = None
     # The time of asking: every status derived in one response is derived at this instant.
     asked_at: dt.datetime = field(default_factory=utc_now)
@@ -97,7 +97,7 @@ class Context:
     @property
     def documents(self) -> DocumentStore:
         if self.document_store is None:
-            self.document_store = LocalFileStore(self.settings.storage_dir)
+            self.document_store = document_store_for(self.settings)
         return self.document_store
 
     @cached_property
