@@ -7,8 +7,9 @@
   agency user's requests across the inspections of its area, soonest due first. A request's status
   is derived when asked, never stored.
 - ``uploadDocument(requestId, file)``: the agency asked (or an admin) sends a file. It streams to
-  the document store with a size cap and its SHA-256 computed on the way; the same bytes sent twice
-  for one request are recognised (``duplicate: true``) and kept once.
+  the document store inside the transaction that records it, with a size cap and its SHA-256
+  computed on the way; the same bytes sent twice for one request are recognised
+  (``duplicate: true``) and kept once.
 - ``uploadList(requestId, file)``: the agency sends an Annex A list (CSV or XLSX). It is checked
   against the list's columns and code sets; a list with any ERROR changes nothing and comes back
   with every problem by row, column and value; an accepted list records its children once each,
