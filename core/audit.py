@@ -49,10 +49,6 @@ def reads_child_level(touched: Mapping[str, set[int]]) -> bool:
     return any(touched.get(kind) for kind in CHILD_LEVEL)
 
 
-def must_record(operation_type: str, touched: Mapping[str, set[int]]) -> bool:
-    return operation_type == "mutation" or reads_child_level(touched)
-
-
 def event(
     *,
     viewer: Viewer,
