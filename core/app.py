@@ -31,7 +31,7 @@ from core.registry import Registry, build_registry
 from core.settings import Settings
 from core.tokens import viewer_for_token
 from core.viewer import ANONYMOUS, Viewer
-from core.workflow.storage import DocumentStore, LocalFileStore
+from core.workflow.storage import DocumentStore, document_store_for
 
 if TYPE_CHECKING:
     from core.jwt_auth import JwtVerifier
@@ -80,7 +80,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.registry = registry
         self.database = database
         self.settings = settings
-        self.document_store = document_store or LocalFileStore(settings.storage_dir)
+        self.document_store = document_store or document_store_for(settings)
         self._slot_count = max(1, database.max_connections)
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None

@@ -1,15 +1,23 @@
 """The audit trail: who did or read what, for every mutation and every read of child-level data.
 
 Records ids and hashes, never values: a record of who read a child's file must not itself become a
-copy of the file. Written in its own transaction after the operation, so a failed mutation is
-recorded too, on the request's own session: a request never holds two pooled connections, which
-under load would leave every request waiting for a connection another one holds.
+copy of the file.
+
+A change and its record commit together: every write transaction of a request adds its event, with
+outcome ``ok`` and the ids touched so far, just before it commits (``Context.write``), so a change
+is never saved without its record nor recorded without being saved. What no write transaction
+recorded is written after the operation in a transaction of its own (:func:`record`): a refused or
+failed mutation (outcome ``rejected`` or ``error``), and child-level rows read, including rows read
+to build a mutation's answer after its commit. Both use the request's own session: a request never
+holds two pooled connections, which under load would leave every request waiting for a connection
+another one holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -21,13 +29,46 @@ from core.viewer import Viewer
 # accepted lists (their queries quote cells of children's rows).
 CHILD_LEVEL = frozenset({"Child", "EvidenceRecord", "ListUpload"})
 
+OK, REJECTED, ERROR = "ok", "rejected", "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """The GraphQL operation a request runs, as the trail names it."""
+
+    type: str  # query | mutation
+    name: str | None
+    document: str | None
+
 
 def document_hash(document: str | None) -> str:
     return hashlib.sha256((document or "").encode()).hexdigest()
 
 
-def must_record(operation_type: str, touched: Mapping[str, set[int]]) -> bool:
-    return operation_type == "mutation" or any(touched.get(kind) for kind in CHILD_LEVEL)
+def reads_child_level(touched: Mapping[str, set[int]]) -> bool:
+    return any(touched.get(kind) for kind in CHILD_LEVEL)
+
+
+def event(
+    *,
+    viewer: Viewer,
+    request_id: str,
+    operation: Operation,
+    touched: Mapping[str, set[int]],
+    outcome: str,
+) -> AuditEvent:
+    return AuditEvent(
+        request_id=request_id,
+        token_id=viewer.token_id,
+        role=viewer.role.value if viewer.role else None,
+        inspector_id=viewer.inspector_id,
+        agency_id=viewer.agency_id,
+        operation_type=operation.type,
+        operation_name=(operation.name or None) and operation.name[:200],
+        document_hash=document_hash(operation.document),
+        touched={kind: sorted(ids) for kind, ids in sorted(touched.items()) if ids},
+        outcome=outcome,
+    )
 
 
 def record(
@@ -35,25 +76,19 @@ def record(
     *,
     viewer: Viewer,
     request_id: str,
-    operation_type: str,
-    operation_name: str | None,
-    document: str | None,
+    operation: Operation,
     touched: Mapping[str, set[int]],
     outcome: str,
 ) -> None:
-    session.rollback()  # the operation's own transaction is over: its writes committed or not
+    """Write one event in a transaction of its own, after the operation's work has ended."""
+    session.rollback()  # the operation's own transactions are over: committed or not
     with begin_write(session):
         session.add(
-            AuditEvent(
+            event(
+                viewer=viewer,
                 request_id=request_id,
-                token_id=viewer.token_id,
-                role=viewer.role.value if viewer.role else None,
-                inspector_id=viewer.inspector_id,
-                agency_id=viewer.agency_id,
-                operation_type=operation_type,
-                operation_name=(operation_name or None) and operation_name[:200],
-                document_hash=document_hash(document),
-                touched={kind: sorted(ids) for kind, ids in sorted(touched.items()) if ids},
+                operation=operation,
+                touched=touched,
                 outcome=outcome,
             )
         )

@@ -1,4 +1,5 @@
-"""The ``jtai`` command line: serve, schema, plugins, db upgrade, demo and tokens."""
+"""The ``jtai`` command line: serve, schema, plugins, db upgrade, demo, tokens, documents and
+webhooks."""
 
 from __future__ import annotations
 
@@ -238,6 +239,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         click.echo(f"  http://{host}:{port}/graphql#token={secret}")
     else:
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
+    _sweep_at_start_up(database, settings)
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level="info")
         return
@@ -252,6 +254,52 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         port=port,
         log_level="info",
     )
+
+
+def _sweep_at_start_up(database: object, settings: Settings) -> None:
+    """What uploads killed mid-way left in the document store goes before serving starts."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.database import Database
+    from core.workflow.storage import sweep_documents
+
+    assert isinstance(database, Database)
+    try:
+        swept = sweep_documents(database, settings)
+    except (SQLAlchemyError, OSError) as error:  # serving still starts; the sweep can run later
+        click.echo(f"Documents not swept ({type(error).__name__}); run 'jtai documents sweep'.")
+        return
+    click.echo(f"Documents swept: {swept.summary()}.")
+
+
+@main.group(help="Uploaded documents: where their bytes are stored.")
+def documents() -> None:
+    pass
+
+
+@documents.command(
+    "sweep",
+    help="Remove what uploads that never finished left in the document store (temporary files, "
+    "bytes no document names) once older than JTAI_SWEEP_GRACE_SECONDS, and count documents "
+    "whose bytes are missing. 'jtai serve' does this at start-up; run it from cron too.",
+)
+def documents_sweep() -> None:
+    from core.database import Database
+    from core.workflow.storage import sweep_documents
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        swept = sweep_documents(database, settings)
+    finally:
+        database.dispose()
+    click.echo(f"Documents swept: {swept.summary()}.")
+    if swept.missing:
+        raise click.ClickException(
+            f"{swept.missing} document(s) have no bytes in the "
+            f"{settings.document_store or 'default'} store: check JTAI_DOCUMENT_STORE and "
+            "JTAI_STORAGE_DIR point where they were stored."
+        )
 
 
 @main.group(help="Bearer tokens: create and revoke.")

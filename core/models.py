@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -227,6 +228,18 @@ class Document(Base):
     storage_key: Mapped[str] = mapped_column(String(200))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
     uploaded_by_token_id: Mapped[int | None] = mapped_column()
+
+
+class DocumentChunk(Base):
+    """A piece of a document's bytes, when documents are stored in the database
+    (core/workflow/storage.py): written in the transaction that records the document, so the two
+    commit together or not at all."""
+
+    __tablename__ = "document_chunks"
+
+    storage_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # 0, 1, 2... in order
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ListUpload(Base):
@@ -512,6 +525,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Child",
+    "DocumentChunk",
     "EvidenceRecord",
     "Inspection",
     "Inspector",

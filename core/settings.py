@@ -58,6 +58,12 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000
     storage_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR / "documents")
+    # Where documents' bytes go: "database" or "local" (files under storage_dir); None chooses the
+    # database on PostgreSQL and local files on SQLite (core/workflow/storage.py).
+    document_store: str | None = None
+    # How old a leftover of an upload must be before a sweep removes it: younger ones may still be
+    # in progress.
+    sweep_grace_seconds: int = 600
     jwt: JwtSettings | None = None
     # The plain-field executor (core/graphql/execution.py); off chooses strawberry's stock one,
     # a kill switch should a release of either library break it in a way no test caught.
@@ -72,6 +78,12 @@ class Settings:
                 f"JTAI_ENV has value {mode!r}. Not a valid mode: use 'development' or 'production'."
             )
         defaults = cls()
+        store = env.get("JTAI_DOCUMENT_STORE") or None
+        if store not in (None, "database", "local"):
+            raise SettingsError(
+                f"JTAI_DOCUMENT_STORE has value {store!r}. Use 'database' or 'local', or leave it "
+                "unset for the database on PostgreSQL and local files on SQLite."
+            )
         return cls(
             database_url=env.get("JTAI_DATABASE_URL", defaults.database_url),
             production=mode == "production",
@@ -79,6 +91,8 @@ class Settings:
             max_body_bytes=_int(env, "JTAI_MAX_BODY_BYTES", defaults.max_body_bytes),
             max_upload_bytes=_int(env, "JTAI_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
             storage_dir=Path(env.get("JTAI_STORAGE_DIR", str(defaults.storage_dir))),
+            document_store=store,
+            sweep_grace_seconds=_int(env, "JTAI_SWEEP_GRACE_SECONDS", defaults.sweep_grace_seconds),
             jwt=_jwt(env),
             plain_execution=_switch(env, "JTAI_PLAIN_EXECUTION", defaults.plain_execution),
         )

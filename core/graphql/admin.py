@@ -18,7 +18,7 @@ from strawberry import relay
 import core.graphql.reference  # noqa: F401 - registers the enums used below
 from core import contributions as c
 from core import models as m
-from core.graphql.context import Info
+from core.graphql.context import Info, root_field
 from core.graphql.errors import MutationFailed, UserError, invalid, not_allowed, not_found
 from core.graphql.ids import node_id as node_id  # re-exported: other modules import it here
 from core.graphql.nodes import Agency, Inspection, Inspector, LocalArea
@@ -43,9 +43,10 @@ def require_admin(info: Info) -> None:
 
 
 def run(info: Info, work: Callable[[Session], T]) -> tuple[T | None, list[UserError]]:
-    """Run ``work`` in one write transaction; expected failures roll it back and become data."""
+    """Run ``work`` in one write transaction with its audit event; expected failures roll it
+    back and become data. Whatever the caller builds from the result runs after the commit."""
     try:
-        with info.context.write() as session:
+        with info.context.write(root_field(info)) as session:
             return work(session), []
     except MutationFailed as failed:
         info.context.rejected = True

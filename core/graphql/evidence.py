@@ -21,7 +21,7 @@ import core.graphql.generated  # noqa: F401 - the generated classes claim this m
 from core import access
 from core import contributions as c
 from core import models as m
-from core.graphql.context import Info
+from core.graphql.context import Info, root_field
 from core.graphql.errors import MutationFailed, UserError, invalid, not_allowed, not_found
 from core.graphql.ids import node_id
 from core.graphql.nodes import Evidence, EvidenceStatus
@@ -269,7 +269,7 @@ def _mutation(catalog: EvidenceCatalog, generated: GeneratedForm) -> StrawberryF
 
     def resolver(info: Info, input: input_type) -> RecordEvidencePayload:  # type: ignore[valid-type]
         try:
-            with info.context.write() as session:
+            with info.context.write(root_field(info)) as session:
                 record = _record(info, session, generated, input)
                 return RecordEvidencePayload(evidence=catalog.to_node(record), errors=[])
         except MutationFailed as failed:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from core import audit
+from core.graphql.context import Context
 from core.graphql.errors import BadArgument
 
 logger = logging.getLogger("jtai.graphql")
@@ -25,7 +26,9 @@ class MaskUnexpectedErrors(SchemaExtension):
 
     Validation errors (unknown field, bad argument type) have no original error and pass through;
     so do errors raised on purpose for the client. The log keeps the exception type and traceback
-    under the request id, but not the GraphQL variables, which may hold personal data.
+    under the request id, but not the GraphQL variables, which may hold personal data. The message
+    says what was saved, and only what is true: a field whose change committed before its answer
+    failed says the change was saved.
     """
 
     def on_operation(self) -> Iterator[None]:
@@ -51,8 +54,7 @@ class MaskUnexpectedErrors(SchemaExtension):
             )
             masked.append(
                 GraphQLError(
-                    f"Internal error; nothing was changed. Quote request id {request_id} "
-                    "to the service desk.",
+                    _what_was_saved(context, error.path, request_id),
                     nodes=error.nodes,
                     path=error.path,
                     extensions={"code": "INTERNAL", "requestId": request_id},
@@ -61,15 +63,46 @@ class MaskUnexpectedErrors(SchemaExtension):
         result.errors = masked
 
 
-class AuditTrail(SchemaExtension):
-    """Write an audit event for every mutation and every read of child-level data.
+def _what_was_saved(context: object, path: Sequence[str | int] | None, request_id: str) -> str:
+    saved_by: list[str] = getattr(context, "saved_by", [])
+    quote = f"Quote request id {request_id} to the service desk"
+    if getattr(context, "commit_unknown", False):
+        return (
+            "Internal error: the database failed while saving, so the change may or may not have "
+            f"been saved. Read it again before you retry. {quote}."
+        )
+    if path and path[0] in saved_by:
+        return (
+            "Internal error: the change was saved, but the answer could not be built. "
+            f"{quote}; read it again to see the result."
+        )
+    if saved_by:
+        return (
+            f"Internal error; this field changed nothing, but {', '.join(saved_by)} in the same "
+            f"request saved their changes. {quote}."
+        )
+    return f"Internal error; nothing was changed. {quote}."
 
-    If the event cannot be written, the response carries no data: an unaudited read of a child's
-    record must not leave the server.
+
+class AuditTrail(SchemaExtension):
+    """Record every mutation and every read of child-level data (see core/audit.py).
+
+    Each write transaction records itself as it commits. After the operation, what none recorded
+    is written: a refused or failed mutation, and child-level rows read (also while building a
+    mutation's answer). If that event cannot be written, the response carries no data (an
+    unaudited read of a child's record must not leave the server), and its message says what
+    was saved.
     """
 
     def on_execute(self) -> Iterator[None]:
-        self.execution_context.context.executed = True
+        execution = self.execution_context
+        context = execution.context
+        context.executed = True
+        context.operation = audit.Operation(
+            type=execution.operation_type.value,
+            name=execution.operation_name,
+            document=execution.query,
+        )
         yield
 
     def on_operation(self) -> Iterator[None]:
@@ -79,19 +112,22 @@ class AuditTrail(SchemaExtension):
         result = execution.result
         if result is None or not getattr(context, "executed", False):
             return
-        operation_type = execution.operation_type.value
-        if not audit.must_record(operation_type, context.touched):
+        unrecorded = context.unrecorded()
+        outcome = audit.ERROR if result.errors else audit.REJECTED if context.rejected else audit.OK
+        if context.operation.type == "mutation":
+            # A mutation whose every change committed with its event needs no other record.
+            needed = outcome != audit.OK or not context.saved_by or bool(unrecorded)
+        else:
+            needed = audit.reads_child_level(unrecorded)
+        if not needed:
             return
-        outcome = "error" if result.errors else "rejected" if context.rejected else "ok"
         try:
             audit.record(
                 context.session,
                 viewer=context.viewer,
                 request_id=context.request_id,
-                operation_type=operation_type,
-                operation_name=execution.operation_name,
-                document=execution.query,
-                touched=context.touched,
+                operation=context.operation,
+                touched=unrecorded,
                 outcome=outcome,
             )
         except Exception:
@@ -99,11 +135,31 @@ class AuditTrail(SchemaExtension):
             result.data = None
             result.errors = [
                 GraphQLError(
-                    "Internal error: the audit trail could not be written, so nothing is "
-                    f"returned. Quote request id {context.request_id} to the service desk.",
+                    _unaudited(context, context.request_id),
                     extensions={"code": "INTERNAL", "requestId": context.request_id},
                 )
             ]
+
+
+def _unaudited(context: Context, request_id: str) -> str:
+    quote = f"Quote request id {request_id} to the service desk"
+    saved_by = context.saved_by
+    if context.commit_unknown:
+        return (
+            "Internal error: the database failed while saving, so the change may or may not have "
+            "been saved, and the audit trail could not be written, so nothing is returned. Read "
+            f"it again before you retry. {quote}."
+        )
+    if saved_by:
+        return (
+            f"Internal error: the change was saved ({', '.join(saved_by)}), and recorded in the "
+            "audit trail, but the rest of this request could not be recorded, so nothing is "
+            f"returned. Read it again to see the result. {quote}."
+        )
+    return (
+        "Internal error: the audit trail could not be written, so nothing is returned (and "
+        f"nothing was changed). {quote}."
+    )
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")

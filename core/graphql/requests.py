@@ -7,8 +7,9 @@
   agency user's requests across the inspections of its area, soonest due first. A request's status
   is derived when asked, never stored.
 - ``uploadDocument(requestId, file)``: the agency asked (or an admin) sends a file. It streams to
-  the document store with a size cap and its SHA-256 computed on the way; the same bytes sent twice
-  for one request are recognised (``duplicate: true``) and kept once.
+  the document store inside the transaction that records it, with a size cap and its SHA-256
+  computed on the way; the same bytes sent twice for one request are recognised
+  (``duplicate: true``) and kept once.
 - ``uploadList(requestId, file)``: the agency sends an Annex A list (CSV or XLSX). It is checked
   against the list's columns and code sets; a list with any ERROR changes nothing and comes back
   with every problem by row, column and value; an accepted list records its children once each,
@@ -697,38 +698,47 @@ class RequestMutations:
         try:
             answered_id, framework, _ = _request_to_answer(info, request_id, list_wanted=False)
             upload = _upload_of(file)
-            context.session.rollback()  # no transaction stays open while the file streams
-            try:
-                stored = await run_in_threadpool(store.save, upload.file, max_bytes=limit)
-            except FileTooLarge as too_large:
-                raise MutationFailed(_too_large(too_large.limit)) from None
         except MutationFailed as failed:
             context.rejected = True
             return UploadDocumentPayload(
                 document=None, duplicate=False, request=None, errors=failed.errors
             )
-        kept = False
+        saved: list[StoredFile] = []
+
+        def work(session: Session) -> tuple[m.Document, bool]:
+            # The bytes are stored in this transaction, so they and the row commit together (or,
+            # in local files, only a sweep's leftover can remain: core/workflow/storage.py).
+            try:
+                stored = store.save(session, upload.file, max_bytes=limit)
+            except FileTooLarge as too_large:
+                raise MutationFailed(_too_large(too_large.limit)) from None
+            saved.append(stored)
+            document, duplicate = _record_document(context, session, answered_id, stored, upload)
+            if duplicate:  # the bytes are kept once, under the first document
+                store.discard(session, stored.key)
+            return document, duplicate
+
+        committed = False
         try:
-            saved, errors = run(
-                info,
-                lambda session: _record_document(context, session, answered_id, stored, upload),
-            )
-            kept = saved is not None and not saved[1]
+            # Off the event loop: the bytes are copied while the transaction is open.
+            done, errors = await run_in_threadpool(run, info, work)
+            committed = done is not None
         except IntegrityError:
             # The same bytes arrived for this request at the same moment: the other copy stands.
             context.session.rollback()
-            existing = _same_document(context.session, answered_id, stored.sha256)
+            existing = _same_document(context.session, answered_id, saved[-1].sha256)
             if existing is None:
                 raise
-            saved, errors = (existing, True), []
+            done, errors = (existing, True), []
         finally:
-            if not kept:  # a duplicate, a refusal or a failed transaction keeps no file
-                store.delete(stored.key)
-        if saved is None:
+            if not committed and not context.commit_unknown:
+                for stored in saved:
+                    store.rolled_back(stored.key)
+        if done is None:
             return UploadDocumentPayload(
                 document=None, duplicate=False, request=None, errors=errors
             )
-        document, duplicate = saved
+        document, duplicate = done
         return UploadDocumentPayload(
             document=Document.of(document),
             duplicate=duplicate,

@@ -741,13 +741,13 @@ class SelectionMutations:
                 input.reasons,
                 now=info.context.asked_at,
             )
+            _touch_children(info, rows)
             return inspection, _with_children(session, rows)
 
         done, errors = _run(info, call)
         if done is None:
             return SelectChildrenPayload(inspection=None, selected=[], errors=errors)
         inspection, rows = done
-        _touch_children(info, [row for row, _ in rows])
         return SelectChildrenPayload(
             inspection=Inspection.of(inspection),
             selected=[SelectedChild.of(row, child, inspection.framework) for row, child in rows],
@@ -791,13 +791,13 @@ class SelectionMutations:
                 child_ids,
                 now=info.context.asked_at,
             )
+            _touch_children(info, rows)
             return inspection, _with_children(session, rows)
 
         done, errors = _run(info, call)
         if done is None:
             return TrackChildrenPayload(inspection=None, tracked=[], errors=errors)
         inspection, rows = done
-        _touch_children(info, [row for row, _ in rows])
         return TrackChildrenPayload(
             inspection=Inspection.of(inspection),
             tracked=[TrackedChild.of(row, child) for row, child in rows],
@@ -822,13 +822,13 @@ class SelectionMutations:
                 input.reason,
                 now=info.context.asked_at,
             )
+            _touch_children(info, [row])
             return inspection, row, session.get_one(m.Child, row.child_id)
 
         done, errors = _run(info, call)
         if done is None:
             return SampleChildPayload(inspection=None, sampled=None, errors=errors)
         inspection, row, child = done
-        _touch_children(info, [row])
         return SampleChildPayload(
             inspection=Inspection.of(inspection),
             sampled=SampledChild.of(row, child, inspection.framework),
@@ -849,7 +849,7 @@ class SelectionMutations:
                 if input.attending_inspector_id is not None
                 else None
             )
-            return fw.add_meeting(
+            meeting = fw.add_meeting(
                 session,
                 info.context.registry,
                 info.context.viewer,
@@ -860,11 +860,12 @@ class SelectionMutations:
                 child_ids,
                 inspector_id,
             )
+            info.context.touch("Child", meeting.child_ids)
+            return meeting
 
         meeting, errors = _run(info, call)
         if meeting is None:
             return AddMeetingPayload(meeting=None, errors=errors)
-        info.context.touch("Child", meeting.child_ids)
         return AddMeetingPayload(meeting=MeetingNode.of(info, meeting), errors=[])
 
     @strawberry.mutation(
@@ -919,9 +920,8 @@ class SelectionMutations:
                     m.Consent.inspection_id == child.inspection_id, m.Consent.child_id == child.id
                 )
             )
+            info.context.touch("Child", (child.id,))
             return _consent(child, {row.person: row for row in recorded})
 
         consent, errors = _run(info, call)
-        if consent is not None:
-            info.context.touch("Child", (consent.child_pk,))
         return RecordConsentPayload(consent=consent, errors=errors)

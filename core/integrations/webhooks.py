@@ -226,22 +226,26 @@ def http_sender(client: httpx.Client) -> Send:
 
 def deliver_due(
     database: Database,
-    now: dt.datetime | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
     send: Send | None = None,
     limit: int = 100,
 ) -> DeliveryRun:
-    """Send every delivery due at ``now`` (at most ``limit``), each signed at ``now``.
+    """Send the deliveries due when the run starts (at most ``limit``), one at a time.
 
-    Each delivery is claimed first (its next attempt pushed a lease ahead, in its own write
-    transaction), so two runs at once never send the same delivery twice; the result is written
-    in another transaction. ``send`` defaults to real HTTP with httpx.
+    Each delivery is claimed just before it is sent, in its own write transaction, with a lease
+    measured from that claim; it is signed with the time just before sending; its result is
+    written in another transaction. A run may take longer than the lease (slow receivers), so
+    nothing here is computed from when the run started: two runs at once never send a delivery
+    twice, and a receiver checking the timestamp against its clock always sees a fresh one.
+    ``clock`` (the current UTC time) is for tests; ``send`` defaults to real HTTP with httpx.
     """
-    now = now or utc_now()
+    clock = clock or utc_now
     if send is None:
         import httpx  # here, not at the top: serving never sends, and httpx loads its own CLI
 
         with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
-            return deliver_due(database, now, http_sender(client), limit)
+            return deliver_due(database, clock, http_sender(client), limit)
+    started = clock()
     with database.session() as session:
         due = list(
             session.scalars(
@@ -249,7 +253,7 @@ def deliver_due(
                 .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
                 .where(
                     WebhookDelivery.status == PENDING,
-                    WebhookDelivery.next_attempt_at <= now,
+                    WebhookDelivery.next_attempt_at <= started,
                     Webhook.active,
                 )
                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
@@ -258,12 +262,12 @@ def deliver_due(
         )
     run = DeliveryRun()
     for delivery_id in due:
-        claimed = _claim(database, delivery_id, now)
+        claimed = _claim(database, delivery_id, clock())
         if claimed is None:
-            continue  # another run took it
+            continue  # another run took it, or sent it already
         url, secret, body, event = claimed
-        timestamp = int(now.timestamp())
         payload = body.encode()
+        timestamp = int(clock().timestamp())
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "jtai-webhooks/1",
@@ -278,13 +282,14 @@ def deliver_due(
             error = None if 200 <= status_code < 300 else f"HTTP {status_code} from the receiver"
         except Exception as failure:  # any failure to send is the receiver's, to retry later
             error = f"{type(failure).__name__}: {failure}"[:500]
-        run.outcomes.append(_record(database, delivery_id, status_code, error, now))
+        run.outcomes.append(_record(database, delivery_id, status_code, error, clock()))
     return run
 
 
 def _claim(
     database: Database, delivery_id: int, now: dt.datetime
 ) -> tuple[str, str, str, str] | None:
+    """Take one delivery that is still due at ``now``, leasing it until ``now + LEASE``."""
     with database.write() as session:
         claimed = cast(
             CursorResult[Any],

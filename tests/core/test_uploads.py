@@ -28,6 +28,7 @@ from core.models import (
     Child,
     ChildSelection,
     Document,
+    DocumentChunk,
     IssuedRequest,
     ListRow,
     ListUpload,
@@ -35,7 +36,7 @@ from core.models import (
 from core.settings import Settings
 from core.timetable import LONDON
 from core.viewer import Role
-from core.workflow.storage import LocalFileStore
+from core.workflow.storage import DocumentStore, LocalFileStore
 from tests.conftest import GraphQLClient, Response, TokenFactory
 from tests.core.test_requests import ISSUE, agency_id, gid, request_id, set_times
 
@@ -131,8 +132,32 @@ def count(database: Database, model: Any) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def stored_files(root: Path) -> list[Path]:
-    return sorted(root.iterdir()) if root.exists() else []
+class Kept:
+    """What a document store holds, whichever it is: files (temporary ones too) or the keys of
+    documents stored in the database."""
+
+    def __init__(self, store: DocumentStore, database: Database) -> None:
+        self.store = store
+        self.database = database
+
+    def everything(self) -> list[str]:
+        if isinstance(self.store, LocalFileStore):
+            root = self.store.root
+            return sorted(p.name for p in root.iterdir()) if root.exists() else []
+        with self.database.session() as session:
+            return sorted(set(session.scalars(select(DocumentChunk.storage_key))))
+
+    def read(self, key: str) -> bytes:
+        with self.database.session() as session, self.store.open(session, key) as stored:
+            return stored.read()
+
+    def clear(self) -> None:
+        if isinstance(self.store, LocalFileStore):
+            for name in self.everything():
+                (self.store.root / name).unlink()
+        else:
+            with self.database.write() as session:
+                session.execute(DocumentChunk.__table__.delete())
 
 
 @pytest.fixture
@@ -149,14 +174,11 @@ def la_token(make_token: TokenFactory, database: Database, demo: DemoInspection)
 
 
 @pytest.fixture
-def store(app: Starlette) -> Iterator[LocalFileStore]:
-    found = app.state.document_store
-    assert isinstance(found, LocalFileStore)
-    for path in stored_files(found.root):
-        path.unlink()
-    yield found
-    for path in stored_files(found.root):
-        path.unlink()
+def store(app: Starlette, database: Database) -> Iterator[Kept]:
+    kept = Kept(app.state.document_store, database)
+    kept.clear()
+    yield kept
+    kept.clear()
 
 
 # --- Documents -----------------------------------------------------------------------------------
@@ -167,7 +189,7 @@ def test_an_agency_uploads_a_document_over_multipart_http(
     database: Database,
     la_token: str,
     lead_token: str,
-    store: LocalFileStore,
+    store: Kept,
     issued: None,
 ) -> None:
     asked = request_id(database, "1.6")
@@ -187,9 +209,8 @@ def test_an_agency_uploads_a_document_over_multipart_http(
         row = session.scalar(select(Document))
         assert row is not None
         key = row.storage_key
-    with store.open(key) as stored:
-        assert stored.read() == PDF
-    assert [p.name for p in stored_files(store.root)] == [key]  # no temporary file left over
+    assert store.read(key) == PDF
+    assert store.everything() == [key]  # no temporary file left over
 
     # The inspectors see it arrive in the tracker.
     seen = gql(
@@ -202,7 +223,7 @@ def test_an_agency_uploads_a_document_over_multipart_http(
 
 
 def test_the_same_bytes_twice_are_recognised_and_kept_once(
-    gql: GraphQLClient, database: Database, la_token: str, store: LocalFileStore, issued: None
+    gql: GraphQLClient, database: Database, la_token: str, store: Kept, issued: None
 ) -> None:
     asked = request_id(database, "1.3")
     first = upload_document(gql, la_token, asked, PDF, "thresholds.pdf")
@@ -212,18 +233,18 @@ def test_the_same_bytes_twice_are_recognised_and_kept_once(
     assert again["document"]["id"] == first["document"]["id"]
     assert again["document"]["filename"] == "thresholds.pdf"
     assert count(database, Document) == 1
-    assert len(stored_files(store.root)) == 1
+    assert len(store.everything()) == 1
 
     other = upload_document(gql, la_token, asked, PDF + b"v2", "thresholds v2.pdf")
     assert other["duplicate"] is False
     assert count(database, Document) == 2
-    assert len(stored_files(store.root)) == 2
+    assert len(store.everything()) == 2
     # Received when the first document came; a second one does not move it.
     assert other["request"]["receivedAt"] == first["request"]["receivedAt"]
 
 
 def test_a_document_after_the_deadline_is_received_late(
-    gql: GraphQLClient, database: Database, la_token: str, store: LocalFileStore, issued: None
+    gql: GraphQLClient, database: Database, la_token: str, store: Kept, issued: None
 ) -> None:
     asked = request_id(database, "1.9")
     set_times(database, [asked], due_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
@@ -243,7 +264,7 @@ def test_an_over_size_upload_names_the_limit_and_leaves_nothing(
     small_app: Starlette, database: Database, la_token: str, issued: None
 ) -> None:
     gql = GraphQLClient(small_app, database)
-    root = small_app.state.document_store.root
+    root = Kept(small_app.state.document_store, database)
     asked = request_id(database, "1.2")
     result = upload_document(gql, la_token, asked, b"x" * 5000)
     assert result["document"] is None
@@ -251,7 +272,7 @@ def test_an_over_size_upload_names_the_limit_and_leaves_nothing(
     assert (error["field"], error["code"]) == ("file", "INVALID_INPUT")
     assert "larger than 1000 bytes" in error["message"]
     assert count(database, Document) == 0
-    assert stored_files(root) == []  # not even a temporary file
+    assert root.everything() == []  # not even a temporary file
     with database.session() as session:
         assert session.get(IssuedRequest, asked).received_at is None  # type: ignore[union-attr]
 
@@ -265,7 +286,7 @@ def test_an_over_size_upload_names_the_limit_and_leaves_nothing(
     )
     assert huge.status == 413
     assert "larger than 1000 bytes" in huge.errors[0]["message"]
-    assert stored_files(root) == []
+    assert root.everything() == []
 
     fits = upload_document(gql, la_token, asked, b"y" * 1000)
     assert fits["errors"] == [] and fits["document"]["sizeBytes"] == 1000
@@ -275,7 +296,7 @@ def test_a_failed_transaction_keeps_no_file(
     gql: GraphQLClient,
     database: Database,
     la_token: str,
-    store: LocalFileStore,
+    store: Kept,
     issued: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -295,11 +316,11 @@ def test_a_failed_transaction_keeps_no_file(
     )
     assert data.errors[0]["extensions"]["code"] == "INTERNAL"
     assert count(database, Document) == 0
-    assert stored_files(store.root) == []
+    assert store.everything() == []
 
 
 def test_a_multipart_request_without_the_preflight_header_is_refused(
-    gql: GraphQLClient, database: Database, la_token: str, store: LocalFileStore, issued: None
+    gql: GraphQLClient, database: Database, la_token: str, store: Kept, issued: None
 ) -> None:
     response = send(
         gql,
@@ -313,7 +334,7 @@ def test_a_multipart_request_without_the_preflight_header_is_refused(
     assert response.errors[0]["extensions"]["code"] == "PREFLIGHT_REQUIRED"
     assert "GraphQL-Require-Preflight" in response.errors[0]["message"]
     assert count(database, Document) == 0
-    assert stored_files(store.root) == []
+    assert store.everything() == []
 
 
 @pytest.mark.parametrize(
@@ -330,7 +351,7 @@ def test_only_the_agency_asked_sends_documents(
     make_token: TokenFactory,
     lead_token: str,
     la_token: str,
-    store: LocalFileStore,
+    store: Kept,
     issued: None,
     who: str,
     reference: str,
@@ -348,14 +369,14 @@ def test_only_the_agency_asked_sends_documents(
     assert (error["field"], error["code"]) == ("requestId", code)
     assert words in error["message"]
     assert count(database, Document) == 0
-    assert stored_files(store.root) == []
+    assert store.everything() == []
 
 
 def test_an_admin_may_upload_for_an_agency(
     gql: GraphQLClient,
     database: Database,
     make_token: TokenFactory,
-    store: LocalFileStore,
+    store: Kept,
     issued: None,
 ) -> None:
     result = upload_document(gql, make_token(Role.ADMIN), request_id(database, "1.1"), PDF)

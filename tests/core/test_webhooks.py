@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -114,6 +114,11 @@ def team(
     return team
 
 
+def at(moment: dt.datetime) -> Callable[[], dt.datetime]:
+    """A clock stopped at ``moment``."""
+    return lambda: moment
+
+
 def register(gql: GraphQLClient, token: str, url: str) -> dict[str, Any]:
     payload: dict[str, Any] = gql(
         REGISTER, {"input": {"url": url, "label": "Test receiver"}}, token
@@ -179,18 +184,18 @@ def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(
     receiver.statuses = [500, 503]
     t0 = dt.datetime(2030, 1, 1, 9, 0, tzinfo=dt.UTC)
 
-    first = webhooks.deliver_due(database, now=t0)
+    first = webhooks.deliver_due(database, clock=at(t0))
     [outcome] = first.outcomes
     assert (outcome.status, outcome.attempts, outcome.status_code) == ("pending", 1, 500)
     assert outcome.next_attempt_at == t0 + dt.timedelta(minutes=1)
     # Not due again before the backoff has passed.
-    assert webhooks.deliver_due(database, now=t0 + dt.timedelta(seconds=30)).outcomes == []
-    second = webhooks.deliver_due(database, now=t0 + dt.timedelta(minutes=1))
+    assert webhooks.deliver_due(database, clock=at(t0 + dt.timedelta(seconds=30))).outcomes == []
+    second = webhooks.deliver_due(database, clock=at(t0 + dt.timedelta(minutes=1)))
     assert second.outcomes[0].next_attempt_at == t0 + dt.timedelta(minutes=3)  # then 2 minutes
     log = gql(LOG, {}, admin).ok()["webhookDeliveries"]["nodes"]
     assert [(d["status"], d["attempts"], d["lastStatusCode"]) for d in log] == [("PENDING", 2, 503)]
     assert log[0]["lastError"] == "HTTP 503 from the receiver"
-    third = webhooks.deliver_due(database, now=t0 + dt.timedelta(minutes=3))
+    third = webhooks.deliver_due(database, clock=at(t0 + dt.timedelta(minutes=3)))
     assert third.outcomes[0].status == "delivered"
     assert len(receiver.received) == 3
     # Every attempt sent the same body, each signed at its own time.
@@ -217,12 +222,13 @@ def test_backoff_doubles_to_a_cap_and_a_delivery_fails_for_good(
 
     now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     for _ in range(webhooks.MAX_ATTEMPTS):
-        [outcome] = webhooks.deliver_due(database, now=now, send=refuse).outcomes
+        [outcome] = webhooks.deliver_due(database, clock=at(now), send=refuse).outcomes
         now = outcome.next_attempt_at or now
     assert outcome.status == "failed" and outcome.attempts == webhooks.MAX_ATTEMPTS
     assert outcome.error == "ConnectionRefusedError: nothing listens there"
     assert (
-        webhooks.deliver_due(database, now=now + dt.timedelta(days=1), send=refuse).outcomes == []
+        webhooks.deliver_due(database, clock=at(now + dt.timedelta(days=1)), send=refuse).outcomes
+        == []
     )
     assert len(sent) == webhooks.MAX_ATTEMPTS
 
@@ -323,3 +329,72 @@ def test_jtai_webhooks_deliver_sends_what_is_due(
     assert "delivered (HTTP 200)" in result.output
     assert "1 due: 1 delivered, 0 to retry, 0 failed for good" in result.output
     assert len(receiver.received) == 1
+
+
+@dataclass
+class SlowReceivers:
+    """Four registered receivers, each taking two minutes to answer, on a clock the test moves:
+    one run sends four deliveries over eight minutes, longer than the five-minute lease."""
+
+    clock: dt.datetime
+    secrets: dict[str, str]
+    sent: list[tuple[str, int]] = field(default_factory=list)  # (delivery id, clock at send)
+    fresh: list[bool] = field(default_factory=list)  # the documented verify() at send time
+
+    def now(self) -> dt.datetime:
+        return self.clock
+
+    def send(self, url: str, headers: Mapping[str, str], body: bytes) -> int:
+        at_send = int(self.clock.timestamp())
+        self.sent.append((headers["X-JTAI-Delivery"], at_send))
+        self.fresh.append(docs_verify()(self.secrets[url], headers, body, now=at_send))
+        self.clock += dt.timedelta(minutes=2)
+        return 200
+
+
+@pytest.fixture
+def slow(
+    gql: GraphQLClient,
+    team: Team,
+    make_token: TokenFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> SlowReceivers:
+    admin = make_token(Role.ADMIN)
+    secrets = {}
+    for n in range(4):
+        url = f"https://receiver-{n}.example.org/jtai"
+        secrets[url] = register(gql, admin, url)["secret"]
+    publish_new(gql, team)  # one change: a delivery to each receiver, due now
+    receivers = SlowReceivers(
+        clock=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1), secrets=secrets
+    )
+    monkeypatch.setattr(webhooks, "utc_now", receivers.now)  # the time every step reads
+    return receivers
+
+
+def test_a_run_longer_than_the_lease_signs_each_delivery_when_it_is_sent(
+    database: Database, slow: SlowReceivers
+) -> None:
+    run = webhooks.deliver_due(database, send=slow.send)
+    assert run.count("delivered") == 4 and len(slow.sent) == 4
+    assert slow.fresh == [True, True, True, True]  # the last one is sent six minutes in
+
+
+def test_a_run_longer_than_the_lease_never_sends_a_delivery_twice(
+    database: Database, slow: SlowReceivers
+) -> None:
+    started = slow.clock
+    cron_ran: list[int] = []
+
+    def send_while_cron_fires(url: str, headers: Mapping[str, str], body: bytes) -> int:
+        status = slow.send(url, headers, body)
+        if not cron_ran and slow.clock - started > webhooks.LEASE:
+            # Cron starts the next run while this one is still sending (its third delivery).
+            cron_ran.append(len(webhooks.deliver_due(database, send=slow.send).outcomes))
+        return status
+
+    outer = webhooks.deliver_due(database, send=send_while_cron_fires)
+    sent_ids = [delivery for delivery, _ in slow.sent]
+    assert sorted(sent_ids) == sorted(set(sent_ids)) and len(sent_ids) == 4, slow.sent
+    assert len(outer.outcomes) + cron_ran[0] == 4
+    assert all(slow.fresh)
