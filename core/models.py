@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -248,7 +249,8 @@ class ListUpload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     row_count: Mapped[int] = mapped_column()
-    query_summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # core.workflow.list_problems
+    # core.workflow.list_problems; the default only fills rows older than the column.
+    query_summary: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 

@@ -606,8 +606,9 @@ class UploadListPayload:
         description="Known children whose details the list changed."
     )
     children_removed: int = strawberry.field(
-        description="Children deleted: the list this one replaced named them, no list names them "
-        "now, and nothing in the inspection needs them."
+        description="Children deleted because no list of the inspection names them any more and "
+        "nothing in it needs them: those only the replaced list named, and any kept before "
+        "(`onAList` false) whom nothing needs now."
     )
     children_delisted: int = strawberry.field(
         description="Children the replaced list named and no list names now, kept (`onAList` "

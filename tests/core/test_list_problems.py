@@ -4,10 +4,8 @@ queries of an accepted list capped by JTAI_MAX_LIST_QUERIES and paged the same w
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from starlette.applications import Starlette
@@ -19,25 +17,9 @@ from core.models import Child, ListQuery, ListRow, ListUpload
 from core.settings import Settings
 from core.viewer import Role
 from tests.conftest import GraphQLClient, TokenFactory
+from tests.core.lists_world import post_list, uploaded
 from tests.core.test_requests import ISSUE, agency_id, gid, request_id
 from tests.core.test_uploads import BORN, cin_csv, cin_row, uk
-
-UPLOAD = """
-mutation UploadList($request: ID!, $file: Upload!, $first: Int, $after: String) {
-  uploadList(requestId: $request, file: $file) {
-    accepted childrenAdded
-    problemSummary {
-      total errorCount queryCount groupCount
-      groups { severity code column field count firstRows message }
-    }
-    problems(first: $first, after: $after) {
-      totalCount pageInfo { hasNextPage endCursor }
-      nodes { row column value severity code message }
-    }
-    errors { field code message }
-  }
-}
-"""
 
 LIST_UPLOADS = """
 query($id: ID!, $first: Int, $after: String) { inspection(id: $id) { listUploads {
@@ -59,30 +41,6 @@ def issued(gql: GraphQLClient, lead_token: str, demo: DemoInspection) -> None:
 @pytest.fixture
 def la_token(make_token: TokenFactory, database: Database, demo: DemoInspection) -> str:
     return make_token(Role.AGENCY_USER, agency_id=agency_id(database, "local_authority"))
-
-
-def post_list(
-    gql: GraphQLClient, token: str, request: int, content: bytes, **variables: Any
-) -> httpx.Response:
-    operations = {
-        "query": UPLOAD,
-        "variables": {"request": gid("IssuedRequest", request), "file": None, **variables},
-    }
-    return gql.request(
-        "POST",
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": ("cin.csv", content, "text/csv")},
-        headers={"Authorization": f"Bearer {token}", "GraphQL-Require-Preflight": "1"},
-    )
-
-
-def uploaded(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body["errors"]
-    result: dict[str, Any] = body["data"]["uploadList"]
-    return result
 
 
 def group(summary: dict[str, Any], code: str) -> dict[str, Any]:

@@ -6,6 +6,10 @@
   rules of ``core.workflow.list_problems`` as they were written at this revision.
 - ``children.delisted_at``: when a replaced list left a needed child on no list.
 
+No table is rebuilt: SQLite runs migrations with foreign keys on, and rebuilding ``list_uploads``
+or ``children`` (alembic's batch mode) drops the old table, which cascades to every list row,
+selection and consent. Columns are added and dropped in place (SQLite 3.35+).
+
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 10:00:00.000000
@@ -71,8 +75,7 @@ def _summary(queries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("children", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("delisted_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("children", sa.Column("delisted_at", sa.DateTime(timezone=True), nullable=True))
 
     op.create_table(
         "list_queries",
@@ -92,11 +95,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_list_queries")),
     )
-    with op.batch_alter_table("list_queries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_list_queries_upload_id"), ["upload_id"], unique=False)
+    op.create_index(op.f("ix_list_queries_upload_id"), "list_queries", ["upload_id"], unique=False)
 
-    with op.batch_alter_table("list_uploads", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("query_summary", sa.JSON(), nullable=True))
+    op.add_column(
+        "list_uploads",
+        sa.Column("query_summary", sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
+    )
 
     connection = op.get_bind()
     for upload_id, queries in connection.execute(sa.select(_uploads.c.id, _uploads.c.queries)):
@@ -123,14 +127,14 @@ def upgrade() -> None:
                 ],
             )
 
-    with op.batch_alter_table("list_uploads", schema=None) as batch_op:
-        batch_op.alter_column("query_summary", existing_type=sa.JSON(), nullable=False)
-        batch_op.drop_column("queries")
+    op.execute("ALTER TABLE list_uploads DROP COLUMN queries")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("list_uploads", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("queries", sa.JSON(), nullable=True))
+    op.add_column(
+        "list_uploads",
+        sa.Column("queries", sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+    )
 
     connection = op.get_bind()
     kept: dict[int, list[dict[str, Any]]] = {}
@@ -153,13 +157,7 @@ def downgrade() -> None:
             .values(queries=kept.get(upload_id, []))
         )
 
-    with op.batch_alter_table("list_uploads", schema=None) as batch_op:
-        batch_op.alter_column("queries", existing_type=sa.JSON(), nullable=False)
-        batch_op.drop_column("query_summary")
-
-    with op.batch_alter_table("list_queries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_list_queries_upload_id"))
+    op.execute("ALTER TABLE list_uploads DROP COLUMN query_summary")
+    op.drop_index(op.f("ix_list_queries_upload_id"), table_name="list_queries")
     op.drop_table("list_queries")
-
-    with op.batch_alter_table("children", schema=None) as batch_op:
-        batch_op.drop_column("delisted_at")
+    op.execute("ALTER TABLE children DROP COLUMN delisted_at")
