@@ -16,10 +16,10 @@ from core.demo import DemoInspection
 from core.models import Child, ListQuery, ListRow, ListUpload
 from core.settings import Settings
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
+from tests.conftest import GraphQLClient, StatementCounter, TokenFactory
 from tests.core.lists_world import post_list, uploaded
 from tests.core.test_requests import ISSUE, agency_id, gid, request_id
-from tests.core.test_uploads import BORN, cin_csv, cin_row, uk
+from tests.core.test_uploads import BORN, cin_csv, cin_row, cp_row, cp_xlsx, uk
 
 LIST_UPLOADS = """
 query($id: ID!, $first: Int, $after: String) { inspection(id: $id) { listUploads {
@@ -219,3 +219,31 @@ def test_a_replaced_lists_queries_go_and_its_summary_keeps_only_counts(
     assert current["queries"]["totalCount"] == 1  # 'Notes'
     with database.session() as session:
         assert session.scalar(select(Child.id).where(Child.local_id == "R-1")) is None
+
+
+def test_the_queries_of_many_lists_cost_the_same_statements_as_of_one(
+    gql: GraphQLClient,
+    database: Database,
+    la_token: str,
+    lead_token: str,
+    demo: DemoInspection,
+    issued: None,
+) -> None:
+    variables = {"id": gid("Inspection", demo.inspection_id)}
+
+    def statements() -> tuple[int, int]:
+        counter = StatementCounter()
+        uploads = gql(LIST_UPLOADS, variables, lead_token, counter).ok()["inspection"]
+        return counter.count, len(uploads["listUploads"])
+
+    cin = cin_csv(cin_row("S-1", BORN), cin_row("S-1", BORN))
+    uploaded(post_list(gql, la_token, request_id(database, "list.children-in-need"), cin))
+    with_one = statements()
+    plans = cp_xlsx([cp_row("S-2", BORN), cp_row("S-2", BORN)])
+    sent = post_list(
+        gql, la_token, request_id(database, "list.child-protection-plans"), plans, "cp.xlsx"
+    )
+    assert uploaded(sent)["accepted"] is True
+    with_two = statements()
+    assert (with_one[1], with_two[1]) == (1, 2)
+    assert with_two[0] == with_one[0]
