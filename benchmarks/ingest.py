@@ -250,7 +250,7 @@ def _into_our_tables(
         connection.execute("BEGIN IMMEDIATE")
         upload = connection.execute(
             "INSERT INTO list_uploads (inspection_id, request_id, list_code, filename, sha256, "
-            "row_count, queries, uploaded_at) VALUES (?, ?, ?, 'bare.csv', '', ?, '[]', ?)",
+            "row_count, query_summary, uploaded_at) VALUES (?, ?, ?, 'bare.csv', '', ?, '{}', ?)",
             (inspection, request, spec.code, len(texts), dt.datetime.now(dt.UTC).isoformat()),
         ).lastrowid
         connection.executemany(children, [(inspection, *child) for child in facts])

@@ -88,6 +88,7 @@ from core.models import Base, Inspection
 from core.registry import Registry
 from core.timetable import ENGLAND_AND_WALES, LONDON, due_at, inspection_weeks
 from core.workflow import evidence as evidence_rules
+from core.workflow.list_problems import NO_PROBLEMS, summary_json
 
 FRAMEWORK = "da-2016"  # the framework whose requests carry the Annex A list specifications
 MAX_SEED = 999_999  # the seed is part of area codes, which hold 16 characters
@@ -1147,7 +1148,7 @@ class _Inspection:
                     "filename": f"{code}.csv",
                     "sha256": digest,
                     "row_count": len(rows),
-                    "queries": [],
+                    "query_summary": summary_json(NO_PROBLEMS),
                     "uploaded_at": received,
                 }
             )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -153,6 +154,9 @@ class Child(Base):
     expected_date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
     has_disability: Mapped[bool | None] = mapped_column(Boolean)
     lives_with_domestic_abuse: Mapped[bool | None] = mapped_column(Boolean)
+    # Set when a replaced list left the child on no list but the team still needs the child
+    # (chosen, asked about, cited by evidence); cleared when a list names the child again.
+    delisted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class EvidenceRecord(Base):
@@ -243,7 +247,9 @@ class DocumentChunk(Base):
 
 
 class ListUpload(Base):
-    """An accepted Annex A list: where it came from and the queries flagged for the inspector."""
+    """An accepted Annex A list: where it came from and the summary of the queries flagged for
+    the inspector (every query counted, grouped by code and column); the queries themselves are
+    ``ListQuery`` rows."""
 
     __tablename__ = "list_uploads"
 
@@ -256,8 +262,28 @@ class ListUpload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     row_count: Mapped[int] = mapped_column()
-    queries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # problems of severity QUERY
+    # core.workflow.list_problems; the default only fills rows older than the column.
+    query_summary: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
+class ListQuery(Base):
+    """A problem of severity QUERY in an accepted list, kept for the inspectors: the first
+    ``JTAI_MAX_LIST_QUERIES`` of each list, in the order found. Deleted when its list is
+    replaced, since its value quotes a row that is no longer kept."""
+
+    __tablename__ = "list_queries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(
+        ForeignKey("list_uploads.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    row_number: Mapped[int | None] = mapped_column()
+    column_header: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(Text)
 
 
 class ListRow(Base):

@@ -57,6 +57,8 @@ class Settings:
     max_tokens: int = 5000
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000
+    # QUERY problems kept per accepted list (and summary groups per list); the summary counts all.
+    max_list_queries: int = 1000
     storage_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR / "documents")
     # Where documents' bytes go: "database" or "local" (files under storage_dir); None chooses the
     # database on PostgreSQL and local files on SQLite (core/workflow/storage.py).
@@ -90,6 +92,7 @@ class Settings:
             max_page_size=_int(env, "JTAI_MAX_PAGE_SIZE", defaults.max_page_size),
             max_body_bytes=_int(env, "JTAI_MAX_BODY_BYTES", defaults.max_body_bytes),
             max_upload_bytes=_int(env, "JTAI_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
+            max_list_queries=_int(env, "JTAI_MAX_LIST_QUERIES", defaults.max_list_queries),
             storage_dir=Path(env.get("JTAI_STORAGE_DIR", str(defaults.storage_dir))),
             document_store=store,
             sweep_grace_seconds=_int(env, "JTAI_SWEEP_GRACE_SECONDS", defaults.sweep_grace_seconds),

@@ -28,6 +28,7 @@ from core.models import (
     Inspection,
     Inspector,
     IssuedRequest,
+    ListQuery,
     ListRow,
     ListUpload,
     LocalArea,
@@ -254,6 +255,7 @@ class RequestLoaders:
         self.list_uploads_of_request = DataLoader(load_fn=self._list_uploads_of_request)
         self.list_uploads_of_inspection = DataLoader(load_fn=self._list_uploads_of_inspection)
         self.list_upload = DataLoader(load_fn=self._list_uploads)
+        self.queries_page = DataLoader(load_fn=self._queries_pages)
         self.lists_of_child = DataLoader(load_fn=self._lists_of_child)
         self.child_local_id = DataLoader(load_fn=self._child_local_ids)
 
@@ -367,6 +369,33 @@ class RequestLoaders:
     async def _list_uploads(self, ids: list[int]) -> list[tuple[ListUpload, str, bool] | None]:
         found = {row[0].id: row for row in self._list_uploads_where(ListUpload.id.in_(ids))}
         return [found.get(i) for i in ids]
+
+    async def _queries_pages(self, keys: list[PageKey]) -> list[Page]:
+        """Pages of many lists' stored queries at once, in the order found (by id)."""
+        session = self._context.session
+        uploads = select(ListUpload.id).where(access.list_uploads_visible_to(self._context.viewer))
+        scope = ListQuery.upload_id.in_(uploads)
+        upload_ids = sorted({key.parent_id for key in keys})
+        totals = dict(
+            session.execute(
+                select(ListQuery.upload_id, func.count())
+                .where(ListQuery.upload_id.in_(upload_ids), scope)
+                .group_by(ListQuery.upload_id)
+            ).all()
+        )
+        by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for key in keys:
+            by_window[(key.limit, key.after_id)].append(key.parent_id)
+        pages: dict[PageKey, Page] = {}
+        for (limit, after_id), ids in by_window.items():
+            grouped: dict[int, list[ListQuery]] = defaultdict(list)
+            window = _window(ListQuery, ListQuery.upload_id, scope, ids, limit, after_id)
+            for row in session.scalars(window):
+                grouped[row.upload_id].append(row)
+            for upload_id in ids:
+                key = PageKey(upload_id, limit, after_id)
+                pages[key] = Page(rows=grouped[upload_id], total=totals.get(upload_id, 0))
+        return [pages[key] for key in keys]
 
     async def _lists_of_child(self, child_ids: list[int]) -> list[list[tuple[ListRow, str]]]:
         statement = (

@@ -149,6 +149,10 @@ class Child(relay.Node):
     )
     has_disability: bool | None
     lives_with_domestic_abuse: bool | None
+    delisted_at: dt.datetime | None = strawberry.field(
+        description="When a new list left the child on no list of the inspection; null while a "
+        "list names the child. Such a child is kept only because the inspection needs them."
+    )
     inspection_id: strawberry.Private[int]
 
     @staticmethod
@@ -162,6 +166,7 @@ class Child(relay.Node):
             expected_date_of_birth=row.expected_date_of_birth,
             has_disability=row.has_disability,
             lives_with_domestic_abuse=row.lives_with_domestic_abuse,
+            delisted_at=row.delisted_at,
             inspection_id=row.inspection_id,
         )
 
@@ -175,6 +180,13 @@ class Child(relay.Node):
     @strawberry.field
     def is_unborn(self) -> bool:
         return self.date_of_birth is None and self.expected_date_of_birth is not None
+
+    @strawberry.field(
+        description="False once the lists that named the child were replaced by lists that do "
+        "not: the child is kept because the team chose them, asked about them or cited them."
+    )
+    def on_a_list(self) -> bool:
+        return self.delisted_at is None
 
     @strawberry.field
     async def inspection(self, info: Info) -> Inspection | None:
@@ -436,6 +448,15 @@ class Inspection(relay.Node):
         from core.graphql import selection
 
         return await selection.tracking_complete(info, self)
+
+    @strawberry.field(
+        description="True once the lead inspector has selected the 20 children the guidance asks "
+        "for; false while fewer are chosen (19 is a selection under way)."
+    )
+    async def selection_complete(self, info: Info) -> bool:
+        from core.graphql import selection
+
+        return await selection.selection_complete(info, self)
 
     @strawberry.field(
         description="Children inspectors sampled from the child-level lists.",

@@ -81,3 +81,25 @@ def make_connection(
         ),
         total_count=total,
     )
+
+
+def sequence_page(
+    items: Sequence[RowT],
+    first: int | None,
+    after: str | None,
+    maximum: int,
+    to_node: Callable[[RowT], NodeT],
+) -> Connection[NodeT]:
+    """A page of a list held in memory; its cursors are positions (1 for the first item), so
+    the same list in the same order pages the same way in another request."""
+    limit = page_size(first, maximum)
+    start = decode_cursor(after) if after else 0
+    window = list(enumerate(items[start : start + limit + 1], start + 1))
+    return make_connection(
+        window,
+        limit,
+        len(items),
+        lambda item: item[0],
+        lambda item: to_node(item[1]),
+        after is not None,
+    )

@@ -12,8 +12,10 @@
   (``duplicate: true``) and kept once.
 - ``uploadList(requestId, file)``: the agency sends an Annex A list (CSV or XLSX). It is checked
   against the list's columns and code sets; a list with any ERROR changes nothing and comes back
-  with every problem by row, column and value; an accepted list records its children once each,
-  keeps its rows and its QUERY problems for the inspectors, and marks the request received.
+  with its problems summarised (counted and grouped by what to fix) and paged; an accepted list
+  records its children once each, keeps its rows and its QUERY problems for the inspectors,
+  removes the children the list it replaces named and nothing needs, and marks the request
+  received.
 
 Files come as GraphQL multipart requests; see ``core/app.py`` for the CSRF protection they need.
 """
@@ -42,9 +44,15 @@ from core.graphql.context import Info
 from core.graphql.errors import BadArgument, MutationFailed, UserError, invalid, not_allowed
 from core.graphql.errors import not_found as not_found_error
 from core.graphql.ids import in_order, node_id, row_id, row_ids
-from core.graphql.loaders import RequestPageKey, after_request
+from core.graphql.loaders import PageKey, RequestPageKey, after_request
 from core.graphql.nodes import Agency, Child, Inspection
-from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.pagination import (
+    Connection,
+    decode_cursor,
+    make_connection,
+    page_size,
+    sequence_page,
+)
 from core.graphql.permissions import scoped_by, signed_in
 from core.graphql.reference import (
     DocumentRequest,
@@ -59,9 +67,16 @@ from core.models import utc_now
 from core.registry import Owned
 from core.timetable import LONDON
 from core.viewer import Role
+from core.workflow.list_problems import (
+    NO_PROBLEMS,
+    ProblemGroup,
+    ProblemSummary,
+    summarise,
+    summary_from_json,
+)
 from core.workflow.lists import (
     latest_upload,
-    problem_from_json,
+    query_problem,
     record_list,
     storage_problems,
 )
@@ -110,6 +125,83 @@ class ListProblem:
         )
 
 
+@strawberry.type(
+    description="Problems of one kind in one column of a list: one fix, however many rows."
+)
+class ListProblemGroup:
+    severity: Severity
+    code: str = strawberry.field(description="Stable, for machines, e.g. 'invalid_date'.")
+    column: str | None = strawberry.field(
+        description="The header as the file writes it (or the missing column's name); null for "
+        "the whole file."
+    )
+    field: str | None = strawberry.field(description="The list field's name, when there is one.")
+    count: int = strawberry.field(description="How many problems of this kind the column has.")
+    first_rows: list[int] = strawberry.field(
+        description="The first rows it is on (at most 10), as the file numbers them."
+    )
+    message: str = strawberry.field(
+        description="What to change in the file: how many rows, which, and the first one's message."
+    )
+
+    @staticmethod
+    def of(group: ProblemGroup) -> ListProblemGroup:
+        return ListProblemGroup(
+            severity=group.severity,
+            code=group.code,
+            column=group.column,
+            field=group.field,
+            count=group.count,
+            first_rows=list(group.first_rows),
+            message=group.message,
+        )
+
+
+@strawberry.type(
+    description="Every problem of a list counted, and grouped by severity, code and column: "
+    "what a person has to fix, before reading the problems a page at a time."
+)
+class ListProblemSummary:
+    total: int = strawberry.field(description="Every problem found, ERRORs and QUERYs.")
+    error_count: int
+    query_count: int
+    group_count: int = strawberry.field(description="Every group, listed in `groups` or not.")
+    groups: list[ListProblemGroup] = strawberry.field(
+        description="ERRORs first, then in the order the file shows them; at most "
+        "JTAI_MAX_PAGE_SIZE of them (groupCount says how many there are)."
+    )
+
+    @staticmethod
+    def of(summary: ProblemSummary, max_groups: int) -> ListProblemSummary:
+        return ListProblemSummary(
+            total=summary.total,
+            error_count=summary.errors,
+            query_count=summary.queries,
+            group_count=summary.group_count,
+            groups=[ListProblemGroup.of(g) for g in summary.groups[:max_groups]],
+        )
+
+
+async def stored_queries(
+    info: Info, upload_id: int, first: int | None, after: str | None
+) -> Connection[ListProblem]:
+    """A page of the QUERY problems kept with an accepted list, in the order found."""
+    key = PageKey(
+        parent_id=upload_id,
+        limit=page_size(first, info.context.settings.max_page_size),
+        after_id=decode_cursor(after) if after else None,
+    )
+    page = await info.context.loaders.requests.queries_page.load(key)
+    return make_connection(
+        page.rows,
+        key.limit,
+        page.total,
+        lambda row: row.id,
+        lambda row: ListProblem.of(query_problem(row)),
+        after is not None,
+    )
+
+
 @strawberry.type(description="A file an agency sent in answer to a request.")
 class Document(relay.Node):
     id: relay.NodeID[int]
@@ -148,7 +240,7 @@ class Document(relay.Node):
 
 @strawberry.type(
     description="An accepted list, with the queries (problems of severity QUERY) flagged for the "
-    "inspectors."
+    "inspectors: counted and grouped in `querySummary`, read a page at a time in `queries`."
 )
 class ListUpload(relay.Node):
     id: relay.NodeID[int]
@@ -161,9 +253,9 @@ class ListUpload(relay.Node):
         description="True for the latest list sent for its request; an earlier one's rows were "
         "replaced by it."
     )
-    queries: list[ListProblem]
     request_id: strawberry.Private[int]
     framework_code: strawberry.Private[str]
+    summary: strawberry.Private[ProblemSummary]
 
     @staticmethod
     def of(row: m.ListUpload, framework: str, current: bool) -> ListUpload:
@@ -175,10 +267,28 @@ class ListUpload(relay.Node):
             row_count=row.row_count,
             uploaded_at=row.uploaded_at,
             current=current,
-            queries=[ListProblem.of(problem_from_json(q)) for q in row.queries],
             request_id=row.request_id,
             framework_code=framework,
+            summary=summary_from_json(row.query_summary),
         )
+
+    @strawberry.field(
+        description="Every query of the list counted and grouped, including any beyond those "
+        "kept (JTAI_MAX_LIST_QUERIES). A replaced list keeps its counts, codes, columns and rows, "
+        "not the cells its messages quoted."
+    )
+    def query_summary(self, info: Info) -> ListProblemSummary:
+        return ListProblemSummary.of(self.summary, info.context.settings.max_page_size)
+
+    @strawberry.field(
+        description="The queries kept with the list, in the order found: the first "
+        "JTAI_MAX_LIST_QUERIES of them (querySummary counts all); none once the list is replaced.",
+        extensions=scoped_by(access.list_uploads_visible_to),
+    )
+    async def queries(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ListProblem]:
+        return await stored_queries(info, self.id, first, after)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -488,15 +598,41 @@ class UploadListPayload:
     )
     list_upload: ListUpload | None
     request: IssuedRequest | None
-    problems: list[ListProblem] = strawberry.field(
-        description="Every problem found: the ERRORs to fix when refused, and the QUERYs."
+    problem_summary: ListProblemSummary = strawberry.field(
+        description="Every problem found, counted and grouped by what to fix: read this first."
     )
     row_count: int
     children_added: int = strawberry.field(description="Children not known before this list.")
     children_updated: int = strawberry.field(
         description="Known children whose details the list changed."
     )
+    children_removed: int = strawberry.field(
+        description="Children deleted because no list of the inspection names them any more and "
+        "nothing in it needs them: those only the replaced list named, and any kept before "
+        "(`onAList` false) whom nothing needs now."
+    )
+    children_delisted: int = strawberry.field(
+        description="Children the replaced list named and no list names now, kept (`onAList` "
+        "false) because the inspection needs them: chosen, asked about, cited by evidence, with "
+        "consent recorded or named in a meeting."
+    )
     errors: list[UserError]
+    found: strawberry.Private[list[Problem]]  # a refused list's problems, for this response only
+    upload_id: strawberry.Private[int | None]  # an accepted list's, whose queries are stored
+
+    @strawberry.field(
+        description="The problems a page at a time, in the order found. Refused: every ERROR and "
+        "QUERY, held for this response only; to read on, send the same file again with `after` "
+        "(the same file gives the same problems in the same order). Accepted: the QUERYs kept "
+        "with the list, as `listUpload.queries`."
+    )
+    async def problems(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ListProblem]:
+        if self.upload_id is not None:
+            return await stored_queries(info, self.upload_id, first, after)
+        maximum = info.context.settings.max_page_size
+        return sequence_page(self.found, first, after, maximum, ListProblem.of)
 
 
 # --- Mutations -----------------------------------------------------------------------------------
@@ -749,7 +885,9 @@ class RequestMutations:
     @strawberry.mutation(
         description="Send an Annex A list (CSV or XLSX) in answer to a list request (the agency "
         "it is issued to, or an admin). A list with any ERROR changes nothing and comes back with "
-        "every problem; an accepted one records its children and rows in one transaction.",
+        "its problems counted and grouped (problemSummary) and paged (problems); an accepted one "
+        "records its children and rows, and removes the children only the list it replaces "
+        "named, in one transaction.",
         extensions=signed_in(),
     )
     async def upload_list(
@@ -769,23 +907,31 @@ class RequestMutations:
                 raise MutationFailed(_too_large(limit))
         except MutationFailed as failed:
             context.rejected = True
-            return _list_refused(failed.errors, [])
+            return _list_refused(info, failed.errors, [])
         filename = _filename(upload)
         code_sets = {code_set.code: code_set for code_set in registry.code_sets}
         today = context.asked_at.astimezone(LONDON).date()
         result = await run_in_threadpool(
             lambda: read_list(data, filename, spec, code_sets, today=today)
         )
-        result.problems.extend(storage_problems(spec, result))
+        max_queries = context.settings.max_list_queries
+
+        def checked() -> ProblemSummary:
+            result.problems.extend(storage_problems(spec, result))
+            return summarise(result.problems, max_queries)
+
+        # Off the event loop too: a file of 25,000 bad rows has 25,000 problems to count.
+        summary = await run_in_threadpool(checked)
         if not result.accepted:
             context.rejected = True
-            count = len(result.errors)
+            count = summary.errors
             error = invalid(
                 "file",
                 f"the list was not accepted: {count} error{'s' if count != 1 else ''} to fix "
-                "(see problems). Nothing was changed; correct the file and send it again.",
+                "(see problemSummary, then problems). Nothing was changed; correct the file and "
+                "send it again.",
             )
-            return _list_refused([error], result.problems)
+            return _list_refused(info, [error], result.problems, summary)
         sha256 = hashlib.sha256(data).hexdigest()
 
         def work(session: Session) -> tuple[Any, ...]:
@@ -800,7 +946,7 @@ class RequestMutations:
             )
             latest = latest_upload(session, answered_id)
             if latest is not None and latest.sha256 == sha256:
-                return latest, True, 0, 0
+                return latest, True, (0, 0, 0, 0)
             recorded = record_list(
                 session,
                 request,
@@ -809,48 +955,63 @@ class RequestMutations:
                 filename=filename,
                 sha256=sha256,
                 received_at=utc_now(),
+                max_queries=max_queries,
             )
-            context.touch("Child", recorded.child_ids)
+            touched = (*recorded.child_ids, *recorded.removed_ids, *recorded.delisted_ids)
+            context.touch("Child", sorted(set(touched)))
             context.touch("ListUpload", [recorded.upload.id])
             context.touch("IssuedRequest", [answered_id])
-            return (
-                recorded.upload,
-                False,
+            counts = (
                 recorded.children_added,
                 recorded.children_updated,
+                len(recorded.removed_ids),
+                len(recorded.delisted_ids),
             )
+            return recorded.upload, False, counts
 
         done, errors = run(info, work)
         if done is None:
-            return _list_refused(errors, result.problems)
-        upload_row, duplicate, added, updated = done
-        problems = (
-            [problem_from_json(q) for q in upload_row.queries] if duplicate else result.problems
-        )
+            return _list_refused(info, errors, result.problems, summary)
+        upload_row, duplicate, (added, updated, removed, delisted) = done
+        listed = ListUpload.of(upload_row, framework, current=True)
         return UploadListPayload(
             accepted=True,
             duplicate=duplicate,
-            list_upload=ListUpload.of(upload_row, framework, current=True),
+            list_upload=listed,
             request=_answered(context.session, answered_id, framework),
-            problems=[ListProblem.of(p) for p in problems],
+            # A duplicate shows what was recorded with the list, as its queries do.
+            problem_summary=ListProblemSummary.of(listed.summary, context.settings.max_page_size),
             row_count=upload_row.row_count,
             children_added=added,
             children_updated=updated,
+            children_removed=removed,
+            children_delisted=delisted,
             errors=[],
+            found=[],
+            upload_id=upload_row.id,
         )
 
 
-def _list_refused(errors: list[UserError], problems: Iterable[Problem]) -> UploadListPayload:
+def _list_refused(
+    info: Info,
+    errors: list[UserError],
+    problems: list[Problem],
+    summary: ProblemSummary = NO_PROBLEMS,
+) -> UploadListPayload:
     return UploadListPayload(
         accepted=False,
         duplicate=False,
         list_upload=None,
         request=None,
-        problems=[ListProblem.of(p) for p in problems],
+        problem_summary=ListProblemSummary.of(summary, info.context.settings.max_page_size),
         row_count=0,
         children_added=0,
         children_updated=0,
+        children_removed=0,
+        children_delisted=0,
         errors=errors,
+        found=problems,
+        upload_id=None,
     )
 
 
@@ -859,6 +1020,8 @@ __all__ = [
     "IssuedRequest",
     "ListMembership",
     "ListProblem",
+    "ListProblemGroup",
+    "ListProblemSummary",
     "ListUpload",
     "RequestMutations",
     "child_lists",

@@ -304,6 +304,11 @@ async def tracking_complete(info: Info, inspection: Inspection) -> bool:
     return sel.tracking_complete(counts.get(sel.Kind.TRACKED.value, 0))
 
 
+async def selection_complete(info: Info, inspection: Inspection) -> bool:
+    counts = await info.context.loaders.selection.counts.load(inspection.id)
+    return sel.selection_complete(counts.get(sel.Kind.SELECTED.value, 0))
+
+
 async def extra_fields_due(info: Info, inspection: Inspection) -> list[ExtraFieldsDue]:
     rows = await info.context.loaders.selection.selected_for_area.load(inspection.id)
     return [

@@ -9,10 +9,18 @@ the caller's transaction, with a fixed number of statements however long the lis
   birth, disability and domestic-abuse flag are updated from the list where the list gives them;
   a blank cell keeps what is known. An unborn child has an expected date of birth and no date of
   birth; a row giving a date of birth (and no expected one) records the child as born.
-- the list is stored as a ``ListUpload`` (with its QUERY problems, for the inspector) and one
-  ``ListRow`` per row, its values as JSON (dates as ISO strings).
+- the list is stored as a ``ListUpload`` with the summary of its QUERY problems (every one
+  counted, see ``core.workflow.list_problems``), the first ``max_queries`` of them as
+  ``ListQuery`` rows for the inspectors, and one ``ListRow`` per row, its values as JSON (dates
+  as ISO strings).
 - a new list for the same request replaces the rows of the one before (the earlier upload stays,
-  as history); the request is marked received when its first list arrives.
+  as history: its name, hash, row count and query counts; its queries, which quote its cells,
+  go). The request is marked received when its first list arrives.
+- children outlive no list (data minimisation): a child whom the replaced list named and no list
+  names now is deleted, unless the team needs the child (selected, tracked or sampled, asked
+  about in a request, cited by evidence, given consent, named in a meeting); then the child is
+  kept and marked ``delisted_at``, until a list names the child again. Children kept that way
+  and no longer needed go at the next list of the inspection.
 
 Lists with no child ID column (the fieldwork week's meetings) keep their rows with no child.
 
@@ -33,13 +41,30 @@ from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, bindparam, delete, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from core.collector import collector_paused
 from core.contributions import ListSpec
 from core.lists import ListImport, Problem, Severity
-from core.models import Child, IssuedRequest, ListRow, ListUpload
+from core.models import (
+    Child,
+    ChildSelection,
+    Consent,
+    EvidenceRecord,
+    IssuedRequest,
+    ListQuery,
+    ListRow,
+    ListUpload,
+    Meeting,
+)
+from core.settings import Settings
+from core.workflow.list_problems import (
+    summarise,
+    summary_from_json,
+    summary_json,
+    without_examples,
+)
 
 CHILD_ID_FIELD = "child_id"
 LOCAL_ID_LENGTH = 60  # Child.local_id
@@ -58,6 +83,8 @@ _DATE_OF_BIRTH = _COLUMNS.index("date_of_birth")
 _EXPECTED_DATE_OF_BIRTH = _COLUMNS.index("expected_date_of_birth")
 _CHILDREN: Table = Child.__table__  # type: ignore[assignment]
 _LIST_ROWS: Table = ListRow.__table__  # type: ignore[assignment]
+_LIST_QUERIES: Table = ListQuery.__table__  # type: ignore[assignment]
+DEFAULT_MAX_QUERIES = Settings().max_list_queries
 _VALUES = attrgetter("values")
 _ROW_NUMBER = attrgetter("row_number")
 
@@ -68,6 +95,8 @@ class RecordedList:
     child_ids: list[int]  # the children on the list, each once
     children_added: int
     children_updated: int
+    removed_ids: list[int]  # children deleted: on no list any more, and needed by nothing
+    delisted_ids: list[int]  # children this list left on no list, kept because they are needed
 
 
 def storage_problems(spec: ListSpec, result: ListImport) -> list[Problem]:
@@ -106,27 +135,15 @@ def json_ready(values: Mapping[str, object]) -> dict[str, Any]:
     }
 
 
-def problem_json(problem: Problem) -> dict[str, Any]:
-    return {
-        "severity": problem.severity.value,
-        "code": problem.code,
-        "message": problem.message,
-        "row": problem.row,
-        "column": problem.column,
-        "value": problem.value,
-        "field": problem.field,
-    }
-
-
-def problem_from_json(data: Mapping[str, Any]) -> Problem:
+def query_problem(row: ListQuery) -> Problem:
     return Problem(
-        severity=Severity(data["severity"]),
-        code=data["code"],
-        message=data["message"],
-        row=data.get("row"),
-        column=data.get("column"),
-        value=data.get("value"),
-        field=data.get("field"),
+        severity=Severity.QUERY,
+        code=row.code,
+        message=row.message,
+        row=row.row_number,
+        column=row.column_header,
+        value=row.value,
+        field=row.field,
     )
 
 
@@ -148,12 +165,16 @@ def record_list(
     filename: str,
     sha256: str,
     received_at: dt.datetime,
+    max_queries: int = DEFAULT_MAX_QUERIES,
 ) -> RecordedList:
-    """Store an accepted list in the session's transaction (see the module docstring)."""
+    """Store an accepted list in the session's transaction (see the module docstring), keeping
+    at most ``max_queries`` of its QUERY problems (the summary counts them all)."""
     if not result.accepted:
         raise ValueError("only an accepted list is recorded")
     with collector_paused():  # see core.collector: thousands of rows, no cycles
-        return _record_list(session, request, spec, result, filename, sha256, received_at)
+        return _record_list(
+            session, request, spec, result, filename, sha256, received_at, max_queries
+        )
 
 
 def _record_list(
@@ -164,6 +185,7 @@ def _record_list(
     filename: str,
     sha256: str,
     received_at: dt.datetime,
+    max_queries: int,
 ) -> RecordedList:
     connection = session.connection()
     inspection_id = request.inspection_id
@@ -171,10 +193,15 @@ def _record_list(
     values: list[dict[str, object]] = list(map(_VALUES, rows))
     child_of_row: list[int | None] = [None] * len(rows)
     added = updated = 0
-    if any(f.name == CHILD_ID_FIELD for f in spec.fields):
+    with_children = any(f.name == CHILD_ID_FIELD for f in spec.fields)
+    if with_children:
         child_of_row, added, updated = _record_children(connection, inspection_id, values)
     earlier = select(ListUpload.id).where(ListUpload.request_id == request.id)
-    connection.execute(delete(_LIST_ROWS).where(_LIST_ROWS.c.upload_id.in_(earlier)))
+    marked: set[int] = set()
+    if with_children:
+        marked = _mark_children_of(connection, earlier, received_at)
+    _forget_earlier(session, request.id, earlier)
+    queries = result.queries
     upload = ListUpload(
         inspection_id=inspection_id,
         request_id=request.id,
@@ -182,11 +209,21 @@ def _record_list(
         filename=filename,
         sha256=sha256,
         row_count=len(rows),
-        queries=[problem_json(p) for p in result.queries],
+        query_summary=summary_json(summarise(queries, max_queries)),
         uploaded_at=received_at,
     )
     session.add(upload)
     session.flush()
+    if queries and max_queries:
+        _insert(
+            connection,
+            _LIST_QUERIES,
+            ("upload_id", "code", "message", "row_number", "column_header", "value", "field"),
+            (
+                (upload.id, q.code, q.message, q.row, q.column, q.value, q.field)
+                for q in queries[:max_queries]
+            ),
+        )
     if rows:
         _insert(
             connection,
@@ -202,6 +239,12 @@ def _record_list(
                 strict=False,
             ),
         )
+    removed: list[int] = []
+    delisted: list[int] = []
+    if with_children:
+        relisted = _unmark_listed(connection, inspection_id)
+        removed = _remove_unneeded(session, inspection_id)
+        delisted = sorted(marked - relisted - set(removed))
     if request.received_at is None:
         request.received_at = received_at
     session.flush()
@@ -210,7 +253,74 @@ def _record_list(
         child_ids=sorted({child for child in child_of_row if child is not None}),
         children_added=added,
         children_updated=updated,
+        removed_ids=removed,
+        delisted_ids=delisted,
     )
+
+
+def _forget_earlier(session: Session, request_id: int, earlier: Any) -> None:
+    """The replaced list's rows and queries go; its summary keeps counts, codes and rows only."""
+    connection = session.connection()
+    connection.execute(delete(_LIST_ROWS).where(_LIST_ROWS.c.upload_id.in_(earlier)))
+    connection.execute(delete(_LIST_QUERIES).where(_LIST_QUERIES.c.upload_id.in_(earlier)))
+    previous = latest_upload(session, request_id)  # older ones lost their examples before
+    if previous is not None:
+        stripped = summary_json(without_examples(summary_from_json(previous.query_summary)))
+        if stripped != previous.query_summary:
+            previous.query_summary = stripped
+
+
+def _mark_children_of(connection: Connection, uploads: Any, now: dt.datetime) -> set[int]:
+    """Mark the children of the replaced list as on no list, until the new rows say otherwise."""
+    children = _CHILDREN.c
+    named = select(_LIST_ROWS.c.child_id).where(_LIST_ROWS.c.upload_id.in_(uploads))
+    marked = connection.execute(
+        update(_CHILDREN)
+        .where(children.id.in_(named), children.delisted_at.is_(None))
+        .values(delisted_at=now)
+        .returning(children.id)
+    )
+    return set(marked.scalars())
+
+
+def _unmark_listed(connection: Connection, inspection_id: int) -> set[int]:
+    """Children marked as on no list whom a list names now (this one, or another request's)."""
+    children = _CHILDREN.c
+    listed = exists().where(_LIST_ROWS.c.child_id == children.id)
+    cleared = connection.execute(
+        update(_CHILDREN)
+        .where(children.inspection_id == inspection_id, children.delisted_at.is_not(None), listed)
+        .values(delisted_at=None)
+        .returning(children.id)
+    )
+    return set(cleared.scalars())
+
+
+def _remove_unneeded(session: Session, inspection_id: int) -> list[int]:
+    """Delete, in one statement, the inspection's children on no list whom nothing needs: not
+    chosen, asked about, cited by evidence, given consent or named in a meeting."""
+    children = _CHILDREN.c
+    in_meetings = {
+        child_id
+        for child_ids in session.scalars(
+            select(Meeting.child_ids).where(Meeting.inspection_id == inspection_id)
+        )
+        for child_id in child_ids or ()
+    }
+    needed = [
+        exists().where(model.child_id == children.id)
+        for model in (ChildSelection, IssuedRequest, EvidenceRecord, Consent)
+    ]
+    unneeded = [~need for need in needed]
+    if in_meetings:
+        unneeded.append(children.id.not_in(sorted(in_meetings)))
+    removed = session.connection().execute(
+        delete(_CHILDREN)
+        .where(children.inspection_id == inspection_id, children.delisted_at.is_not(None))
+        .where(*unneeded)
+        .returning(children.id)
+    )
+    return sorted(removed.scalars())
 
 
 def _record_children(

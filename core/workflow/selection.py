@@ -456,6 +456,11 @@ def tracking_complete(tracked_count: int) -> bool:
     return MIN_TRACKED <= tracked_count <= MAX_TRACKED
 
 
+def selection_complete(selected_count: int) -> bool:
+    """The guidance asks for 20 children: 19 is a selection under way, not a smaller one."""
+    return selected_count >= MAX_SELECTED
+
+
 def sample_child(
     session: Session,
     viewer: Viewer,

@@ -29,6 +29,7 @@ from core.demo import DemoInspection
 from core.models import Agency, Child, Inspection, IssuedRequest, ListRow, ListUpload
 from core.registry import Registry
 from core.timetable import ENGLAND_AND_WALES, due_at, inspection_weeks
+from core.workflow.list_problems import NO_PROBLEMS, summary_json
 from core.workflow.requests import issue_area_requests
 
 ELIGIBLE = range(30)
@@ -112,7 +113,7 @@ def put_list(
         filename=f"{list_code}.csv",
         sha256="0" * 64,
         row_count=len(rows),
-        queries=[],
+        query_summary=summary_json(NO_PROBLEMS),
     )
     session.add(upload)
     session.flush()

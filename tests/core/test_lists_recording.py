@@ -15,7 +15,16 @@ from sqlalchemy import select
 from core.contributions import FieldType, ListField, ListSpec
 from core.database import Database
 from core.lists import ListImport, ParsedRow, Problem, Severity
-from core.models import Agency, Child, Inspection, IssuedRequest, ListRow, ListUpload, LocalArea
+from core.models import (
+    Agency,
+    Child,
+    Inspection,
+    IssuedRequest,
+    ListQuery,
+    ListRow,
+    ListUpload,
+    LocalArea,
+)
 from core.workflow.lists import CHILD_FACTS, json_ready, record_list
 
 FIELDS = (
@@ -162,7 +171,10 @@ def test_new_children_listed_once_are_stored_in_bulk(database: Database) -> None
         ids = dict(session.execute(select(Child.local_id, Child.id)).all())
         upload = session.get(ListUpload, recorded.upload.id)
         assert upload is not None and upload.row_count == 2_000
-        assert upload.queries[0]["code"] == "unknown_column"
+        assert upload.query_summary["queries"] == 1
+        assert upload.query_summary["groups"][0]["code"] == "unknown_column"
+        stored = session.scalars(select(ListQuery.code).where(ListQuery.upload_id == upload.id))
+        assert list(stored) == ["unknown_column"]
         request = session.get(IssuedRequest, asked)
         assert request is not None and request.received_at is not None
     assert recorded.child_ids == sorted(ids.values())

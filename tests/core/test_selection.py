@@ -44,7 +44,7 @@ from tests.core.selection_world import (
 
 SELECTED = """
 query Selected($id: ID!) { inspection(id: $id) {
-  trackingComplete
+  trackingComplete selectionComplete
   selectedChildren { child { localId } late reason tracked missingExtraFields
     extraFields { name label value } chosenBy { name } }
   trackedChildren { child { localId } late }
@@ -130,6 +130,26 @@ def test_the_lead_selects_children_on_time_with_reasons(
     assert [s["child"]["localId"] for s in seen["selectedChildren"]] == world.local_ids[:4]
     assert seen["selectedChildren"][0]["chosenBy"] == {"name": "Alex Demo-Lead"}
     assert seen["trackingComplete"] is False
+    assert seen["selectionComplete"] is False
+
+
+def test_the_selection_is_complete_at_twenty_and_not_at_nineteen(
+    gql: GraphQLClient, world: World, lead_token: str
+) -> None:
+    assert select_children(gql, lead_token, world, list(range(19)))["errors"] == []
+    seen = read(gql, lead_token, world)
+    assert (len(seen["selectedChildren"]), seen["selectionComplete"]) == (19, False)
+
+    assert select_children(gql, lead_token, world, [19])["errors"] == []
+    assert read(gql, lead_token, world)["selectionComplete"] is True
+
+    query = (
+        "mutation($input: DeselectChildInput!) { deselectChild(input: $input) "
+        "{ errors { message } inspection { selectionComplete } } }"
+    )
+    variables = {"input": {"inspectionId": world.inspection, "childId": world.child(0)}}
+    deselected = gql(query, variables, lead_token).ok()["deselectChild"]
+    assert deselected == {"errors": [], "inspection": {"selectionComplete": False}}
 
 
 def test_a_twenty_first_child_breaks_the_twenty_children_rule_and_changes_nothing(
