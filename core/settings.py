@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.lists.limits import SETTING_NAMES, ListLimits
+
 DEFAULT_DATA_DIR = Path.cwd() / "var"
 
 
@@ -49,6 +51,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000
     storage_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR / "documents")
+    list_limits: ListLimits = field(default_factory=ListLimits)
     jwt: JwtSettings | None = None
 
     @classmethod
@@ -67,8 +70,19 @@ class Settings:
             max_body_bytes=_int(env, "JTAI_MAX_BODY_BYTES", defaults.max_body_bytes),
             max_upload_bytes=_int(env, "JTAI_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
             storage_dir=Path(env.get("JTAI_STORAGE_DIR", str(defaults.storage_dir))),
+            list_limits=_list_limits(env),
             jwt=_jwt(env),
         )
+
+
+def _list_limits(env: Mapping[str, str]) -> ListLimits:
+    defaults = ListLimits()
+    return ListLimits(
+        **{
+            name: _int(env, variable, getattr(defaults, name))
+            for name, variable in SETTING_NAMES.items()
+        }
+    )
 
 
 def _jwt(env: Mapping[str, str]) -> JwtSettings | None:

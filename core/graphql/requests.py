@@ -56,7 +56,6 @@ from core.graphql.selection import ListValue  # one type for a list's values, wh
 from core.lists import Problem, Severity, read_list
 from core.models import utc_now
 from core.registry import Owned
-from core.timetable import LONDON
 from core.viewer import Role
 from core.workflow.lists import (
     latest_upload,
@@ -753,6 +752,11 @@ class RequestMutations:
             assert asked.list_spec is not None
             spec = asked.list_spec
             upload = _upload_of(file)
+            as_of = context.session.execute(  # the date the list is for: ages are checked on it
+                select(m.Inspection.notification_date)
+                .join(m.IssuedRequest)
+                .where(m.IssuedRequest.id == answered_id)
+            ).scalar_one()
             context.session.rollback()
             data = await upload.read(limit + 1)
             if len(data) > limit:
@@ -762,9 +766,9 @@ class RequestMutations:
             return _list_refused(failed.errors, [])
         filename = _filename(upload)
         code_sets = {code_set.code: code_set for code_set in registry.code_sets}
-        today = context.asked_at.astimezone(LONDON).date()
+        limits = context.settings.list_limits
         result = await run_in_threadpool(
-            lambda: read_list(data, filename, spec, code_sets, today=today)
+            lambda: read_list(data, filename, spec, code_sets, as_of=as_of, limits=limits)
         )
         result.problems.extend(storage_problems(spec, result))
         if not result.accepted:

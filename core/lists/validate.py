@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 
 from core.collector import collector_paused
 from core.contributions import CodeSet, ListSpec
-from core.lists.files import Cell, FileProblem, read_grid
+from core.lists.files import Cell, read_grid
 from core.lists.headers import HeaderMatcher, display_header
-from core.lists.result import ListImport, Problem, Severity
+from core.lists.limits import DEFAULT_LIMITS, ListLimits
+from core.lists.result import FileProblem, ListImport, Problem, Severity
 from core.lists.rows import Column, RowChecker, non_blank
 from core.lists.values import CodeLookup, Read, cell_text, make_reader
 
@@ -25,28 +26,35 @@ def read_list(
     spec: ListSpec,
     code_sets: Mapping[str, CodeSet],
     *,
-    today: dt.date,
+    as_of: dt.date,
+    limits: ListLimits = DEFAULT_LIMITS,
 ) -> ListImport:
     """Read an uploaded list (CSV or XLSX bytes) against ``spec``; never raises for a bad file.
 
-    ``code_sets`` holds at least the code sets the spec's CODE fields name, by code; ``today`` is
-    the date future dates of birth and stated ages are checked against. Raises ``ValueError``
-    only when the spec names a code set that ``code_sets`` lacks (a programming error, not a bad
-    file).
+    ``code_sets`` holds at least the code sets the spec's CODE fields name, by code; ``as_of`` is
+    the date the list speaks for (the inspection's notification date): ages, dates of birth and
+    expected dates of birth are checked against it. A file beyond ``limits`` is refused before its
+    cells are read. Raises ``ValueError`` only when the spec names a code set that ``code_sets``
+    lacks (a programming error, not a bad file).
     """
     with collector_paused():  # see core.collector: thousands of rows, no cycles
-        return _read_list(data, filename, spec, code_sets, today)
+        return _read_list(data, filename, spec, code_sets, as_of, limits)
 
 
 def _read_list(
-    data: bytes, filename: str, spec: ListSpec, code_sets: Mapping[str, CodeSet], today: dt.date
+    data: bytes,
+    filename: str,
+    spec: ListSpec,
+    code_sets: Mapping[str, CodeSet],
+    as_of: dt.date,
+    limits: ListLimits = DEFAULT_LIMITS,
 ) -> ListImport:
     matcher = HeaderMatcher(spec)
     lookups: dict[str, CodeLookup] = {}
-    readers = {f.name: make_reader(f, code_sets, lookups, today) for f in spec.fields}
+    readers = {f.name: make_reader(f, code_sets, lookups, as_of) for f in spec.fields}
     result = ListImport(list_code=spec.code)
     try:
-        grid = read_grid(data, filename, (spec.title, spec.code))
+        grid = read_grid(data, filename, (spec.title, spec.code), limits)
     except FileProblem as problem:
         result.problems.append(Problem(ERROR, problem.code, problem.message))
         return result
@@ -60,7 +68,7 @@ def _read_list(
         return result
     result.header_row = header_index + 1
     columns = _match_columns(rows, header_index, spec, matcher, readers, result)
-    RowChecker(spec, columns, result, today).check(rows, header_index + 1)
+    RowChecker(spec, columns, result, as_of).check(rows, header_index + 1)
     if not result.rows:
         result.problems.append(
             Problem(
