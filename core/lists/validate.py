@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from core.collector import collector_paused
-from core.contributions import CodeSet, ListSpec
+from core.contributions import CodeSet, ListField, ListSpec
 from core.lists.files import Cell, read_grid
-from core.lists.headers import HeaderMatcher, display_header
+from core.lists.headers import CLOSE_ENOUGH, TIE_MARGIN, HeaderMatcher, display_header
 from core.lists.limits import DEFAULT_LIMITS, ListLimits
 from core.lists.result import FileProblem, ListImport, Problem, Severity
 from core.lists.rows import Column, RowChecker, non_blank
@@ -152,35 +152,15 @@ def _match_columns(
         columns[found.name] = Column(index, header, found, readers[found.name])
         result.column_map.setdefault(header, found.name)
     missing = [f for f in spec.fields if f.name not in columns]
-    for index, header in unknown:
-        possible = matcher.ambiguous(header)
-        close = matcher.closest(header, missing)
-        if possible:
-            hint = " It could be any of " + _names_text([f.label for f in possible]) + "."
-        elif close is not None:
-            hint = f" Did you mean '{close.label}'?"
-        else:
-            hint = ""
-        problems.append(
-            Problem(
-                QUERY,
-                "unknown_column",
-                f"Column '{header}' ({_column_letter(index)}) is not a column of this list and "
-                f"is ignored.{hint}",
-                column=header,
-            )
-        )
-    unknown_headers = [header for _, header in unknown]
+    near = _match_close(unknown, missing, matcher, readers, columns, result)
     for f in missing:
-        if not f.required:
+        if not f.required or f.name in columns or f.name in result.column_map.values():
             continue
+        if any(f.name == p.field for p in problems if p.code == "ambiguous_column"):
+            continue  # that error already says which column to rename
         names = matcher.names(f)
         others = f" (also read: {_names_text(names[1:])})" if len(names) > 1 else ""
-        close_header = next(
-            (header for header in unknown_headers if matcher.closest(header, (f,)) is not None),
-            None,
-        )
-        hint = f" Column '{close_header}' may be it: rename it." if close_header else ""
+        hint = f" Column '{near[f.name]}' may be it: rename it." if f.name in near else ""
         problems.append(
             Problem(
                 ERROR,
@@ -192,6 +172,89 @@ def _match_columns(
         )
     _check_headerless_data(rows, header_index, len(headers), problems)
     return sorted(columns.values(), key=lambda column: column.index)
+
+
+def _match_close(
+    unknown: list[tuple[int, str]],
+    missing: list[ListField],
+    matcher: HeaderMatcher,
+    readers: Mapping[str, Read],
+    columns: dict[str, Column],
+    result: ListImport,
+) -> dict[str, str]:
+    """Read each header no key matched as the missing field it is closest to, if it is close
+    enough to one (a QUERY says so); refuse one equally close to two; query the rest as ignored.
+
+    A field close to two headers takes the closer (the leftmost of equals); the other is ignored
+    with a QUERY naming the column read instead. A column is dropped only with a QUERY, and a
+    header that could be two missing fields is an ERROR: no data is lost unsaid. Gives, for each
+    missing field, the first header that came near it (to name in its message).
+    """
+    problems = result.problems
+    fields = {f.name: f for f in missing}
+    offers: dict[str, list[tuple[float, int, str]]] = {}
+    ignored: list[tuple[int, str, str]] = []
+    near: dict[str, str] = {}
+    for index, header in unknown:
+        possible = matcher.ambiguous(header)
+        if possible:
+            hint = " It could be any of " + _names_text([f.label for f in possible]) + "."
+            ignored.append((index, header, hint))
+            continue
+        close = matcher.close(header, missing)
+        for _, f in close:
+            near.setdefault(f.name, header)
+        strong = [(closeness, f) for closeness, f in close if closeness >= CLOSE_ENOUGH]
+        if not strong:
+            hint = f" Did you mean '{close[0][1].label}'?" if close else ""
+            ignored.append((index, header, hint))
+            continue
+        top = strong[0][0]
+        tied = [f for closeness, f in strong if top - closeness < TIE_MARGIN]
+        if len(tied) > 1:
+            problems.append(
+                Problem(
+                    ERROR,
+                    "ambiguous_column",
+                    f"Column '{header}' ({_column_letter(index)}) could be "
+                    + " or ".join(f"'{f.label}'" for f in tied)
+                    + ", and the list has neither. Rename it to the one it is.",
+                    column=header,
+                    field=tied[0].name,
+                )
+            )
+            continue
+        offers.setdefault(tied[0].name, []).append((top, index, header))
+    for name, candidates in offers.items():
+        candidates.sort(key=lambda offer: (-offer[0], offer[1]))
+        _, index, header = candidates[0]
+        f = fields[name]
+        columns[name] = Column(index, header, f, readers[name])
+        result.column_map.setdefault(header, name)
+        problems.append(
+            Problem(
+                QUERY,
+                "header_read_as",
+                f"Column '{header}' ({_column_letter(index)}) is read as '{f.label}'. If it is "
+                "something else, rename it.",
+                column=header,
+                field=name,
+            )
+        )
+        for _, other_index, other in candidates[1:]:
+            hint = f" It looks like '{f.label}', which is read from column '{header}'."
+            ignored.append((other_index, other, hint))
+    for index, header, hint in sorted(ignored):
+        problems.append(
+            Problem(
+                QUERY,
+                "unknown_column",
+                f"Column '{header}' ({_column_letter(index)}) is not a column of this list and "
+                f"is ignored.{hint}",
+                column=header,
+            )
+        )
+    return near
 
 
 def _check_headerless_data(

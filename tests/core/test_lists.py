@@ -512,8 +512,22 @@ def test_unknown_missing_and_duplicate_columns() -> None:
     assert "Social worker notes" not in result.column_map
 
 
-def test_missing_column_message_suggests_a_misspelt_header() -> None:
+def test_a_misspelt_header_is_read_as_its_field_with_a_query() -> None:
     header = CIN_HEADER.replace("DOB", "Date of brith")
+    result = read(cin_csv(cin_row(), header=header))
+
+    assert result.accepted
+    assert summary(result.problems) == {
+        (None, "Date of brith", None, "query", "header_read_as"),
+    }
+    assert result.problems[0].message == (
+        "Column 'Date of brith' (D) is read as 'Date of birth'. If it is something else, rename it."
+    )
+    assert result.rows[0].values["date_of_birth"] == dt.date(2015, 1, 1)
+
+
+def test_missing_column_message_suggests_a_header_not_close_enough_to_read() -> None:
+    header = CIN_HEADER.replace("DOB", "Birth registered")
     result = read(cin_csv(cin_row(), header=header))
 
     missing = next(p for p in result.problems if p.code == "missing_column")
@@ -521,7 +535,7 @@ def test_missing_column_message_suggests_a_misspelt_header() -> None:
     assert missing.field == "date_of_birth"
     assert missing.message == (
         "The list has no 'Date of birth' column (also read: 'DOB', 'D.O.B.', 'Birthdate', "
-        "'Child's date of birth'). Add it. Column 'Date of brith' may be it: rename it."
+        "'Child's date of birth'). Add it. Column 'Birth registered' may be it: rename it."
     )
     unknown = next(p for p in result.problems if p.code == "unknown_column")
     assert "Did you mean 'Date of birth'?" in unknown.message
