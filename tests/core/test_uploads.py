@@ -33,7 +33,6 @@ from core.models import (
     ListUpload,
 )
 from core.settings import Settings
-from core.timetable import LONDON
 from core.viewer import Role
 from core.workflow.storage import LocalFileStore
 from tests.conftest import GraphQLClient, Response, TokenFactory
@@ -382,8 +381,13 @@ CIN_HEADER = (
 )
 
 
+NOTIFIED = dt.date(2026, 11, 24)  # the demo's notification date (tests/conftest.py)
+
+
 def today() -> dt.date:
-    return dt.datetime.now(LONDON).date()
+    """The date the lists speak for: the inspection's notification date, whenever the suite
+    runs (ages and expected dates of birth are checked against it)."""
+    return NOTIFIED
 
 
 def age(born: dt.date) -> int:
