@@ -152,12 +152,10 @@ def _match_columns(
         columns[found.name] = Column(index, header, found, readers[found.name])
         result.column_map.setdefault(header, found.name)
     missing = [f for f in spec.fields if f.name not in columns]
-    near = _match_close(unknown, missing, matcher, readers, columns, result)
+    near, claimed = _match_close(unknown, missing, matcher, readers, columns, result)
     for f in missing:
-        if not f.required or f.name in columns or f.name in result.column_map.values():
-            continue
-        if any(f.name == p.field for p in problems if p.code == "ambiguous_column"):
-            continue  # that error already says which column to rename
+        if not f.required or f.name in columns or f.name in claimed:
+            continue  # claimed: an ambiguous column's error already says what to rename
         names = matcher.names(f)
         others = f" (also read: {_names_text(names[1:])})" if len(names) > 1 else ""
         hint = f" Column '{near[f.name]}' may be it: rename it." if f.name in near else ""
@@ -181,20 +179,22 @@ def _match_close(
     readers: Mapping[str, Read],
     columns: dict[str, Column],
     result: ListImport,
-) -> dict[str, str]:
+) -> tuple[dict[str, str], set[str]]:
     """Read each header no key matched as the missing field it is closest to, if it is close
     enough to one (a QUERY says so); refuse one equally close to two; query the rest as ignored.
 
     A field close to two headers takes the closer (the leftmost of equals); the other is ignored
     with a QUERY naming the column read instead. A column is dropped only with a QUERY, and a
     header that could be two missing fields is an ERROR: no data is lost unsaid. Gives, for each
-    missing field, the first header that came near it (to name in its message).
+    missing field, the first header that came near it (to name in its message), and the fields
+    an ambiguous header could be.
     """
     problems = result.problems
     fields = {f.name: f for f in missing}
     offers: dict[str, list[tuple[float, int, str]]] = {}
     ignored: list[tuple[int, str, str]] = []
     near: dict[str, str] = {}
+    claimed: set[str] = set()
     for index, header in unknown:
         possible = matcher.ambiguous(header)
         if possible:
@@ -212,6 +212,7 @@ def _match_close(
         top = strong[0][0]
         tied = [f for closeness, f in strong if top - closeness < TIE_MARGIN]
         if len(tied) > 1:
+            claimed.update(f.name for f in tied)
             problems.append(
                 Problem(
                     ERROR,
@@ -254,7 +255,7 @@ def _match_close(
                 column=header,
             )
         )
-    return near
+    return near, claimed
 
 
 def _check_headerless_data(
