@@ -13,7 +13,7 @@ words with the template's filler dropped ('whether the child is', 'does the chil
 'has'...), abbreviations spelt out (DOB, EDD, CIN, CP, EPO, DA, LA, ID, S47, ICPC, SW...), plurals
 and number words made one ('6 months', 'six month'), and a word one typing slip from a word of the
 spec ('Ethnicty') read as that word. Each word weighs 1 / the number of the spec's fields using it
-(so 'date' counts little and 'timescales' a lot; a word of no field counts 1), and a header's
+(so 'date' counts little and 'timescales' a lot; a word of no field counts a half), and a header's
 closeness to a name is the weighted Dice coefficient of the two sets, ``2 |H & N| / (|H| + |N|)``;
 to a field, that of its closest name. A header at least :data:`CLOSE_ENOUGH` to one field, and
 closer to it by :data:`TIE_MARGIN` than to any other, reads as it; one as close to two is
@@ -128,6 +128,9 @@ _FILLER = frozenset(
     }
 )
 CLOSE_ENOUGH = 0.6  # weighted Dice closeness from which a header reads as a field
+# A word no field uses ('recorded' in 'Date of birth as recorded') weighs half a word that only one
+# field uses: it may be a note on the same field, or say the column is something else.
+_UNKNOWN_WORD = 0.5
 # Two fields both close enough and within this of each other are equally close: the header does
 # not say which it is ('Category of abuse': initial 0.62, latest 0.77, as 'current' is rarer).
 TIE_MARGIN = 0.2
@@ -172,6 +175,7 @@ _LOOSE_FILLER = _FILLER | {
     "what",
     "yes",
     "no",
+    "as",
 }
 # Abbreviations local authorities use, spelt out as the template's words.
 _ABBREVIATIONS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
@@ -346,7 +350,7 @@ class HeaderMatcher:
         if not words or not wanted:
             return []
         weight = self._weights.get
-        header_weight = sum(weight(word, 1.0) for word in words)
+        header_weight = sum(weight(word, _UNKNOWN_WORD) for word in words)
         best: dict[str, tuple[float, ListField]] = {}
         seen: set[tuple[str, frozenset[str]]] = set()
         for word in words:
@@ -355,8 +359,8 @@ class HeaderMatcher:
                     continue
                 seen.add((field.name, name_words))
                 self.comparisons += 1
-                shared = sum(weight(w, 1.0) for w in words & name_words)
-                name_weight = sum(weight(w, 1.0) for w in name_words)
+                shared = sum(weight(w, _UNKNOWN_WORD) for w in words & name_words)
+                name_weight = sum(weight(w, _UNKNOWN_WORD) for w in name_words)
                 closeness = 2 * shared / (header_weight + name_weight)
                 if closeness >= SUGGEST and closeness > best.get(field.name, (0.0, field))[0]:
                     best[field.name] = (closeness, field)

@@ -61,7 +61,7 @@ def _read_list(
     result.file_format = grid.file_format
     result.sheet = grid.sheet
     rows = grid.rows
-    header_index = _find_header(rows, matcher)
+    header_index = _find_header(rows, matcher, spec)
     if header_index is None:
         where = f"The worksheet '{grid.sheet}'" if grid.sheet else f"The file '{filename}'"
         result.problems.append(Problem(ERROR, "empty_file", f"{where} has no rows."))
@@ -81,9 +81,13 @@ def _read_list(
     return result
 
 
-def _find_header(rows: Sequence[Sequence[Cell]], matcher: HeaderMatcher) -> int | None:
-    """The row holding the headers: the one naming most fields, else the first non-blank row."""
+def _find_header(
+    rows: Sequence[Sequence[Cell]], matcher: HeaderMatcher, spec: ListSpec
+) -> int | None:
+    """The row holding the headers: the one naming most fields by their names, else the one
+    closest to most (every header reworded), else the first non-blank row."""
     first: int | None = None
+    candidates: list[int] = []
     best: tuple[int, int] | None = None  # (fields named, row index)
     for index, row in enumerate(rows):
         if not any(non_blank(cell) for cell in row):
@@ -92,6 +96,7 @@ def _find_header(rows: Sequence[Sequence[Cell]], matcher: HeaderMatcher) -> int 
             first = index
         if index - first >= HEADER_SEARCH_ROWS:
             break
+        candidates.append(index)
         named = {
             found.name
             for cell in row
@@ -99,6 +104,17 @@ def _find_header(rows: Sequence[Sequence[Cell]], matcher: HeaderMatcher) -> int 
         }
         if named and (best is None or len(named) > best[0]):
             best = (len(named), index)
+    if best is None:
+        for index in candidates:
+            close = {
+                near[0][1].name
+                for cell in rows[index]
+                if isinstance(cell, str)
+                and (near := matcher.close(cell, spec.fields))
+                and near[0][0] >= CLOSE_ENOUGH
+            }
+            if close and (best is None or len(close) > best[0]):
+                best = (len(close), index)
     return best[1] if best else first
 
 

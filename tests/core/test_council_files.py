@@ -368,3 +368,16 @@ def test_what_is_not_a_spreadsheet_is_refused(filename: str) -> None:
 
     assert not result.accepted and result.rows == []
     assert len(result.problems) == 1 and result.problems[0].row is None
+
+
+def test_a_header_row_with_every_header_reworded_is_found_under_its_title() -> None:
+    council = council_list(CHILD_PROTECTION_PLANS, title_rows=1, count=5)
+    text = council.data.decode()
+    for header in council.headers:
+        text = text.replace(f"{header},", f"{header} as recorded,", 1)
+
+    result = read(text.encode(), "cp.csv")
+
+    assert result.header_row == 2
+    assert result.accepted and [row.values for row in result.rows] == council.expected
+    assert {p.code for p in result.problems} == {"header_read_as"}

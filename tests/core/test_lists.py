@@ -527,7 +527,7 @@ def test_a_misspelt_header_is_read_as_its_field_with_a_query() -> None:
 
 
 def test_missing_column_message_suggests_a_header_not_close_enough_to_read() -> None:
-    header = CIN_HEADER.replace("DOB", "Birth registered")
+    header = CIN_HEADER.replace("DOB", "Birth certificate number")
     result = read(cin_csv(cin_row(), header=header))
 
     missing = next(p for p in result.problems if p.code == "missing_column")
@@ -535,7 +535,7 @@ def test_missing_column_message_suggests_a_header_not_close_enough_to_read() -> 
     assert missing.field == "date_of_birth"
     assert missing.message == (
         "The list has no 'Date of birth' column (also read: 'DOB', 'D.O.B.', 'Birthdate', "
-        "'Child's date of birth'). Add it. Column 'Birth registered' may be it: rename it."
+        "'Child's date of birth'). Add it. Column 'Birth certificate number' may be it: rename it."
     )
     unknown = next(p for p in result.problems if p.code == "unknown_column")
     assert "Did you mean 'Date of birth'?" in unknown.message
