@@ -263,10 +263,12 @@ class HeaderMatcher:
 
     __slots__ = (
         "_ambiguous",
+        "_closeness",
         "_keys",
         "_names",
         "_postings",
         "_slips",
+        "_spellings",
         "_weights",
         "comparisons",
     )
@@ -317,6 +319,8 @@ class HeaderMatcher:
                 for variant in (word, *_deletions(word)):
                     slips.setdefault(variant, set()).add(word)
         self._slips = slips
+        self._spellings: dict[str, str] = {}  # a word not the spec's: the word it is a slip of
+        self._closeness: dict[str, list[tuple[float, ListField]]] = {}  # by header, all fields
         self.comparisons = 0
 
     def match(self, header: str) -> ListField | None:
@@ -337,17 +341,28 @@ class HeaderMatcher:
         """``word``, or the one word of the spec it is a typing slip of."""
         if word in self._weights or not _TYPO_LENGTH <= len(word) <= _LONGEST_WORD:
             return word
-        found: set[str] = set()
-        for variant in (word, *_deletions(word)):
-            found |= self._slips.get(variant, set())
-        return next(iter(found)) if len(found) == 1 else word
+        spelt = self._spellings.get(word)
+        if spelt is None:
+            found: set[str] = set()
+            for variant in (word, *_deletions(word)):
+                found |= self._slips.get(variant, set())
+            spelt = self._spellings[word] = next(iter(found)) if len(found) == 1 else word
+        return spelt
 
     def close(self, header: str, fields: Iterable[ListField]) -> list[tuple[float, ListField]]:
         """The ``fields`` ``header`` is close to (see the module docstring), closest first, each
         with its closeness; only those from :data:`SUGGEST` up."""
+        found = self._closeness.get(header)
+        if found is None:
+            found = self._closeness[header] = self._score(header)
+        if not found:
+            return found
         wanted = {field.name for field in fields}
+        return [(closeness, field) for closeness, field in found if field.name in wanted]
+
+    def _score(self, header: str) -> list[tuple[float, ListField]]:
         words = frozenset(map(self._spelt, loose_words(header)))
-        if not words or not wanted:
+        if not words:
             return []
         weight = self._weights.get
         header_weight = sum(weight(word, _UNKNOWN_WORD) for word in words)
@@ -355,7 +370,7 @@ class HeaderMatcher:
         seen: set[tuple[str, frozenset[str]]] = set()
         for word in words:
             for field, name_words in self._postings.get(word, ()):
-                if field.name not in wanted or (field.name, name_words) in seen:
+                if (field.name, name_words) in seen:
                     continue
                 seen.add((field.name, name_words))
                 self.comparisons += 1

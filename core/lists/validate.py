@@ -110,6 +110,7 @@ def _find_header(
                 near[0][1].name
                 for cell in rows[index]
                 if isinstance(cell, str)
+                and not cell.strip().isdigit()
                 and (near := matcher.close(cell, spec.fields))
                 and near[0][0] >= CLOSE_ENOUGH
             }
