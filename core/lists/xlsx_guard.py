@@ -42,7 +42,9 @@ _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"  # a namespace prefix, as some writers use 
 # A cell or row reference, r="B12" or r="12", in any spelling XML allows (calamine reads letters
 # then digits and refuses anything else itself). Any attribute whose name ends in r matches too
 # (paper="9"): counted, it can only make the bound larger, and a leading [\s:] costs twice as much.
-_REF = re.compile(rb"r\s*=\s*[\"']\s*([A-Za-z]*)([0-9]+)")
+_REF_ROW = re.compile(rb"r\s*=\s*[\"']\s*[A-Za-z]*([0-9]+)")
+_REF_COLUMN = re.compile(rb"r\s*=\s*[\"']\s*([A-Za-z]+)[0-9]")
+_PREFIXED_TAG = re.compile(rb":(?:c|row|si)[\s/>]")
 _CELL_TAG = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
 _ROW_TAG = re.compile(rb"<" + _PREFIX + rb"row[\s/>]")
 _SHARED_STRING_TAG = re.compile(rb"<" + _PREFIX + rb"si[\s/>]")
@@ -118,21 +120,17 @@ class _Extent:
     def scan(self, xml: bytes) -> None:
         # C-level passes only (a 10,000-row sheet holds 130,000 references): bytes.count for the
         # tags, and their exact pattern only where that count could be wrong.
-        references = _REF.findall(xml)
-        cell_refs = row_refs = 0
-        if references:
-            letters, digits = zip(*references, strict=True)
-            rows = {number.lstrip(b"0") for number in set(digits)}
-            self.rows = max(self.rows, *map(_number, rows))
-            named = set(letters)
-            named.discard(b"")
-            if named:
-                self.columns = max(self.columns, *map(_column, named))
-            row_refs = letters.count(b"")
-            cell_refs = len(references) - row_refs
+        rows = _REF_ROW.findall(xml)  # one list of bytes each: no tuples to build
+        columns = _REF_COLUMN.findall(xml)
+        if rows:
+            self.rows = max(self.rows, *map(_number, {row.lstrip(b"0") for row in set(rows)}))
+        if columns:
+            self.columns = max(self.columns, *map(_column, set(columns)))
+        cell_refs = len(columns)
+        row_refs = len(rows) - cell_refs
         self.cell_refs += cell_refs
         self.row_refs += row_refs
-        prefixed = b":c" in xml or b":row" in xml or b":si" in xml
+        prefixed = _PREFIXED_TAG.search(xml) is not None
         cells = xml.count(b"<c")  # also counts <col>, <cfRule>...: then counted exactly
         if prefixed or cells != cell_refs:
             cells = len(_CELL_TAG.findall(xml))
