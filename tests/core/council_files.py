@@ -365,6 +365,34 @@ def lying_zip_bomb_xlsx() -> bytes:
     return bytes(data)
 
 
+_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def sheet_xlsx(sheet_data: bytes, *, before: bytes = b"") -> bytes:
+    """A workbook whose sheet holds ``sheet_data`` (``before`` it: a <dimension>, say)."""
+    xml = _SHEET + before + b"<sheetData>" + sheet_data + b"</sheetData></worksheet>"
+    return _workbook_with({"xl/worksheets/sheet1.xml": xml})
+
+
+# Ways of writing a far cell calamine reads as far: each must be found before calamine sees it.
+FAR_CELLS: dict[str, tuple[bytes, bytes]] = {
+    "lower case, single quotes": (b"<row r='1'><c r='xfd1048576' t='n'><v>1</v></c></row>", b""),
+    "prefixed tags": (
+        b'<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="1">'
+        b'<x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>',
+        b"",
+    ),
+    "a cell below its row": (b'<row r="1"><c r="A300000"><v>1</v></c></row>', b""),
+    "spaces around the equals sign": (b'<row r="1"><c r = " B900000 "><v>1</v></c></row>', b""),
+    "cells without references": (b"<row>" + b"<c><v>1</v></c>" * 300 + b"</row>", b""),
+    "rows without references": (b'<row r="199999"/>' + b"<row><c><v>1</v></c></row>" * 3, b""),
+    "a declared dimension": (
+        b'<row r="1"><c r="A1"><v>1</v></c></row>',
+        b'<dimension ref="A1:XFD1048576"/>',
+    ),
+}
+
+
 def many_shared_strings_xlsx(count: int) -> bytes:
     strings = b"".join(b"<si><t>s%d</t></si>" % number for number in range(count))
     xml = (

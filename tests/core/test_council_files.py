@@ -25,6 +25,7 @@ from plugins.ofsted.code_sets import CODE_SETS
 from plugins.ofsted.requests import CHILD_PROTECTION_PLANS, CHILDREN_IN_NEED
 from tests.core.council_files import (
     AS_OF,
+    FAR_CELLS,
     NOT_SPREADSHEETS,
     SHORTENED,
     TEMPLATE,
@@ -37,6 +38,7 @@ from tests.core.council_files import (
     lying_zip_bomb_xlsx,
     many_parts_zip,
     many_shared_strings_xlsx,
+    sheet_xlsx,
     wide_csv,
     zip_bomb_xlsx,
 )
@@ -284,6 +286,26 @@ def test_a_hostile_workbook_is_refused_before_calamine_builds_a_cell(
     assert [(p.code, p.severity, p.row) for p in result.problems] == [(code, Severity.ERROR, None)]
     assert result.rows == []
     assert peak < 20_000_000, f"reading it took {peak:,} bytes"  # chunks, not the 200 MB
+
+
+@pytest.mark.parametrize("way", sorted(FAR_CELLS))
+def test_a_far_cell_however_written_is_found_before_calamine(
+    way: str, calamine_untouched: None
+) -> None:
+    sheet_data, before = FAR_CELLS[way]
+
+    result = guarded(lambda: read(sheet_xlsx(sheet_data, before=before), "far.xlsx"))
+
+    [problem] = result.problems
+    assert problem.code in ("too_many_rows", "too_many_columns", "too_many_cells"), problem
+
+
+def test_a_sheet_without_references_within_the_limits_is_read() -> None:
+    cells = b"".join(b'<c t="inlineStr"><is><t>%d</t></is></c>' % n for n in range(3))
+    result = read(sheet_xlsx(b"<row>" + cells + b"</row>" * 1), "plain.xlsx")
+
+    assert result.header_row == 1 and result.file_format == "xlsx"
+    assert not any(p.code.startswith("too_many") for p in result.problems)
 
 
 def test_the_cell_at_xfd1048576_names_the_limit_and_its_setting() -> None:
