@@ -240,13 +240,22 @@ def _cell_too_long(
 def _check_grid(
     rows: Sequence[Sequence[Cell]], filename: str, limits: ListLimits, longest_possible: int
 ) -> None:
-    """Refuse a grid over the row, column or cell-length limits (its cells are bounded already)."""
+    """Refuse a grid over the row, column or cell-length limits, or whose rectangle (what the row
+    rules pad its short rows to) is over the cell limit."""
     if len(rows) > limits.max_rows:
         raise _too_many_rows(filename, limits)
     width = max(map(len, rows), default=0)
     if width > limits.max_columns:
         row = next(index for index, cells in enumerate(rows, start=1) if len(cells) == width)
         raise _too_many_columns(filename, width, limits, row)
+    if len(rows) * width > limits.max_cells:
+        raise _limit(
+            "too_many_cells",
+            "max_cells",
+            f"'{filename}' has {len(rows):,} rows and a row of {width:,} columns, "
+            f"{len(rows) * width:,} cells",
+            limits,
+        )
     if longest_possible <= limits.max_cell_chars:
         return
     texts = cast(Iterator[str], filter(str.__instancecheck__, chain.from_iterable(rows)))

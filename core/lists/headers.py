@@ -173,7 +173,7 @@ _LOOSE_FILLER = _FILLER | {
     "that",
     "which",
     "what",
-    "yes",
+    "yes",  # of '(Yes/No)'
     "no",
     "as",
 }
@@ -209,7 +209,6 @@ _ABBREVIATIONS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
         "yr": ("year",),
         "yrs": ("year",),
         "dt": ("date",),
-        "dob'": ("date", "birth"),
         "disabled": ("disability",),
         "sex": ("gender",),
         "six": ("6",),

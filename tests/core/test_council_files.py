@@ -378,7 +378,13 @@ def test_rows_and_cells_over_the_limits_are_refused() -> None:
     workbook = council_list(CHILDREN_IN_NEED, file_format="xlsx", count=30)
     sheet = read(workbook.data, "cin.xlsx", CHILDREN_IN_NEED, limits=ListLimits(max_rows=20))
 
+    # A long thin file with one wide row would be padded to a rectangle: that is counted too.
+    thin = (council.headers[0] + "," * 199 + "\r\n" + "x\r\n" * 30_000).encode()
+    area = read(thin, "thin.csv", CHILDREN_IN_NEED, limits=ListLimits(max_cells=1_000_000))
+
     assert [p.code for p in rows.problems] == ["too_many_rows"]
+    assert [p.code for p in area.problems] == ["too_many_cells"]
+    assert "30,001 rows and a row of 200 columns" in area.problems[0].message
     assert [p.code for p in cells.problems] == ["too_many_cells"]
     assert [p.code for p in sheet.problems] == ["too_many_rows"]
     assert "reaches row 31" in sheet.problems[0].message
