@@ -162,7 +162,11 @@ def _end_record(data: bytes, filename: str) -> tuple[int, int]:
     start = data.rfind(_EOCD, max(0, len(data) - _EOCD_SIZE - 0xFFFF))
     if start < 0 or len(data) < start + _EOCD_SIZE:
         raise _unsound(filename, "its zip directory is missing")
-    entries, _size, offset = struct.unpack_from("<HLL", data, start + 10)
+    entries, _size, offset, comment = struct.unpack_from("<HLLH", data, start + 10)
+    if start + _EOCD_SIZE + comment != len(data):
+        # A signature inside the archive's comment, or bytes after it: readers could disagree on
+        # which directory is the archive's, so none is trusted.
+        raise _unsound(filename, "its zip directory is ambiguous")
     if entries == 0xFFFF or offset == 0xFFFFFFFF:
         locator = start - 20
         if locator < 0 or data[locator : locator + 4] != _ZIP64_LOCATOR:

@@ -393,6 +393,19 @@ FAR_CELLS: dict[str, tuple[bytes, bytes]] = {
 }
 
 
+def commented_xlsx(comment: bytes) -> bytes:
+    """A small CP list workbook whose zip archive carries ``comment``."""
+    source = zipfile.ZipFile(
+        io.BytesIO(council_list(CHILD_PROTECTION_PLANS, file_format="xlsx", count=3).data)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.comment = comment
+    return out.getvalue()
+
+
 def many_shared_strings_xlsx(count: int) -> bytes:
     strings = b"".join(b"<si><t>s%d</t></si>" % number for number in range(count))
     xml = (

@@ -31,6 +31,7 @@ from tests.core.council_files import (
     TEMPLATE,
     broken_list,
     children,
+    commented_xlsx,
     council_list,
     csv_bytes,
     far_cell_xlsx,
@@ -306,6 +307,18 @@ def test_a_sheet_without_references_within_the_limits_is_read() -> None:
 
     assert result.header_row == 1 and result.file_format == "xlsx"
     assert not any(p.code.startswith("too_many") for p in result.problems)
+
+
+def test_a_zip_directory_hidden_in_the_archive_comment_is_not_trusted() -> None:
+    # Readers disagree on which end record is the archive's; a second one decides nothing.
+    fake = b"PK\x05\x06" + bytes(18)
+
+    hidden = read(commented_xlsx(b"exported " + fake + b" by a system"), "cp.xlsx")
+    plain = read(commented_xlsx(b"exported by a case management system"), "cp.xlsx")
+
+    assert [p.code for p in hidden.problems] == ["unreadable_xlsx"]
+    assert "ambiguous" in hidden.problems[0].message
+    assert plain.accepted and len(plain.rows) == 3
 
 
 def test_the_cell_at_xfd1048576_names_the_limit_and_its_setting() -> None:
