@@ -236,7 +236,8 @@ def _match_close(
                     "ambiguous_column",
                     f"Column '{header}' ({_column_letter(index)}) could be "
                     + " or ".join(f"'{f.label}'" for f in tied)
-                    + ", and the list has neither. Rename it to the one it is.",
+                    + f", and the list has {'neither' if len(tied) == 2 else 'none'}. Rename it "
+                    "to the one it is.",
                     column=header,
                     field=tied[0].name,
                 )
