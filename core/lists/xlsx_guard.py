@@ -49,6 +49,10 @@ _REF_COLUMN = re.compile(rb"r\s*=\s*[\"']\s*([A-Za-z]+)[0-9]")
 _PREFIXED_TAG = re.compile(rb":(?:c|row|si)[\s/>]")
 _CELL_TAG = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
 _ROW_TAG = re.compile(rb"<" + _PREFIX + rb"row[\s/>]")
+# A cell or row tag without an r attribute of its own (a prefixed one, x:r, calamine does not read).
+_UNREFERENCED = re.compile(rb"<(?:c|row)(?=[\s/>])(?![^>]*\sr\s*=)")
+_UNREFERENCED_ANY = re.compile(rb"<" + _PREFIX + rb"(?:c|row)(?=[\s/>])(?![^>]*\sr\s*=)")
+_ROW_END = re.compile(rb"</" + _PREFIX + rb"row\s*>")
 _SHARED_STRING_TAG = re.compile(rb"<" + _PREFIX + rb"si[\s/>]")
 _DIMENSION = re.compile(rb"<" + _PREFIX + rb"dimension\s[^>]*?ref\s*=\s*([\"'])(.*?)\1", re.DOTALL)
 _CELL_REF = re.compile(rb"([A-Za-z]*)([0-9]+)")
@@ -111,36 +115,35 @@ class _Extent:
 
     rows: int = 0  # the largest row number referenced
     columns: int = 0
-    row_tags: int = 0
-    row_refs: int = 0
-    cell_tags: int = 0
-    cell_refs: int = 0
     shared_strings: int = 0
     dimension: bytes | None = None
     sheet: bool = False  # has <sheetData>: the only cells calamine reads are in such parts
+    # From the first row or cell written without a reference on (calamine puts it one further
+    # than the last): the rows opened, the most cells in one row, the cells of the open row.
+    unreferenced: bool = False
+    row_tags: int = 0
+    widest_row: int = 0
+    open_row: int = 0
 
     def scan(self, xml: bytes) -> None:
-        # C-level passes only (a 10,000-row sheet holds 130,000 references): bytes.count for the
-        # tags, and their exact pattern only where that count could be wrong.
+        # C-level passes only (a 10,000-row sheet holds 130,000 references).
         rows = _REF_ROW.findall(xml)  # one list of bytes each: no tuples to build
         columns = _REF_COLUMN.findall(xml)
         if rows:
             self.rows = max(self.rows, *map(_number, {row.lstrip(b"0") for row in set(rows)}))
         if columns:
             self.columns = max(self.columns, *map(_column, set(columns)))
-        cell_refs = len(columns)
-        row_refs = len(rows) - cell_refs
-        self.cell_refs += cell_refs
-        self.row_refs += row_refs
         prefixed = _PREFIXED_TAG.search(xml) is not None
-        cells = xml.count(b"<c")  # also counts <col>, <cfRule>...: then counted exactly
-        if prefixed or cells != cell_refs:
-            cells = len(_CELL_TAG.findall(xml))
-        self.cell_tags += cells
-        rows_opened = xml.count(b"<row")
-        if prefixed or rows_opened != row_refs:
-            rows_opened = len(_ROW_TAG.findall(xml))
-        self.row_tags += rows_opened
+        if not self.unreferenced:
+            self.unreferenced = (_UNREFERENCED_ANY if prefixed else _UNREFERENCED).search(
+                xml
+            ) is not None
+        if self.unreferenced:
+            self.row_tags += len(_ROW_TAG.findall(xml))
+            counts = [len(_CELL_TAG.findall(row)) for row in _ROW_END.split(xml)]
+            counts[0] += self.open_row
+            self.open_row = counts.pop()
+            self.widest_row = max(self.widest_row, self.open_row, *counts)
         strings = xml.count(b"<si")
         if prefixed or strings:
             strings = len(_SHARED_STRING_TAG.findall(xml))
@@ -151,12 +154,12 @@ class _Extent:
             self.dimension = found.group(2)
 
     def furthest(self) -> tuple[int, int]:
-        """(rows, columns) calamine may build for this part: the references, and each row or cell
-        written without one counted as one further (an upper bound)."""
-        return (
-            self.rows + max(0, self.row_tags - self.row_refs),
-            self.columns + max(0, self.cell_tags - self.cell_refs),
-        )
+        """(rows, columns) calamine may build for this part: its references and, once a row or
+        cell has none, each row one further and each row's cells as far right as it has cells
+        (upper bounds)."""
+        if not self.unreferenced:
+            return self.rows, self.columns
+        return self.rows + self.row_tags, self.columns + self.widest_row
 
 
 def _end_record(data: bytes, filename: str) -> tuple[int, int]:
@@ -308,8 +311,7 @@ def _check_extent(part: _Part, extent: _Extent, filename: str, limits: ListLimit
             rows = max(rows, _number(digits.lstrip(b"0")))
             if letters:
                 columns = max(columns, _column(letters))
-    unreferenced = extent.row_tags > extent.row_refs or extent.cell_tags > extent.cell_refs
-    if unreferenced:
+    if extent.unreferenced:
         fix = (
             "Some of its cells carry no reference (A1, B1...), so they were counted as far as "
             f"they could reach. {fix} Saving it from Excel writes the references."

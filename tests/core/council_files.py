@@ -385,6 +385,14 @@ FAR_CELLS: dict[str, tuple[bytes, bytes]] = {
     "a cell below its row": (b'<row r="1"><c r="A300000"><v>1</v></c></row>', b""),
     "spaces around the equals sign": (b'<row r="1"><c r = " B900000 "><v>1</v></c></row>', b""),
     "cells without references": (b"<row>" + b"<c><v>1</v></c>" * 300 + b"</row>", b""),
+    "cells without references, counted away by look-alike attributes": (
+        b"<row>"
+        + b"<c><v>1</v></c>" * 300
+        + b'</row><row r="2">'
+        + b'<c r="A2" xr="B2"><v>1</v></c>' * 300
+        + b"</row>",
+        b"",
+    ),
     "rows without references": (b'<row r="199999"/>' + b"<row><c><v>1</v></c></row>" * 3, b""),
     "a declared dimension": (
         b'<row r="1"><c r="A1"><v>1</v></c></row>',
