@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import core.lists.files as files
-from core.contributions import CodeSet, ListSpec
+from core.contributions import CodeSet, FieldType, ListField, ListSpec
 from core.lists import ListImport, Severity, read_list
 from core.lists.headers import HeaderMatcher
 from core.lists.limits import DEFAULT_LIMITS, ListLimits
@@ -301,12 +301,32 @@ def test_a_far_cell_however_written_is_found_before_calamine(
     assert problem.code in ("too_many_rows", "too_many_columns", "too_many_cells"), problem
 
 
-def test_a_sheet_without_references_within_the_limits_is_read() -> None:
-    cells = b"".join(b'<c t="inlineStr"><is><t>%d</t></is></c>' % n for n in range(3))
-    result = read(sheet_xlsx(b"<row>" + cells + b"</row>" * 1), "plain.xlsx")
+def test_a_sheet_written_without_cell_references_is_read_whole() -> None:
+    # Some writers leave out r="A1": calamine places each cell after the last. 100 rows of three
+    # cells are 300 cells, but no row is wider than three.
+    spec = ListSpec(
+        code="flags",
+        title="Flags",
+        coverage="test",
+        fields=(
+            ListField(name="child_id", label="Child ID", type=FieldType.TEXT),
+            ListField(name="count", label="Count", type=FieldType.INTEGER),
+            ListField(name="flag", label="Flag", type=FieldType.YES_NO),
+        ),
+    )
+    cell = b'<c t="inlineStr"><is><t>%s</t></is></c>'
+    rows = [b"<row>" + b"".join(cell % text for text in (b"Child ID", b"Count", b"Flag"))]
+    rows += [
+        b"<row>" + b"".join(cell % text for text in (b"C%d" % n, b"%d" % n, b"Y")) + b"</row>"
+        for n in range(100)
+    ]
+    rows[0] += b"</row>"
 
-    assert result.header_row == 1 and result.file_format == "xlsx"
-    assert not any(p.code.startswith("too_many") for p in result.problems)
+    result = read(sheet_xlsx(b"".join(rows)), "flags.xlsx", spec)
+
+    assert result.accepted, result.problems[:3]
+    assert [row.values for row in result.rows][-1] == {"child_id": "C99", "count": 99, "flag": True}
+    assert result.rows[-1].row_number == 101
 
 
 def test_a_zip_directory_hidden_in_the_archive_comment_is_not_trusted() -> None:
