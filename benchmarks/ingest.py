@@ -166,7 +166,7 @@ def _importer(
 
     def run() -> None:
         start = time.perf_counter()
-        result: ListImport = read_list(data, filename, spec, code_sets, today=EXAMPLE_NOTIFICATION)
+        result: ListImport = read_list(data, filename, spec, code_sets, as_of=EXAMPLE_NOTIFICATION)
         result.problems.extend(storage_problems(spec, result))
         assert result.accepted and len(result.rows) == ROWS, result.problems[:3]
         validated = time.perf_counter()
@@ -341,7 +341,7 @@ def run(quick: bool) -> list[Result]:
         with xlsx_split.gc_pauses():
             subject_xlsx = measure(xlsx_import, runs, warmup)
         code_sets = {c.code: c for c in registry.code_sets}
-        validated = read_list(csv_data, f"{LIST}.csv", spec, code_sets, today=EXAMPLE_NOTIFICATION)
+        validated = read_list(csv_data, f"{LIST}.csv", spec, code_sets, as_of=EXAMPLE_NOTIFICATION)
         path = Path(directory) / "ingest.db"
         bare_ours = min(
             before_imports,

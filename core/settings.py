@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.lists.limits import SETTING_NAMES, ListLimits
+
 DEFAULT_DATA_DIR = Path.cwd() / "var"
 
 
@@ -66,6 +68,7 @@ class Settings:
     # How old a leftover of an upload must be before a sweep removes it: younger ones may still be
     # in progress.
     sweep_grace_seconds: int = 600
+    list_limits: ListLimits = field(default_factory=ListLimits)
     jwt: JwtSettings | None = None
     # The plain-field executor (core/graphql/execution.py); off chooses strawberry's stock one,
     # a kill switch should a release of either library break it in a way no test caught.
@@ -96,9 +99,20 @@ class Settings:
             storage_dir=Path(env.get("JTAI_STORAGE_DIR", str(defaults.storage_dir))),
             document_store=store,
             sweep_grace_seconds=_int(env, "JTAI_SWEEP_GRACE_SECONDS", defaults.sweep_grace_seconds),
+            list_limits=_list_limits(env),
             jwt=_jwt(env),
             plain_execution=_switch(env, "JTAI_PLAIN_EXECUTION", defaults.plain_execution),
         )
+
+
+def _list_limits(env: Mapping[str, str]) -> ListLimits:
+    defaults = ListLimits()
+    return ListLimits(
+        **{
+            name: _int(env, variable, getattr(defaults, name))
+            for name, variable in SETTING_NAMES.items()
+        }
+    )
 
 
 def _jwt(env: Mapping[str, str]) -> JwtSettings | None:

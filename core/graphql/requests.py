@@ -65,7 +65,6 @@ from core.graphql.selection import ListValue  # one type for a list's values, wh
 from core.lists import Problem, Severity, read_list
 from core.models import utc_now
 from core.registry import Owned
-from core.timetable import LONDON
 from core.viewer import Role
 from core.workflow.list_problems import (
     NO_PROBLEMS,
@@ -901,6 +900,11 @@ class RequestMutations:
             assert asked.list_spec is not None
             spec = asked.list_spec
             upload = _upload_of(file)
+            as_of = context.session.execute(  # the date the list is for: ages are checked on it
+                select(m.Inspection.notification_date)
+                .join(m.IssuedRequest)
+                .where(m.IssuedRequest.id == answered_id)
+            ).scalar_one()
             context.session.rollback()
             data = await upload.read(limit + 1)
             if len(data) > limit:
@@ -910,9 +914,9 @@ class RequestMutations:
             return _list_refused(info, failed.errors, [])
         filename = _filename(upload)
         code_sets = {code_set.code: code_set for code_set in registry.code_sets}
-        today = context.asked_at.astimezone(LONDON).date()
+        limits = context.settings.list_limits
         result = await run_in_threadpool(
-            lambda: read_list(data, filename, spec, code_sets, today=today)
+            lambda: read_list(data, filename, spec, code_sets, as_of=as_of, limits=limits)
         )
         max_queries = context.settings.max_list_queries
 

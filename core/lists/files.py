@@ -2,7 +2,10 @@
 
 The grid keeps the file's own row numbering: ``rows[i]`` is the row the person sees as row
 ``i + 1`` (in Excel, or in a spreadsheet program opening the CSV). Anything that stops the file
-being read at all raises :class:`FileProblem`, which becomes a file-level ERROR.
+being read at all raises :class:`FileProblem`, which becomes a file-level ERROR: so does a file
+beyond :class:`~core.lists.limits.ListLimits`, found before its cells are materialised (a CSV's
+cells are bounded by counting its delimiters first, an XLSX is measured by
+:mod:`core.lists.xlsx_guard`).
 """
 
 from __future__ import annotations
@@ -12,11 +15,17 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import PurePath
+from typing import cast
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from core.lists.limits import DEFAULT_LIMITS, SETTING_NAMES, ListLimits
+from core.lists.result import FileProblem
+from core.lists.xlsx_guard import check_xlsx, column_letters
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 """One cell as read: always ``str`` from a CSV; whatever calamine returns from an XLSX."""
@@ -36,15 +45,6 @@ _ALNUM = re.compile(r"[^0-9a-z]+")
 _SAVE_AS = "Save it as an Excel Workbook (.xlsx) or as CSV (comma delimited) and upload it again."
 
 
-class FileProblem(Exception):
-    """The file cannot be read at all; ``code`` and ``message`` become a file-level ERROR."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 @dataclass(frozen=True, slots=True)
 class Grid:
     file_format: str  # "csv" or "xlsx"
@@ -52,11 +52,14 @@ class Grid:
     sheet: str | None = None
 
 
-def read_grid(data: bytes, filename: str, titles: Sequence[str]) -> Grid:
+def read_grid(
+    data: bytes, filename: str, titles: Sequence[str], limits: ListLimits = DEFAULT_LIMITS
+) -> Grid:
     """Read ``data`` as CSV or XLSX, chosen by ``filename``'s extension and the magic bytes.
 
     ``titles`` are names a worksheet holding the list may have (the list's title and code); a
-    workbook's first visible worksheet is read unless one of its sheets is named so.
+    workbook's first visible worksheet is read unless one of its sheets is named so. A file beyond
+    ``limits`` is refused before its cells are read.
     """
     extension = PurePath(filename).suffix.lower()
     if not data.strip():
@@ -74,10 +77,12 @@ def read_grid(data: bytes, filename: str, titles: Sequence[str]) -> Grid:
                 "not_xlsx",
                 f"'{filename}' is named {extension} but is not an Excel workbook. {_SAVE_AS}",
             )
-        return _read_xlsx(data, filename, titles)
+        return _read_xlsx(data, filename, titles, limits)
     if extension in CSV_EXTENSIONS or not extension:
         # Some case management systems name an XLSX export .csv; read what the file is.
-        return _read_xlsx(data, filename, titles) if is_zip else _read_csv(data, filename)
+        if is_zip:
+            return _read_xlsx(data, filename, titles, limits)
+        return _read_csv(data, filename, limits)
     raise FileProblem(
         "unsupported_format",
         f"'{filename}' is a {extension} file, which cannot be read as a list. {_SAVE_AS}",
@@ -130,7 +135,7 @@ def _first_lines(text: str, wanted: int) -> list[str]:
     return text.splitlines()
 
 
-def _read_csv(data: bytes, filename: str) -> Grid:
+def _read_csv(data: bytes, filename: str, limits: ListLimits) -> Grid:
     text = _decode(data, filename)
     lines = _first_lines(text, _SNIFF_LINES + 1)  # a 'sep=' line, then the lines to sniff
     delimiter: str | None = None
@@ -141,16 +146,124 @@ def _read_csv(data: bytes, filename: str) -> Grid:
         lines = lines[1:]
     if delimiter is None:
         delimiter = _sniff_delimiter([line for line in lines if line.strip()])
+    # A CSV holds at most one cell more than it has delimiters and line ends: when that is within
+    # the limit the whole file is read at C speed, else row by row, stopping at the limit.
+    most = text.count(delimiter) + text.count("\n") + text.count("\r") + 1
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        # Tuples, not lists: the garbage collector stops tracking a tuple of strings, so thousands
-        # of rows held while the list is read do not make it sweep the whole heap.
-        rows = list(map(tuple, reader))
+        if most <= limits.max_cells:
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            # Tuples, not lists: the garbage collector stops tracking a tuple of strings, so
+            # thousands of rows held while the list is read do not make it sweep the whole heap.
+            rows: list[tuple[str, ...]] = list(map(tuple, reader))
+        else:
+            rows = _bounded_rows(text, delimiter, filename, limits)
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise _cell_too_long(filename, None, None, len(text), limits) from error
         raise FileProblem(
             "unreadable_csv", f"'{filename}' could not be read as CSV ({error}). {_SAVE_AS}"
         ) from error
+    _check_grid(rows, filename, limits, longest_possible=len(text))
     return Grid("csv", rows)
+
+
+def _bounded_rows(
+    text: str, delimiter: str, filename: str, limits: ListLimits
+) -> list[tuple[str, ...]]:
+    """The rows of a CSV that may be over the cell limit, read one by one up to the limits."""
+    longest_line = limits.max_columns * (limits.max_cell_chars + 3)  # quotes and delimiter
+
+    def lines() -> Iterator[str]:
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            if len(line) > longest_line:  # else one row could be millions of cells
+                raise _too_many_columns(filename, line.count(delimiter) + 1, limits, number)
+            yield line
+
+    rows: list[tuple[str, ...]] = []
+    cells = 0
+    for row in csv.reader(lines(), delimiter=delimiter):
+        if len(row) > limits.max_columns:
+            raise _too_many_columns(filename, len(row), limits, len(rows) + 1)
+        if len(rows) >= limits.max_rows:
+            raise _too_many_rows(filename, limits)
+        cells += len(row)
+        if cells > limits.max_cells:
+            raise _limit(
+                "too_many_cells",
+                "max_cells",
+                f"'{filename}' has more than {limits.max_cells:,} cells (by row {len(rows) + 1})",
+                limits,
+            )
+        rows.append(tuple(row))
+    return rows
+
+
+def _limit(code: str, limit: str, what: str, limits: ListLimits) -> FileProblem:
+    value = getattr(limits, limit)
+    return FileProblem(
+        code,
+        f"{what}; a list may have at most {value:,} (setting {SETTING_NAMES[limit]}). Send the "
+        "list alone, without other data around it, or ask the inspection team.",
+    )
+
+
+def _too_many_rows(filename: str, limits: ListLimits) -> FileProblem:
+    return _limit(
+        "too_many_rows", "max_rows", f"'{filename}' has more than {limits.max_rows:,} rows", limits
+    )
+
+
+def _too_many_columns(
+    filename: str, width: int, limits: ListLimits, row: int | None
+) -> FileProblem:
+    where = f" (row {row:,})" if row is not None else ""
+    return _limit(
+        "too_many_columns",
+        "max_columns",
+        f"'{filename}' has a row of {width:,} columns{where}",
+        limits,
+    )
+
+
+def _cell_too_long(
+    filename: str, row: int | None, column: int | None, length: int, limits: ListLimits
+) -> FileProblem:
+    where = (
+        f"Row {row:,}, column {column_letters(column + 1)} of '{filename}' holds {length:,} "
+        "characters"
+        if row is not None and column is not None
+        else f"'{filename}' has a cell of over {limits.max_cell_chars:,} characters"
+    )
+    return _limit("cell_too_long", "max_cell_chars", where, limits)
+
+
+def _check_grid(
+    rows: Sequence[Sequence[Cell]], filename: str, limits: ListLimits, longest_possible: int
+) -> None:
+    """Refuse a grid over the row, column or cell-length limits, or whose rectangle (what the row
+    rules pad its short rows to) is over the cell limit."""
+    if len(rows) > limits.max_rows:
+        raise _too_many_rows(filename, limits)
+    width = max(map(len, rows), default=0)
+    if width > limits.max_columns:
+        row = next(index for index, cells in enumerate(rows, start=1) if len(cells) == width)
+        raise _too_many_columns(filename, width, limits, row)
+    if len(rows) * width > limits.max_cells:
+        raise _limit(
+            "too_many_cells",
+            "max_cells",
+            f"'{filename}' has {len(rows):,} rows and a row of {width:,} columns, "
+            f"{len(rows) * width:,} cells",
+            limits,
+        )
+    if longest_possible <= limits.max_cell_chars:
+        return
+    texts = cast(Iterator[str], filter(str.__instancecheck__, chain.from_iterable(rows)))
+    if max(map(len, texts), default=0) > limits.max_cell_chars:
+        for number, cells in enumerate(rows, start=1):
+            for index, cell in enumerate(cells):
+                if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+                    raise _cell_too_long(filename, number, index, len(cell), limits)
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
@@ -179,7 +292,8 @@ def _choose_sheet(workbook: CalamineWorkbook, titles: Sequence[str]) -> str | No
     return worksheets[0].name
 
 
-def _read_xlsx(data: bytes, filename: str, titles: Sequence[str]) -> Grid:
+def _read_xlsx(data: bytes, filename: str, titles: Sequence[str], limits: ListLimits) -> Grid:
+    check_xlsx(data, filename, limits)  # before calamine builds a single cell
     try:
         with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
             name = _choose_sheet(workbook, titles)
@@ -193,4 +307,5 @@ def _read_xlsx(data: bytes, filename: str, titles: Sequence[str]) -> Grid:
             "unreadable_xlsx",
             f"'{filename}' could not be read as an Excel workbook ({error}). {_SAVE_AS}",
         ) from error
+    _check_grid(rows, filename, limits, longest_possible=limits.max_cell_chars + 1)
     return Grid("xlsx", rows, sheet=name)

@@ -13,6 +13,15 @@ class Severity(StrEnum):
     QUERY = "query"
 
 
+class FileProblem(Exception):
+    """The file cannot be read at all; ``code`` and ``message`` become a file-level ERROR."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong (ERROR) or worth checking (QUERY) in an uploaded list.

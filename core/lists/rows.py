@@ -25,6 +25,7 @@ from core.lists.result import ListImport, ParsedRow, Problem, Severity
 from core.lists.values import (
     BLANK_TEXTS,
     EXCEL_ERRORS,
+    UNBORN_AGE,
     Invalid,
     Read,
     cell_text,
@@ -34,8 +35,14 @@ from core.lists.values import (
 ERROR = Severity.ERROR
 QUERY = Severity.QUERY
 
-AGE_GRACE = dt.timedelta(days=31)  # an age worked out at extraction up to a month ago still agrees
-EXPECTED_DOB_PAST = dt.timedelta(days=31)
+# A stated age agrees with the date of birth if it is the child's age on a day from a month before
+# the list's date (an age field refreshed monthly) to two weeks after it (a list extracted by its
+# deadline, up to day seven of the inspection, with ages worked out that day).
+AGE_GRACE = dt.timedelta(days=31)
+AGE_AFTER = dt.timedelta(days=14)
+# An unborn child may be up to two weeks past its due date (pregnancies run to 42 weeks before
+# labour is induced); further back it has surely been born, and the row is refused.
+EXPECTED_DOB_OVERDUE = dt.timedelta(days=14)
 EXPECTED_DOB_AHEAD = dt.timedelta(days=300)  # a pregnancy lasts about 280 days
 CHILD_ID = "child_id"
 
@@ -78,6 +85,7 @@ class RowChecker:
 
     __slots__ = (
         "_age",
+        "_as_of",
         "_columns",
         "_dob",
         "_edd",
@@ -85,15 +93,14 @@ class RowChecker:
         "_id_column",
         "_names",
         "_result",
-        "_today",
     )
 
     def __init__(
-        self, spec: ListSpec, columns: list[Column], result: ListImport, today: dt.date
+        self, spec: ListSpec, columns: list[Column], result: ListImport, as_of: dt.date
     ) -> None:
         self._columns = columns
         self._result = result
-        self._today = today
+        self._as_of = as_of
         self._names = tuple(f.name for f in spec.fields)
         roles = _Roles.of(spec)
         by_field = {column.field.name: column for column in columns}
@@ -167,7 +174,7 @@ class RowChecker:
         if self._dob is not None and self._age is not None:
             dobs = by_name[self._dob.field.name]
             ages = by_name[self._age.field.name]
-            flagged.update(_age_disagrees(dobs, ages, self._today))
+            flagged.update(_age_disagrees(dobs, ages, self._as_of))
         if (id_column := self._id_column) is not None:
             flagged.update(self._repeated_ids(by_name[id_column.field.name], start))
         columns: list[Iterable[object]] = [by_name.get(name, _NONE) for name in self._names]
@@ -182,7 +189,7 @@ class RowChecker:
                     column,
                     flag_blank=column.field.required,
                     flag_given=column is edd,
-                    latest=self._today if column is dob else None,
+                    latest=self._as_of if column is dob else None,
                 ),
             )
             for column in self._columns
@@ -303,12 +310,13 @@ class RowChecker:
         dob = values[dob_column.field.name] if dob_column else None
         edd = values[edd_column.field.name] if edd_column else None
         age = values[age_column.field.name] if age_column else None
-        today = self._today
-        # Given, even if unreadable: an unborn child is not also missing a date of birth. A date
-        # of birth in the future next to an expected one is a due date in the wrong column.
+        as_of = self._as_of
+        on = f"{as_of:%d/%m/%Y}, the date the list is for"
+        # Given, even if unreadable: an unborn child is not also missing a date of birth, nor
+        # (for a date of birth after the list's date) an age.
         edd_given = edd_column is not None and edd_column.field.name not in blank_fields
         dob_blank = dob_column is None or dob_column.field.name in blank_fields
-        dob_future = isinstance(dob, dt.date) and dob > today
+        dob_future = isinstance(dob, dt.date) and dob > as_of
         unborn = edd_given and (dob_blank or dob_future)
         for column, cell in blanks:
             field_ = column.field
@@ -321,34 +329,45 @@ class RowChecker:
                     f"blank and give the expected date of birth in '{edd_column.header}'."
                 )
             self._problem(ERROR, "missing_value", row, column, cell_text(cell) or None, text)
+        if age is UNBORN_AGE and age_column is not None:
+            values[age_column.field.name] = None  # -1 says 'unborn'; it is no age
+            if not unborn and isinstance(dob, dt.date):
+                self._problem(
+                    QUERY,
+                    "unborn_age_with_date_of_birth",
+                    row,
+                    age_column,
+                    cell_text(_cell(cells, age_column)),
+                    f"age -1 marks an unborn child, but the child was born on {dob:%d/%m/%Y}. "
+                    "Give the child's age.",
+                )
+            elif not unborn:
+                where = f" in '{edd_column.header}'" if edd_column is not None else ""
+                self._problem(
+                    QUERY,
+                    "unborn_age_without_expected_date_of_birth",
+                    row,
+                    age_column,
+                    cell_text(_cell(cells, age_column)),
+                    "age -1 marks an unborn child, but the row gives no expected date of "
+                    f"birth{where}. Give the expected date of birth, or the child's age.",
+                )
         if isinstance(dob, dt.date) and dob_column is not None:
-            if dob > today:
-                if edd_given and edd_column is not None:
-                    self._problem(
-                        QUERY,
-                        "future_date_of_birth_unborn",
-                        row,
-                        dob_column,
-                        cell_text(_cell(cells, dob_column)),
-                        f"date of birth {dob:%d/%m/%Y} is in the future; with an expected date "
-                        "of birth given the child is read as unborn. Leave the date of birth "
-                        "blank for unborn children.",
-                    )
-                else:
-                    where = (
-                        f" and give the expected date of birth in '{edd_column.header}'"
-                        if edd_column is not None
-                        else ""
-                    )
-                    self._problem(
-                        ERROR,
-                        "future_date_of_birth",
-                        row,
-                        dob_column,
-                        cell_text(_cell(cells, dob_column)),
-                        f"date of birth {dob:%d/%m/%Y} is in the future. If the child is unborn, "
-                        f"leave it blank{where}.",
-                    )
+            if dob_future:
+                where = (
+                    f" and give the expected date of birth in '{edd_column.header}'"
+                    if edd_column is not None and not edd_given
+                    else ""
+                )
+                self._problem(
+                    ERROR,
+                    "future_date_of_birth",
+                    row,
+                    dob_column,
+                    cell_text(_cell(cells, dob_column)),
+                    f"date of birth {dob:%d/%m/%Y} is after {on} (the inspection's notification "
+                    f"date). If the child is unborn, leave it blank{where}.",
+                )
             elif edd_given and edd_column is not None:
                 self._problem(
                     QUERY,
@@ -359,9 +378,9 @@ class RowChecker:
                     f"an expected date of birth is given for a child born on {dob:%d/%m/%Y}. "
                     "Give it only for unborn children.",
                 )
-            if isinstance(age, int) and age_column is not None and dob <= today:
-                possible = {_age(dob, today - AGE_GRACE), _age(dob, today)}
-                if age not in possible:
+            if isinstance(age, int) and age_column is not None and not dob_future:
+                possible = {_age(dob, as_of - AGE_GRACE), _age(dob, as_of + AGE_AFTER)}
+                if not min(possible) <= age <= max(possible):
                     self._problem(
                         QUERY,
                         "age_mismatch",
@@ -369,29 +388,30 @@ class RowChecker:
                         age_column,
                         cell_text(_cell(cells, age_column)),
                         f"age {age} does not agree with the date of birth {dob:%d/%m/%Y}: the "
-                        f"child is {_age(dob, today)} on {today:%d/%m/%Y}.",
+                        f"child is {_age(dob, as_of)} on {on}.",
                     )
-        if unborn and isinstance(edd, dt.date) and edd_column is not None:
+        if unborn and not dob_future and isinstance(edd, dt.date) and edd_column is not None:
             written = cell_text(_cell(cells, edd_column))
-            if edd < today - EXPECTED_DOB_PAST:
+            if edd < as_of - EXPECTED_DOB_OVERDUE:
                 self._problem(
-                    QUERY,
+                    ERROR,
                     "expected_date_of_birth_past",
                     row,
                     edd_column,
                     written,
-                    f"the expected date of birth {edd:%d/%m/%Y} is more than a month ago. If the "
-                    "child has been born, give the date of birth instead.",
+                    f"the expected date of birth {edd:%d/%m/%Y} is more than two weeks before "
+                    f"{on}: the child has surely been born. Give the date of birth and age "
+                    "instead.",
                 )
-            elif edd > today + EXPECTED_DOB_AHEAD:
+            elif edd > as_of + EXPECTED_DOB_AHEAD:
                 self._problem(
                     QUERY,
                     "expected_date_of_birth_far",
                     row,
                     edd_column,
                     written,
-                    f"the expected date of birth {edd:%d/%m/%Y} is more than ten months away. "
-                    "Check the date.",
+                    f"the expected date of birth {edd:%d/%m/%Y} is more than ten months after "
+                    f"{on}. Check the date.",
                 )
             if isinstance(age, int) and age != 0 and age_column is not None:
                 self._problem(
@@ -400,7 +420,8 @@ class RowChecker:
                     row,
                     age_column,
                     cell_text(_cell(cells, age_column)),
-                    f"an age of {age} is given for an unborn child. Leave it blank or write 0.",
+                    f"an age of {age} is given for an unborn child. Leave it blank, or write 0 "
+                    "or -1.",
                 )
 
 
@@ -446,6 +467,7 @@ class _Outcomes(dict[Cell, object]):
         elif (
             self.flag_given
             or isinstance(value, Invalid)
+            or value is UNBORN_AGE
             or (self._latest is not None and isinstance(value, dt.date) and value > self._latest)
         ):
             outcome = _FLAG
@@ -506,13 +528,13 @@ def _years_before(day: dt.date, years: int) -> dt.date:
     return day.replace(year=year)
 
 
-def _age_disagrees(dobs: list[object], ages: list[object], today: dt.date) -> Iterable[int]:
+def _age_disagrees(dobs: list[object], ages: list[object], as_of: dt.date) -> Iterable[int]:
     """The positions where a stated age may disagree with the date of birth (see ``_age``).
 
-    An age ``a`` agrees when it is the age on ``today`` or on a day up to ``AGE_GRACE`` before,
-    that is when the child was born after ``a + 1`` years before ``today - AGE_GRACE`` and on or
-    before ``a`` years before ``today``. Rows whose date of birth or age is not a plain value come
-    back too; the row rules decide.
+    An age ``a`` agrees when it is the age on a day from ``as_of - AGE_GRACE`` to
+    ``as_of + AGE_AFTER``, that is when the child was born after ``a + 1`` years before the first
+    and on or before ``a`` years before the last. Rows whose date of birth or age is not a plain
+    value come back too; the row rules decide.
     """
     bounds: dict[object, tuple[dt.date, dt.date]] = {}
     for age in set(ages):
@@ -522,8 +544,8 @@ def _age_disagrees(dobs: list[object], ages: list[object], today: dt.date) -> It
         try:
             if not isinstance(age, int) or isinstance(age, bool):
                 raise ValueError
-            after = _years_before(today - AGE_GRACE, age + 1)
-            on_or_before = _years_before(today, age)
+            after = _years_before(as_of - AGE_GRACE, age + 1)
+            on_or_before = _years_before(as_of + AGE_AFTER, age)
         except (ValueError, OverflowError):
             after, on_or_before = dt.date.max, dt.date.min  # never agrees here: checked in full
         bounds[age] = (after, on_or_before)

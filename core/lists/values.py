@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from core.contributions import CodeSet, FieldType, ListField
+from core.contributions import CodeSet, FieldRule, FieldType, ListField
 from core.lists.files import Cell
 
 # Cells that mean 'nothing here' in exports: read as blank, then checked as blank.
@@ -26,7 +26,7 @@ _from_iso = dt.date.fromisoformat
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 31 December 1899 in Excel's 1900 system
 _MIN_YEAR = 1900
 _MAX_YEAR = 2100
-_CENTURY_LOOKAHEAD = 20  # a two-digit year is 20xx unless that is over 20 years from today
+_CENTURY_LOOKAHEAD = 20  # a two-digit year is 20xx unless over 20 years after the list's date
 
 _TIME_SUFFIX = re.compile(r"[ t]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:z|am|pm)?$")
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})")
@@ -99,11 +99,11 @@ def cell_text(cell: Cell) -> str:
 # --- Dates ----------------------------------------------------------------------------------------
 
 
-def _year(text: str, today: dt.date) -> int:
+def _year(text: str, as_of: dt.date) -> int:
     year = int(text)
     if len(text) == 2:
         year += 2000
-        if year > today.year + _CENTURY_LOOKAHEAD:
+        if year > as_of.year + _CENTURY_LOOKAHEAD:
             year -= 100
     return year
 
@@ -124,7 +124,7 @@ def _date_from_serial(serial: float) -> dt.date | None:
     return value if _MIN_YEAR <= value.year <= _MAX_YEAR else None
 
 
-def parse_date(cell: Cell, today: dt.date) -> dt.date | None:
+def parse_date(cell: Cell, as_of: dt.date) -> dt.date | None:
     """A date from an XLSX date cell, an Excel serial number or UK-style text; else ``None``."""
     if isinstance(cell, dt.datetime):
         return cell.date()
@@ -145,12 +145,12 @@ def parse_date(cell: Cell, today: dt.date) -> dt.date | None:
     text = _TIME_SUFFIX.sub("", cell.strip().casefold())
     if match := _DMY.fullmatch(text):
         day, month, year = match.groups()
-        return _date(_year(year, today), int(month), int(day))
+        return _date(_year(year, as_of), int(month), int(day))
     if match := _YMD.fullmatch(text):
         year, month, day = match.groups()
         return _date(int(year), int(month), int(day))
     if (match := _D_MONTH_Y.fullmatch(text)) and (month_number := _MONTHS.get(match.group(2))):
-        return _date(_year(match.group(3), today), month_number, int(match.group(1)))
+        return _date(_year(match.group(3), as_of), month_number, int(match.group(1)))
     return None
 
 
@@ -173,9 +173,9 @@ def read_uk_dates(texts: Sequence[str]) -> list[dt.date] | None:
     return days
 
 
-def _date_reader(today: dt.date) -> Read:
+def _date_reader(as_of: dt.date) -> Read:
     def read(cell: Cell) -> object:
-        value = parse_date(cell, today)
+        value = parse_date(cell, as_of)
         if value is not None:
             return value
         text = cell_text(cell)
@@ -202,6 +202,27 @@ def _read_integer(cell: Cell) -> object:
         f"'{cell_text(cell)}' is not a whole number. Write a number of 0 or more, such as 3, "
         "without words or decimals.",
     )
+
+
+class _UnbornAge:
+    """The age -1, Data to Insight's way of writing 'unborn': stored as blank."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNBORN_AGE"
+
+
+UNBORN_AGE = _UnbornAge()
+
+
+def _read_age(cell: Cell) -> object:
+    """A child's age in years: 0 or more, or -1 for an unborn child (:data:`UNBORN_AGE`)."""
+    if cell == -1 and not isinstance(cell, bool):
+        return UNBORN_AGE
+    if isinstance(cell, str) and cell.strip() in ("-1", "-1.0"):
+        return UNBORN_AGE
+    return _read_integer(cell)
 
 
 def _read_yes_no(cell: Cell) -> object:
@@ -308,13 +329,13 @@ def make_reader(
     field: ListField,
     code_sets: Mapping[str, CodeSet],
     lookups: dict[str, CodeLookup],
-    today: dt.date,
+    as_of: dt.date,
 ) -> Read:
     """The reader for ``field``'s non-blank cells; ``lookups`` caches code lookups by code set."""
     if field.type is FieldType.DATE:
-        return _date_reader(today)
+        return _date_reader(as_of)
     if field.type is FieldType.INTEGER:
-        return _read_integer
+        return _read_age if field.rule is FieldRule.REQUIRED_UNLESS_UNBORN else _read_integer
     if field.type is FieldType.YES_NO:
         return _read_yes_no
     if field.type is FieldType.POSTCODE:

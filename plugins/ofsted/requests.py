@@ -212,6 +212,8 @@ CHILD_PROTECTION_PLANS = ListSpec(
             "lead social worker? (Y/N)",
             FieldType.YES_NO,
             "Seen within timescales",
+            # The ILACS Annex A template's wording (list 7), as councils' templates carry it.
+            "Was the child seen in accordance with timescales by the lead social worker",
             required=False,
         ),
         _field(
@@ -234,6 +236,8 @@ CHILD_PROTECTION_PLANS = ListSpec(
             "powers in last six months (Y/N)",
             FieldType.YES_NO,
             "Order or police protection in last six months",
+            "Subject to emergency protection order, care, supervision order or police protection "
+            "in the last 6 months (Y/N)",  # the ILACS Annex A template's wording (list 7)
         ),
         _field(
             "previous_cp_plans",

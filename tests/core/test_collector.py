@@ -94,7 +94,7 @@ def test_reading_a_large_list_defers_its_collections() -> None:
         unpaused = _read_list(data, "cin.csv", spec, code_sets, EXAMPLE_NOTIFICATION)
         collections_unpaused = len(starts)
         starts.clear()
-        result = read_list(data, "cin.csv", spec, code_sets, today=EXAMPLE_NOTIFICATION)
+        result = read_list(data, "cin.csv", spec, code_sets, as_of=EXAMPLE_NOTIFICATION)
     finally:
         gc.callbacks.remove(count)
     # Unpaused, the work sets the collector off again and again; paused, only the one collection

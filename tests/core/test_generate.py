@@ -313,7 +313,7 @@ def test_every_list_it_writes_is_accepted_by_the_list_import_as_it_is(registry: 
         spec = registry.list_spec("da-2016", code)
         assert spec is not None
         result = read_list(
-            list_csv(spec, rows), f"{code}.csv", spec, code_sets, today=EXAMPLE_NOTIFICATION
+            list_csv(spec, rows), f"{code}.csv", spec, code_sets, as_of=EXAMPLE_NOTIFICATION
         )
         assert result.accepted and result.problems == [], (code, result.problems[:3])
         assert [json_ready(row.values) for row in result.rows] == rows

@@ -40,7 +40,7 @@ CIN_HEADER = (
 
 
 def read(data: bytes, filename: str = "list.csv", spec: ListSpec = CHILDREN_IN_NEED) -> ListImport:
-    return read_list(data, filename, spec, CODES, today=TODAY)
+    return read_list(data, filename, spec, CODES, as_of=TODAY)
 
 
 def fixture(name: str, spec: ListSpec) -> ListImport:
@@ -172,7 +172,7 @@ def test_broken_child_protection_csv_is_rejected_with_every_problem_placed() -> 
         (6, "Gender", None, "error", "missing_value"),
         (6, "Disability", "Maybe", "error", "invalid_yes_no"),
         (8, "EDD", "20/03/2018", "query", "expected_date_of_birth_with_date_of_birth"),
-        (9, "EDD", "15/01/2024", "query", "expected_date_of_birth_past"),
+        (9, "EDD", "15/01/2024", "error", "expected_date_of_birth_past"),
         (10, "DOB", None, "error", "missing_value"),
         (10, "Age", None, "error", "missing_value"),
     }
@@ -512,8 +512,22 @@ def test_unknown_missing_and_duplicate_columns() -> None:
     assert "Social worker notes" not in result.column_map
 
 
-def test_missing_column_message_suggests_a_misspelt_header() -> None:
+def test_a_misspelt_header_is_read_as_its_field_with_a_query() -> None:
     header = CIN_HEADER.replace("DOB", "Date of brith")
+    result = read(cin_csv(cin_row(), header=header))
+
+    assert result.accepted
+    assert summary(result.problems) == {
+        (None, "Date of brith", None, "query", "header_read_as"),
+    }
+    assert result.problems[0].message == (
+        "Column 'Date of brith' (D) is read as 'Date of birth'. If it is something else, rename it."
+    )
+    assert result.rows[0].values["date_of_birth"] == dt.date(2015, 1, 1)
+
+
+def test_missing_column_message_suggests_a_header_not_close_enough_to_read() -> None:
+    header = CIN_HEADER.replace("DOB", "Birth certificate number")
     result = read(cin_csv(cin_row(), header=header))
 
     missing = next(p for p in result.problems if p.code == "missing_column")
@@ -521,7 +535,7 @@ def test_missing_column_message_suggests_a_misspelt_header() -> None:
     assert missing.field == "date_of_birth"
     assert missing.message == (
         "The list has no 'Date of birth' column (also read: 'DOB', 'D.O.B.', 'Birthdate', "
-        "'Child's date of birth'). Add it. Column 'Date of brith' may be it: rename it."
+        "'Child's date of birth'). Add it. Column 'Birth certificate number' may be it: rename it."
     )
     unknown = next(p for p in result.problems if p.code == "unknown_column")
     assert "Did you mean 'Date of birth'?" in unknown.message
@@ -633,7 +647,7 @@ def test_integers(written: str) -> None:
     assert result.rows[0].values["age_years"] == 12
 
 
-@pytest.mark.parametrize("written", ["twelve", "12.5", "-1", "12 years"])
+@pytest.mark.parametrize("written", ["twelve", "12.5", "-2", "12 years"])
 def test_bad_integers_are_errors(written: str) -> None:
     result = read(cin_csv(cin_row(age=written)))
 
@@ -755,20 +769,20 @@ def test_blank_date_of_birth_without_expected_date_is_an_error_naming_the_edd_co
 def test_expected_date_of_birth_rules() -> None:
     result = read(
         cin_csv(
-            cin_row("C1", dob="", edd="10/03/2024", age=""),  # 36 days ago: a query
-            cin_row("C2", dob="", edd="20/03/2024", age=""),  # 26 days ago: fine
+            cin_row("C1", dob="", edd="31/03/2024", age=""),  # 15 days before: born by now
+            cin_row("C2", dob="", edd="01/04/2024", age=""),  # 14 days before: overdue, fine
             cin_row("C3", dob="", edd="01/03/2025", age=""),  # over ten months away
             cin_row("C4", dob="01/01/2015", edd="01/01/2015"),  # with a date of birth
-            cin_row("C5", dob="01/08/2024", edd="01/08/2024", age=""),  # future DOB and EDD
+            cin_row("C5", dob="01/08/2024", edd="01/08/2024", age=""),  # DOB after the list's date
             cin_row("C6", dob="", edd="not yet", age=""),  # unreadable, but still unborn
         )
     )
 
     assert summary(result.problems) == {
-        (2, "EDD", "10/03/2024", "query", "expected_date_of_birth_past"),
+        (2, "EDD", "31/03/2024", "error", "expected_date_of_birth_past"),
         (4, "EDD", "01/03/2025", "query", "expected_date_of_birth_far"),
         (5, "EDD", "01/01/2015", "query", "expected_date_of_birth_with_date_of_birth"),
-        (6, "DOB", "01/08/2024", "query", "future_date_of_birth_unborn"),
+        (6, "DOB", "01/08/2024", "error", "future_date_of_birth"),
         (7, "EDD", "not yet", "error", "invalid_date"),
     }
     # Queries keep the values as written.
@@ -794,7 +808,8 @@ def test_date_of_birth_today_is_fine() -> None:
     [
         ("15/04/2015", "9", True),  # ninth birthday today
         ("16/04/2015", "8", True),  # ninth birthday tomorrow
-        ("16/04/2015", "9", False),
+        ("16/04/2015", "9", True),  # nine by the deadline two weeks on, when it was extracted
+        ("30/04/2015", "9", False),  # nine only after those two weeks
         ("01/04/2015", "8", True),  # turned 9 two weeks ago: age taken at extraction
         ("01/04/2015", "9", True),
         ("01/01/2015", "8", False),
@@ -827,7 +842,7 @@ def test_a_code_set_the_caller_did_not_give_is_a_programming_error() -> None:
         fields=(ListField("kind", "Kind", FieldType.CODE, code_set="missing"),),
     )
     with pytest.raises(ValueError, match="missing"):
-        read_list(b"Kind\nA\n", "x.csv", spec, CODES, today=TODAY)
+        read_list(b"Kind\nA\n", "x.csv", spec, CODES, as_of=TODAY)
 
 
 # --- Scale ----------------------------------------------------------------------------------------

@@ -34,10 +34,11 @@ from core.models import (
     ListUpload,
 )
 from core.settings import Settings
-from core.timetable import LONDON
 from core.viewer import Role
 from core.workflow.storage import DocumentStore, LocalFileStore
+from plugins.ofsted.requests import CHILD_PROTECTION_PLANS
 from tests.conftest import GraphQLClient, Response, TokenFactory
+from tests.core.council_files import council_list, far_cell_xlsx
 from tests.core.test_requests import ISSUE, agency_id, gid, request_id, set_times
 
 UPLOAD_DOCUMENT = """
@@ -419,8 +420,13 @@ CIN_HEADER = (
 )
 
 
+NOTIFIED = dt.date(2026, 11, 24)  # the demo's notification date (tests/conftest.py)
+
+
 def today() -> dt.date:
-    return dt.datetime.now(LONDON).date()
+    """The date the lists speak for: the inspection's notification date, whenever the suite
+    runs (ages and expected dates of birth are checked against it)."""
+    return NOTIFIED
 
 
 def age(born: dt.date) -> int:
@@ -889,3 +895,56 @@ def test_an_agency_sees_its_own_lists_and_queries_but_no_child_and_no_other_agen
     assert gql(query, variables, police).ok()["inspection"]["listUploads"] == []
     child = child_row(database, "CIN-1001")
     assert gql(CHILD_LISTS, {"id": gid("Child", child.id)}, la_token).ok() == {"node": None}
+
+
+# --- Lists as councils send them, and a file no list is (tests/core/council_files.py) ------------
+
+
+def test_a_template_worded_workbook_is_accepted_with_each_header_mapping_queried(
+    gql: GraphQLClient, database: Database, la_token: str, lead_token: str, issued: None
+) -> None:
+    council = council_list(
+        CHILD_PROTECTION_PLANS, file_format="xlsx", wording="shortened", as_of=NOTIFIED, count=12
+    )
+    asked = request_id(database, "list.child-protection-plans")
+
+    result = upload_list(gql, la_token, asked, council.data, "CP list (Annex A template).xlsx")
+
+    assert result["errors"] == [] and result["accepted"] is True
+    assert (result["rowCount"], result["childrenAdded"]) == (12, 12)
+    read_as = {p["column"]: p["field"] for p in result["problems"]}
+    assert {p["code"] for p in result["problems"]} == {"header_read_as"}
+    assert read_as["Living or has lived with domestic abuse (Y/N)"] == "domestic_abuse"
+    assert read_as["Seen in accordance with timescales"] == "seen_within_plan_timescales"
+    assert {q["code"] for q in result["listUpload"]["queries"]} == {"header_read_as"}
+    first = council.expected[0]
+    child = child_row(database, first["child_id"])
+    node = gql(CHILD_LISTS, {"id": gid("Child", child.id)}, lead_token).ok()["node"]
+    values = {v["name"]: v["value"] for v in node["lists"][0]["values"]}
+    assert values["domestic_abuse"] == ("Y" if first["domestic_abuse"] else "N")
+    assert values["seen_within_plan_timescales"] == (
+        "Y" if first["seen_within_plan_timescales"] else "N"
+    )
+    assert values["age_years"] == str(first["age_years"])
+
+
+def test_a_workbook_with_a_cell_at_xfd1048576_is_refused_and_the_server_carries_on(
+    gql: GraphQLClient, database: Database, la_token: str, issued: None
+) -> None:
+    asked = request_id(database, "list.child-protection-plans")
+    before = {model: count(database, model) for model in (Child, ListRow, ListUpload)}
+
+    result = upload_list(gql, la_token, asked, far_cell_xlsx(), "cp.xlsx")
+
+    assert result["accepted"] is False and result["errors"][0]["field"] == "file"
+    [problem] = result["problems"]
+    assert (problem["severity"], problem["code"], problem["row"]) == (
+        "ERROR",
+        "too_many_rows",
+        None,
+    )
+    assert "JTAI_LIST_MAX_ROWS" in problem["message"]
+    assert {model: count(database, model) for model in (Child, ListRow, ListUpload)} == before
+    # The same process answers the next upload.
+    good = council_list(CHILD_PROTECTION_PLANS, file_format="xlsx", as_of=NOTIFIED, count=3)
+    assert upload_list(gql, la_token, asked, good.data, "cp.xlsx")["accepted"] is True
