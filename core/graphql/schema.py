@@ -44,6 +44,7 @@ from core.graphql.findings import FindingMutations
 from core.graphql.integrations import IntegrationMutations
 from core.graphql.permissions import has_rule
 from core.graphql.requests import RequestMutations
+from core.graphql.scalars import SCALAR_OVERRIDES
 from core.graphql.selection import SelectionMutations
 from core.graphql.validation import GuardedValidation, limits_rules, query_cost
 from core.registry import PluginContractError, Registry
@@ -184,6 +185,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
             auto_camel_case=True, disable_field_suggestions=settings.production
         ),
         execution_context_class=PlainFieldExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,  # dates within core.dates' range
     )
     return BuiltSchema(schema=schema, evidence_types=catalog)
 
