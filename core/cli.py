@@ -238,8 +238,10 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         click.echo(f"  http://{host}:{port}/graphql#token={secret}")
     else:
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
+    from core.access_log import log_config  # query strings (tokens, maybe) never logged
+
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
         return
     # Several processes need the app as an import string: each worker builds it as above, from
     # the same settings in the environment. The app built above has checked the plugins.
@@ -251,6 +253,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         host=host,
         port=port,
         log_level="info",
+        log_config=log_config(),
     )
 
 
