@@ -187,3 +187,13 @@ def test_nested_pages_over_the_cost_limit_are_refused_before_running(
     assert "data" not in refused.json()
     smaller = post(gql, lead_token, query, variables={"n": 20})
     assert smaller.status_code == 200, smaller.text
+
+
+def test_the_cost_is_reported_over_get_too(gql: GraphQLClient, lead_token: str) -> None:
+    response = gql.request(
+        "GET",
+        "/graphql",
+        params={"query": "{ viewer { role } }", "extensions": '{"cost": true}'},
+        headers={"Authorization": f"Bearer {lead_token}"},
+    )
+    assert response.json()["extensions"] == {"cost": {"requested": 2, "limit": 50_000}}
