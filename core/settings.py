@@ -46,7 +46,7 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
-    max_query_cost: int = 50_000
+    max_query_cost: int = 200_000
     max_fragment_nesting: int = 50
     max_json_nesting: int = 64
     max_body_bytes: int = 1_000_000

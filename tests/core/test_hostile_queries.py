@@ -13,10 +13,14 @@ from typing import Any
 import httpx
 import pytest
 
+from core.app import create_app
+from core.database import Database
 from core.demo import DemoInspection
+from core.settings import Settings
 from tests.conftest import GraphQLClient
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+LIMIT = Settings().max_query_cost
 
 
 def post(
@@ -39,10 +43,6 @@ def chained_fragments(count: int) -> str:
     return " ".join(["query Q { ...F0 }", *fragments, last])
 
 
-def codes(response: httpx.Response) -> list[str]:
-    return [error.get("extensions", {}).get("code") for error in response.json()["errors"]]
-
-
 def test_a_document_doubling_through_fragments_is_refused_at_once(
     gql: GraphQLClient, lead_token: str
 ) -> None:
@@ -56,7 +56,7 @@ def test_a_document_doubling_through_fragments_is_refused_at_once(
     assert error["extensions"] == {
         "code": "QUERY_TOO_COSTLY",
         "cost": 2**21 * 2,  # every spread counted: 2^21 copies of `viewer { role }`
-        "limit": 50_000,
+        "limit": LIMIT,
         "setting": "JTAI_MAX_QUERY_COST",
     }
     assert "JTAI_MAX_QUERY_COST" in error["message"]
@@ -168,25 +168,35 @@ def test_the_cost_is_reported_when_the_request_asks(
         extensions={"cost": True},
     )
     assert response.status_code == 200
-    assert response.json()["extensions"] == {"cost": {"requested": cost, "limit": 50_000}}
+    assert response.json()["extensions"] == {"cost": {"requested": cost, "limit": LIMIT}}
     plain = post(gql, lead_token, query, accept="application/json", variables=variables)
     assert "extensions" not in plain.json()
 
 
 def test_nested_pages_over_the_cost_limit_are_refused_before_running(
-    gql: GraphQLClient, demo: DemoInspection, lead_token: str
+    database: Database, demo: DemoInspection, lead_token: str
 ) -> None:
+    settings = Settings(database_url=database.url, max_query_cost=1000)
+    gql = GraphQLClient(create_app(settings, database=database), database)
     query = (
         "query Big($n: Int) { inspections(first: $n) { edges { node { "
         "children(first: $n) { edges { node { id } } } "
         "evidence(first: $n) { edges { node { id } } } } } } }"
     )
-    refused = post(gql, lead_token, query, variables={"n": 100})
+    # 1 + n x (edges + node + children (1 + n x 3) + evidence (1 + n x 3)) = 1 + 4n + 6n^2
+    refused = post(gql, lead_token, query, variables={"n": 20})
     assert refused.status_code == 400
-    assert codes(refused) == ["QUERY_TOO_COSTLY"]
+    (error,) = refused.json()["errors"]
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_COSTLY",
+        "cost": 2481,
+        "limit": 1000,
+        "setting": "JTAI_MAX_QUERY_COST",
+    }
     assert "data" not in refused.json()
-    smaller = post(gql, lead_token, query, variables={"n": 20})
+    smaller = post(gql, lead_token, query, variables={"n": 12}, extensions={"cost": True})
     assert smaller.status_code == 200, smaller.text
+    assert smaller.json()["extensions"] == {"cost": {"requested": 913, "limit": 1000}}
 
 
 def test_the_cost_is_reported_over_get_too(gql: GraphQLClient, lead_token: str) -> None:
@@ -196,4 +206,4 @@ def test_the_cost_is_reported_over_get_too(gql: GraphQLClient, lead_token: str) 
         params={"query": "{ viewer { role } }", "extensions": '{"cost": true}'},
         headers={"Authorization": f"Bearer {lead_token}"},
     )
-    assert response.json()["extensions"] == {"cost": {"requested": 2, "limit": 50_000}}
+    assert response.json()["extensions"] == {"cost": {"requested": 2, "limit": LIMIT}}
