@@ -24,6 +24,7 @@ from core.database import Database
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
+from core.http_guards import RequestGuards
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, is_multipart
 from core.plugins import make_plugin_manager
@@ -274,7 +275,8 @@ def create_app(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 max_upload_bytes=settings.max_upload_bytes,
-            )
+            ),
+            Middleware(RequestGuards, max_json_nesting=settings.max_json_nesting),
         ],
     )
     app.state.registry = registry

@@ -240,8 +240,10 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
     else:
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
     _sweep_at_start_up(database, settings)
+    from core.access_log import log_config  # query strings (tokens, maybe) never logged
+
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
         return
     # Several processes need the app as an import string: each worker builds it as above, from
     # the same settings in the environment. The app built above has checked the plugins.
@@ -253,6 +255,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         host=host,
         port=port,
         log_level="info",
+        log_config=log_config(),
     )
 
 

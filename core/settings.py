@@ -57,6 +57,9 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    max_query_cost: int = 200_000
+    max_fragment_nesting: int = 50
+    max_json_nesting: int = 64
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000
     # QUERY problems kept per accepted list (and summary groups per list); the summary counts all.
@@ -93,6 +96,14 @@ class Settings:
             database_url=env.get("JTAI_DATABASE_URL", defaults.database_url),
             production=mode == "production",
             max_page_size=_int(env, "JTAI_MAX_PAGE_SIZE", defaults.max_page_size),
+            max_query_depth=_int(env, "JTAI_MAX_QUERY_DEPTH", defaults.max_query_depth),
+            max_aliases=_int(env, "JTAI_MAX_ALIASES", defaults.max_aliases),
+            max_tokens=_int(env, "JTAI_MAX_TOKENS", defaults.max_tokens),
+            max_query_cost=_int(env, "JTAI_MAX_QUERY_COST", defaults.max_query_cost),
+            max_fragment_nesting=_int(
+                env, "JTAI_MAX_FRAGMENT_NESTING", defaults.max_fragment_nesting
+            ),
+            max_json_nesting=_int(env, "JTAI_MAX_JSON_NESTING", defaults.max_json_nesting),
             max_body_bytes=_int(env, "JTAI_MAX_BODY_BYTES", defaults.max_body_bytes),
             max_upload_bytes=_int(env, "JTAI_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
             max_list_queries=_int(env, "JTAI_MAX_LIST_QUERIES", defaults.max_list_queries),

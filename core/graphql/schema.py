@@ -16,12 +16,9 @@ import strawberry
 from graphql import GraphQLSchema
 from strawberry.extensions import (
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -48,7 +45,9 @@ from core.graphql.findings import FindingMutations
 from core.graphql.integrations import IntegrationMutations
 from core.graphql.permissions import has_rule
 from core.graphql.requests import RequestMutations
+from core.graphql.scalars import SCALAR_OVERRIDES
 from core.graphql.selection import SelectionMutations
+from core.graphql.validation import GuardedValidation, limits_rules, query_cost
 from core.registry import PluginContractError, Registry
 from core.settings import Settings
 
@@ -157,16 +156,20 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
     _check_rules(queries.Query, "Query")
     _check_rules(mutation, "Mutation")
     # Shared instances: a new validation rule per request would never hit the validation cache.
+    # Depth and aliases are our own rules (core/graphql/validation.py): strawberry's expand every
+    # fragment spread afresh, exponential in the document.
     limits: list[SchemaExtension] = [
         MaxTokensLimiter(max_token_count=settings.max_tokens),
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        limits_rules(settings),
     ]
     hints: list[type[SchemaExtension]] = []
     if settings.production:
         limits.append(DisableIntrospection())
         hints.append(HideSuggestions)
-    caches: list[SchemaExtension] = [ParserCache(maxsize=256), ValidationCache(maxsize=256)]
+    caches: list[SchemaExtension] = [
+        ParserCache(maxsize=256),
+        GuardedValidation(settings.max_fragment_nesting, maxsize=256),
+    ]
     shared = [*limits, *caches]
     schema = Schema(
         query=queries.Query,
@@ -174,6 +177,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
         types=[*catalog.output_types, RecordEvidencePayload],
         extensions=[
             *(_shared(extension) for extension in shared),
+            query_cost(settings),  # after validation, per request: it reads the variables
             *hints,
             MaskUnexpectedErrors,
             AuditTrail,
@@ -186,6 +190,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
             if settings.plain_execution
             else StrawberryGraphQLCoreExecutionContext
         ),
+        scalar_overrides=SCALAR_OVERRIDES,  # dates within core.dates' range
     )
     return BuiltSchema(schema=schema, evidence_types=catalog)
 

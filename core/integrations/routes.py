@@ -13,7 +13,6 @@ thread pool, so their database work never blocks the event loop.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 from collections.abc import Callable
 from typing import Protocol
@@ -27,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from core.database import Database
 from core.ids import row_id
+from core.dates import DateOutOfRange, in_range
 from core.integrations import exports, feed
 from core.models import Inspection, utc_now
 from core.registry import Registry
@@ -45,7 +45,8 @@ FILTER_PARAMS = {
 }
 EXPORT_ROLES = (Role.INTEGRATOR, Role.ADMIN)
 PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -89,7 +90,7 @@ def _inspection_id(session: Session, key: str) -> int | None:
         return found
     try:
         kind, _, raw = base64.b64decode(key, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (non-ASCII too), or not UTF-8 inside
         return None
     return row_id(raw) if kind == "Inspection" else None
 
@@ -107,11 +108,15 @@ def _filters(request: Request) -> feed.FindingFilters:
             continue
         if name.startswith("published_"):
             try:
-                values[name] = dt.date.fromisoformat(value)
+                day = dt.date.fromisoformat(value)
             except ValueError:
                 raise feed.FilterError(
                     f"{param}: {value!r} is not a date; write it as YYYY-MM-DD."
                 ) from None
+            try:
+                values[name] = in_range(day)
+            except DateOutOfRange as error:
+                raise feed.FilterError(f"{param}: {error}") from None
         else:
             values[name] = value
     return feed.FindingFilters(**values)  # type: ignore[arg-type]

@@ -302,10 +302,11 @@ def nested(depth: int) -> str:
 @pytest.mark.parametrize(
     ("query", "limit_named"),
     [
-        (nested(13), "maximum operation depth of 12"),
+        (nested(13), "nests fields 13 deep; the most allowed is 12"),
         (
             "{ " + " ".join(f"a{i}: viewer {{ role }}" for i in range(31)) + " }",
-            "Allowed: 30",
+            "uses 31 aliases (each spread of a fragment counts its aliases again); the most "
+            "allowed is 30",
         ),
         ("{ viewer { " + "role " * 5001 + "} }", "more than 5000 tokens"),
     ],
