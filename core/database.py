@@ -205,9 +205,10 @@ class DatabaseFailure(Enum):
 
 # PostgreSQL SQLSTATEs: a lock not granted in time (lock_timeout), a serialization failure, a
 # deadlock; and, whole classes, a lost connection (08), the server shutting down or refusing
-# connections (57P), insufficient resources such as too many connections (53).
+# connections (57P), insufficient resources such as too many connections (53), and a connection
+# refused for its credentials (28) or its database (3D: dropped, or not created yet).
 _BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
-_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53")
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53", "28", "3D")
 _SQLITE_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 _SQLITE_UNAVAILABLE = frozenset(
     {
