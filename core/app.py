@@ -1,4 +1,9 @@
-"""The ASGI app: ``/graphql`` (API and, outside production, GraphiQL), its assets, ``/healthz``."""
+"""The ASGI app: ``/graphql`` (API and, outside production, GraphiQL), its assets, ``/healthz``
+(liveness) and ``/readyz`` (readiness).
+
+A GraphQL request is received whole, then waits for a connection slot, then runs in a worker
+thread: the event loop itself never waits on the database or on a slow client.
+"""
 
 from __future__ import annotations
 
@@ -121,14 +126,14 @@ class GraphQLView(GraphQL[Context, None]):
         if token is None:
             return _unauthenticated(media_type)  # nothing to look up, no body worth reading
         if not multipart:
-            return await self._receive_then_run(request, token, accept, root_value)
+            return await self._receive_then_run(request, token, accept, root_value, False)
         with self.uploads.admit(token) as admitted:
             if not admitted:
                 return self.uploads.refusal(retry_after=self.settings.body_read_timeout)
-            return await self._receive_then_run(request, token, accept, root_value)
+            return await self._receive_then_run(request, token, accept, root_value, True)
 
     async def _receive_then_run(
-        self, request: Request, token: str, accept: str, root_value: Any
+        self, request: Request, token: str, accept: str, root_value: Any, multipart: bool
     ) -> Response:
         """Receive the whole body, at a pace, before taking a connection slot.
 
@@ -142,7 +147,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         try:
             try:
-                if is_multipart(dict(request.headers.raw)):
+                if multipart:
                     await request.form()
                 else:
                     await request.body()

@@ -88,3 +88,47 @@ def test_a_held_write_lock_leaves_reads_and_health_answering_and_the_write_busy(
     assert "Nothing was changed" in error["message"]
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(LocalArea)) == 0
+
+
+def test_readyz_answers_503_while_every_slot_is_held_past_the_bound(
+    database: Database, make_token: TokenFactory, tmp_path: Path
+) -> None:
+    if not database.is_sqlite:
+        pytest.skip("SQLite's write lock")
+    headers = {"Authorization": f"Bearer {make_token(Role.ADMIN)}"}
+    one_slot = Database(
+        database.url, pool_size=1, max_overflow=0, sqlite_busy_timeout_ms=BUSY_TIMEOUT_MS
+    )
+    settings = Settings(
+        database_url=database.url, storage_dir=tmp_path / "documents", ready_max_busy_seconds=1
+    )
+    app = create_app(settings, database=one_slot)
+    path = make_url(database.url).database
+    assert path is not None
+    holder = sqlite3.connect(path, isolation_level=None)
+
+    async def poll_while_stuck() -> tuple[list[httpx.Response], httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            write = asyncio.create_task(
+                client.post("/graphql", json={"query": CREATE_AREA}, headers=headers)
+            )
+            polls = []
+            while not write.done():  # the write holds the one slot for the busy timeout
+                polls.append(await client.get("/readyz"))
+                await asyncio.sleep(0.2)
+            await write
+            return polls, await client.get("/readyz")
+
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        polls, after = asyncio.run(poll_while_stuck())
+    finally:
+        holder.rollback()
+        holder.close()
+        one_slot.dispose()
+    refused = [poll for poll in polls if poll.status_code == 503]
+    assert refused, [poll.text for poll in polls]
+    assert "JTAI_READY_MAX_BUSY_SECONDS (1)" in refused[0].json()["reason"]
+    assert int(refused[0].headers["retry-after"]) > 0
+    assert after.status_code == 200, after.text
