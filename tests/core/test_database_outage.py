@@ -26,7 +26,7 @@ from core.settings import Settings
 from core.tokens import create_token
 from core.viewer import Role
 from tests.conftest import TokenFactory
-from tests.core.server import free_port
+from tests.core.server import free_port, jtai_serve
 
 VIEWER = {"query": "{ viewer { role } }"}
 REQUESTS = 6
@@ -147,3 +147,18 @@ def test_postgresql_connections_cut_off_are_replaced_for_the_next_request(
     for response in before + after:
         assert response.status_code == 200, response.text
         assert orjson.loads(response.content) == {"data": {"viewer": {"role": "ADMIN"}}}
+
+
+def test_a_real_server_answers_every_request_during_an_outage(tmp_path: Path) -> None:
+    """Over real keep-alive connections: no request goes unanswered, none gets a 500."""
+    env = {
+        "JTAI_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/jtai_nowhere",
+        "JTAI_STORAGE_DIR": str(tmp_path / "documents"),
+    }
+    headers = {"Authorization": "Bearer jtai_" + "x" * 43}
+    with jtai_serve(env) as base, httpx.Client(base_url=base, timeout=10) as client:
+        responses = [client.post("/graphql", json=VIEWER, headers=headers) for _ in range(20)]
+        ready = client.get("/readyz")
+    assert [r.status_code for r in responses] == [503] * 20
+    _assert_unavailable(responses)
+    assert ready.status_code == 503
