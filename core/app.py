@@ -182,7 +182,8 @@ class GraphQLView(GraphQL[Context, None]):
         media_type = _response_media_type(accept)
         try:
             # Resolvers call SQLAlchemy synchronously: on the event loop, one waiting for a lock
-            # or a connection would stop every other request of the process.
+            # or a connection would stop every other request of the process. The slots keep
+            # these threads under anyio's default limit (40), with room for Starlette's own.
             response: Response = await anyio.to_thread.run_sync(
                 self._serve_in_this_thread, request, own, token, media_type, root_value
             )

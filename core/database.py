@@ -5,8 +5,8 @@ transactions that start with ``BEGIN IMMEDIATE``: a read transaction that later 
 gets ``SQLITE_BUSY`` at once whatever the timeout, so writers take the lock up front. A SQLite file
 removed or replaced under a running process is noticed rather than silently recreated empty.
 
-``database_failure`` tells the two failures a client can do nothing about but wait apart from bugs:
-the database busy (a lock held longer than we wait) and the database unavailable (no connection).
+``database_failure`` tells bugs apart from the two failures a client can only wait out: the
+database busy (a lock held longer than we wait) and the database unavailable (no connection).
 """
 
 from __future__ import annotations
