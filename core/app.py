@@ -1,18 +1,30 @@
-"""The ASGI app: ``/graphql`` (API and, outside production, GraphiQL), its assets, ``/healthz``."""
+"""The ASGI app: ``/graphql`` (API and, outside production, GraphiQL), its assets, ``/healthz``
+(liveness) and ``/readyz`` (readiness).
+
+A GraphQL request is received whole, then waits for a connection slot, then runs in a worker
+thread: the event loop itself never waits on the database or on a slow client.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+import threading
+import traceback
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
+import anyio.to_thread
 import orjson
 import pluggy
+from cross_web import HTTPException as GraphQLHTTPException
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -20,16 +32,17 @@ from strawberry.asgi import GraphQL
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from core.database import Database
+from core.database import Database, DatabaseFailure, database_failure
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
 from core.http_guards import RequestGuards
 from core.integrations.routes import document_routes
-from core.limits import BodySizeLimit, is_multipart
+from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
 from core.settings import Settings
+from core.slots import ConnectionSlots
 from core.tokens import viewer_for_token
 from core.viewer import ANONYMOUS, Viewer
 from core.workflow.storage import DocumentStore, document_store_for
@@ -38,6 +51,7 @@ if TYPE_CHECKING:
     from core.jwt_auth import JwtVerifier
 
 logger = logging.getLogger("jtai.app")
+T = TypeVar("T")
 
 GRAPHQL_PATH = "/graphql"
 ASSETS_PATH = "/graphiql-assets"
@@ -82,9 +96,8 @@ class GraphQLView(GraphQL[Context, None]):
         self.database = database
         self.settings = settings
         self.document_store = document_store or document_store_for(settings)
-        self._slot_count = max(1, database.max_connections)
-        self._slots: asyncio.Semaphore | None = None
-        self._slots_loop: asyncio.AbstractEventLoop | None = None
+        self.slots = ConnectionSlots(database.max_connections)
+        self.uploads = UploadsPerToken(settings.max_uploads_per_token)
         self.jwt: JwtVerifier | None = None
         if settings.jwt:
             # PyJWT and cryptography load only when JWT sign-in is configured; the keys are still
@@ -107,31 +120,57 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
         accept = request.headers.get("accept", "")
+        media_type = _response_media_type(accept)
         if request.method == "GET" and "text/html" in accept and self.graphql_ide:
             return await self.render_graphql_ide(request)  # the page itself needs no token
-        if is_multipart(dict(request.headers.raw)) and not any(
-            request.headers.get(name) for name in PREFLIGHT_HEADERS
-        ):
-            return _preflight_required(_response_media_type(accept))
-        async with self._connection_slot():
-            return await self._run_signed_in(request, accept, root_value)
+        multipart = is_multipart(dict(request.headers.raw))
+        if multipart and not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+            return _preflight_required(media_type)
+        token = bearer_token(request)
+        if token is None:
+            return _unauthenticated(media_type)  # nothing to look up, no body worth reading
+        if not multipart:
+            return await self._receive_then_run(request, token, accept, root_value, False)
+        with self.uploads.admit(token) as admitted:
+            if not admitted:
+                return self.uploads.refusal(retry_after=self.settings.body_read_timeout)
+            return await self._receive_then_run(request, token, accept, root_value, True)
 
-    def _connection_slot(self) -> asyncio.Semaphore:
-        """One of as many slots as the pool has connections.
+    async def _receive_then_run(
+        self, request: Request, token: str, accept: str, root_value: Any, multipart: bool
+    ) -> Response:
+        """Receive the whole body, at a pace, before taking a connection slot.
 
-        Resolvers run on the event loop and each request keeps its connection until its response
-        is sent. Past the pool's size, a request would wait for a connection *on the loop*, so
-        the requests holding them could never finish: admitted requests never outnumber the
-        connections, and the rest wait here without holding one.
+        A multipart body is parsed as it arrives, its files spooled to temporary files, so the
+        upload resolvers later read them without waiting on the client.
         """
-        loop = asyncio.get_running_loop()
-        if self._slots_loop is not loop:  # one per event loop (tests run many)
-            self._slots = asyncio.Semaphore(self._slot_count)
-            self._slots_loop = loop
-        assert self._slots is not None
-        return self._slots
+        settings = self.settings
+        request = Request(
+            request.scope,
+            paced(request.receive, settings.body_read_timeout, settings.body_min_bytes_per_second),
+        )
+        try:
+            try:
+                if multipart:
+                    await request.form()
+                else:
+                    await request.body()
+            except BodyTooSlow as error:
+                return too_slow(
+                    error, settings.body_read_timeout, settings.body_min_bytes_per_second
+                )
+            except ClientDisconnect:
+                return Response(status_code=400)  # nobody is left to read it
+            except HTTPException as error:  # Starlette's: a malformed multipart body
+                return _bad_request(_response_media_type(accept), error.detail)
+            async with self.slots.hold():
+                return await self._run_signed_in(request, token, accept, root_value)
+        finally:
+            await request.close()  # removes the temporary files of a multipart upload
 
-    async def _run_signed_in(self, request: Request, accept: str, root_value: Any) -> Any:
+    async def _run_signed_in(
+        self, request: Request, token: str, accept: str, root_value: Any
+    ) -> Response:
         own = Context(
             viewer=ANONYMOUS,
             registry=self.registry,
@@ -140,23 +179,48 @@ class GraphQLView(GraphQL[Context, None]):
             evidence_types=self.built.evidence_types,
             document_store=self.document_store,
         )
+        request.state.jtai_context = own
+        media_type = _response_media_type(accept)
         try:
-            own.viewer = self.viewer(own.session, bearer_token(request))
+            # Resolvers call SQLAlchemy synchronously: on the event loop, one waiting for a lock
+            # or a connection would stop every other request of the process. The slots keep
+            # these threads under anyio's default limit (40), with room for Starlette's own.
+            response: Response = await anyio.to_thread.run_sync(
+                self._serve_in_this_thread, request, own, token, media_type, root_value
+            )
+        except GraphQLHTTPException:
+            raise  # a malformed GraphQL request: strawberry answers it
+        except Exception as error:
+            return _failed(error, own.request_id, media_type)
+        finally:
+            own.close()  # the worker thread closed it, unless it failed before
+        if media_type == GRAPHQL_RESPONSE_JSON and response.status_code == 200:
+            # GraphQL over HTTP: a request that never reached execution is the client's error.
+            response.headers["content-type"] = media_type
+            if not own.executed:
+                response.status_code = 400
+        if getattr(request.state, "jtai_unavailable", False):
+            response.status_code = 503
+            response.headers["retry-after"] = str(DatabaseFailure.UNAVAILABLE.retry_after)
+        return response
+
+    def _serve_in_this_thread(
+        self, request: Request, own: Context, token: str, media_type: str, root_value: Any
+    ) -> Response:
+        """Sign in, then run strawberry's view on an event loop of this worker thread's own.
+
+        The body was received on the server's loop, so nothing here reads from the client; the
+        context and its session belong to this request and this thread alone.
+        """
+        try:
+            own.viewer = self.viewer(own.session, token)
             own.session.rollback()  # end the token lookup's read transaction
-            media_type = _response_media_type(accept)
             if not own.viewer.is_authenticated:
                 return _unauthenticated(media_type)
-            request.state.jtai_context = own
-            response = await super().run(request, own, root_value)
-            if media_type == GRAPHQL_RESPONSE_JSON and response.status_code == 200:
-                # GraphQL over HTTP: a request that never reached execution is the client's error.
-                response.headers["content-type"] = media_type
-                if not own.executed:
-                    response.status_code = 400
+            response: Response = _run_on_this_threads_loop(super().run(request, own, root_value))
             return response
         finally:
             own.close()
-            await request.close()  # removes the temporary files of a multipart upload
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         processed = await super().process_result(request, result)
@@ -164,6 +228,11 @@ class GraphQLView(GraphQL[Context, None]):
         if context is not None and _never_ran(context, result):
             context.executed = False
             processed.pop("data", None)  # nothing ran, so there is no data entry at all
+        if context is not None and any(
+            (error.extensions or {}).get("code") == DatabaseFailure.UNAVAILABLE.value
+            for error in result.errors or []
+        ):
+            request.state.jtai_unavailable = True  # answered with 503 and Retry-After
         return processed
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
@@ -176,16 +245,47 @@ class GraphQLView(GraphQL[Context, None]):
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
+class _ThreadLoop:
+    """An event loop a worker thread keeps for its next requests, closed when the thread ends."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
+
+
+_thread_loops = threading.local()
+
+
+def _run_on_this_threads_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to the end on the calling worker thread's own event loop.
+
+    Strawberry's execution is async (the batch loaders need a loop) though the resolvers block;
+    a loop per thread, kept, costs half of one made per request (measured: ~65 against
+    ~130 microseconds a call, thread hop included).
+    """
+    kept: _ThreadLoop | None = getattr(_thread_loops, "kept", None)
+    if kept is None:
+        kept = _thread_loops.kept = _ThreadLoop()
+    return kept.loop.run_until_complete(coroutine)
+
+
 def _never_ran(context: Context, result: ExecutionResult) -> bool:
     """Parsing, validation or variable coercion failed, so no resolver ran.
 
     Errors raised while resolving carry a path; errors from before execution do not, and with
-    them graphql-core returns no data at all.
+    them graphql-core returns no data at all. Errors put in after execution (the audit trail's,
+    the database's) carry a code instead.
     """
     if not context.executed:
         return True
     errors = result.errors or []
-    return result.data is None and bool(errors) and all(e.path is None for e in errors)
+    return (
+        result.data is None
+        and bool(errors)
+        and all(e.path is None and not (e.extensions or {}).get("code") for e in errors)
+    )
 
 
 def _response_media_type(accept: str) -> str:
@@ -217,6 +317,59 @@ def _unauthenticated(media_type: str) -> Response:
     )
 
 
+def _bad_request(media_type: str, detail: str) -> Response:
+    body = {"errors": [{"message": detail, "extensions": {"code": "BAD_REQUEST"}}]}
+    return Response(orjson.dumps(body), status_code=400, media_type=media_type)
+
+
+def _failed(error: Exception, request_id: str, media_type: str) -> Response:
+    """The answer to a request that failed outside GraphQL execution (while signing in).
+
+    The database's own failures get 503, with Retry-After and one log line each: during an
+    outage every request fails alike, and a stack per request would bury the log. Anything else
+    is a bug: its type and stack are logged under the request id. Never the exception's message,
+    which may quote a value.
+    """
+    failure = database_failure(error)
+    if failure is not None:
+        logger.warning(
+            "request %s: %s (%s)",
+            request_id,
+            failure.value,
+            type(getattr(error, "orig", error)).__name__,
+        )
+        body = {
+            "errors": [
+                {
+                    "message": failure.message,
+                    "extensions": {"code": failure.value, "requestId": request_id},
+                }
+            ]
+        }
+        return Response(
+            orjson.dumps(body),
+            status_code=503,
+            media_type=media_type,
+            headers={"Retry-After": str(failure.retry_after)},
+        )
+    logger.error(
+        "unexpected %s (request %s); message withheld; stack:\n%s",
+        type(error).__name__,
+        request_id,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
+    body = {
+        "errors": [
+            {
+                "message": f"Internal error; nothing was changed. Quote request id {request_id} "
+                "to the service desk.",
+                "extensions": {"code": "INTERNAL", "requestId": request_id},
+            }
+        ]
+    }
+    return Response(orjson.dumps(body), status_code=500, media_type=media_type)
+
+
 def _preflight_required(media_type: str) -> Response:
     body = {
         "errors": [
@@ -229,6 +382,12 @@ def _preflight_required(media_type: str) -> Response:
         ]
     }
     return Response(orjson.dumps(body), status_code=400, media_type=media_type)
+
+
+def _not_ready(reason: str) -> Response:
+    return JSONResponse(
+        {"status": "unavailable", "reason": reason}, status_code=503, headers={"Retry-After": "5"}
+    )
 
 
 def create_app(
@@ -245,17 +404,45 @@ def create_app(
     settings = settings or Settings.from_env()
     registry = build_registry(plugin_manager or make_plugin_manager())
     built = build_schema(registry, settings)
-    database = database or Database(settings.database_url)
+    database = database or Database(
+        settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
     view = GraphQLView(built, registry, database, settings, document_store)
 
     async def healthz(request: Request) -> Response:
-        try:
-            with database.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception:
-            logger.exception("health check: database unreachable")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
+        """Liveness: the process answers. Restart it when this fails; nothing else is checked."""
         return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        """Readiness: whether to send this process requests (see README, "Limits and health")."""
+        slots = view.slots
+        busy_for = slots.all_busy_for()
+        if busy_for > settings.ready_max_busy_seconds:
+            return _not_ready(
+                f"every connection slot ({slots.count}) has been busy for {busy_for:.0f} s, "
+                f"longer than JTAI_READY_MAX_BUSY_SECONDS ({settings.ready_max_busy_seconds}); "
+                f"{slots.waiting} requests are waiting"
+            )
+        if slots.in_use < slots.count:  # else the busy bound above decides, not a probe
+            try:
+                with anyio.fail_after(settings.ready_probe_timeout):
+                    await anyio.to_thread.run_sync(probe, abandon_on_cancel=True)
+            except TimeoutError:
+                return _not_ready(
+                    "the database did not answer within JTAI_READY_PROBE_TIMEOUT "
+                    f"({settings.ready_probe_timeout} s)"
+                )
+            except Exception as error:
+                failure = database_failure(error)
+                if failure is None:
+                    raise
+                logger.warning("readiness probe: %s (%s)", failure.value, type(error).__name__)
+                return _not_ready(failure.message)
+        return JSONResponse({"status": "ready", "slotsInUse": slots.in_use, "slots": slots.count})
+
+    def probe() -> None:
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     async def home(request: Request) -> Response:
         return RedirectResponse(GRAPHQL_PATH)
@@ -263,6 +450,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/", home),
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
         Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
     ]
     routes += document_routes(view)  # the report page and the exports
@@ -276,7 +464,12 @@ def create_app(
                 max_bytes=settings.max_body_bytes,
                 max_upload_bytes=settings.max_upload_bytes,
             ),
-            Middleware(RequestGuards, max_json_nesting=settings.max_json_nesting),
+            Middleware(
+                RequestGuards,
+                max_json_nesting=settings.max_json_nesting,
+                body_read_timeout=settings.body_read_timeout,
+                body_min_bytes_per_second=settings.body_min_bytes_per_second,
+            ),
         ],
     )
     app.state.registry = registry

@@ -222,7 +222,9 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         from core.database import Database
 
         settings = _settings()
-        database = Database(settings.database_url)
+        database = Database(
+            settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
         app = create_app(settings, database=database)  # first: a broken plugin stops us here
     if with_demo:
         # Alembic and the demo are imported only when asked for: plain serving needs neither.

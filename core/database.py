@@ -2,18 +2,25 @@
 
 SQLite gets WAL (readers run beside one writer), foreign keys, a busy timeout, and write
 transactions that start with ``BEGIN IMMEDIATE``: a read transaction that later upgrades to a write
-gets ``SQLITE_BUSY`` at once whatever the timeout, so writers take the lock up front.
+gets ``SQLITE_BUSY`` at once whatever the timeout, so writers take the lock up front. A SQLite file
+removed or replaced under a running process is noticed rather than silently recreated empty.
+
+``database_failure`` tells bugs apart from the two failures a client can only wait out: the
+database busy (a lock held longer than we wait) and the database unavailable (no connection).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -37,7 +44,9 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> Engine:
     url = normalise_url(url)
     # Errors and logs must never carry the values of a statement: they may be a child's data.
     kwargs.setdefault("hide_parameters", True)
@@ -47,23 +56,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
+    timeout = sqlite_busy_timeout_ms / 1000
+    engine = create_engine(url, connect_args={"timeout": timeout}, **kwargs)
+    event.listen(engine, "connect", _sqlite_configurer(sqlite_busy_timeout_ms))
+    event.listen(engine, "begin", _begin_sqlite_transaction)
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
-    event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_sqlite_transaction)
+        _SqliteFileWatch(Path(database)).listen(engine)
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    # Take transaction control from the driver so that "begin" below decides how each one starts.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_configurer(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that "begin" decides how each one starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return configure
 
 
 def _begin_sqlite_transaction(connection: Any) -> None:
@@ -74,9 +88,15 @@ def _begin_sqlite_transaction(connection: Any) -> None:
 class Database:
     """One engine and its session factory."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+        **engine_kwargs: Any,
+    ) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url, **engine_kwargs)
+        self.engine = make_engine(self.url, sqlite_busy_timeout_ms, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         pool = self.engine.pool
         self.max_connections = (
@@ -119,3 +139,111 @@ def begin_write(session: Session) -> Iterator[Session]:
         raise
     else:
         session.commit()
+
+
+class _SqliteFileWatch:
+    """Notice the database file going away under a running process.
+
+    SQLite would quietly create a new, empty file for the next connection (every query then fails
+    with "no such table"), and a pooled connection would go on using the removed file, whose
+    writes nobody will ever read. So each connection remembers which file it opened; one whose
+    file is gone or replaced is dropped when it is next checked out, and no connection opens a
+    file that is missing once the first one has opened it: that is "unable to open" instead.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.opened = False
+
+    def listen(self, engine: Engine) -> None:
+        event.listen(engine, "do_connect", self._before_connect)
+        event.listen(engine, "connect", self._connected)
+        event.listen(engine, "checkout", self._checked_out)
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return status.st_dev, status.st_ino
+
+    def _before_connect(self, *_args: Any) -> None:
+        if self.opened and not self.path.exists():
+            error = sqlite3.OperationalError("unable to open database file: it was removed")
+            error.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN
+            raise error
+
+    def _connected(self, _dbapi_connection: Any, record: Any) -> None:
+        self.opened = True
+        record.info["jtai_file"] = self._identity()
+
+    def _checked_out(self, _dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if self._identity() != record.info.get("jtai_file"):
+            raise DisconnectionError("the database file was removed or replaced")
+
+
+class DatabaseFailure(Enum):
+    """A failure of the database, not of the request: the client can only try again later."""
+
+    BUSY = "DATABASE_BUSY"
+    UNAVAILABLE = "DATABASE_UNAVAILABLE"
+
+    @property
+    def message(self) -> str:
+        if self is DatabaseFailure.BUSY:
+            return (
+                "The database is busy: another change held it longer than the server waits. "
+                "Nothing was changed; try again in a moment."
+            )
+        return "The database is unavailable. Nothing was changed; try again in a few seconds."
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds a client should wait before trying again (HTTP Retry-After)."""
+        return 1 if self is DatabaseFailure.BUSY else 5
+
+
+# PostgreSQL SQLSTATEs: a lock not granted in time (lock_timeout), a serialization failure, a
+# deadlock; and, whole classes, a lost connection (08), the server shutting down or refusing
+# connections (57P), insufficient resources such as too many connections (53), and a connection
+# refused for its credentials (28) or its database (3D: dropped, or not created yet).
+_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53", "28", "3D")
+_SQLITE_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+_SQLITE_UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_NOTADB,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_PERM,
+    }
+)
+
+
+def database_failure(error: BaseException) -> DatabaseFailure | None:
+    """BUSY or UNAVAILABLE when ``error`` is the database's and not the request's; else None."""
+    if not isinstance(error, DBAPIError):
+        return None
+    if error.connection_invalidated:
+        return DatabaseFailure.UNAVAILABLE
+    original = error.orig
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(sqlite_code, int):
+        primary = sqlite_code & 0xFF  # extended result codes keep the primary in the low byte
+        if primary in _SQLITE_BUSY:
+            return DatabaseFailure.BUSY
+        return DatabaseFailure.UNAVAILABLE if primary in _SQLITE_UNAVAILABLE else None
+    sqlstate = getattr(original, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        if sqlstate in _BUSY_SQLSTATES:
+            return DatabaseFailure.BUSY
+        if sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES):
+            return DatabaseFailure.UNAVAILABLE
+        return None
+    # No SQLSTATE: psycopg could not connect, or the connection broke mid-statement.
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return DatabaseFailure.UNAVAILABLE
+    return None

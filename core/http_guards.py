@@ -25,6 +25,8 @@ import orjson
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.limits import BodyTooSlow, paced, too_slow
+
 logger = logging.getLogger("jtai.http")
 
 NO_STORE_PREFIXES = ("/graphql", "/exports/", "/inspections/")
@@ -107,11 +109,20 @@ class RequestGuards:
     body it reads whole is already capped."""
 
     def __init__(
-        self, app: ASGIApp, json_paths: Iterable[str] = ("/graphql",), max_json_nesting: int = 64
+        self,
+        app: ASGIApp,
+        json_paths: Iterable[str] = ("/graphql",),
+        max_json_nesting: int = 64,
+        body_read_timeout: int = 10,
+        body_min_bytes_per_second: int = 10_000,
     ) -> None:
         self.app = app
         self.json_paths = frozenset(json_paths)
         self.max_json_nesting = max_json_nesting
+        # The JSON body is read here, before the view: at the same pace the view demands of any
+        # body (core.limits.paced), or a client sending a byte a minute would hold it forever.
+        self.body_read_timeout = body_read_timeout
+        self.body_min_bytes_per_second = body_min_bytes_per_second
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,7 +132,16 @@ class RequestGuards:
         if scope["path"] in self.json_paths:
             problem: tuple[str, str] | None = None
             if scope["method"] == "POST" and _is_json(scope.get("headers") or ()):
-                body = await self._read_body(receive)
+                try:
+                    body = await self._read_body(
+                        paced(receive, self.body_read_timeout, self.body_min_bytes_per_second)
+                    )
+                except BodyTooSlow as error:
+                    refusal = too_slow(
+                        error, self.body_read_timeout, self.body_min_bytes_per_second
+                    )
+                    await refusal(scope, receive, send)
+                    return
                 if body is None:
                     self._log_disconnect(scope)
                     return

@@ -1,13 +1,26 @@
-"""A cap on request bodies, enforced while the body streams in rather than after it is read.
+"""Limits on request bodies: their size, how fast they must arrive, and how many uploads one
+token may have in progress.
 
-A multipart upload (a GraphQL request carrying a file) may be larger: up to the upload cap plus the
-ordinary cap for the operation around it. The upload resolvers enforce the upload cap exactly on
-each file and answer with an error as data; this middleware only stops bodies far beyond it.
+The size cap is enforced while the body streams in rather than after it is read. A multipart
+upload (a GraphQL request carrying a file) may be larger: up to the upload cap plus the ordinary
+cap for the operation around it. The upload resolvers enforce the upload cap exactly on each file
+and answer with an error as data; this middleware only stops bodies far beyond it.
+
+The pace and the per-token count matter because a body is received whole before the request takes
+a database connection (core/app.py): a client that declares a large body and sends it a byte at a
+time then holds only its own socket, for a bounded time, and one token cannot hold many.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import orjson
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -85,3 +98,92 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooSlow(Exception):
+    """The body fell behind the pace it is allowed; nothing of the request has run."""
+
+    def __init__(self, received: int, elapsed: float) -> None:
+        super().__init__(f"{received} bytes in {elapsed:.1f} s")
+        self.received = received
+        self.elapsed = elapsed
+
+
+def paced(receive: Receive, timeout: int, min_bytes_per_second: int) -> Receive:
+    """``receive`` that raises ``BodyTooSlow`` once the body falls behind its allowance:
+    ``timeout`` seconds from now, plus one second for every ``min_bytes_per_second`` received.
+
+    A small body gets the timeout; a large one as long as it keeps arriving at the minimum rate.
+    """
+    started = time.monotonic()
+    received = 0
+
+    async def paced_receive() -> Message:
+        nonlocal received
+        left = started + timeout + received / min_bytes_per_second - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError
+            message = await asyncio.wait_for(receive(), left)
+        except TimeoutError:
+            raise BodyTooSlow(received, time.monotonic() - started) from None
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+        return message
+
+    return paced_receive
+
+
+def too_slow(error: BodyTooSlow, timeout: int, min_bytes_per_second: int) -> Response:
+    message = (
+        f"The request body arrived too slowly: {error.received} bytes in {error.elapsed:.0f} s. "
+        f"The server waits JTAI_BODY_READ_TIMEOUT ({timeout} s) plus one second for every "
+        f"JTAI_BODY_MIN_BYTES_PER_SECOND ({min_bytes_per_second}) bytes received. Send the "
+        "whole body at once, or over a faster connection."
+    )
+    return _refusal(408, message, "REQUEST_TIMEOUT", {"Connection": "close"})
+
+
+class UploadsPerToken:
+    """How many multipart requests each bearer token has in progress, at most ``limit``.
+
+    Counted by a hash of the token as sent, before anyone looks it up: refusing costs no
+    database work, and an unknown token is refused with 401 once its turn comes.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._in_progress: dict[str, int] = {}
+
+    @contextmanager
+    def admit(self, token: str) -> Iterator[bool]:
+        """Yield whether this upload may go ahead; while it does, it counts."""
+        key = hashlib.sha256(token.encode()).hexdigest()
+        count = self._in_progress.get(key, 0)
+        if count >= self.limit:
+            yield False
+            return
+        self._in_progress[key] = count + 1
+        try:
+            yield True
+        finally:
+            left = self._in_progress[key] - 1
+            if left:
+                self._in_progress[key] = left
+            else:
+                del self._in_progress[key]
+
+    def refusal(self, retry_after: int) -> Response:
+        message = (
+            f"This token already has {self.limit} uploads in progress, the most "
+            "JTAI_MAX_UPLOADS_PER_TOKEN allows. Wait for one to finish, then send this one again."
+        )
+        headers = {"Retry-After": str(retry_after), "Connection": "close"}
+        return _refusal(429, message, "TOO_MANY_UPLOADS", headers)
+
+
+def _refusal(status: int, message: str, code: str, headers: dict[str, str]) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )

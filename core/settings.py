@@ -76,6 +76,15 @@ class Settings:
     # The plain-field executor (core/graphql/execution.py); off chooses strawberry's stock one,
     # a kill switch should a release of either library break it in a way no test caught.
     plain_execution: bool = True
+    # A request body has this long, plus a second for each body_min_bytes_per_second received.
+    body_read_timeout: int = 10
+    body_min_bytes_per_second: int = 10_000
+    max_uploads_per_token: int = 4  # multipart requests of one token in progress at once
+    sqlite_busy_timeout_ms: int = 5000  # how long a SQLite write waits for another's lock
+    # /readyz: not ready when no connection slot came free for this long, or the database
+    # did not answer its probe in ready_probe_timeout seconds.
+    ready_max_busy_seconds: int = 10
+    ready_probe_timeout: int = 2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +122,20 @@ class Settings:
             list_limits=_list_limits(env),
             jwt=_jwt(env),
             plain_execution=_switch(env, "JTAI_PLAIN_EXECUTION", defaults.plain_execution),
+            body_read_timeout=_int(env, "JTAI_BODY_READ_TIMEOUT", defaults.body_read_timeout),
+            body_min_bytes_per_second=_int(
+                env, "JTAI_BODY_MIN_BYTES_PER_SECOND", defaults.body_min_bytes_per_second
+            ),
+            max_uploads_per_token=_int(
+                env, "JTAI_MAX_UPLOADS_PER_TOKEN", defaults.max_uploads_per_token
+            ),
+            sqlite_busy_timeout_ms=_int(
+                env, "JTAI_SQLITE_BUSY_TIMEOUT_MS", defaults.sqlite_busy_timeout_ms
+            ),
+            ready_max_busy_seconds=_int(
+                env, "JTAI_READY_MAX_BUSY_SECONDS", defaults.ready_max_busy_seconds
+            ),
+            ready_probe_timeout=_int(env, "JTAI_READY_PROBE_TIMEOUT", defaults.ready_probe_timeout),
         )
 
 

@@ -13,6 +13,7 @@ from strawberry.extensions import SchemaExtension
 
 from core import audit
 from core.graphql.context import Context
+from core.graphql.database_errors import as_database_error
 from core.graphql.errors import BadArgument
 
 logger = logging.getLogger("jtai.graphql")
@@ -43,6 +44,12 @@ class MaskUnexpectedErrors(SchemaExtension):
             original = error.original_error
             if original is None or isinstance(original, (*CLIENT_FACING, GraphQLError)):
                 masked.append(error)
+                continue
+            busy_or_down = as_database_error(
+                original, request_id, path=error.path, nodes=error.nodes
+            )
+            if busy_or_down is not None:
+                masked.append(busy_or_down)
                 continue
             # The type and the stack locate the bug; the message may quote a value, so it stays out.
             logger.error(
@@ -130,9 +137,13 @@ class AuditTrail(SchemaExtension):
                 touched=unrecorded,
                 outcome=outcome,
             )
-        except Exception:
-            logger.exception("audit event not written (request %s)", context.request_id)
+        except Exception as error:
             result.data = None
+            busy_or_down = as_database_error(error, context.request_id)
+            if busy_or_down is not None:  # the operation's own error says the same, or more
+                result.errors = [busy_or_down]
+                return
+            logger.exception("audit event not written (request %s)", context.request_id)
             result.errors = [
                 GraphQLError(
                     _unaudited(context, context.request_id),

@@ -1,11 +1,11 @@
 """Many requests at once on one worker, more than the pool has connections: all are answered.
 
-Resolvers run on the event loop and each request keeps its connection until its response is sent,
-so a request that waited for a pooled connection *on the loop* would block the requests holding
-them: the worker stopped for the pool's timeout (found by the throughput benchmark at 16 requests
-in flight with a pool of 15). The app admits only as many requests as there are connections
-(core/app.py) and writes the audit event on the request's own session (core/audit.py). Here the
-pool has one connection and gives up after two seconds, so the old behaviour fails at once.
+Each request keeps its connection until its response is ready, so requests beyond the pool's size
+would wait for a pooled connection and give up after the pool's timeout (found by the throughput
+benchmark at 16 requests in flight with a pool of 15, when resolvers still ran on the event loop
+and the wait stopped the worker). The app admits only as many requests as there are connections
+(core/slots.py) and writes the audit event on the request's own session (core/audit.py). Here the
+pool has one connection and gives up after two seconds, so admitting too many fails at once.
 """
 
 from __future__ import annotations
