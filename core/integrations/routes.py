@@ -25,8 +25,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from core.database import Database
-from core.ids import row_id
 from core.dates import DateOutOfRange, in_range
+from core.ids import row_id
 from core.integrations import exports, feed
 from core.models import Inspection, utc_now
 from core.registry import Registry

@@ -6,7 +6,7 @@ the same transaction as the document's row, so several app machines share docume
 other service and a crash never leaves bytes without a row or a row without bytes.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03 10:00:00.000000
 """
 
