@@ -12,15 +12,24 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from core.database import database_failure
+from core.database import DatabaseFailure, database_failure
 
 logger = logging.getLogger("jtai.graphql")
 
 
 def as_database_error(
-    error: BaseException, request_id: str, *, path: Any = None, nodes: Any = None
+    error: BaseException,
+    request_id: str,
+    *,
+    path: Any = None,
+    nodes: Any = None,
+    context: object = None,
 ) -> GraphQLError | None:
-    """A GraphQL error for ``error`` if it is the database's failure, else None."""
+    """A GraphQL error for ``error`` if it is the database's failure, else None.
+
+    ``context`` (the request's) says what this request already committed, so that the message
+    never says "nothing was changed" of a change that was saved.
+    """
     failure = database_failure(error)
     if failure is None:
         return None
@@ -31,8 +40,29 @@ def as_database_error(
         type(getattr(error, "orig", error)).__name__,
     )
     return GraphQLError(
-        failure.message,
+        _message(failure, context, path),
         nodes=nodes,
         path=path,
         extensions={"code": failure.value, "requestId": request_id},
     )
+
+
+def _message(failure: DatabaseFailure, context: object, path: Any) -> str:
+    state = "busy" if failure is DatabaseFailure.BUSY else "unavailable"
+    saved_by: list[str] = getattr(context, "saved_by", [])
+    if getattr(context, "commit_unknown", False):
+        return (
+            f"The database became {state} while saving, so the change may or may not have been "
+            "saved. Read it again before you retry."
+        )
+    if saved_by and (not path or path[0] in saved_by):
+        return (
+            f"The change was saved ({', '.join(saved_by)}), but the database became {state} "
+            "before the answer was built. Read it again in a few seconds to see the result."
+        )
+    if saved_by:
+        return (
+            f"The database is {state}: this field changed nothing, but {', '.join(saved_by)} in "
+            "the same request saved their changes. Read them again before you retry."
+        )
+    return failure.message

@@ -46,7 +46,7 @@ class MaskUnexpectedErrors(SchemaExtension):
                 masked.append(error)
                 continue
             busy_or_down = as_database_error(
-                original, request_id, path=error.path, nodes=error.nodes
+                original, request_id, path=error.path, nodes=error.nodes, context=context
             )
             if busy_or_down is not None:
                 masked.append(busy_or_down)
@@ -139,15 +139,18 @@ class AuditTrail(SchemaExtension):
             )
         except Exception as error:
             result.data = None
-            busy_or_down = as_database_error(error, context.request_id)
-            if busy_or_down is not None:  # the operation's own error says the same, or more
-                result.errors = [busy_or_down]
+            busy_or_down = as_database_error(error, context.request_id, context=context)
+            saved_something = context.commit_unknown or bool(context.saved_by)
+            if busy_or_down is not None and not saved_something:
+                result.errors = [busy_or_down]  # "nothing was changed", and it is true
                 return
-            logger.exception("audit event not written (request %s)", context.request_id)
+            if busy_or_down is None:
+                logger.exception("audit event not written (request %s)", context.request_id)
+            code = busy_or_down.extensions["code"] if busy_or_down else "INTERNAL"
             result.errors = [
                 GraphQLError(
                     _unaudited(context, context.request_id),
-                    extensions={"code": "INTERNAL", "requestId": context.request_id},
+                    extensions={"code": code, "requestId": context.request_id},
                 )
             ]
 
