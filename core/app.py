@@ -36,7 +36,7 @@ from core.database import Database, DatabaseFailure, database_failure
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
-from core.http_guards import RequestGuards
+from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
 from core.plugins import make_plugin_manager
@@ -160,6 +160,7 @@ class GraphQLView(GraphQL[Context, None]):
                     error, settings.body_read_timeout, settings.body_min_bytes_per_second
                 )
             except ClientDisconnect:
+                log_disconnect(request.scope)
                 return Response(status_code=400)  # nobody is left to read it
             except HTTPException as error:  # Starlette's: a malformed multipart body
                 return _bad_request(_response_media_type(accept), error.detail)

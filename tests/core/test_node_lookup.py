@@ -69,7 +69,7 @@ def one_of_each(database: Database, registry: Registry, demo: DemoInspection) ->
             filename="plans.csv",
             sha256="1" * 64,
             row_count=0,
-            queries=[],
+            query_summary={},
         )
         inspections = {inspection.framework: inspection.id}
         for framework in registry.frameworks:
