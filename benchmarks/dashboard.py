@@ -4,7 +4,7 @@ The inspection, its timetable, the request tracker with each request's agency (f
 selected children, the tracked children, evidence coverage and the team, read by the lead
 inspector through the real ASGI app (httpx, one event loop, a bearer token). Median, p95 and SQL
 statements per request (a ``before_cursor_execute`` listener on the app's engine), measured when
-the database holds that 1 inspection and again when it holds 150 (``core.generate``; ``--quick``
+the database holds that 1 inspection and again when it holds 150 (``core.synthetic``; ``--quick``
 at ``Scale.SMALL``, else ``Scale.REAL``): the statements must be the same. The baseline, in the
 same run on the same data: a minimal ``{ viewer { role } }`` request's time (what any request
 costs), and the query's statement count with 1 inspection.
@@ -24,12 +24,12 @@ import httpx
 from benchmarks.harness import Result, Timing, measure
 from benchmarks.scale import _backend, _Client, _postgres_url, _tokens
 from core.app import create_app
-from core.generate import Scale, generate
 from core.migrate import upgrade
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
 from core.serving import start_up_heap
 from core.settings import Settings
+from core.synthetic import Scale, generate
 
 SEED = 4152
 

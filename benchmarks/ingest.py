@@ -43,13 +43,13 @@ from openpyxl import Workbook
 from benchmarks.harness import Result, Timing, measure
 from core.contributions import FieldType, ListSpec
 from core.database import Database
-from core.generate import EXAMPLE_NOTIFICATION, export_cell, list_csv, synthetic_list
 from core.lists import ListImport, read_list
 from core.lists.files import read_grid
 from core.migrate import upgrade
 from core.models import Agency, Inspection, IssuedRequest, LocalArea
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
+from core.synthetic.lists import EXAMPLE_NOTIFICATION, export_cell, list_csv, synthetic_list
 from core.workflow.lists import CHILD_FACTS, json_ready, record_list, storage_problems
 
 ROWS = 10_000

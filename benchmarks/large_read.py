@@ -4,7 +4,7 @@ An integrator's page of one inspection's 1,000 published findings, each with its
 agencies, read through the real ASGI app (httpx, one event loop, a bearer token; the page-size cap
 raised to 1,000), against the baseline: the same rows fetched by raw SQL on the driver's own
 connection (sqlite3 or psycopg: the page joined to its inspection and area, then its criteria and
-its agencies) and encoded by orjson, in the same run on the same data (``core.generate`` with
+its agencies) and encoded by orjson, in the same run on the same data (``core.synthetic`` with
 ``focus_findings=1000``). The bar is 10x, the aim 5x.
 
 On SQLite always; on PostgreSQL too when ``--postgres URL`` (or ``JTAI_BENCH_POSTGRES_URL``) is
@@ -26,12 +26,12 @@ from benchmarks.harness import Result, measure
 from benchmarks.scale import _backend, _Client, _postgres_url, _tokens
 from core.app import create_app
 from core.database import Database
-from core.generate import Scale, generate
 from core.migrate import upgrade
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
 from core.serving import start_up_heap
 from core.settings import Settings
+from core.synthetic import Scale, generate
 
 SEED = 4151
 PAGE = 1_000

@@ -3,7 +3,7 @@
 For one inspection, the lead inspector's dashboard query and an integrator's page of that
 inspection's 1,000 published findings, through the real ASGI app (httpx, one event loop, bearer
 tokens), measured first when the database holds that 1 inspection and again after 149 more are
-generated beside it (``core.generate``; ``--quick`` at ``Scale.SMALL``, else ``Scale.REAL``). The
+generated beside it (``core.synthetic``; ``--quick`` at ``Scale.SMALL``, else ``Scale.REAL``). The
 figure is the ratio 150/1, which should stay near 1 (indexes, queries scoped to the inspection).
 SQL statements per request are counted at both sizes too (they should not change).
 
@@ -34,12 +34,12 @@ from sqlalchemy import event, text
 from benchmarks.harness import Result, Timing, measure
 from core.app import create_app
 from core.database import Database
-from core.generate import Scale, generate
 from core.migrate import upgrade
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
 from core.serving import start_up_heap
 from core.settings import Settings
+from core.synthetic import Scale, generate
 from core.tokens import create_token
 from core.viewer import Role
 

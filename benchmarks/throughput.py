@@ -1,7 +1,7 @@
 """Throughput (issue 7, benchmark 7): the dashboard over real HTTP, uvicorn with two workers.
 
 A real server process, ``jtai serve --workers 2`` (uvicorn, ``JTAI_ENV=production``, access log
-on), on PostgreSQL holding 150 generated inspections (``core.generate``: ``Scale.REAL`` for the
+on), on PostgreSQL holding 150 generated inspections (``core.synthetic``: ``Scale.REAL`` for the
 full run, ``Scale.SMALL`` for ``--quick``) in a schema of its own (``jtai_bench_tp_<pid>``,
 dropped at the end), after ``VACUUM ANALYZE`` (the state autovacuum reaches soon after a bulk
 load). The lead inspector of the first inspection asks for its dashboard (the query of
@@ -62,11 +62,11 @@ from benchmarks.harness import Result, Timing
 from benchmarks.scale import _postgres_url
 from benchmarks.startup import REPO, free_port
 from core.database import Database
-from core.generate import Scale, generate
 from core.migrate import upgrade
 from core.models import Base
 from core.plugins import make_plugin_manager
 from core.registry import build_registry
+from core.synthetic import Scale, generate
 from core.tokens import create_token
 from core.viewer import Role
 

@@ -169,11 +169,11 @@ def _issue_lead_token(database: object, inspector_id: int) -> str:
 @click.option("--database", "database_url", help="Database URL; default JTAI_DATABASE_URL.")
 def generate(inspections: int, seed: int, scale: str, database_url: str | None) -> None:
     from core.database import Database
-    from core.generate import GeneratedInspection, GenerateError, Scale
-    from core.generate import generate as generate_data
     from core.migrate import upgrade
     from core.plugins import make_plugin_manager
     from core.registry import build_registry
+    from core.synthetic import GeneratedInspection, GenerateError, Scale
+    from core.synthetic import generate as generate_data
 
     database = Database(database_url or _settings().database_url)
     upgrade(database)

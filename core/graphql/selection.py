@@ -38,6 +38,7 @@ from core.graphql.nodes import Agency, Child, Inspection, Inspector
 from core.graphql.permissions import scoped_by, signed_in
 from core.graphql.reference import Code
 from core.workflow import fieldwork as fw
+from core.workflow import sampling
 from core.workflow import selection as sel
 from core.workflow.rules import ProblemKind, Refused
 
@@ -552,7 +553,7 @@ async def suggest_sample(
     if row is None:
         return None
     used_seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
-    suggested = sel.suggest_sample(
+    suggested = sampling.suggest_sample(
         info.context.session,
         info.context.registry,
         row,
@@ -578,7 +579,7 @@ async def suggest_sample(
         ],
         spread=[
             SpreadCount(dimension=dimension, value=value, count=count)
-            for dimension in sel.DIMENSIONS
+            for dimension in sampling.DIMENSIONS
             for value, count in sorted(suggested.spread[dimension].items())
         ],
     )

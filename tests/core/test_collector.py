@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import pytest
 
 from core.collector import collector_paused
-from core.generate import EXAMPLE_NOTIFICATION, list_csv, synthetic_list
 from core.lists import read_list
 from core.lists.validate import _read_list
 from core.plugins import make_plugin_manager
 from core.registry import build_registry
+from core.synthetic.lists import EXAMPLE_NOTIFICATION, list_csv, synthetic_list
 
 
 @pytest.fixture

@@ -18,18 +18,11 @@ from core import models as m
 from core.cli import main
 from core.contributions import QuestionKind
 from core.database import Database
-from core.generate import (
-    EXAMPLE_NOTIFICATION,
-    GenerateError,
-    Generation,
-    Scale,
-    generate,
-    list_csv,
-    synthetic_list,
-)
 from core.lists import read_list
 from core.migrate import upgrade
 from core.registry import Registry, form_type_name
+from core.synthetic import GenerateError, Generation, Scale, generate
+from core.synthetic.lists import EXAMPLE_NOTIFICATION, list_csv, synthetic_list
 from core.viewer import Role
 from core.workflow import evidence as evidence_rules
 from core.workflow.lists import json_ready
