@@ -12,9 +12,9 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from core import audit
+from core.graphql.base.errors import BadArgument
 from core.graphql.context import Context
 from core.graphql.database_errors import as_database_error
-from core.graphql.errors import BadArgument
 
 logger = logging.getLogger("jtai.graphql")
 
@@ -146,7 +146,11 @@ class AuditTrail(SchemaExtension):
                 return
             if busy_or_down is None:
                 logger.exception("audit event not written (request %s)", context.request_id)
-            code = busy_or_down.extensions["code"] if busy_or_down else "INTERNAL"
+            code = (
+                (busy_or_down.extensions or {}).get("code", "INTERNAL")
+                if busy_or_down
+                else "INTERNAL"
+            )
             result.errors = [
                 GraphQLError(
                     _unaudited(context, context.request_id),

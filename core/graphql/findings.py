@@ -28,20 +28,20 @@ from strawberry.dataloader import DataLoader
 
 from core import access
 from core import models as m
-from core.graphql.admin import run
+from core.graphql.base.errors import ErrorCode, MutationFailed, UserError
+from core.graphql.base.inputs import in_order, node_id, row_id, row_ids
+from core.graphql.base.mutations import run_service
+from core.graphql.base.pagination import encode_cursor
+from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Context, Info
-from core.graphql.errors import ErrorCode, MutationFailed, UserError
-from core.graphql.ids import in_order, node_id, row_id, row_ids
 from core.graphql.nodes import Agency, Child, Evidence, Inspection, Inspector
-from core.graphql.pagination import encode_cursor
-from core.graphql.permissions import scoped_by, signed_in
 from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
 from core.models import utc_now
 from core.viewer import Role
 from core.workflow import evidence as evidence_rules
 from core.workflow import findings as wf
 from core.workflow import report as rp
-from core.workflow.rules import ProblemKind, Refused, not_found, on_team
+from core.workflow.rules import Refused, not_found, on_team
 
 T = TypeVar("T")
 
@@ -508,30 +508,6 @@ async def evidence_coverage(
 
 # --- Mutations ------------------------------------------------------------------------------------
 
-_CODES = {
-    ProblemKind.NOT_FOUND: ErrorCode.NOT_FOUND,
-    ProblemKind.NOT_ALLOWED: ErrorCode.NOT_ALLOWED,
-    ProblemKind.INVALID: ErrorCode.INVALID_INPUT,
-}
-
-
-def _run(info: Info, call: Callable[[Session], T]) -> tuple[T | None, list[UserError]]:
-    """``admin.run`` for a workflow step: its refusals roll back and become ``errors``. Problem
-    fields are already the paths the client sent (``input.title``, ``findingId``)."""
-
-    def work(session: Session) -> T:
-        try:
-            return call(session)
-        except Refused as refused:
-            raise MutationFailed(
-                *(
-                    UserError(field=p.field, code=_CODES[p.kind], message=p.text)
-                    for p in refused.problems
-                )
-            ) from None
-
-    return run(info, work)
-
 
 @strawberry.input(description="A new finding: what it says and what it cites.")
 class CreateFindingInput:
@@ -624,8 +600,11 @@ def _evidence_ids(info: Info, values: Sequence[relay.GlobalID] | None) -> list[i
     return ids
 
 
-def _visible_inspection(info: Info, value: relay.GlobalID, field_name: str) -> m.Inspection:
-    inspection_id = node_id(field_name, value, "Inspection")
+def _visible_inspection(
+    info: Info, value: relay.GlobalID, field: str, under: str | None = None
+) -> m.Inspection:
+    """``field`` is the path under the mutation's ``under`` argument (the adapter's convention)."""
+    inspection_id = node_id(f"{under}.{field}" if under else field, value, "Inspection")
     inspection = info.context.session.scalar(
         select(m.Inspection).where(
             m.Inspection.id == inspection_id,
@@ -633,14 +612,14 @@ def _visible_inspection(info: Info, value: relay.GlobalID, field_name: str) -> m
         )
     )
     if inspection is None:
-        raise Refused(not_found(field_name, "inspection"))
+        raise Refused(not_found(field, "inspection"))
     return inspection
 
 
 def _visible_finding(
-    info: Info, value: relay.GlobalID, field_name: str
+    info: Info, value: relay.GlobalID, field: str, under: str | None = None
 ) -> tuple[m.Finding, m.Inspection]:
-    finding_id = node_id(field_name, value, "Finding")
+    finding_id = node_id(f"{under}.{field}" if under else field, value, "Finding")
     row = info.context.session.execute(
         select(m.Finding, m.Inspection)
         .join(m.Inspection, m.Inspection.id == m.Finding.inspection_id)
@@ -648,7 +627,7 @@ def _visible_finding(
         .with_for_update()
     ).one_or_none()
     if row is None:
-        raise Refused(not_found(field_name, "finding"))
+        raise Refused(not_found(field, "finding"))
     info.context.touch("Finding", (finding_id,))
     return row[0], row[1]
 
@@ -672,6 +651,12 @@ def _report_payload(
     return ReportPayload(report=InspectionReport.of(letter) if letter else None, errors=errors)
 
 
+def _finding_path(field: str) -> str:
+    """Agree, publish and withdraw take a ``findingId``; a problem with the finding's content
+    names the field as createFinding's and updateFinding's input spells it."""
+    return field if field == "findingId" else f"input.{field}"
+
+
 def _act_on_finding(
     info: Info, finding_id: relay.GlobalID, action: Callable[..., object]
 ) -> FindingPayload:
@@ -683,7 +668,7 @@ def _act_on_finding(
         action(session, context.registry, context.viewer, inspection, finding, utc_now())
         return finding, inspection
 
-    result, errors = _run(info, work)
+    result, errors = run_service(info, work, under=_finding_path)
     return _finding_payload(info, result, errors)
 
 
@@ -699,7 +684,7 @@ class FindingMutations:
     )
     def create_finding(self, info: Info, input: CreateFindingInput) -> FindingPayload:
         def work(session: Session) -> tuple[m.Finding, m.Inspection]:
-            inspection = _visible_inspection(info, input.inspection_id, "input.inspectionId")
+            inspection = _visible_inspection(info, input.inspection_id, "inspectionId", "input")
             content = wf.FindingContent(
                 kind=input.kind,
                 title=input.title,
@@ -716,7 +701,7 @@ class FindingMutations:
             context.touch("Finding", (finding.id,))
             return finding, inspection
 
-        result, errors = _run(info, work)
+        result, errors = run_service(info, work)
         return _finding_payload(info, result, errors)
 
     @strawberry.mutation(
@@ -727,7 +712,7 @@ class FindingMutations:
     )
     def update_finding(self, info: Info, input: UpdateFindingInput) -> FindingPayload:
         def work(session: Session) -> tuple[m.Finding, m.Inspection]:
-            finding, inspection = _visible_finding(info, input.finding_id, "input.findingId")
+            finding, inspection = _visible_finding(info, input.finding_id, "findingId", "input")
             content = wf.FindingContent(
                 kind=input.kind,
                 title=input.title,
@@ -743,7 +728,7 @@ class FindingMutations:
             )
             return finding, inspection
 
-        result, errors = _run(info, work)
+        result, errors = run_service(info, work)
         return _finding_payload(info, result, errors)
 
     @strawberry.mutation(
@@ -778,7 +763,7 @@ class FindingMutations:
     )
     def update_report(self, info: Info, input: UpdateReportInput) -> ReportPayload:
         def work(session: Session) -> int:
-            inspection = _visible_inspection(info, input.inspection_id, "input.inspectionId")
+            inspection = _visible_inspection(info, input.inspection_id, "inspectionId", "input")
             rp.update_report(
                 session,
                 info.context.viewer,
@@ -793,7 +778,7 @@ class FindingMutations:
             )
             return inspection.id
 
-        inspection_id, errors = _run(info, work)
+        inspection_id, errors = run_service(info, work)
         return _report_payload(info, inspection_id, errors)
 
     @strawberry.mutation(
@@ -807,5 +792,5 @@ class FindingMutations:
             rp.publish_report(session, info.context.viewer, inspection, utc_now())
             return inspection.id
 
-        result, errors = _run(info, work)
+        result, errors = run_service(info, work, under=None)
         return _report_payload(info, result, errors)

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from core import models as m
 from core.contributions import AgencyKind as AgencyKindValue
-from core.graphql.admin import require_admin, run
+from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid, not_found
+from core.graphql.base.mutations import run
+from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.base.permissions import require_admin, roles, signed_in
 from core.graphql.context import Info
-from core.graphql.errors import BadArgument, MutationFailed, UserError, invalid, not_found
 from core.graphql.findings import FindingChangeKind, FindingKind
-from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from core.graphql.permissions import roles, signed_in
 from core.graphql.reference import AgencyKind, Criterion, Framework
 from core.integrations import feed, webhooks
 from core.integrations.thematic import Tally, thematic_view

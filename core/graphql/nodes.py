@@ -18,11 +18,11 @@ from strawberry import relay
 from core import access
 from core import contributions as c
 from core import models as m
+from core.graphql.base.inputs import in_order, row_ids
+from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
-from core.graphql.ids import in_order, row_ids
 from core.graphql.loaders import PageKey
-from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from core.graphql.permissions import scoped_by
 from core.graphql.reference import AgencyKind, Criterion, EvidenceForm, Framework, Inspectorate
 from core.timetable import build_timetable
 

@@ -12,12 +12,12 @@ from strawberry.utils.await_maybe import await_maybe
 
 from core import access
 from core import models as m
+from core.graphql.base.inputs import row_id
+from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.base.permissions import Public, roles, rule, scoped_by, signed_in
 from core.graphql.context import Info
-from core.graphql.ids import row_id
 from core.graphql.integrations import IntegrationQueries
 from core.graphql.nodes import Inspection, Inspector
-from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from core.graphql.permissions import Public, roles, rule, scoped_by, signed_in
 from core.graphql.reference import Framework, Inspectorate, Plugin, ViewerRole
 from core.graphql.requests import IssuedRequest, my_requests
 from core.graphql.selection import SampleSuggestion, suggest_sample

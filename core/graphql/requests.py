@@ -39,21 +39,21 @@ from strawberry.file_uploads import Upload
 from core import access
 from core import contributions as c
 from core import models as m
-from core.graphql.admin import run
-from core.graphql.context import Info
-from core.graphql.errors import BadArgument, MutationFailed, UserError, invalid, not_allowed
-from core.graphql.errors import not_found as not_found_error
-from core.graphql.ids import in_order, node_id, row_id, row_ids
-from core.graphql.loaders import PageKey, RequestPageKey, after_request
-from core.graphql.nodes import Agency, Child, Inspection
-from core.graphql.pagination import (
+from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid, not_allowed
+from core.graphql.base.errors import not_found as not_found_error
+from core.graphql.base.inputs import in_order, node_id, row_id, row_ids
+from core.graphql.base.mutations import run
+from core.graphql.base.pagination import (
     Connection,
     decode_cursor,
     make_connection,
     page_size,
     sequence_page,
 )
-from core.graphql.permissions import scoped_by, signed_in
+from core.graphql.base.permissions import scoped_by, signed_in
+from core.graphql.context import Info
+from core.graphql.loaders import PageKey, RequestPageKey, after_request
+from core.graphql.nodes import Agency, Child, Inspection
 from core.graphql.reference import (
     DocumentRequest,
     Inspectorate,

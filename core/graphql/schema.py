@@ -27,23 +27,22 @@ from strawberry.types.field import StrawberryField
 
 from core.graphql import (
     admin,
-    errors,
     findings,
     integrations,
     nodes,
-    pagination,
     queries,
     reference,
     requests,
     selection,
 )
 from core.graphql.admin import AdminMutations
+from core.graphql.base import errors, pagination
+from core.graphql.base.permissions import has_rule
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
 from core.graphql.execution import PlainFieldExecutionContext
 from core.graphql.extensions import AuditTrail, HideSuggestions, MaskUnexpectedErrors
 from core.graphql.findings import FindingMutations
 from core.graphql.integrations import IntegrationMutations
-from core.graphql.permissions import has_rule
 from core.graphql.requests import RequestMutations
 from core.graphql.scalars import SCALAR_OVERRIDES
 from core.graphql.selection import SelectionMutations
@@ -126,8 +125,8 @@ def _check_rules(root: type, kind: str) -> None:
     for field in definition.fields:
         if not isinstance(field, StrawberryField) or not has_rule(field):
             raise TypeError(
-                f"{kind}.{field.python_name} has no access rule. Fix: pass "
-                "extensions=signed_in() or roles(...) (core/graphql/permissions.py) to the field."
+                f"{kind}.{field.python_name} has no access rule. Fix: pass extensions="
+                "signed_in() or roles(...) (core/graphql/base/permissions.py) to the field."
             )
 
 

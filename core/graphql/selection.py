@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -30,16 +30,15 @@ from strawberry import relay
 from core import access
 from core import contributions as c
 from core import models as m
-from core.graphql.admin import run
+from core.graphql.base.errors import UserError
+from core.graphql.base.inputs import node_id, row_id
+from core.graphql.base.mutations import run_service
+from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Info
-from core.graphql.errors import ErrorCode, MutationFailed, UserError
-from core.graphql.ids import node_id, row_id
 from core.graphql.nodes import Agency, Child, Inspection, Inspector
-from core.graphql.permissions import scoped_by, signed_in
 from core.graphql.reference import Code
 from core.workflow import fieldwork as fw
 from core.workflow import selection as sel
-from core.workflow.rules import ProblemKind, Refused
 
 T = TypeVar("T")
 
@@ -64,39 +63,6 @@ class ConsentStatus(Enum):
     REFUSED = "refused"
     NOT_POSSIBLE = "not_possible"
     NOT_YET_RECORDED = "not_yet_recorded"
-
-
-# --- Refusals as data -----------------------------------------------------------------------------
-
-_CODES = {
-    ProblemKind.NOT_FOUND: ErrorCode.NOT_FOUND,
-    ProblemKind.NOT_ALLOWED: ErrorCode.NOT_ALLOWED,
-    ProblemKind.INVALID: ErrorCode.INVALID_INPUT,
-}
-
-
-def _user_errors(refused: Refused) -> list[UserError]:
-    errors = []
-    for problem in refused.problems:
-        field = f"input.{problem.field}" if problem.field else None
-        if problem.rule is not None or field is None:
-            message = problem.text
-        else:
-            message = f"{field}: {problem.message}"
-        errors.append(UserError(field=field, code=_CODES[problem.kind], message=message))
-    return errors
-
-
-def _run(info: Info, call: Callable[[Session], T]) -> tuple[T | None, list[UserError]]:
-    """``admin.run`` for a workflow service: its refusals roll back and become ``errors``."""
-
-    def work(session: Session) -> T:
-        try:
-            return call(session)
-        except Refused as refused:
-            raise MutationFailed(*_user_errors(refused)) from None
-
-    return run(info, work)
 
 
 def _ids(field: str, values: Sequence[relay.GlobalID], type_name: str) -> list[int]:
@@ -749,7 +715,7 @@ class SelectionMutations:
             _touch_children(info, rows)
             return inspection, _with_children(session, rows)
 
-        done, errors = _run(info, call)
+        done, errors = run_service(info, call)
         if done is None:
             return SelectChildrenPayload(inspection=None, selected=[], errors=errors)
         inspection, rows = done
@@ -772,7 +738,7 @@ class SelectionMutations:
             info.context.touch("Child", (child_id,))
             return inspection
 
-        inspection, errors = _run(info, call)
+        inspection, errors = run_service(info, call)
         return DeselectChildPayload(
             inspection=Inspection.of(inspection) if inspection else None, errors=errors
         )
@@ -799,7 +765,7 @@ class SelectionMutations:
             _touch_children(info, rows)
             return inspection, _with_children(session, rows)
 
-        done, errors = _run(info, call)
+        done, errors = run_service(info, call)
         if done is None:
             return TrackChildrenPayload(inspection=None, tracked=[], errors=errors)
         inspection, rows = done
@@ -830,7 +796,7 @@ class SelectionMutations:
             _touch_children(info, [row])
             return inspection, row, session.get_one(m.Child, row.child_id)
 
-        done, errors = _run(info, call)
+        done, errors = run_service(info, call)
         if done is None:
             return SampleChildPayload(inspection=None, sampled=None, errors=errors)
         inspection, row, child = done
@@ -868,7 +834,7 @@ class SelectionMutations:
             info.context.touch("Child", meeting.child_ids)
             return meeting
 
-        meeting, errors = _run(info, call)
+        meeting, errors = run_service(info, call)
         if meeting is None:
             return AddMeetingPayload(meeting=None, errors=errors)
         return AddMeetingPayload(meeting=MeetingNode.of(info, meeting), errors=[])
@@ -897,7 +863,7 @@ class SelectionMutations:
                 input.arranged_for,
             )
 
-        person, errors = _run(info, call)
+        person, errors = run_service(info, call)
         return AddPersonToMeetPayload(
             person=PersonToMeetNode.of(person) if person else None, errors=errors
         )
@@ -928,5 +894,5 @@ class SelectionMutations:
             info.context.touch("Child", (child.id,))
             return _consent(child, {row.person: row for row in recorded})
 
-        consent, errors = _run(info, call)
+        consent, errors = run_service(info, call)
         return RecordConsentPayload(consent=consent, errors=errors)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from strawberry import relay
 
-from core.graphql.errors import MutationFailed, invalid
+from core.graphql.base.errors import MutationFailed, invalid
 from core.ids import MAX_ROW_ID, in_order, row_id, row_ids
 
 __all__ = ["MAX_ROW_ID", "in_order", "node_id", "row_id", "row_ids"]

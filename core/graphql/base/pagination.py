@@ -13,7 +13,7 @@ import strawberry
 from strawberry import relay
 
 from core import ids
-from core.graphql.errors import BadArgument
+from core.graphql.base.errors import BadArgument
 from core.ids import encode_cursor as encode_cursor  # re-exported for the graph's modules
 
 NodeT = TypeVar("NodeT")
