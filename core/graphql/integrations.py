@@ -21,7 +21,13 @@ from core import models as m
 from core.contributions import AgencyKind as AgencyKindValue
 from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid, not_found
 from core.graphql.base.mutations import run
-from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.base.pagination import (
+    Connection,
+    decode_cursor,
+    keyset_page,
+    make_connection,
+    page_size,
+)
 from core.graphql.base.permissions import require_admin, roles, signed_in
 from core.graphql.context import Info
 from core.graphql.findings import FindingChangeKind, FindingKind
@@ -431,31 +437,23 @@ class IntegrationQueries:
         after: str | None = None,
     ) -> Connection[WebhookDeliveryNode]:
         context = info.context
-        limit = page_size(first, context.settings.max_page_size)
         filters = []
         if webhook_id is not None:
             filters.append(m.WebhookDelivery.webhook_id == webhook_id)
         if status is not None:
             filters.append(m.WebhookDelivery.status == status.value)
-        statement = (
+        return keyset_page(
+            context.session,
             select(m.WebhookDelivery, m.FindingChange.change)
             .join(m.FindingChange, m.FindingChange.id == m.WebhookDelivery.change_id)
-            .where(*filters)
-            .order_by(m.WebhookDelivery.id.desc())
-        )
-        if after:
-            statement = statement.where(m.WebhookDelivery.id < decode_cursor(after))
-        rows = context.session.execute(statement.limit(limit + 1)).all()
-        total = context.session.scalar(
-            select(func.count()).select_from(m.WebhookDelivery).where(*filters)
-        )
-        return make_connection(
-            rows,
-            limit,
-            total or 0,
-            lambda r: r[0].id,
-            lambda r: WebhookDeliveryNode.of(r[0], r[1]),
-            after is not None,
+            .where(*filters),
+            select(func.count()).select_from(m.WebhookDelivery).where(*filters),
+            key=m.WebhookDelivery.id,
+            first=first,
+            after=after,
+            maximum=context.settings.max_page_size,
+            to_node=WebhookDeliveryNode.of,
+            descending=True,
         )
 
 

@@ -46,6 +46,7 @@ from core.graphql.base.mutations import run
 from core.graphql.base.pagination import (
     Connection,
     decode_cursor,
+    keyset_page,
     make_connection,
     page_size,
     sequence_page,
@@ -488,34 +489,27 @@ def my_requests(info: Info, first: int | None, after: str | None) -> Connection[
     """An agency user's requests across the inspections of its area, soonest due first."""
     context = info.context
     viewer = context.viewer
-    limit = page_size(first, context.settings.max_page_size)
-    after_id = decode_cursor(after) if after else None
     filters = [
         m.IssuedRequest.agency_id == viewer.agency_id,
         access.requests_visible_to(viewer),
         access.inspections_visible_to(viewer),
     ]
-    statement = (
+    return keyset_page(
+        context.session,
         select(m.IssuedRequest, m.Inspection.framework)
         .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
-        .where(*filters, *after_request(after_id))
-        .order_by(m.IssuedRequest.due_at, m.IssuedRequest.id)
-        .limit(limit + 1)
-    )
-    rows = list(context.session.execute(statement))
-    total = context.session.scalar(
+        .where(*filters),
         select(func.count())
         .select_from(m.IssuedRequest)
         .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
-        .where(*filters)
-    )
-    return make_connection(
-        rows,
-        limit,
-        total or 0,
-        lambda row: row[0].id,
-        lambda row: IssuedRequest.of(*row),
-        after is not None,
+        .where(*filters),
+        key=m.IssuedRequest.id,
+        first=first,
+        after=after,
+        maximum=context.settings.max_page_size,
+        to_node=IssuedRequest.of,
+        order=(m.IssuedRequest.due_at,),
+        seek=after_request,
     )
 
 
