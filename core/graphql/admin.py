@@ -14,9 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry import relay
 
-import core.graphql.reference  # noqa: F401 - registers the enums used below
-from core import contributions as c
 from core import models as m
+from core.graphql.base.enums import AgencyKind
 from core.graphql.base.errors import MutationFailed, UserError, invalid, not_found
 from core.graphql.base.inputs import node_id as node_id  # re-exported: other modules import it here
 from core.graphql.base.mutations import run
@@ -52,7 +51,7 @@ class LocalAreaPayload:
 @strawberry.input
 class CreateAgencyInput:
     area_id: relay.GlobalID
-    kind: c.AgencyKind
+    kind: AgencyKind
     name: str
 
 

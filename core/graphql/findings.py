@@ -28,6 +28,12 @@ from strawberry.dataloader import DataLoader
 
 from core import access
 from core import models as m
+from core.graphql.base.enums import (
+    FindingChangeKind,
+    FindingKind,
+    FindingStatus,
+    ReportSectionKey,
+)
 from core.graphql.base.errors import ErrorCode, MutationFailed, UserError
 from core.graphql.base.inputs import in_order, node_id, row_id, row_ids
 from core.graphql.base.mutations import run_service
@@ -44,22 +50,6 @@ from core.workflow import report as rp
 from core.workflow.rules import Refused, not_found, on_team
 
 T = TypeVar("T")
-
-FindingKind = strawberry.enum(
-    wf.FindingKind,
-    description="What a finding is. There are no grades: a JTAI reports strengths and areas for "
-    "improvement, some of them for priority action.",
-)
-FindingStatus = strawberry.enum(
-    wf.FindingStatus,
-    description="DRAFT until every inspectorate taking part agrees and the lead publishes it.",
-)
-FindingChangeKind = strawberry.enum(
-    wf.ChangeKind, name="FindingChangeKind", description="What happened to a published finding."
-)
-ReportSectionKey = strawberry.enum(
-    rp.SectionKey, name="ReportSectionKey", description="The sections of the letter, in order."
-)
 
 
 @strawberry.enum(description="A report is a draft until the lead inspector publishes it.")
@@ -177,7 +167,7 @@ class FindingAgreement:
     description="A change to a published finding, as the change feed records it.",
 )
 class FindingChangeNode:
-    kind: FindingChangeKind  # type: ignore[valid-type]
+    kind: FindingChangeKind
     occurred_at: dt.datetime
     cursor: str = strawberry.field(
         description="Pass it to findingChanges(after:) to see only later changes."
@@ -190,8 +180,8 @@ class FindingChangeNode:
 )
 class Finding(relay.Node):
     id: relay.NodeID[int]
-    kind: FindingKind  # type: ignore[valid-type]
-    status: FindingStatus  # type: ignore[valid-type]
+    kind: FindingKind
+    status: FindingStatus
     title: str
     text: str
     headline: bool = strawberry.field(description="Listed under the letter's headline findings.")
@@ -310,8 +300,8 @@ async def inspection_findings(
 @strawberry.type(description="A finding as the letter shows it.")
 class ReportFinding:
     id: strawberry.ID = strawberry.field(description="The Finding's global ID.")
-    kind: FindingKind  # type: ignore[valid-type]
-    status: FindingStatus  # type: ignore[valid-type]
+    kind: FindingKind
+    status: FindingStatus
     title: str
     text: str
     headline: bool
@@ -321,7 +311,7 @@ class ReportFinding:
 
 @strawberry.type(description="One section of the letter, in the published order.")
 class ReportSection:
-    key: ReportSectionKey  # type: ignore[valid-type]
+    key: ReportSectionKey
     heading: str
     paragraphs: list[str] = strawberry.field(description="The section's own text.")
     findings: list[ReportFinding] = strawberry.field(description="The findings it lists.")
@@ -512,7 +502,7 @@ async def evidence_coverage(
 @strawberry.input(description="A new finding: what it says and what it cites.")
 class CreateFindingInput:
     inspection_id: relay.GlobalID
-    kind: FindingKind  # type: ignore[valid-type]
+    kind: FindingKind
     title: str = strawberry.field(description="One line; the letter lists it under its kind.")
     text: str = strawberry.field(description="The finding in full; blank lines part paragraphs.")
     headline: bool = strawberry.field(
@@ -532,7 +522,7 @@ class CreateFindingInput:
 @strawberry.input(description="Changes to a finding; what is left out stays as it is.")
 class UpdateFindingInput:
     finding_id: relay.GlobalID
-    kind: FindingKind | None = None  # type: ignore[valid-type]
+    kind: FindingKind | None = None
     title: str | None = None
     text: str | None = None
     headline: bool | None = None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core import models as m
 from core.contributions import AgencyKind as AgencyKindValue
+from core.graphql.base.enums import AgencyKind, FindingChangeKind, FindingKind
 from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid, not_found
 from core.graphql.base.mutations import run
 from core.graphql.base.pagination import (
@@ -30,8 +31,7 @@ from core.graphql.base.pagination import (
 )
 from core.graphql.base.permissions import require_admin, roles, signed_in
 from core.graphql.context import Info
-from core.graphql.findings import FindingChangeKind, FindingKind
-from core.graphql.reference import AgencyKind, Criterion, Framework
+from core.graphql.reference import Criterion, Framework
 from core.integrations import feed, webhooks
 from core.integrations.thematic import Tally, thematic_view
 from core.models import utc_now
@@ -51,7 +51,7 @@ class PublishedFindingArea:
 
 @strawberry.type(description="An agency a published finding concerns.")
 class PublishedFindingAgency:
-    kind: AgencyKind  # type: ignore[valid-type]
+    kind: AgencyKind
     name: str
 
 
@@ -61,7 +61,7 @@ class PublishedFindingAgency:
 )
 class PublishedFinding:
     id: strawberry.ID = strawberry.field(description="The finding's global ID (a Finding).")
-    kind: FindingKind  # type: ignore[valid-type]
+    kind: FindingKind
     headline: bool
     title: str
     text: str
@@ -140,7 +140,7 @@ def _filters(
     description="One entry of the change feed: a finding was published, updated or withdrawn."
 )
 class FindingChangeEvent:
-    change: FindingChangeKind  # type: ignore[valid-type]
+    change: FindingChangeKind
     occurred_at: dt.datetime
     finding_id: strawberry.ID = strawberry.field(description="The finding's global ID.")
     finding: PublishedFinding | None = strawberry.field(
@@ -182,7 +182,7 @@ class CriterionCounts:
 
 @strawberry.type(description="Counts for one kind of agency.")
 class AgencyKindCounts:
-    agency_kind: AgencyKind  # type: ignore[valid-type]
+    agency_kind: AgencyKind
     counts: FindingCounts
 
 
@@ -326,7 +326,7 @@ class IntegrationQueries:
         framework: str | None = None,
         criterion: str | None = None,
         inspectorate: str | None = None,
-        agency_kind: AgencyKind | None = None,  # type: ignore[valid-type]
+        agency_kind: AgencyKind | None = None,
         area: Annotated[str | None, strawberry.argument(description="A local area's code.")] = None,
         published_from: dt.date | None = None,
         published_to: dt.date | None = None,

@@ -18,12 +18,13 @@ from strawberry import relay
 from core import access
 from core import contributions as c
 from core import models as m
+from core.graphql.base.enums import AgencyKind
 from core.graphql.base.inputs import in_order, row_ids
 from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
 from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
 from core.graphql.loaders import PageKey
-from core.graphql.reference import AgencyKind, Criterion, EvidenceForm, Framework, Inspectorate
+from core.graphql.reference import Criterion, EvidenceForm, Framework, Inspectorate
 from core.timetable import build_timetable
 
 if TYPE_CHECKING:  # resolved lazily: core.graphql.selection imports this module
@@ -88,7 +89,7 @@ class LocalArea(relay.Node):
 @strawberry.type(description="A local agency of one area.")
 class Agency(relay.Node):
     id: relay.NodeID[int]
-    kind: AgencyKind  # type: ignore[valid-type]
+    kind: AgencyKind
     name: str
     area_id: strawberry.Private[int]
 

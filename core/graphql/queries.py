@@ -12,13 +12,14 @@ from strawberry.utils.await_maybe import await_maybe
 
 from core import access
 from core import models as m
+from core.graphql.base.enums import ViewerRole
 from core.graphql.base.inputs import row_id
 from core.graphql.base.pagination import Connection, keyset_page
 from core.graphql.base.permissions import Public, roles, rule, scoped_by, signed_in
 from core.graphql.context import Info
 from core.graphql.integrations import IntegrationQueries
 from core.graphql.nodes import Inspection, Inspector
-from core.graphql.reference import Framework, Inspectorate, Plugin, ViewerRole
+from core.graphql.reference import Framework, Inspectorate, Plugin
 from core.graphql.requests import IssuedRequest, my_requests
 from core.graphql.selection import SampleSuggestion, suggest_sample
 from core.viewer import Role
@@ -26,7 +27,7 @@ from core.viewer import Role
 
 @strawberry.type(name="Viewer", description="Who the request is made as.")
 class ViewerInfo:
-    role: ViewerRole | None  # type: ignore[valid-type]
+    role: ViewerRole | None
     inspectorate_code: str | None
     inspector_id: strawberry.Private[int | None]
 

@@ -39,6 +39,7 @@ from strawberry.file_uploads import Upload
 from core import access
 from core import contributions as c
 from core import models as m
+from core.graphql.base.enums import RequestScope, RequestStatus, Severity
 from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid, not_allowed
 from core.graphql.base.errors import not_found as not_found_error
 from core.graphql.base.inputs import in_order, node_id, row_id, row_ids
@@ -59,11 +60,10 @@ from core.graphql.reference import (
     DocumentRequest,
     Inspectorate,
     ListSpec,
-    RequestScope,
     inspectorate_of,
 )
 from core.graphql.selection import ListValue  # one type for a list's values, wherever shown
-from core.lists import Problem, Severity, read_list
+from core.lists import Problem, read_list
 from core.models import utc_now
 from core.registry import Owned
 from core.viewer import Role
@@ -80,21 +80,11 @@ from core.workflow.lists import (
     record_list,
     storage_problems,
 )
-from core.workflow.requests import RequestStatus, issue_area_requests, request_status
+from core.workflow.requests import issue_area_requests, request_status
 from core.workflow.storage import FileTooLarge, StoredFile
 
 if TYPE_CHECKING:
     from core.graphql.context import Context
-
-strawberry.enum(
-    RequestStatus,
-    description="Where a request stands, derived when asked from its due and received times.",
-)
-strawberry.enum(
-    Severity,
-    name="ListProblemSeverity",
-    description="ERROR: the list is refused until it is fixed. QUERY: accepted, worth a look.",
-)
 
 
 # --- Types ---------------------------------------------------------------------------------------
@@ -373,7 +363,7 @@ class IssuedRequest(relay.Node):
         return owned.item.description if owned else ""
 
     @strawberry.field
-    def scope(self, info: Info) -> RequestScope | None:  # type: ignore[valid-type]
+    def scope(self, info: Info) -> RequestScope | None:
         owned = self._owned(info)
         return owned.item.scope if owned else None
 

@@ -36,7 +36,7 @@ from core.graphql import (
     selection,
 )
 from core.graphql.admin import AdminMutations
-from core.graphql.base import errors, pagination
+from core.graphql.base import enums, errors, pagination
 from core.graphql.base.permissions import has_rule
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
 from core.graphql.execution import PlainFieldExecutionContext
@@ -52,6 +52,7 @@ from core.settings import Settings
 
 _CORE_MODULES = (
     admin,
+    enums,
     errors,
     findings,
     integrations,

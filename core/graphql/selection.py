@@ -30,6 +30,7 @@ from strawberry import relay
 from core import access
 from core import contributions as c
 from core import models as m
+from core.graphql.base.enums import ConsentOutcome, ConsentPerson, PersonToMeetRole
 from core.graphql.base.errors import UserError
 from core.graphql.base.inputs import node_id, row_id
 from core.graphql.base.mutations import run_service
@@ -41,20 +42,6 @@ from core.workflow import fieldwork as fw
 from core.workflow import selection as sel
 
 T = TypeVar("T")
-
-ConsentPerson = strawberry.enum(
-    fw.ConsentPerson, description="Whose consent: the tracked child's, or a parent's or carer's."
-)
-ConsentOutcome = strawberry.enum(
-    fw.ConsentOutcome,
-    description="The answer the local agency recorded: given, refused, or a discussion is not "
-    "possible.",
-)
-PersonToMeetRole = strawberry.enum(
-    fw.PersonRole,
-    name="PersonToMeetRole",
-    description="Who inspectors talk with besides the main framework's list.",
-)
 
 
 @strawberry.enum(description="Consent as it stands: an answer, or none recorded yet.")
@@ -294,7 +281,7 @@ async def extra_fields_due(info: Info, inspection: Inspection) -> list[ExtraFiel
 
 @strawberry.type(description="The consent of one person to meet inspectors, or why not.")
 class ConsentAnswer:
-    person: ConsentPerson  # type: ignore[valid-type]
+    person: ConsentPerson
     status: ConsentStatus
     reason: str | None = strawberry.field(
         description="Why consent was refused or a discussion is not possible."
@@ -430,7 +417,7 @@ class MeetingNode:
 @strawberry.type(name="PersonToMeet", description="Someone inspectors talk with (para 7).")
 class PersonToMeetNode:
     id: int
-    role: PersonToMeetRole  # type: ignore[valid-type]
+    role: PersonToMeetRole
     organisation: str
     arranged_for: dt.datetime | None
     agency_id: strawberry.Private[int | None]
@@ -642,7 +629,7 @@ class AddMeetingPayload:
 @strawberry.input
 class AddPersonToMeetInput:
     inspection_id: relay.GlobalID
-    role: PersonToMeetRole  # type: ignore[valid-type]
+    role: PersonToMeetRole
     organisation: str
     agency_id: relay.GlobalID | None = None
     arranged_for: dt.datetime | None = strawberry.field(
@@ -659,8 +646,8 @@ class AddPersonToMeetPayload:
 @strawberry.input
 class RecordConsentInput:
     child_id: relay.GlobalID = strawberry.field(description="A tracked child.")
-    person: ConsentPerson  # type: ignore[valid-type]
-    outcome: ConsentOutcome  # type: ignore[valid-type]
+    person: ConsentPerson
+    outcome: ConsentOutcome
     reason: str | None = strawberry.field(
         default=None, description="Required unless consent is GIVEN."
     )
