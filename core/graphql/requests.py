@@ -62,7 +62,6 @@ from core.graphql.reference import (
     ListSpec,
     inspectorate_of,
 )
-from core.graphql.selection import ListValue  # one type for a list's values, wherever shown
 from core.lists import Problem, read_list
 from core.models import utc_now
 from core.registry import Owned
@@ -297,6 +296,17 @@ class ListUpload(relay.Node):
     async def request(self, info: Info) -> IssuedRequest | None:
         row = await info.context.loaders.requests.request.load(self.request_id)
         return IssuedRequest.of(*row) if row else None
+
+
+@strawberry.type(description="One value of a list row, as the area sent it.")
+class ListValue:
+    """One type for a list's values, wherever a list row is shown (here and selection.py)."""
+
+    name: str = strawberry.field(description="The field's name in the list specification.")
+    label: str = strawberry.field(description="The column as the guidance words it.")
+    value: str | None = strawberry.field(
+        description="Y or N for yes/no fields, ISO dates, the text otherwise; null when blank."
+    )
 
 
 @strawberry.type(description="A child's row on one list: the list's own fields for the child.")

@@ -26,7 +26,7 @@ from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.field import StrawberryField
 
 from core.graphql import (
-    admin,
+    fieldwork,
     findings,
     integrations,
     nodes,
@@ -34,24 +34,26 @@ from core.graphql import (
     reference,
     requests,
     selection,
+    setup,
 )
-from core.graphql.admin import AdminMutations
 from core.graphql.base import enums, errors, pagination
 from core.graphql.base.permissions import has_rule
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
 from core.graphql.execution import PlainFieldExecutionContext
 from core.graphql.extensions import AuditTrail, HideSuggestions, MaskUnexpectedErrors
+from core.graphql.fieldwork import FieldworkMutations
 from core.graphql.findings import FindingMutations
 from core.graphql.integrations import IntegrationMutations
 from core.graphql.requests import RequestMutations
 from core.graphql.scalars import SCALAR_OVERRIDES
 from core.graphql.selection import SelectionMutations
+from core.graphql.setup import SetupMutations
 from core.graphql.validation import GuardedValidation, limits_rules, query_cost
 from core.registry import PluginContractError, Registry
 from core.settings import Settings
 
 _CORE_MODULES = (
-    admin,
+    fieldwork,
     enums,
     errors,
     findings,
@@ -62,13 +64,15 @@ _CORE_MODULES = (
     reference,
     requests,
     selection,
+    setup,
     sys.modules[__name__],
 )
 # Core's mutations, by concern; the schema's Mutation type inherits them all.
 MUTATIONS = (
-    AdminMutations,
+    SetupMutations,
     RequestMutations,
     SelectionMutations,
+    FieldworkMutations,
     FindingMutations,
     IntegrationMutations,
 )

@@ -310,7 +310,7 @@ def _issue_token(info: Info, data: IssueTokenInput) -> tuple[int, str, dt.dateti
 
 
 @strawberry.type
-class AdminMutations:
+class SetupMutations:
     @strawberry.mutation(description="Add a local area (admins).", extensions=signed_in())
     def create_local_area(self, info: Info, input: CreateLocalAreaInput) -> LocalAreaPayload:
         row, errors = run(info, lambda _: _create_area(info, input))
