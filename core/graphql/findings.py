@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -43,11 +42,10 @@ from core.graphql.context import Context, Info
 from core.graphql.nodes import Agency, Child, Evidence, Inspection, Inspector
 from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
 from core.models import utc_now
-from core.viewer import Role
-from core.workflow import evidence as evidence_rules
+from core.workflow import coverage
 from core.workflow import findings as wf
 from core.workflow import report as rp
-from core.workflow.rules import Refused, not_found, on_team
+from core.workflow.rules import Refused, not_found
 
 T = TypeVar("T")
 
@@ -427,69 +425,36 @@ class EvidenceCoverage:
     criteria_without_final_evidence: list[Criterion]
 
 
-@dataclass
-class _Tally:
-    records: set[int] = field(default_factory=set)
-    final: set[int] = field(default_factory=set)
-    children: set[int] = field(default_factory=set)
-    agencies: set[int] = field(default_factory=set)
-
-
 async def evidence_coverage(
     info: Info, inspection_id: int, framework: str
 ) -> EvidenceCoverage | None:
     context = info.context
-    viewer = context.viewer
-    session = context.session
-    inspection = session.get(m.Inspection, inspection_id)
-    if inspection is None or not (
-        viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
-    ):
+    found = coverage.evidence_coverage(
+        context.session, context.registry, context.viewer, inspection_id, framework
+    )
+    if found is None:
         return None
-    registry = context.registry
-    records = session.scalars(
-        select(m.EvidenceRecord)
-        .where(m.EvidenceRecord.inspection_id == inspection_id, access.evidence_visible_to(viewer))
-        .order_by(m.EvidenceRecord.id)
-    ).all()
-    tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
-    for record in records:
-        form = registry.evidence_form(record.inspectorate, record.form)
-        if form is None:
-            continue  # a form its plugin no longer contributes: nothing to read it by
-        for code in evidence_rules.criteria_evidenced(form.item, record.answers or {}):
-            tally = tallies[(code, record.inspectorate)]
-            tally.records.add(record.id)
-            if record.status == "final":
-                tally.final.add(record.id)
-            if record.child_id is not None:
-                tally.children.add(record.child_id)
-            if record.agency_id is not None:
-                tally.agencies.add(record.agency_id)
-    taking_part = registry.participants(framework)
-    rows: list[CriterionCoverage] = []
-    for owned in registry.criteria_of(framework):
-        per = [(i, tallies.get((owned.item.code, i.code), _Tally())) for i in taking_part]
-        rows.append(
-            CriterionCoverage(
-                criterion=Criterion.of(owned),
-                evidence_count=len(set().union(*(t.records for _, t in per))),
-                final_count=len(set().union(*(t.final for _, t in per))),
-                by_inspectorate=[
-                    InspectorateCoverage(
-                        inspectorate=Inspectorate.of(i),
-                        evidence_count=len(t.records),
-                        final_count=len(t.final),
-                        child_count=len(t.children),
-                        child_ids=sorted(t.children),
-                        agency_ids=sorted(t.agencies),
-                    )
-                    for i, t in per
-                ],
-            )
+    rows = [
+        CriterionCoverage(
+            criterion=Criterion.of(row.criterion),
+            evidence_count=row.evidence_count,
+            final_count=row.final_count,
+            by_inspectorate=[
+                InspectorateCoverage(
+                    inspectorate=Inspectorate.of(per.inspectorate),
+                    evidence_count=per.evidence_count,
+                    final_count=per.final_count,
+                    child_count=len(per.child_ids),
+                    child_ids=list(per.child_ids),
+                    agency_ids=list(per.agency_ids),
+                )
+                for per in row.by_inspectorate
+            ],
         )
+        for row in found.criteria
+    ]
     return EvidenceCoverage(
-        evidence_count=len(records),
+        evidence_count=found.evidence_count,
         criteria=rows,
         criteria_without_evidence=[r.criterion for r in rows if r.evidence_count == 0],
         criteria_without_final_evidence=[r.criterion for r in rows if r.final_count == 0],
