@@ -45,7 +45,7 @@ from core.models import utc_now
 from core.workflow import coverage
 from core.workflow import findings as wf
 from core.workflow import report as rp
-from core.workflow.rules import Refused, not_found
+from core.workflow.rules import Refused, not_found, visible_inspection
 
 T = TypeVar("T")
 
@@ -560,15 +560,8 @@ def _visible_inspection(
 ) -> m.Inspection:
     """``field`` is the path under the mutation's ``under`` argument (the adapter's convention)."""
     inspection_id = node_id(f"{under}.{field}" if under else field, value, "Inspection")
-    inspection = info.context.session.scalar(
-        select(m.Inspection).where(
-            m.Inspection.id == inspection_id,
-            access.inspections_visible_to(info.context.viewer),
-        )
-    )
-    if inspection is None:
-        raise Refused(not_found(field, "inspection"))
-    return inspection
+    context = info.context
+    return visible_inspection(context.session, context.viewer, inspection_id, field)
 
 
 def _visible_finding(
