@@ -76,7 +76,9 @@ def run(quick: bool) -> list[Result]:
 
         def executor(schema: Schema) -> Any:
             def execute() -> None:
-                context = Context(viewer, registry, database, settings, built.evidence_types)
+                context = Context(
+                    viewer, registry, database, settings, evidence_types=built.evidence_types
+                )
                 try:
                     result = loop.run_until_complete(
                         schema.execute(QUERY, variable_values=variables, context_value=context)

@@ -3,8 +3,8 @@
 A row id is only a canonical decimal in the database's integer range: '01', '²', '١' and
 2147483648 are not, and they find nothing rather than reaching SQL (PostgreSQL's INTEGER would
 refuse them with an error). A global ID is relay's ``base64("Type:id")``; a cursor is
-``urlsafe_base64("id:<row id>")``. Nothing here knows GraphQL: ``core/graphql/ids.py`` and
-``core/graphql/pagination.py`` turn a bad value into an error for the client.
+``urlsafe_base64("id:<row id>")``. Nothing here knows GraphQL: ``core/graphql/base/inputs.py`` and
+``core/graphql/base/pagination.py`` turn a bad value into an error for the client.
 """
 
 from __future__ import annotations

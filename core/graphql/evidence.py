@@ -21,11 +21,11 @@ import core.graphql.generated  # noqa: F401 - the generated classes claim this m
 from core import access
 from core import contributions as c
 from core import models as m
+from core.graphql.base.errors import MutationFailed, UserError, invalid, not_allowed, not_found
+from core.graphql.base.inputs import node_id
+from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Info, root_field
-from core.graphql.errors import MutationFailed, UserError, invalid, not_allowed, not_found
-from core.graphql.ids import node_id
 from core.graphql.nodes import Evidence, EvidenceStatus
-from core.graphql.permissions import scoped_by, signed_in
 from core.registry import Owned, PluginContractError, Registry, form_type_name
 from core.viewer import Role
 from core.workflow import evidence as rules

@@ -12,9 +12,9 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from core import audit
+from core.graphql.base.errors import BadArgument
 from core.graphql.context import Context
 from core.graphql.database_errors import as_database_error
-from core.graphql.errors import BadArgument
 
 logger = logging.getLogger("jtai.graphql")
 

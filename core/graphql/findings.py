@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -28,38 +27,27 @@ from strawberry.dataloader import DataLoader
 
 from core import access
 from core import models as m
-from core.graphql.admin import run
+from core.graphql.base.enums import (
+    FindingChangeKind,
+    FindingKind,
+    FindingStatus,
+    ReportSectionKey,
+)
+from core.graphql.base.errors import ErrorCode, MutationFailed, UserError
+from core.graphql.base.inputs import in_order, node_id, row_id, row_ids
+from core.graphql.base.mutations import run_service
+from core.graphql.base.pagination import encode_cursor
+from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Context, Info
-from core.graphql.errors import ErrorCode, MutationFailed, UserError
-from core.graphql.ids import in_order, node_id, row_id, row_ids
 from core.graphql.nodes import Agency, Child, Evidence, Inspection, Inspector
-from core.graphql.pagination import encode_cursor
-from core.graphql.permissions import scoped_by, signed_in
 from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
 from core.models import utc_now
-from core.viewer import Role
-from core.workflow import evidence as evidence_rules
+from core.workflow import coverage
 from core.workflow import findings as wf
 from core.workflow import report as rp
-from core.workflow.rules import ProblemKind, Refused, not_found, on_team
+from core.workflow.rules import Refused, not_found, visible_inspection
 
 T = TypeVar("T")
-
-FindingKind = strawberry.enum(
-    wf.FindingKind,
-    description="What a finding is. There are no grades: a JTAI reports strengths and areas for "
-    "improvement, some of them for priority action.",
-)
-FindingStatus = strawberry.enum(
-    wf.FindingStatus,
-    description="DRAFT until every inspectorate taking part agrees and the lead publishes it.",
-)
-FindingChangeKind = strawberry.enum(
-    wf.ChangeKind, name="FindingChangeKind", description="What happened to a published finding."
-)
-ReportSectionKey = strawberry.enum(
-    rp.SectionKey, name="ReportSectionKey", description="The sections of the letter, in order."
-)
 
 
 @strawberry.enum(description="A report is a draft until the lead inspector publishes it.")
@@ -177,7 +165,7 @@ class FindingAgreement:
     description="A change to a published finding, as the change feed records it.",
 )
 class FindingChangeNode:
-    kind: FindingChangeKind  # type: ignore[valid-type]
+    kind: FindingChangeKind
     occurred_at: dt.datetime
     cursor: str = strawberry.field(
         description="Pass it to findingChanges(after:) to see only later changes."
@@ -190,8 +178,8 @@ class FindingChangeNode:
 )
 class Finding(relay.Node):
     id: relay.NodeID[int]
-    kind: FindingKind  # type: ignore[valid-type]
-    status: FindingStatus  # type: ignore[valid-type]
+    kind: FindingKind
+    status: FindingStatus
     title: str
     text: str
     headline: bool = strawberry.field(description="Listed under the letter's headline findings.")
@@ -310,8 +298,8 @@ async def inspection_findings(
 @strawberry.type(description="A finding as the letter shows it.")
 class ReportFinding:
     id: strawberry.ID = strawberry.field(description="The Finding's global ID.")
-    kind: FindingKind  # type: ignore[valid-type]
-    status: FindingStatus  # type: ignore[valid-type]
+    kind: FindingKind
+    status: FindingStatus
     title: str
     text: str
     headline: bool
@@ -321,7 +309,7 @@ class ReportFinding:
 
 @strawberry.type(description="One section of the letter, in the published order.")
 class ReportSection:
-    key: ReportSectionKey  # type: ignore[valid-type]
+    key: ReportSectionKey
     heading: str
     paragraphs: list[str] = strawberry.field(description="The section's own text.")
     findings: list[ReportFinding] = strawberry.field(description="The findings it lists.")
@@ -437,69 +425,36 @@ class EvidenceCoverage:
     criteria_without_final_evidence: list[Criterion]
 
 
-@dataclass
-class _Tally:
-    records: set[int] = field(default_factory=set)
-    final: set[int] = field(default_factory=set)
-    children: set[int] = field(default_factory=set)
-    agencies: set[int] = field(default_factory=set)
-
-
 async def evidence_coverage(
     info: Info, inspection_id: int, framework: str
 ) -> EvidenceCoverage | None:
     context = info.context
-    viewer = context.viewer
-    session = context.session
-    inspection = session.get(m.Inspection, inspection_id)
-    if inspection is None or not (
-        viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
-    ):
+    found = coverage.evidence_coverage(
+        context.session, context.registry, context.viewer, inspection_id, framework
+    )
+    if found is None:
         return None
-    registry = context.registry
-    records = session.scalars(
-        select(m.EvidenceRecord)
-        .where(m.EvidenceRecord.inspection_id == inspection_id, access.evidence_visible_to(viewer))
-        .order_by(m.EvidenceRecord.id)
-    ).all()
-    tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
-    for record in records:
-        form = registry.evidence_form(record.inspectorate, record.form)
-        if form is None:
-            continue  # a form its plugin no longer contributes: nothing to read it by
-        for code in evidence_rules.criteria_evidenced(form.item, record.answers or {}):
-            tally = tallies[(code, record.inspectorate)]
-            tally.records.add(record.id)
-            if record.status == "final":
-                tally.final.add(record.id)
-            if record.child_id is not None:
-                tally.children.add(record.child_id)
-            if record.agency_id is not None:
-                tally.agencies.add(record.agency_id)
-    taking_part = registry.participants(framework)
-    rows: list[CriterionCoverage] = []
-    for owned in registry.criteria_of(framework):
-        per = [(i, tallies.get((owned.item.code, i.code), _Tally())) for i in taking_part]
-        rows.append(
-            CriterionCoverage(
-                criterion=Criterion.of(owned),
-                evidence_count=len(set().union(*(t.records for _, t in per))),
-                final_count=len(set().union(*(t.final for _, t in per))),
-                by_inspectorate=[
-                    InspectorateCoverage(
-                        inspectorate=Inspectorate.of(i),
-                        evidence_count=len(t.records),
-                        final_count=len(t.final),
-                        child_count=len(t.children),
-                        child_ids=sorted(t.children),
-                        agency_ids=sorted(t.agencies),
-                    )
-                    for i, t in per
-                ],
-            )
+    rows = [
+        CriterionCoverage(
+            criterion=Criterion.of(row.criterion),
+            evidence_count=row.evidence_count,
+            final_count=row.final_count,
+            by_inspectorate=[
+                InspectorateCoverage(
+                    inspectorate=Inspectorate.of(per.inspectorate),
+                    evidence_count=per.evidence_count,
+                    final_count=per.final_count,
+                    child_count=len(per.child_ids),
+                    child_ids=list(per.child_ids),
+                    agency_ids=list(per.agency_ids),
+                )
+                for per in row.by_inspectorate
+            ],
         )
+        for row in found.criteria
+    ]
     return EvidenceCoverage(
-        evidence_count=len(records),
+        evidence_count=found.evidence_count,
         criteria=rows,
         criteria_without_evidence=[r.criterion for r in rows if r.evidence_count == 0],
         criteria_without_final_evidence=[r.criterion for r in rows if r.final_count == 0],
@@ -508,35 +463,11 @@ async def evidence_coverage(
 
 # --- Mutations ------------------------------------------------------------------------------------
 
-_CODES = {
-    ProblemKind.NOT_FOUND: ErrorCode.NOT_FOUND,
-    ProblemKind.NOT_ALLOWED: ErrorCode.NOT_ALLOWED,
-    ProblemKind.INVALID: ErrorCode.INVALID_INPUT,
-}
-
-
-def _run(info: Info, call: Callable[[Session], T]) -> tuple[T | None, list[UserError]]:
-    """``admin.run`` for a workflow step: its refusals roll back and become ``errors``. Problem
-    fields are already the paths the client sent (``input.title``, ``findingId``)."""
-
-    def work(session: Session) -> T:
-        try:
-            return call(session)
-        except Refused as refused:
-            raise MutationFailed(
-                *(
-                    UserError(field=p.field, code=_CODES[p.kind], message=p.text)
-                    for p in refused.problems
-                )
-            ) from None
-
-    return run(info, work)
-
 
 @strawberry.input(description="A new finding: what it says and what it cites.")
 class CreateFindingInput:
     inspection_id: relay.GlobalID
-    kind: FindingKind  # type: ignore[valid-type]
+    kind: FindingKind
     title: str = strawberry.field(description="One line; the letter lists it under its kind.")
     text: str = strawberry.field(description="The finding in full; blank lines part paragraphs.")
     headline: bool = strawberry.field(
@@ -556,7 +487,7 @@ class CreateFindingInput:
 @strawberry.input(description="Changes to a finding; what is left out stays as it is.")
 class UpdateFindingInput:
     finding_id: relay.GlobalID
-    kind: FindingKind | None = None  # type: ignore[valid-type]
+    kind: FindingKind | None = None
     title: str | None = None
     text: str | None = None
     headline: bool | None = None
@@ -624,23 +555,19 @@ def _evidence_ids(info: Info, values: Sequence[relay.GlobalID] | None) -> list[i
     return ids
 
 
-def _visible_inspection(info: Info, value: relay.GlobalID, field_name: str) -> m.Inspection:
-    inspection_id = node_id(field_name, value, "Inspection")
-    inspection = info.context.session.scalar(
-        select(m.Inspection).where(
-            m.Inspection.id == inspection_id,
-            access.inspections_visible_to(info.context.viewer),
-        )
-    )
-    if inspection is None:
-        raise Refused(not_found(field_name, "inspection"))
-    return inspection
+def _visible_inspection(
+    info: Info, value: relay.GlobalID, field: str, under: str | None = None
+) -> m.Inspection:
+    """``field`` is the path under the mutation's ``under`` argument (the adapter's convention)."""
+    inspection_id = node_id(f"{under}.{field}" if under else field, value, "Inspection")
+    context = info.context
+    return visible_inspection(context.session, context.viewer, inspection_id, field)
 
 
 def _visible_finding(
-    info: Info, value: relay.GlobalID, field_name: str
+    info: Info, value: relay.GlobalID, field: str, under: str | None = None
 ) -> tuple[m.Finding, m.Inspection]:
-    finding_id = node_id(field_name, value, "Finding")
+    finding_id = node_id(f"{under}.{field}" if under else field, value, "Finding")
     row = info.context.session.execute(
         select(m.Finding, m.Inspection)
         .join(m.Inspection, m.Inspection.id == m.Finding.inspection_id)
@@ -648,7 +575,7 @@ def _visible_finding(
         .with_for_update()
     ).one_or_none()
     if row is None:
-        raise Refused(not_found(field_name, "finding"))
+        raise Refused(not_found(field, "finding"))
     info.context.touch("Finding", (finding_id,))
     return row[0], row[1]
 
@@ -672,6 +599,12 @@ def _report_payload(
     return ReportPayload(report=InspectionReport.of(letter) if letter else None, errors=errors)
 
 
+def _finding_path(field: str) -> str:
+    """Agree, publish and withdraw take a ``findingId``; a problem with the finding's content
+    names the field as createFinding's and updateFinding's input spells it."""
+    return field if field == "findingId" else f"input.{field}"
+
+
 def _act_on_finding(
     info: Info, finding_id: relay.GlobalID, action: Callable[..., object]
 ) -> FindingPayload:
@@ -683,7 +616,7 @@ def _act_on_finding(
         action(session, context.registry, context.viewer, inspection, finding, utc_now())
         return finding, inspection
 
-    result, errors = _run(info, work)
+    result, errors = run_service(info, work, under=_finding_path)
     return _finding_payload(info, result, errors)
 
 
@@ -699,7 +632,7 @@ class FindingMutations:
     )
     def create_finding(self, info: Info, input: CreateFindingInput) -> FindingPayload:
         def work(session: Session) -> tuple[m.Finding, m.Inspection]:
-            inspection = _visible_inspection(info, input.inspection_id, "input.inspectionId")
+            inspection = _visible_inspection(info, input.inspection_id, "inspectionId", "input")
             content = wf.FindingContent(
                 kind=input.kind,
                 title=input.title,
@@ -716,7 +649,7 @@ class FindingMutations:
             context.touch("Finding", (finding.id,))
             return finding, inspection
 
-        result, errors = _run(info, work)
+        result, errors = run_service(info, work)
         return _finding_payload(info, result, errors)
 
     @strawberry.mutation(
@@ -727,7 +660,7 @@ class FindingMutations:
     )
     def update_finding(self, info: Info, input: UpdateFindingInput) -> FindingPayload:
         def work(session: Session) -> tuple[m.Finding, m.Inspection]:
-            finding, inspection = _visible_finding(info, input.finding_id, "input.findingId")
+            finding, inspection = _visible_finding(info, input.finding_id, "findingId", "input")
             content = wf.FindingContent(
                 kind=input.kind,
                 title=input.title,
@@ -743,7 +676,7 @@ class FindingMutations:
             )
             return finding, inspection
 
-        result, errors = _run(info, work)
+        result, errors = run_service(info, work)
         return _finding_payload(info, result, errors)
 
     @strawberry.mutation(
@@ -778,7 +711,7 @@ class FindingMutations:
     )
     def update_report(self, info: Info, input: UpdateReportInput) -> ReportPayload:
         def work(session: Session) -> int:
-            inspection = _visible_inspection(info, input.inspection_id, "input.inspectionId")
+            inspection = _visible_inspection(info, input.inspection_id, "inspectionId", "input")
             rp.update_report(
                 session,
                 info.context.viewer,
@@ -793,7 +726,7 @@ class FindingMutations:
             )
             return inspection.id
 
-        inspection_id, errors = _run(info, work)
+        inspection_id, errors = run_service(info, work)
         return _report_payload(info, inspection_id, errors)
 
     @strawberry.mutation(
@@ -807,5 +740,5 @@ class FindingMutations:
             rp.publish_report(session, info.context.viewer, inspection, utc_now())
             return inspection.id
 
-        result, errors = _run(info, work)
+        result, errors = run_service(info, work, under=None)
         return _report_payload(info, result, errors)

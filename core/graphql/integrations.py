@@ -19,13 +19,19 @@ from sqlalchemy.orm import Session
 
 from core import models as m
 from core.contributions import AgencyKind as AgencyKindValue
-from core.graphql.admin import require_admin, run
+from core.graphql.base.enums import AgencyKind, FindingChangeKind, FindingKind
+from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid, not_found
+from core.graphql.base.mutations import run
+from core.graphql.base.pagination import (
+    Connection,
+    decode_cursor,
+    keyset_page,
+    make_connection,
+    page_size,
+)
+from core.graphql.base.permissions import require_admin, roles, signed_in
 from core.graphql.context import Info
-from core.graphql.errors import BadArgument, MutationFailed, UserError, invalid, not_found
-from core.graphql.findings import FindingChangeKind, FindingKind
-from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from core.graphql.permissions import roles, signed_in
-from core.graphql.reference import AgencyKind, Criterion, Framework
+from core.graphql.reference import Criterion, Framework
 from core.integrations import feed, webhooks
 from core.integrations.thematic import Tally, thematic_view
 from core.models import utc_now
@@ -45,7 +51,7 @@ class PublishedFindingArea:
 
 @strawberry.type(description="An agency a published finding concerns.")
 class PublishedFindingAgency:
-    kind: AgencyKind  # type: ignore[valid-type]
+    kind: AgencyKind
     name: str
 
 
@@ -55,7 +61,7 @@ class PublishedFindingAgency:
 )
 class PublishedFinding:
     id: strawberry.ID = strawberry.field(description="The finding's global ID (a Finding).")
-    kind: FindingKind  # type: ignore[valid-type]
+    kind: FindingKind
     headline: bool
     title: str
     text: str
@@ -134,7 +140,7 @@ def _filters(
     description="One entry of the change feed: a finding was published, updated or withdrawn."
 )
 class FindingChangeEvent:
-    change: FindingChangeKind  # type: ignore[valid-type]
+    change: FindingChangeKind
     occurred_at: dt.datetime
     finding_id: strawberry.ID = strawberry.field(description="The finding's global ID.")
     finding: PublishedFinding | None = strawberry.field(
@@ -176,7 +182,7 @@ class CriterionCounts:
 
 @strawberry.type(description="Counts for one kind of agency.")
 class AgencyKindCounts:
-    agency_kind: AgencyKind  # type: ignore[valid-type]
+    agency_kind: AgencyKind
     counts: FindingCounts
 
 
@@ -320,7 +326,7 @@ class IntegrationQueries:
         framework: str | None = None,
         criterion: str | None = None,
         inspectorate: str | None = None,
-        agency_kind: AgencyKind | None = None,  # type: ignore[valid-type]
+        agency_kind: AgencyKind | None = None,
         area: Annotated[str | None, strawberry.argument(description="A local area's code.")] = None,
         published_from: dt.date | None = None,
         published_to: dt.date | None = None,
@@ -431,31 +437,23 @@ class IntegrationQueries:
         after: str | None = None,
     ) -> Connection[WebhookDeliveryNode]:
         context = info.context
-        limit = page_size(first, context.settings.max_page_size)
         filters = []
         if webhook_id is not None:
             filters.append(m.WebhookDelivery.webhook_id == webhook_id)
         if status is not None:
             filters.append(m.WebhookDelivery.status == status.value)
-        statement = (
+        return keyset_page(
+            context.session,
             select(m.WebhookDelivery, m.FindingChange.change)
             .join(m.FindingChange, m.FindingChange.id == m.WebhookDelivery.change_id)
-            .where(*filters)
-            .order_by(m.WebhookDelivery.id.desc())
-        )
-        if after:
-            statement = statement.where(m.WebhookDelivery.id < decode_cursor(after))
-        rows = context.session.execute(statement.limit(limit + 1)).all()
-        total = context.session.scalar(
-            select(func.count()).select_from(m.WebhookDelivery).where(*filters)
-        )
-        return make_connection(
-            rows,
-            limit,
-            total or 0,
-            lambda r: r[0].id,
-            lambda r: WebhookDeliveryNode.of(r[0], r[1]),
-            after is not None,
+            .where(*filters),
+            select(func.count()).select_from(m.WebhookDelivery).where(*filters),
+            key=m.WebhookDelivery.id,
+            first=first,
+            after=after,
+            maximum=context.settings.max_page_size,
+            to_node=WebhookDeliveryNode.of,
+            descending=True,
         )
 
 

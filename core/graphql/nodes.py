@@ -18,26 +18,24 @@ from strawberry import relay
 from core import access
 from core import contributions as c
 from core import models as m
+from core.graphql.base.enums import AgencyKind
+from core.graphql.base.inputs import in_order, row_ids
+from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
-from core.graphql.ids import in_order, row_ids
 from core.graphql.loaders import PageKey
-from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from core.graphql.permissions import scoped_by
-from core.graphql.reference import AgencyKind, Criterion, EvidenceForm, Framework, Inspectorate
+from core.graphql.reference import Criterion, EvidenceForm, Framework, Inspectorate
 from core.timetable import build_timetable
 
 if TYPE_CHECKING:  # resolved lazily: core.graphql.selection imports this module
-    from core.graphql.selection import (
-        ExtraFieldsDue,
-        MeetingNode,
-        PersonToMeetNode,
-        SampledChild,
-        SelectedChild,
-        TrackedChild,
-        TrackedChildConsent,
-    )
+    from core.graphql.selection import ExtraFieldsDue, SampledChild, SelectedChild, TrackedChild
 
 _SELECTION = "core.graphql.selection"
+
+if TYPE_CHECKING:  # resolved lazily: core.graphql.fieldwork imports this module
+    from core.graphql.fieldwork import MeetingNode, PersonToMeetNode, TrackedChildConsent
+
+_FIELDWORK = "core.graphql.fieldwork"
 
 if TYPE_CHECKING:  # resolved lazily: core.graphql.requests imports this module
     from core.graphql.requests import IssuedRequest, ListMembership, ListUpload
@@ -88,7 +86,7 @@ class LocalArea(relay.Node):
 @strawberry.type(description="A local agency of one area.")
 class Agency(relay.Node):
     id: relay.NodeID[int]
-    kind: AgencyKind  # type: ignore[valid-type]
+    kind: AgencyKind
     name: str
     area_id: strawberry.Private[int]
 
@@ -129,6 +127,14 @@ class Inspector(relay.Node):
     def inspectorate(self, info: Info) -> Inspectorate | None:
         found = info.context.registry.inspectorate(self.inspectorate_code)
         return Inspectorate.of(found) if found else None
+
+
+async def load_inspector(info: Info, inspector_id: int | None) -> Inspector | None:
+    """The inspector of a nullable reference (who chose a child, who attends a meeting)."""
+    if inspector_id is None:
+        return None
+    row = await info.context.loaders.inspector.load(inspector_id)
+    return Inspector.of(row) if row else None
 
 
 @strawberry.type(description="An inspector on an inspection's team.")
@@ -488,26 +494,26 @@ class Inspection(relay.Node):
     )
     async def consents(
         self, info: Info
-    ) -> list[Annotated[TrackedChildConsent, strawberry.lazy(_SELECTION)]]:
-        from core.graphql import selection
+    ) -> list[Annotated[TrackedChildConsent, strawberry.lazy(_FIELDWORK)]]:
+        from core.graphql import fieldwork
 
-        return await selection.consents(info, self)
+        return await fieldwork.consents(info, self)
 
     @strawberry.field(description="Multi-agency meetings of the fieldwork week, soonest first.")
     async def meetings(
         self, info: Info
-    ) -> list[Annotated[MeetingNode, strawberry.lazy(_SELECTION)]]:
-        from core.graphql import selection
+    ) -> list[Annotated[MeetingNode, strawberry.lazy(_FIELDWORK)]]:
+        from core.graphql import fieldwork
 
-        return await selection.meetings(info, self)
+        return await fieldwork.meetings(info, self)
 
     @strawberry.field(description="People inspectors talk with (MARAC, Cafcass, IDVAs...).")
     async def people_to_meet(
         self, info: Info
-    ) -> list[Annotated[PersonToMeetNode, strawberry.lazy(_SELECTION)]]:
-        from core.graphql import selection
+    ) -> list[Annotated[PersonToMeetNode, strawberry.lazy(_FIELDWORK)]]:
+        from core.graphql import fieldwork
 
-        return await selection.people_to_meet(info, self)
+        return await fieldwork.people_to_meet(info, self)
 
     # --- Evidence coverage, findings and the report, resolved in core/graphql/findings.py -----
 

@@ -12,13 +12,14 @@ from strawberry.utils.await_maybe import await_maybe
 
 from core import access
 from core import models as m
+from core.graphql.base.enums import ViewerRole
+from core.graphql.base.inputs import row_id
+from core.graphql.base.pagination import Connection, keyset_page
+from core.graphql.base.permissions import Public, roles, rule, scoped_by, signed_in
 from core.graphql.context import Info
-from core.graphql.ids import row_id
 from core.graphql.integrations import IntegrationQueries
 from core.graphql.nodes import Inspection, Inspector
-from core.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from core.graphql.permissions import Public, roles, rule, scoped_by, signed_in
-from core.graphql.reference import Framework, Inspectorate, Plugin, ViewerRole
+from core.graphql.reference import Framework, Inspectorate, Plugin
 from core.graphql.requests import IssuedRequest, my_requests
 from core.graphql.selection import SampleSuggestion, suggest_sample
 from core.viewer import Role
@@ -26,7 +27,7 @@ from core.viewer import Role
 
 @strawberry.type(name="Viewer", description="Who the request is made as.")
 class ViewerInfo:
-    role: ViewerRole | None  # type: ignore[valid-type]
+    role: ViewerRole | None
     inspectorate_code: str | None
     inspector_id: strawberry.Private[int | None]
 
@@ -137,15 +138,16 @@ class Query(IntegrationQueries):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Inspection]:
         context = info.context
-        limit = page_size(first, context.settings.max_page_size)
         scope = access.inspections_visible_to(context.viewer)
-        statement = select(m.Inspection).where(scope).order_by(m.Inspection.id).limit(limit + 1)
-        if after:
-            statement = statement.where(m.Inspection.id > decode_cursor(after))
-        rows = context.session.scalars(statement).all()
-        total = context.session.scalar(select(func.count()).select_from(m.Inspection).where(scope))
-        return make_connection(
-            rows, limit, total or 0, lambda r: r.id, Inspection.of, after is not None
+        return keyset_page(
+            context.session,
+            select(m.Inspection).where(scope),
+            select(func.count()).select_from(m.Inspection).where(scope),
+            key=m.Inspection.id,
+            first=first,
+            after=after,
+            maximum=context.settings.max_page_size,
+            to_node=Inspection.of,
         )
 
     @strawberry.field(
@@ -159,17 +161,16 @@ class Query(IntegrationQueries):
         operation_name: str | None = None,
     ) -> Connection[AuditEventNode]:
         context = info.context
-        limit = page_size(first, context.settings.max_page_size)
         filters = [m.AuditEvent.operation_name == operation_name] if operation_name else []
-        statement = select(m.AuditEvent).where(*filters).order_by(m.AuditEvent.id)
-        if after:
-            statement = statement.where(m.AuditEvent.id > decode_cursor(after))
-        rows = context.session.scalars(statement.limit(limit + 1)).all()
-        total = context.session.scalar(
-            select(func.count()).select_from(m.AuditEvent).where(*filters)
-        )
-        return make_connection(
-            rows, limit, total or 0, lambda r: r.id, AuditEventNode.of, after is not None
+        return keyset_page(
+            context.session,
+            select(m.AuditEvent).where(*filters),
+            select(func.count()).select_from(m.AuditEvent).where(*filters),
+            key=m.AuditEvent.id,
+            first=first,
+            after=after,
+            maximum=context.settings.max_page_size,
+            to_node=AuditEventNode.of,
         )
 
     @strawberry.field(

@@ -11,22 +11,19 @@ import datetime as dt
 import strawberry
 
 from core import contributions as c
+from core.graphql.base.enums import (
+    AgencyKind,
+    DeadlineRule,
+    EvidenceSubject,
+    FieldRule,
+    FieldType,
+    QuestionKind,
+    RequestScope,
+    TimeOfDay,
+    Weekday,
+)
 from core.graphql.context import Info
 from core.registry import Owned, PluginInfo, form_type_name
-from core.viewer import Role
-
-AgencyKind = strawberry.enum(c.AgencyKind, description="A kind of local agency a JTAI looks at.")
-RequestScope = strawberry.enum(c.RequestScope, description="How often a request is asked.")
-QuestionKind = strawberry.enum(c.QuestionKind, description="What kind of answer a question takes.")
-EvidenceSubject = strawberry.enum(c.EvidenceSubject, description="What a form is about.")
-FieldType = strawberry.enum(c.FieldType, description="The type of a list column.")
-FieldRule = strawberry.enum(c.FieldRule, description="A rule between the columns of one row.")
-DeadlineRule = strawberry.enum(c.DeadlineRule, description="How a deadline is counted.")
-Weekday = strawberry.enum(c.Weekday, description="A working day of the week.")
-ViewerRole = strawberry.enum(Role, name="Role", description="What a token may do.")
-TimeOfDay = strawberry.enum(
-    c.TimeOfDay, description="A time of day the guidance names; see `Deadline.clockTime`."
-)
 
 
 @strawberry.type(description="An inspectorate taking part in JTAIs, as its plugin describes it.")
@@ -35,7 +32,7 @@ class Inspectorate:
     name: str
     short_name: str
     graphql_prefix: str
-    agency_kinds: list[AgencyKind]  # type: ignore[valid-type]
+    agency_kinds: list[AgencyKind]
     framework_codes: list[str]
 
     @staticmethod
@@ -83,7 +80,7 @@ class Framework:
     summary: str
     period_start: dt.date
     period_end: dt.date | None
-    notification_weekday: Weekday  # type: ignore[valid-type]
+    notification_weekday: Weekday
     age_scope: AgeScope | None
     areas: list[FrameworkArea]
     out_of_scope: list[str]
@@ -135,7 +132,7 @@ class Framework:
         self,
         info: Info,
         owner: str | None = None,
-        addressed_to: AgencyKind | None = None,  # type: ignore[valid-type]
+        addressed_to: AgencyKind | None = None,
     ) -> list[DocumentRequest]:
         return [
             DocumentRequest.of(o)
@@ -213,13 +210,13 @@ _CRITERION_NODES: dict[int, tuple[Owned[c.Criterion], Criterion]] = {}
 
 @strawberry.type(description="When something is due, counted from the day the area is notified.")
 class Deadline:
-    rule: DeadlineRule  # type: ignore[valid-type]
+    rule: DeadlineRule
     working_day: int | None = strawberry.field(
         description="Day N in working days; 0 is the notification day."
     )
     week: int | None
-    weekday: Weekday | None  # type: ignore[valid-type]
-    time_of_day: TimeOfDay  # type: ignore[valid-type]
+    weekday: Weekday | None
+    time_of_day: TimeOfDay
     clock_time: dt.time
     description: str
 
@@ -265,9 +262,9 @@ class CodeSet:
 class ListField:
     name: str
     label: str
-    type: FieldType  # type: ignore[valid-type]
+    type: FieldType
     required: bool
-    rule: FieldRule | None  # type: ignore[valid-type]
+    rule: FieldRule | None
     aliases: list[str]
     code_set_code: str | None
 
@@ -313,8 +310,8 @@ class DocumentRequest:
     reference: str
     title: str
     description: str
-    addressed_to: list[AgencyKind]  # type: ignore[valid-type]
-    scope: RequestScope  # type: ignore[valid-type]
+    addressed_to: list[AgencyKind]
+    scope: RequestScope
     deadline: Deadline
     list_spec: ListSpec | None
     owner_code: str
@@ -381,7 +378,7 @@ class Question:
         description="The field holding the answer on the form's typed evidence type."
     )
     text: str
-    kind: QuestionKind  # type: ignore[valid-type]
+    kind: QuestionKind
     required: bool
     choices: list[Choice]
     help: str
@@ -402,7 +399,7 @@ class EvidenceForm:
     title: str
     description: str
     source: str
-    subject: EvidenceSubject  # type: ignore[valid-type]
+    subject: EvidenceSubject
     graphql_type_name: str = strawberry.field(
         description="The typed evidence type this form generates (implements Evidence)."
     )

@@ -39,30 +39,30 @@ from strawberry.file_uploads import Upload
 from core import access
 from core import contributions as c
 from core import models as m
-from core.graphql.admin import run
-from core.graphql.context import Info
-from core.graphql.errors import BadArgument, MutationFailed, UserError, invalid, not_allowed
-from core.graphql.errors import not_found as not_found_error
-from core.graphql.ids import in_order, node_id, row_id, row_ids
-from core.graphql.loaders import PageKey, RequestPageKey, after_request
-from core.graphql.nodes import Agency, Child, Inspection
-from core.graphql.pagination import (
+from core.graphql.base.enums import RequestScope, RequestStatus, Severity
+from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid, not_allowed
+from core.graphql.base.errors import not_found as not_found_error
+from core.graphql.base.inputs import in_order, node_id, row_id, row_ids
+from core.graphql.base.mutations import run
+from core.graphql.base.pagination import (
     Connection,
     decode_cursor,
+    keyset_page,
     make_connection,
     page_size,
     sequence_page,
 )
-from core.graphql.permissions import scoped_by, signed_in
+from core.graphql.base.permissions import scoped_by, signed_in
+from core.graphql.context import Info
+from core.graphql.loaders import PageKey, RequestPageKey, after_request
+from core.graphql.nodes import Agency, Child, Inspection
 from core.graphql.reference import (
     DocumentRequest,
     Inspectorate,
     ListSpec,
-    RequestScope,
     inspectorate_of,
 )
-from core.graphql.selection import ListValue  # one type for a list's values, wherever shown
-from core.lists import Problem, Severity, read_list
+from core.lists import Problem, read_list
 from core.models import utc_now
 from core.registry import Owned
 from core.viewer import Role
@@ -79,21 +79,11 @@ from core.workflow.lists import (
     record_list,
     storage_problems,
 )
-from core.workflow.requests import RequestStatus, issue_area_requests, request_status
+from core.workflow.requests import issue_area_requests, request_status
 from core.workflow.storage import FileTooLarge, StoredFile
 
 if TYPE_CHECKING:
     from core.graphql.context import Context
-
-strawberry.enum(
-    RequestStatus,
-    description="Where a request stands, derived when asked from its due and received times.",
-)
-strawberry.enum(
-    Severity,
-    name="ListProblemSeverity",
-    description="ERROR: the list is refused until it is fixed. QUERY: accepted, worth a look.",
-)
 
 
 # --- Types ---------------------------------------------------------------------------------------
@@ -308,6 +298,17 @@ class ListUpload(relay.Node):
         return IssuedRequest.of(*row) if row else None
 
 
+@strawberry.type(description="One value of a list row, as the area sent it.")
+class ListValue:
+    """One type for a list's values, wherever a list row is shown (here and selection.py)."""
+
+    name: str = strawberry.field(description="The field's name in the list specification.")
+    label: str = strawberry.field(description="The column as the guidance words it.")
+    value: str | None = strawberry.field(
+        description="Y or N for yes/no fields, ISO dates, the text otherwise; null when blank."
+    )
+
+
 @strawberry.type(description="A child's row on one list: the list's own fields for the child.")
 class ListMembership:
     list_code: str
@@ -372,7 +373,7 @@ class IssuedRequest(relay.Node):
         return owned.item.description if owned else ""
 
     @strawberry.field
-    def scope(self, info: Info) -> RequestScope | None:  # type: ignore[valid-type]
+    def scope(self, info: Info) -> RequestScope | None:
         owned = self._owned(info)
         return owned.item.scope if owned else None
 
@@ -488,34 +489,27 @@ def my_requests(info: Info, first: int | None, after: str | None) -> Connection[
     """An agency user's requests across the inspections of its area, soonest due first."""
     context = info.context
     viewer = context.viewer
-    limit = page_size(first, context.settings.max_page_size)
-    after_id = decode_cursor(after) if after else None
     filters = [
         m.IssuedRequest.agency_id == viewer.agency_id,
         access.requests_visible_to(viewer),
         access.inspections_visible_to(viewer),
     ]
-    statement = (
+    return keyset_page(
+        context.session,
         select(m.IssuedRequest, m.Inspection.framework)
         .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
-        .where(*filters, *after_request(after_id))
-        .order_by(m.IssuedRequest.due_at, m.IssuedRequest.id)
-        .limit(limit + 1)
-    )
-    rows = list(context.session.execute(statement))
-    total = context.session.scalar(
+        .where(*filters),
         select(func.count())
         .select_from(m.IssuedRequest)
         .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
-        .where(*filters)
-    )
-    return make_connection(
-        rows,
-        limit,
-        total or 0,
-        lambda row: row[0].id,
-        lambda row: IssuedRequest.of(*row),
-        after is not None,
+        .where(*filters),
+        key=m.IssuedRequest.id,
+        first=first,
+        after=after,
+        maximum=context.settings.max_page_size,
+        to_node=IssuedRequest.of,
+        order=(m.IssuedRequest.due_at,),
+        seek=after_request,
     )
 
 

@@ -26,33 +26,35 @@ from strawberry.types.base import get_object_definition, has_object_definition
 from strawberry.types.field import StrawberryField
 
 from core.graphql import (
-    admin,
-    errors,
+    fieldwork,
     findings,
     integrations,
     nodes,
-    pagination,
     queries,
     reference,
     requests,
     selection,
+    setup,
 )
-from core.graphql.admin import AdminMutations
+from core.graphql.base import enums, errors, pagination
+from core.graphql.base.permissions import has_rule
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
 from core.graphql.execution import PlainFieldExecutionContext
 from core.graphql.extensions import AuditTrail, HideSuggestions, MaskUnexpectedErrors
+from core.graphql.fieldwork import FieldworkMutations
 from core.graphql.findings import FindingMutations
 from core.graphql.integrations import IntegrationMutations
-from core.graphql.permissions import has_rule
 from core.graphql.requests import RequestMutations
 from core.graphql.scalars import SCALAR_OVERRIDES
 from core.graphql.selection import SelectionMutations
+from core.graphql.setup import SetupMutations
 from core.graphql.validation import GuardedValidation, limits_rules, query_cost
 from core.registry import PluginContractError, Registry
 from core.settings import Settings
 
 _CORE_MODULES = (
-    admin,
+    fieldwork,
+    enums,
     errors,
     findings,
     integrations,
@@ -62,13 +64,15 @@ _CORE_MODULES = (
     reference,
     requests,
     selection,
+    setup,
     sys.modules[__name__],
 )
 # Core's mutations, by concern; the schema's Mutation type inherits them all.
 MUTATIONS = (
-    AdminMutations,
+    SetupMutations,
     RequestMutations,
     SelectionMutations,
+    FieldworkMutations,
     FindingMutations,
     IntegrationMutations,
 )
@@ -126,8 +130,8 @@ def _check_rules(root: type, kind: str) -> None:
     for field in definition.fields:
         if not isinstance(field, StrawberryField) or not has_rule(field):
             raise TypeError(
-                f"{kind}.{field.python_name} has no access rule. Fix: pass "
-                "extensions=signed_in() or roles(...) (core/graphql/permissions.py) to the field."
+                f"{kind}.{field.python_name} has no access rule. Fix: pass extensions="
+                "signed_in() or roles(...) (core/graphql/base/permissions.py) to the field."
             )
 
 

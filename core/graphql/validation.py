@@ -45,7 +45,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from core.graphql.pagination import DEFAULT_PAGE_SIZE
+from core.graphql.base.pagination import DEFAULT_PAGE_SIZE
 from core.settings import Settings
 
 

@@ -163,8 +163,8 @@ def _resolve(
             problems.extend(refused.problems)
             return ""
 
-    title = checked_text("input.title", content.title, MAX_TITLE, base.title if base else None)
-    text = checked_text("input.text", content.text, MAX_TEXT, base.text if base else None)
+    title = checked_text("title", content.title, MAX_TITLE, base.title if base else None)
+    text = checked_text("text", content.text, MAX_TEXT, base.text if base else None)
 
     criteria = base.criteria if base else ()
     if content.criteria is not None:
@@ -172,7 +172,7 @@ def _resolve(
         if not codes:
             problems.append(
                 invalid(
-                    "input.criteria",
+                    "criteria",
                     "cite at least one criterion of the framework the finding evidences.",
                 )
             )
@@ -180,7 +180,7 @@ def _resolve(
             if registry.criterion(inspection.framework, code) is None:
                 problems.append(
                     invalid(
-                        f"input.criteria[{index}]",
+                        f"criteria[{index}]",
                         f"{code!r} is not a criterion of framework '{inspection.framework}'. "
                         f'Cite a code from framework(code: "{inspection.framework}") '
                         "{ criteria { code } }.",
@@ -198,9 +198,7 @@ def _resolve(
         )
         for index, agency_id in enumerate(wanted):
             if agency_id not in found:
-                problems.append(
-                    not_found(f"input.agencyIds[{index}]", "agency of the inspected area")
-                )
+                problems.append(not_found(f"agencyIds[{index}]", "agency of the inspected area"))
         agency_ids = tuple(sorted(wanted))
 
     evidence_ids = base.evidence_ids if base else ()
@@ -215,9 +213,7 @@ def _resolve(
         )
         for index, evidence_id in enumerate(wanted):
             if evidence_id not in found:
-                problems.append(
-                    not_found(f"input.evidenceIds[{index}]", "evidence of this inspection")
-                )
+                problems.append(not_found(f"evidenceIds[{index}]", "evidence of this inspection"))
         evidence_ids = tuple(sorted(wanted))
 
     if problems:
@@ -253,15 +249,11 @@ def _ready_to_publish(session: Session, finding: Finding, content: _Resolved) ->
     """What a published finding must cite: criteria, the agencies concerned, final evidence."""
     problems = []
     if not content.criteria:
-        problems.append(invalid("input.criteria", "a published finding cites criteria."))
+        problems.append(invalid("criteria", "a published finding cites criteria."))
     if not content.agency_ids:
-        problems.append(
-            invalid("input.agencyIds", "a published finding names the agencies concerned.")
-        )
+        problems.append(invalid("agencyIds", "a published finding names the agencies concerned."))
     if not content.evidence_ids:
-        problems.append(
-            invalid("input.evidenceIds", "a published finding cites the evidence behind it.")
-        )
+        problems.append(invalid("evidenceIds", "a published finding cites the evidence behind it."))
     drafts = session.scalars(
         select(EvidenceRecord.id).where(
             EvidenceRecord.id.in_(content.evidence_ids), EvidenceRecord.status != "final"
@@ -270,7 +262,7 @@ def _ready_to_publish(session: Session, finding: Finding, content: _Resolved) ->
     if drafts:
         problems.append(
             invalid(
-                "input.evidenceIds",
+                "evidenceIds",
                 f"evidence {', '.join(str(i) for i in sorted(drafts))} is still DRAFT; the "
                 "evidence behind a published finding is FINAL. Record it as FINAL first.",
             )
@@ -294,7 +286,7 @@ def create_finding(
     if content.kind is None or content.title is None or content.text is None:
         raise Refused(invalid("input", "a finding needs a kind, a title and a text."))
     if content.criteria is None:
-        raise Refused(invalid("input.criteria", "cite at least one criterion."))
+        raise Refused(invalid("criteria", "cite at least one criterion."))
     resolved = _resolve(session, registry, inspection, content, None)
     assert viewer.inspector_id is not None
     finding = Finding(
@@ -329,7 +321,7 @@ def update_finding(
     status = FindingStatus(finding.status)
     if status is FindingStatus.WITHDRAWN:
         raise Refused(
-            invalid("input.findingId", "the finding was withdrawn; draft a new finding instead.")
+            invalid("findingId", "the finding was withdrawn; draft a new finding instead.")
         )
     if status is FindingStatus.PUBLISHED:
         require_lead(session, viewer, inspection, "changes a published finding")

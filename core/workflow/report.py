@@ -251,7 +251,7 @@ def _published_refusal(report: Report) -> Refused:
     assert report.published_at is not None
     return Refused(
         invalid(
-            "input.inspectionId",
+            "inspectionId",
             f"the report was published on {report.published_at:%Y-%m-%d}; a published letter "
             "does not change. Change or withdraw findings instead: they go to the feed.",
         )
@@ -286,7 +286,7 @@ def update_report(
         if value is None:
             continue
         head, *rest = name.split("_")
-        field = "input." + head + "".join(w.capitalize() for w in rest)
+        field = "" + head + "".join(w.capitalize() for w in rest)
         try:
             cleaned = clean_text(field, value.replace("\r\n", "\n"), MAX_PART, required=False)
         except Refused as refused:
@@ -297,7 +297,7 @@ def update_report(
         if changes.statement_due_on <= inspection.notification_date:
             problems.append(
                 invalid(
-                    "input.statementDueOn",
+                    "statementDueOn",
                     f"{changes.statement_due_on.isoformat()} is not after the notification date "
                     f"{inspection.notification_date.isoformat()}.",
                 )

@@ -20,7 +20,7 @@ from strawberry.types.base import (
 
 from core.database import Database
 from core.demo import DemoInspection
-from core.graphql.permissions import ScopedBy
+from core.graphql.base.permissions import ScopedBy
 from core.graphql.schema import build_schema
 from core.models import Agency, AuditEvent, Child, Inspector, LocalArea
 from core.registry import Registry

@@ -305,7 +305,7 @@ def _cursor(value: str) -> str:
 
 
 # (entry point, the id's numeric part, the backends on which it was an INTERNAL error before
-# core/graphql/ids.py parsed every id in one place: none now)
+# core/graphql/base/inputs.py parsed every id in one place: none now)
 BAD_IDS = [
     (entry, value, broken)
     for value, broken in (

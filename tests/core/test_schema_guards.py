@@ -13,7 +13,7 @@ from core.contributions import (
     Question,
     QuestionKind,
 )
-from core.graphql.permissions import signed_in
+from core.graphql.base.permissions import signed_in
 from core.graphql.schema import _check_rules, build_schema
 from core.hookspecs import hookimpl
 from core.plugins import make_plugin_manager

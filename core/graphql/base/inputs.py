@@ -5,12 +5,14 @@ graph's modules.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from strawberry import relay
 
-from core.graphql.errors import MutationFailed, invalid
+from core.graphql.base.errors import MutationFailed, invalid
 from core.ids import MAX_ROW_ID, in_order, row_id, row_ids
 
-__all__ = ["MAX_ROW_ID", "in_order", "node_id", "row_id", "row_ids"]
+__all__ = ["MAX_ROW_ID", "in_order", "node_id", "node_ids", "row_id", "row_ids"]
 
 
 def node_id(field: str, value: relay.GlobalID, *type_names: str) -> int:
@@ -22,3 +24,8 @@ def node_id(field: str, value: relay.GlobalID, *type_names: str) -> int:
             invalid(field, f"{str(value)!r} is not the ID of a {expected}. Pass a {expected}.id.")
         )
     return parsed
+
+
+def node_ids(field: str, values: Sequence[relay.GlobalID], *type_names: str) -> list[int]:
+    """The row ids of a list of global IDs given as input; a bad one is named ``field[index]``."""
+    return [node_id(f"{field}[{i}]", value, *type_names) for i, value in enumerate(values)]

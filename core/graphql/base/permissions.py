@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import strawberry
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
 
-from core.graphql.context import Info
+from core.graphql.base.context import ContextT
+from core.graphql.base.context import RequestInfo as Info
+from core.graphql.base.errors import MutationFailed, not_allowed
 from core.viewer import Role
 
 
@@ -89,3 +92,16 @@ class ScopedBy(FieldExtension):
 
 def scoped_by(rule: Callable[..., object]) -> list[FieldExtension]:
     return [ScopedBy(rule)]
+
+
+def require_admin(info: strawberry.Info[ContextT, Any]) -> None:
+    """Inside a mutation: only an admin sets things up; anyone else gets the refusal as data."""
+    viewer = info.context.viewer
+    if viewer.role is not Role.ADMIN:
+        raise MutationFailed(
+            not_allowed(
+                None,
+                "Only an admin sets up areas, agencies, inspectors, inspections and tokens; "
+                f"you are signed in as {viewer.role.value if viewer.role else 'nobody'}.",
+            )
+        )

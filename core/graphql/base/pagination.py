@@ -1,19 +1,22 @@
 """Cursor connections with keyset pagination on the primary key.
 
 Cursors are opaque to clients (base64 of the row id, made by ``core/ids.py``); pages are cut in SQL
-(``id > after``, ``LIMIT first + 1``), so a page costs the same however deep it is.
+(``id > after``, ``LIMIT first + 1``, by ``keyset_page``), so a page costs the same however deep
+it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from strawberry import relay
 
 from core import ids
-from core.graphql.errors import BadArgument
+from core.graphql.base.errors import BadArgument
 from core.ids import encode_cursor as encode_cursor  # re-exported for the graph's modules
 
 NodeT = TypeVar("NodeT")
@@ -102,4 +105,39 @@ def sequence_page(
         lambda item: item[0],
         lambda item: to_node(item[1]),
         after is not None,
+    )
+
+
+def keyset_page(
+    session: Session,
+    statement: Select[*tuple[Any, ...]],
+    total: Select[*tuple[Any, ...]],
+    *,
+    key: InstrumentedAttribute[int],
+    first: int | None,
+    after: str | None,
+    maximum: int,
+    to_node: Callable[..., NodeT],
+    descending: bool = False,
+    order: Sequence[InstrumentedAttribute[Any] | ColumnElement[Any]] = (),
+    seek: Callable[[int], Sequence[ColumnElement[bool]]] | None = None,
+) -> Connection[NodeT]:
+    """One page of ``statement``, cut in SQL after the cursor's row: ``key > after`` (``<`` when
+    ``descending``), ``LIMIT first + 1``, then ``total`` counts the whole list.
+
+    ``statement`` selects the paged row first (its ``id`` makes the cursors) and has no order or
+    limit; ``to_node`` receives the selected columns. A list ordered by other columns before the
+    key names them in ``order`` and gives ``seek``, the filter for rows after a given id."""
+    limit = page_size(first, maximum)
+    if after:
+        after_id = decode_cursor(after)
+        if seek is not None:
+            statement = statement.where(*seek(after_id))
+        else:
+            statement = statement.where(key < after_id if descending else key > after_id)
+    statement = statement.order_by(*order, key.desc() if descending else key).limit(limit + 1)
+    rows = session.execute(statement).all()
+    count = session.scalar(total)
+    return make_connection(
+        rows, limit, count or 0, lambda row: row[0].id, lambda row: to_node(*row), after is not None
     )

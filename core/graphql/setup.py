@@ -7,7 +7,6 @@ the value and the fix.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import TypeVar
 
 import strawberry
@@ -15,42 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry import relay
 
-import core.graphql.reference  # noqa: F401 - registers the enums used below
-from core import contributions as c
 from core import models as m
-from core.graphql.context import Info, root_field
-from core.graphql.errors import MutationFailed, UserError, invalid, not_allowed, not_found
-from core.graphql.ids import node_id as node_id  # re-exported: other modules import it here
+from core.graphql.base.enums import AgencyKind
+from core.graphql.base.errors import MutationFailed, UserError, invalid, not_found
+from core.graphql.base.inputs import node_id as node_id  # re-exported: other modules import it here
+from core.graphql.base.mutations import run
+from core.graphql.base.permissions import require_admin, signed_in
+from core.graphql.context import Info
 from core.graphql.nodes import Agency, Inspection, Inspector, LocalArea
-from core.graphql.permissions import signed_in
 from core.timetable import ENGLAND_AND_WALES
 from core.tokens import TokenError, create_token, revoke_token
 from core.viewer import Role
 
 T = TypeVar("T")
-
-
-def require_admin(info: Info) -> None:
-    viewer = info.context.viewer
-    if viewer.role is not Role.ADMIN:
-        raise MutationFailed(
-            not_allowed(
-                None,
-                "Only an admin sets up areas, agencies, inspectors, inspections and tokens; "
-                f"you are signed in as {viewer.role.value if viewer.role else 'nobody'}.",
-            )
-        )
-
-
-def run(info: Info, work: Callable[[Session], T]) -> tuple[T | None, list[UserError]]:
-    """Run ``work`` in one write transaction with its audit event; expected failures roll it
-    back and become data. Whatever the caller builds from the result runs after the commit."""
-    try:
-        with info.context.write(root_field(info)) as session:
-            return work(session), []
-    except MutationFailed as failed:
-        info.context.rejected = True
-        return None, failed.errors
 
 
 def _text(field: str, value: str, limit: int) -> str:
@@ -75,7 +51,7 @@ class LocalAreaPayload:
 @strawberry.input
 class CreateAgencyInput:
     area_id: relay.GlobalID
-    kind: c.AgencyKind
+    kind: AgencyKind
     name: str
 
 
@@ -334,7 +310,7 @@ def _issue_token(info: Info, data: IssueTokenInput) -> tuple[int, str, dt.dateti
 
 
 @strawberry.type
-class AdminMutations:
+class SetupMutations:
     @strawberry.mutation(description="Add a local area (admins).", extensions=signed_in())
     def create_local_area(self, info: Info, input: CreateLocalAreaInput) -> LocalAreaPayload:
         row, errors = run(info, lambda _: _create_area(info, input))
