@@ -34,10 +34,9 @@ from schemathesis.generation import GenerationMode
 from schemathesis.graphql import nodes
 from starlette.applications import Starlette
 
-from core.database import Database
 from core.demo import DemoInspection
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
+from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 # Warnings are errors in this suite. Hypothesis and schemathesis emit none for the runs below (no
 # example database, only current settings), so no filter is needed; if an upgrade starts warning,
@@ -240,7 +239,7 @@ def test_every_operation_survives_fuzzing(
     schema = schemathesis.graphql.from_asgi(
         "/graphql", app, config=CONFIG, headers={"Authorization": f"Bearer {lead_token}"}
     )
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
     labels = [operation.label for operation in operations]
     assert "Query.inspections" in labels and any(label.startswith("Mutation.") for label in labels)
 
@@ -304,15 +303,14 @@ def _cursor(value: str) -> str:
     return base64.urlsafe_b64encode(f"id:{value}".encode()).decode()
 
 
-# (entry point, the id's numeric part, the backends on which it was an INTERNAL error before
-# core/graphql/ids.py parsed every id in one place: none now)
+# (entry point, the id's numeric part): ids no row can have, parsed by core/ids.py
 BAD_IDS = [
-    (entry, value, broken)
-    for value, broken in (
-        (str(INT4_MAX + 1), set[str]()),
-        (str(INT8_MAX + 1), set[str]()),
-        ("\u00b2", set[str]()),  # '²'.isdigit() is True; int('²') raises
-        ("01", set[str]()),  # not canonical: it must not find row 1
+    (entry, value)
+    for value in (
+        str(INT4_MAX + 1),
+        str(INT8_MAX + 1),
+        "\u00b2",  # '²'.isdigit() is True; int('²') raises
+        "01",  # not canonical: it must not find row 1
     )
     for entry in ("node", "inspection", "mutation", "cursor")
     if not (entry == "cursor" and value == "\u00b2")  # int() refuses it: a BadArgument, as meant
@@ -320,32 +318,14 @@ BAD_IDS = [
 
 
 @pytest.mark.parametrize(
-    ("entry", "value", "broken_on"),
+    ("entry", "value"),
     BAD_IDS,
-    ids=[f"{entry}-{value.encode('unicode_escape').decode()}" for entry, value, _ in BAD_IDS],
+    ids=[f"{entry}-{value.encode('unicode_escape').decode()}" for entry, value in BAD_IDS],
 )
 def test_ids_the_database_cannot_hold_are_not_internal_errors(
-    request: pytest.FixtureRequest,
-    gql: GraphQLClient,
-    database: Database,
-    demo: DemoInspection,
-    lead_token: str,
-    entry: str,
-    value: str,
-    broken_on: set[str],
+    gql: GraphQLClient, demo: DemoInspection, lead_token: str, entry: str, value: str
 ) -> None:
     """An id nothing can have is not found, or a bad argument: never an unexpected error."""
-    backend = "sqlite" if database.is_sqlite else "postgresql"
-    if backend in broken_on:
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="server bug: node ids and cursors are parsed with str.isdigit() and int() "
-                "with no range check (core/graphql/nodes.py _ids/_in_order, queries.py "
-                "inspection, evidence.py and admin.py node_id, pagination.py decode_cursor), so "
-                "the database refuses the value and the client gets INTERNAL",
-                strict=True,
-            )
-        )
     inspection = json.dumps(_global_id("Inspection", value))
     query = {
         "node": f"{{ node(id: {inspection}) {{ id }} }}",
