@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 import traceback
+import uuid
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +29,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
@@ -36,7 +38,7 @@ from core.database import Database, DatabaseFailure, database_failure
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
-from core.http_guards import RequestGuards
+from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
 from core.plugins import make_plugin_manager
@@ -160,6 +162,7 @@ class GraphQLView(GraphQL[Context, None]):
                     error, settings.body_read_timeout, settings.body_min_bytes_per_second
                 )
             except ClientDisconnect:
+                log_disconnect(request.scope)
                 return Response(status_code=400)  # nobody is left to read it
             except HTTPException as error:  # Starlette's: a malformed multipart body
                 return _bad_request(_response_media_type(accept), error.detail)
@@ -370,6 +373,33 @@ def _failed(error: Exception, request_id: str, media_type: str) -> Response:
     return Response(orjson.dumps(body), status_code=500, media_type=media_type)
 
 
+class AnswerFailures:
+    """Outermost: a failure no route answered (the report page, the exports) becomes the same
+    JSON answer as the graph's, 503 with ``Retry-After`` for the database's own failures, instead
+    of Starlette's plain-text 500 and uvicorn's traceback with the exception's message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            if started:  # too late for another answer: the connection just ends
+                raise
+            await _failed(error, uuid.uuid4().hex[:16], "application/json")(scope, receive, send)
+
+
 def _preflight_required(media_type: str) -> Response:
     body = {
         "errors": [
@@ -459,6 +489,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(AnswerFailures),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,

@@ -143,7 +143,7 @@ class RequestGuards:
                     await refusal(scope, receive, send)
                     return
                 if body is None:
-                    self._log_disconnect(scope)
+                    log_disconnect(scope)
                     return
                 problem = json_body_problem(body, self.max_json_nesting)
                 receive = _replay(body, receive)
@@ -156,7 +156,7 @@ class RequestGuards:
         try:
             await self.app(scope, receive, send)
         except ClientDisconnect:
-            self._log_disconnect(scope)
+            log_disconnect(scope)
 
     def _query_string_problem(self, scope: Scope) -> tuple[str, str] | None:
         query = scope.get("query_string", b"").decode("latin-1")
@@ -185,16 +185,6 @@ class RequestGuards:
                 return b"".join(chunks)
 
     @staticmethod
-    def _log_disconnect(scope: Scope) -> None:
-        client = scope.get("client") or ("-", 0)
-        logger.warning(
-            "client %s disconnected before the request was read whole: %s %s",
-            client[0],
-            scope["method"],
-            scope["path"],
-        )
-
-    @staticmethod
     def _with_headers(path: str, send: Send) -> Send:
         no_store = path.startswith(NO_STORE_PREFIXES)
 
@@ -210,6 +200,18 @@ class RequestGuards:
             await send(message)
 
         return sending
+
+
+def log_disconnect(scope: Scope) -> None:
+    """One line for a client that hung up mid-body: nobody is left to answer, and a traceback
+    would say nothing more."""
+    client = scope.get("client") or ("-", 0)
+    logger.warning(
+        "client %s disconnected before the request was read whole: %s %s",
+        client[0],
+        scope["method"],
+        scope["path"],
+    )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

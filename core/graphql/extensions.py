@@ -146,7 +146,11 @@ class AuditTrail(SchemaExtension):
                 return
             if busy_or_down is None:
                 logger.exception("audit event not written (request %s)", context.request_id)
-            code = busy_or_down.extensions["code"] if busy_or_down else "INTERNAL"
+            code = (
+                (busy_or_down.extensions or {}).get("code", "INTERNAL")
+                if busy_or_down
+                else "INTERNAL"
+            )
             result.errors = [
                 GraphQLError(
                     _unaudited(context, context.request_id),

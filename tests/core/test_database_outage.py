@@ -90,6 +90,33 @@ def test_postgresql_refusing_connections_gets_503_json_and_one_log_line_each(
         assert "refused" not in line.lower() and str(port) not in line  # the driver's message
 
 
+def test_the_report_page_and_exports_answer_503_json_during_an_outage(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not only the graph: the routes beside it sign in through the database too, and gave
+    Starlette's plain-text 500 (and uvicorn's traceback) while it was down."""
+    port = free_port()  # nobody listens here
+    url = f"postgresql://postgres@127.0.0.1:{port}/jtai_nowhere"
+    app = create_app(Settings(database_url=url, storage_dir=tmp_path / "documents"))
+    caplog.set_level(logging.WARNING)
+    headers = {"Authorization": "Bearer jtai_" + "x" * 43}
+
+    async def get_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return [
+                await client.get(path, headers=headers)
+                for path in ("/inspections/SkRBSS0x/report.html", "/exports/findings.csv")
+            ]
+
+    try:
+        responses = asyncio.run(get_all())
+    finally:
+        app.state.database.dispose()
+    _assert_unavailable(responses)
+    assert all(record.exc_info is None for record in caplog.records)
+
+
 def test_a_sqlite_file_removed_or_not_a_database_gets_503(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

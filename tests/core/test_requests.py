@@ -325,7 +325,7 @@ NESTED_TRACKER = """
       agency { name area { code } } inspection { reference }
       child { localId } childLocalId
       documents { filename sizeBytes request { reference } }
-      listUploads { rowCount querySummary { queryCount } queries { nodes { code } } }
+      listUploads { rowCount querySummary { queryCount } queries(first: 2) { nodes { code } } }
     } }
     listUploads { listCode rowCount }
 } } } }
