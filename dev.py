@@ -59,6 +59,9 @@ def test(args: list[str]) -> None:
     run(BIN / "mypy")  # core, plugins, tests and benchmarks: [tool.mypy] in pyproject.toml
     run(BIN / "lint-imports")  # the layers contract in pyproject.toml's [tool.importlinter]
     coverage = [] if args else ["--cov", "--cov-report=term"]  # floor: [tool.coverage.report]
+    if coverage and sys.version_info >= (3, 12):
+        # sys.monitoring costs less than the C tracer (about 1.5x the suite's time on 3.11).
+        os.environ.setdefault("COVERAGE_CORE", "sysmon")
     run(BIN / "python", "-m", "pytest", *coverage, *args)
 
 

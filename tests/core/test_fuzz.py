@@ -37,6 +37,7 @@ from starlette.applications import Starlette
 from core.demo import DemoInspection
 from core.viewer import Role
 from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid_text
 
 # Warnings are errors in this suite. Hypothesis and schemathesis emit none for the runs below (no
 # example database, only current settings), so no filter is needed; if an upgrade starts warning,
@@ -94,17 +95,13 @@ _LEAK = re.compile(
 )
 
 
-def _global_id(type_name: str, node_id: str) -> str:
-    return base64.b64encode(f"{type_name}:{node_id}".encode()).decode()
-
-
 def _ids(demo: DemoInspection) -> st.SearchStrategy[Any]:
     """Mostly well-formed global IDs (``base64('TypeName:id')``), some of them the demo's own rows,
     and now and then something that is not a global ID at all."""
     known = st.sampled_from(
         [
-            _global_id("Inspection", str(demo.inspection_id)),
-            _global_id("Inspector", str(demo.lead_inspector_id)),
+            gid_text("Inspection", str(demo.inspection_id)),
+            gid_text("Inspector", str(demo.lead_inspector_id)),
         ]
     )
     # Kept to what the server handles today: a numeric id above PostgreSQL's integer (2**31 - 1)
@@ -116,7 +113,7 @@ def _ids(demo: DemoInspection) -> st.SearchStrategy[Any]:
         st.integers(min_value=-(2**31), max_value=2**31 - 1).map(str),
         st.text(max_size=12).filter(lambda text: not text.isdigit()),
     )
-    well_formed = st.builds(_global_id, st.sampled_from(NODE_TYPES), node_ids)
+    well_formed = st.builds(gid_text, st.sampled_from(NODE_TYPES), node_ids)
     malformed = st.one_of(
         st.text(max_size=20),
         st.binary(max_size=16).map(lambda b: base64.b64encode(b).decode()),
@@ -326,7 +323,7 @@ def test_ids_the_database_cannot_hold_are_not_internal_errors(
     gql: GraphQLClient, demo: DemoInspection, lead_token: str, entry: str, value: str
 ) -> None:
     """An id nothing can have is not found, or a bad argument: never an unexpected error."""
-    inspection = json.dumps(_global_id("Inspection", value))
+    inspection = json.dumps(gid_text("Inspection", value))
     query = {
         "node": f"{{ node(id: {inspection}) {{ id }} }}",
         "inspection": f"{{ inspection(id: {inspection}) {{ id }} }}",
