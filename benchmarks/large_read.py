@@ -81,6 +81,7 @@ def _baseline(database: Database, area: str) -> tuple[Any, Any]:
     """A callable doing the raw-SQL + orjson read, and the connection to close afterwards."""
     raw = database.engine.raw_connection()
     driver = raw.driver_connection
+    assert driver is not None
     paramstyle = "qmark" if database.url.startswith("sqlite") else "format"
     sql = _sql(paramstyle)
 

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import strawberry
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -74,7 +75,7 @@ def run(quick: bool) -> list[Result]:
 
         loop = asyncio.new_event_loop()  # one loop for every run, as in a server process
 
-        def executor(schema: Schema) -> Any:
+        def executor(schema: strawberry.Schema) -> Any:
             def execute() -> None:
                 context = Context(
                     viewer, registry, database, settings, evidence_types=built.evidence_types

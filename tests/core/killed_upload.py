@@ -62,7 +62,7 @@ def main(moment: str, token: str, request_id: str) -> None:
             upload = original_upload_of(file)
             return UploadFile(EndlessBytes(), filename=upload.filename)  # type: ignore[arg-type]
 
-        request_resolvers._upload_of = endless_upload  # type: ignore[assignment]
+        request_resolvers._upload_of = endless_upload
     elif moment == "before-commit":
         original_record = request_resolvers._record_document
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +24,9 @@ from core.graphql.schema import build_schema
 from core.models import Agency, AuditEvent, Child, Inspector, LocalArea
 from core.registry import Registry
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
-from tests.core.test_evidence import RECORD_CASE_TRACKING, case_tracking_input, choose_child
+from tests.helpers.evidence import RECORD_CASE_TRACKING, case_tracking_input, choose_child
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
 
 # Types that hold child-level or evidence data; any field returning one must declare its rule.
 SENSITIVE = {"Child", "Evidence", "AuditEvent"}
@@ -86,10 +86,6 @@ class World:
     inspection: str
     child: str
     evidence: str
-
-
-def gid(type_name: str, row_id: int) -> str:
-    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from core.database import Database
 from core.demo import DemoInspection
 from core.models import Agency, AuditEvent, Inspection, IssuedRequest, LocalArea
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
-from tests.core.test_requests import gid
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
 
 CREATE_AGENCY = """
 mutation CreateAgency($input: CreateAgencyInput!) {

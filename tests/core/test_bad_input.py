@@ -14,8 +14,8 @@ from core.database import Database
 from core.demo import DemoInspection
 from core.models import Inspection
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
-from tests.core.selection_world import gid
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
 
 
 def post_raw(gql: GraphQLClient, token: str, body: bytes) -> httpx.Response:

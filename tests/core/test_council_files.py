@@ -1,6 +1,6 @@
 """Lists as councils really send them are read whole; files no list is are refused, cheaply.
 
-The files come from tests/core/council_files.py: synthetic children written in the Annex A
+The files come from tests/helpers/council_files.py: synthetic children written in the Annex A
 template's own wording and councils' variants of it, and hostile files. Hostile files are refused
 under a generous hang guard (5 s, against the minutes or the crash they caused before) and without
 calamine ever being asked to build a cell.
@@ -15,15 +15,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from python_calamine import CalamineWorkbook
 
-import core.lists.files as files
 from core.contributions import CodeSet, FieldType, ListField, ListSpec
 from core.lists import ListImport, Severity, read_list
 from core.lists.headers import HeaderMatcher
 from core.lists.limits import DEFAULT_LIMITS, ListLimits
 from plugins.ofsted.code_sets import CODE_SETS
 from plugins.ofsted.requests import CHILD_PROTECTION_PLANS, CHILDREN_IN_NEED
-from tests.core.council_files import (
+from tests.helpers.council_files import (
     AS_OF,
     FAR_CELLS,
     NOT_SPREADSHEETS,
@@ -128,14 +128,10 @@ def test_the_domestic_abuse_and_order_columns_without_filler_are_read_not_refuse
     headers[headers.index(SHORTENED["order_last_six_months"])] = (
         "Subject to EPO, Care, Supervision Order or Police Protection in the Last 6 Months (Y/N)"
     )
-    grid: list[list[object]] = [headers]
+    grid: list[list[object]] = [list(headers)]
     for row in rows:
-        grid.append(
-            council_list(CHILD_PROTECTION_PLANS, rows=[row])
-            .data.decode()
-            .split("\r\n")[1]
-            .split(",")
-        )
+        line = council_list(CHILD_PROTECTION_PLANS, rows=[row]).data.decode().split("\r\n")[1]
+        grid.append([*line.split(",")])
     result = read(csv_bytes(grid), "cp.csv")
 
     assert result.accepted
@@ -259,7 +255,7 @@ def calamine_untouched(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("calamine was asked to read a hostile workbook")
 
-    monkeypatch.setattr(files.CalamineWorkbook, "from_filelike", refuse)
+    monkeypatch.setattr(CalamineWorkbook, "from_filelike", refuse)  # files.py reads with it
     yield
 
 

@@ -24,7 +24,7 @@ from core.database import Database
 from core.models import LocalArea
 from core.settings import Settings
 from core.viewer import Role
-from tests.conftest import TokenFactory
+from tests.helpers.graphql import TokenFactory
 
 BUSY_TIMEOUT_MS = 3000
 CREATE_AREA = """

@@ -25,8 +25,8 @@ from core.migrate import upgrade
 from core.settings import Settings
 from core.tokens import create_token
 from core.viewer import Role
-from tests.conftest import TokenFactory
-from tests.core.server import free_port, jtai_serve
+from tests.helpers.graphql import TokenFactory
+from tests.helpers.server import free_port, jtai_serve
 
 VIEWER = {"query": "{ viewer { role } }"}
 REQUESTS = 6

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from core.graphql import reference
-from tests.conftest import GraphQLClient
+from tests.helpers.graphql import GraphQLClient
 
 
 def test_an_unexpected_exception_is_masked_and_logged_without_its_message(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest
@@ -10,60 +9,11 @@ from sqlalchemy import func, select
 
 from core.database import Database
 from core.demo import DemoInspection
-from core.models import Agency, Child, ChildSelection, EvidenceRecord, Inspector
+from core.models import Agency, Child, EvidenceRecord, Inspector
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
-
-RECORD_CASE_TRACKING = """
-mutation Record($input: OfstedCaseTrackingEvidenceInput!) {
-  recordOfstedCaseTrackingEvidence(input: $input) {
-    errors { field code message }
-    evidence {
-      __typename id status
-      inspectorate { code }
-      child { localId }
-      recordedBy { name }
-      criteria { code }
-      ... on OfstedCaseTrackingEvidence { caseNumber partnershipEvaluation referralTimely }
-    }
-  }
-}
-"""
-
-SUMMARY = "Synthetic summary written for a test; no real child."
-
-
-def global_id(type_name: str, row_id: int) -> str:
-    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
-
-
-def case_tracking_input(
-    inspection_id: int, child_id: int | None, **overrides: Any
-) -> dict[str, Any]:
-    answers: dict[str, Any] = {
-        "inspectionId": global_id("Inspection", inspection_id),
-        "childId": global_id("Child", child_id) if child_id else None,
-        "caseNumber": "CASE-1",
-        "childAge": "6",
-        "partnershipEvaluation": "PARTLY",
-        "referralTimely": SUMMARY,
-        "riskUnderstood": SUMMARY,
-        "decisionMaking": SUMMARY,
-        "assessmentQuality": SUMMARY,
-        "planEffective": SUMMARY,
-        "involvement": SUMMARY,
-        "individualNeedsConsidered": SUMMARY,
-        "jointWorking": SUMMARY,
-    }
-    answers.update(overrides)
-    return answers
-
-
-def choose_child(database: Database, inspection_id: int, child_id: int, kind: str) -> None:
-    """Mark a child tracked or sampled, as the selection workflow does: case-tracking evidence is
-    recorded only for a tracked child, sampling evidence only for a sampled one."""
-    with database.write() as session:
-        session.add(ChildSelection(inspection_id=inspection_id, child_id=child_id, kind=kind))
+from tests.helpers.evidence import RECORD_CASE_TRACKING, SUMMARY, case_tracking_input, choose_child
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
 
 
 @pytest.fixture
@@ -160,19 +110,19 @@ def test_another_inspectorate_cannot_record_ofsted_evidence(
     [
         ({"childId": None}, "input.childId", "INVALID_INPUT", "pass the childId"),
         (
-            {"childId": global_id("Child", 999_999)},
+            {"childId": gid("Child", 999_999)},
             "input.childId",
             "NOT_FOUND",
             "no child with id",
         ),
         (
-            {"childId": global_id("Agency", 1)},
+            {"childId": gid("Agency", 1)},
             "input.childId",
             "INVALID_INPUT",
             "not the ID of a Child",
         ),
         (
-            {"inspectionId": global_id("Inspection", 999_999)},
+            {"inspectionId": gid("Inspection", 999_999)},
             "input.inspectionId",
             "NOT_FOUND",
             "no inspection",
@@ -287,12 +237,13 @@ def test_agency_form_needs_an_agency_of_the_inspected_area(
         f"mutation($input: {type_name}Input!) {{ record{type_name}(input: $input) "
         "{ errors { field code } evidence { agency { name } } } }"
     )
-    base = {"inspectionId": global_id("Inspection", demo.inspection_id), **answers}
+    base = {"inspectionId": gid("Inspection", demo.inspection_id), **answers}
     missing = gql(mutation, {"input": base}, token).ok()[f"record{type_name}"]
     assert missing["errors"] == [{"field": "input.agencyId", "code": "INVALID_INPUT"}]
-    recorded = gql(
-        mutation, {"input": {**base, "agencyId": global_id("Agency", police_id)}}, token
-    ).ok()[f"record{type_name}"]
+    assert police_id is not None
+    recorded = gql(mutation, {"input": {**base, "agencyId": gid("Agency", police_id)}}, token).ok()[
+        f"record{type_name}"
+    ]
     assert recorded["errors"] == []
     assert recorded["evidence"]["agency"]["name"] == "Northvale Constabulary"
 

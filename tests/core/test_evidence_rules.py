@@ -13,9 +13,10 @@ from core.database import Database
 from core.demo import DemoInspection
 from core.models import Child, EvidenceRecord
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
-from tests.core.findings_world import Team, gid, record_final_evidence, team_of
-from tests.core.test_evidence import RECORD_CASE_TRACKING, case_tracking_input, choose_child
+from tests.helpers.evidence import RECORD_CASE_TRACKING, case_tracking_input, choose_child
+from tests.helpers.findings_world import Team, record_final_evidence, team_of
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
 
 SAMPLING = """
 mutation($input: OfstedSamplingEvidenceInput!) {

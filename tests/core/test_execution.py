@@ -21,11 +21,11 @@ from enum import Enum
 from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import strawberry
-from graphql import get_introspection_query
+from graphql import GraphQLObjectType, get_introspection_query
 from starlette.applications import Starlette
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -38,7 +38,7 @@ from core.graphql.execution import PlainFieldExecutionContext
 from core.registry import Registry
 from core.settings import Settings, SettingsError
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
+from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 # --- a schema that breaks every rule --------------------------------------------------------
 
@@ -106,7 +106,7 @@ class Thing(Named):
         return list(self.optional_leaves or [])[:first]
 
 
-def _leaf(label: str, **changes: Any) -> Any:
+def _leaf(label: str | None, **changes: Any) -> Any:
     values: dict[str, Any] = {
         "name": label,
         "colour": Colour.RED,
@@ -173,7 +173,7 @@ class Query:
 
     @strawberry.field
     def thing(self) -> Thing:
-        return _things()[0]
+        return cast(Thing, _things()[0])
 
     @strawberry.field
     def named(self) -> list[Named]:
@@ -456,6 +456,7 @@ def _parameters(function: Any) -> list[str]:
 def _basic_field_definition() -> tuple[Any, Any]:
     """A basic strawberry field (``Leaf.name``) as graphql-core sees it, and an enum type."""
     leaf_type = _schema(StrawberryGraphQLCoreExecutionContext)._schema.get_type("Leaf")
+    assert isinstance(leaf_type, GraphQLObjectType)
     return leaf_type.fields["name"], leaf_type.fields["colour"].type.of_type
 
 

@@ -15,13 +15,13 @@ from core.models import Agency, Consent, Inspector, LocalArea, Meeting, PersonTo
 from core.registry import Registry
 from core.timetable import LONDON
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
-from tests.core.selection_world import (
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
+from tests.helpers.selection_world import (
     World,
     build_world,
     fieldwork_monday,
     future_tuesday,
-    gid,
     select_children,
     track,
 )

@@ -10,8 +10,7 @@ from core.database import Database
 from core.demo import DemoInspection
 from core.models import AuditEvent, FindingAgreement, FindingChange, Inspector
 from core.viewer import Role
-from tests.conftest import GraphQLClient, StatementCounter, TokenFactory
-from tests.core.findings_world import (
+from tests.helpers.findings_world import (
     AGREE,
     CREATE,
     PUBLISH,
@@ -20,13 +19,14 @@ from tests.core.findings_world import (
     Team,
     agree,
     create_finding,
-    gid,
     publish,
     publish_new,
     record_final_evidence,
     second_inspection,
     team_of,
 )
+from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
+from tests.helpers.ids import gid, gid_number
 
 
 @pytest.fixture
@@ -93,12 +93,6 @@ def test_an_inspection_runs_to_publication_with_all_four_inspectorates_agreeing(
         if event.operation_name in ("Create", "Agree", "Publish"):
             assert event.touched.get("Finding") == [finding_id] and event.outcome == "ok"
     assert "synthetic finding" not in str([(e.touched, e.operation_name) for e in events])
-
-
-def gid_number(global_id: str) -> str:
-    import base64
-
-    return base64.b64decode(global_id).decode().partition(":")[2]
 
 
 def test_publish_is_refused_while_an_inspectorate_has_not_agreed_naming_it(

@@ -34,10 +34,10 @@ from schemathesis.generation import GenerationMode
 from schemathesis.graphql import nodes
 from starlette.applications import Starlette
 
-from core.database import Database
 from core.demo import DemoInspection
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid_text
 
 # Warnings are errors in this suite. Hypothesis and schemathesis emit none for the runs below (no
 # example database, only current settings), so no filter is needed; if an upgrade starts warning,
@@ -95,17 +95,13 @@ _LEAK = re.compile(
 )
 
 
-def _global_id(type_name: str, node_id: str) -> str:
-    return base64.b64encode(f"{type_name}:{node_id}".encode()).decode()
-
-
 def _ids(demo: DemoInspection) -> st.SearchStrategy[Any]:
     """Mostly well-formed global IDs (``base64('TypeName:id')``), some of them the demo's own rows,
     and now and then something that is not a global ID at all."""
     known = st.sampled_from(
         [
-            _global_id("Inspection", str(demo.inspection_id)),
-            _global_id("Inspector", str(demo.lead_inspector_id)),
+            gid_text("Inspection", str(demo.inspection_id)),
+            gid_text("Inspector", str(demo.lead_inspector_id)),
         ]
     )
     # Kept to what the server handles today: a numeric id above PostgreSQL's integer (2**31 - 1)
@@ -117,7 +113,7 @@ def _ids(demo: DemoInspection) -> st.SearchStrategy[Any]:
         st.integers(min_value=-(2**31), max_value=2**31 - 1).map(str),
         st.text(max_size=12).filter(lambda text: not text.isdigit()),
     )
-    well_formed = st.builds(_global_id, st.sampled_from(NODE_TYPES), node_ids)
+    well_formed = st.builds(gid_text, st.sampled_from(NODE_TYPES), node_ids)
     malformed = st.one_of(
         st.text(max_size=20),
         st.binary(max_size=16).map(lambda b: base64.b64encode(b).decode()),
@@ -240,7 +236,7 @@ def test_every_operation_survives_fuzzing(
     schema = schemathesis.graphql.from_asgi(
         "/graphql", app, config=CONFIG, headers={"Authorization": f"Bearer {lead_token}"}
     )
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
     labels = [operation.label for operation in operations]
     assert "Query.inspections" in labels and any(label.startswith("Mutation.") for label in labels)
 
@@ -304,15 +300,15 @@ def _cursor(value: str) -> str:
     return base64.urlsafe_b64encode(f"id:{value}".encode()).decode()
 
 
-# (entry point, the id's numeric part, the backends on which it was an INTERNAL error before
-# core/graphql/base/inputs.py parsed every id in one place: none now)
+# (entry point, the id's numeric part): ids no row can have, parsed in one place
+# (core/graphql/base/inputs.py over core/ids.py)
 BAD_IDS = [
-    (entry, value, broken)
-    for value, broken in (
-        (str(INT4_MAX + 1), set[str]()),
-        (str(INT8_MAX + 1), set[str]()),
-        ("\u00b2", set[str]()),  # '²'.isdigit() is True; int('²') raises
-        ("01", set[str]()),  # not canonical: it must not find row 1
+    (entry, value)
+    for value in (
+        str(INT4_MAX + 1),
+        str(INT8_MAX + 1),
+        "\u00b2",  # '²'.isdigit() is True; int('²') raises
+        "01",  # not canonical: it must not find row 1
     )
     for entry in ("node", "inspection", "mutation", "cursor")
     if not (entry == "cursor" and value == "\u00b2")  # int() refuses it: a BadArgument, as meant
@@ -320,33 +316,15 @@ BAD_IDS = [
 
 
 @pytest.mark.parametrize(
-    ("entry", "value", "broken_on"),
+    ("entry", "value"),
     BAD_IDS,
-    ids=[f"{entry}-{value.encode('unicode_escape').decode()}" for entry, value, _ in BAD_IDS],
+    ids=[f"{entry}-{value.encode('unicode_escape').decode()}" for entry, value in BAD_IDS],
 )
 def test_ids_the_database_cannot_hold_are_not_internal_errors(
-    request: pytest.FixtureRequest,
-    gql: GraphQLClient,
-    database: Database,
-    demo: DemoInspection,
-    lead_token: str,
-    entry: str,
-    value: str,
-    broken_on: set[str],
+    gql: GraphQLClient, demo: DemoInspection, lead_token: str, entry: str, value: str
 ) -> None:
     """An id nothing can have is not found, or a bad argument: never an unexpected error."""
-    backend = "sqlite" if database.is_sqlite else "postgresql"
-    if backend in broken_on:
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="server bug: node ids and cursors are parsed with str.isdigit() and int() "
-                "with no range check (core/graphql/nodes.py _ids/_in_order, queries.py "
-                "inspection, evidence.py and admin.py node_id, pagination.py decode_cursor), so "
-                "the database refuses the value and the client gets INTERNAL",
-                strict=True,
-            )
-        )
-    inspection = json.dumps(_global_id("Inspection", value))
+    inspection = json.dumps(gid_text("Inspection", value))
     query = {
         "node": f"{{ node(id: {inspection}) {{ id }} }}",
         "inspection": f"{{ inspection(id: {inspection}) {{ id }} }}",

@@ -3,7 +3,6 @@ consistent with the rules the workflow enforces; readable through the graph."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -32,7 +31,8 @@ from core.workflow.selection import (
     current_rows,
     selection_memberships,
 )
-from tests.conftest import GraphQLClient, TokenFactory
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
 
 TINY = {"inspections": 2, "seed": 7, "scale": Scale.SMALL}
 TABLES = [t.name for t in m.Base.metadata.sorted_tables if t.name != "audit_events"]
@@ -147,7 +147,9 @@ def test_every_child_and_row_belongs_to_its_own_inspection(
             select(func.count()).select_from(m.Child).where(m.Child.id.not_in(listed))
         )
         assert unlisted == 0
-        for inspection in _inspections(session):
+        inspections = _inspections(session)
+        assert len(inspections) == 2  # TINY's two: an empty database must not pass
+        for inspection in inspections:
             uploads = session.scalars(
                 select(m.ListUpload).where(m.ListUpload.inspection_id == inspection.id)
             ).all()
@@ -167,7 +169,9 @@ def test_every_child_and_row_belongs_to_its_own_inspection(
 def test_selections_keep_the_rules_of_the_workflow(database: Database, registry: Registry) -> None:
     _generate(database, registry)
     with database.session() as session:
-        for inspection in _inspections(session):
+        inspections = _inspections(session)
+        assert len(inspections) == 2  # TINY's two: an empty database must not pass
+        for inspection in inspections:
             chosen: dict[str, list[m.ChildSelection]] = {}
             for row in session.scalars(
                 select(m.ChildSelection).where(m.ChildSelection.inspection_id == inspection.id)
@@ -241,7 +245,9 @@ def test_findings_are_published_and_agreed_by_every_inspectorate_taking_part(
     taking_part = {i.code for i in registry.participants("da-2016")}
     assert taking_part == {"ofsted", "cqc", "hmicfrs", "hmip"}
     with database.session() as session:
-        for inspection in _inspections(session):
+        inspections = _inspections(session)
+        assert len(inspections) == 2  # TINY's two: an empty database must not pass
+        for inspection in inspections:
             team = {
                 t.inspector_id: t
                 for t in session.scalars(
@@ -327,13 +333,15 @@ def test_children_in_need_look_like_a_real_list(registry: Registry) -> None:
     assert 0.28 <= rate["domestic abuse"] <= 0.52
     assert 0.07 <= rate["disability"] <= 0.13
     assert rate["M"] > rate["F"] > rate["U"] > 0
-    assert max(("N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"), key=rate.get) == "N1"
+    assert (
+        max(
+            ("N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"),
+            key=lambda need: rate[need],
+        )
+        == "N1"
+    )
     ages = Counter(row["age_years"] for row in rows if row["age_years"] is not None)
     assert min(ages) == 0 and max(ages) == 17
-
-
-def gid(kind: str, row_id: int) -> str:
-    return base64.b64encode(f"{kind}:{row_id}".encode()).decode()
 
 
 DASHBOARD = """

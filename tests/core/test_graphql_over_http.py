@@ -8,7 +8,6 @@ server in ``scripts/graphql-http-audit.sh``.
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -25,7 +24,8 @@ from core.database import Database
 from core.demo import DemoInspection
 from core.models import AuditEvent, Child, ChildSelection, EvidenceRecord
 from core.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.helpers.graphql import GraphQLClient
+from tests.helpers.ids import gid
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 VIEWER = "{ viewer { role } }"
@@ -42,10 +42,6 @@ def post(
 
 def media_type(response: httpx.Response) -> str:
     return response.headers["content-type"].split(";")[0].strip()
-
-
-def global_id(type_name: str, row_id: int) -> str:
-    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
 
 
 def count(database: Database, model: type) -> int:
@@ -165,8 +161,8 @@ def test_a_mutation_over_get_is_refused_and_changes_nothing(
     answer = "Synthetic answer written for a test; no real child."
     variables = {
         "input": {
-            "inspectionId": global_id("Inspection", demo.inspection_id),
-            "childId": global_id("Child", child_id),
+            "inspectionId": gid("Inspection", demo.inspection_id),
+            "childId": gid("Child", child_id),
             "caseNumber": "CASE-GET",
             "childAge": "6",
             "partnershipEvaluation": "PARTLY",
@@ -345,7 +341,7 @@ def test_the_same_query_is_validated_once(
     alias = f"who_{uuid.uuid4().hex}"
     query = f"{{ {alias}: viewer {{ role }} }}"
     calls: list[str] = []
-    real_validate = strawberry_schema.validate
+    real_validate = strawberry_schema.validate  # type: ignore[attr-defined]
 
     def counting_validate(schema: Any, document: Any, *args: Any, **kwargs: Any) -> Any:
         if document.loc is not None and alias in document.loc.source.body:

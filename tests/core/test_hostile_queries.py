@@ -17,7 +17,7 @@ from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection
 from core.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.helpers.graphql import GraphQLClient
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 LIMIT = Settings().max_query_cost

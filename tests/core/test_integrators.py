@@ -21,19 +21,20 @@ from core.demo_findings import load_demo_findings
 from core.models import Child, EvidenceRecord, Finding
 from core.registry import Registry
 from core.viewer import Role
-from tests.conftest import REPO_ROOT, GraphQLClient, TokenFactory
-from tests.core.findings_world import (
+from tests.helpers.environment import REPO_ROOT
+from tests.helpers.findings_world import (
     EVIDENCE_TEXT,
     UPDATE,
     WITHDRAW,
     Team,
     create_finding,
-    gid,
     publish_new,
     record_final_evidence,
     second_inspection,
     team_of,
 )
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid, gid_number
 
 FINDINGS = """
 query($first: Int, $after: String, $framework: String, $criterion: String,
@@ -241,12 +242,6 @@ def test_filters(
     labels = {v: k for k, v in round_.published.items()}
     assert [labels[n["id"]] for n in page["nodes"]] == expected
     assert page["totalCount"] == len(expected)
-
-
-def gid_number(global_id: str) -> str:
-    import base64
-
-    return base64.b64decode(global_id).decode().partition(":")[2]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection
 from core.settings import JwtSettings, Settings
-from tests.conftest import GraphQLClient
+from tests.helpers.graphql import GraphQLClient
 
 
 def test_an_identity_provider_token_reads_the_lead_inspectors_inspection(

@@ -27,9 +27,11 @@ from core.registry import Registry
 from core.viewer import Role
 from core.workflow.requests import issue_area_requests
 from core.workflow.storage import TEMP_PREFIX
-from tests.conftest import REPO_ROOT, TokenFactory
-from tests.core.test_requests import agency_id, gid, request_id
-from tests.core.test_serve import free_port
+from tests.helpers.environment import REPO_ROOT
+from tests.helpers.graphql import TokenFactory
+from tests.helpers.ids import gid
+from tests.helpers.issued_requests import agency_id, request_id
+from tests.helpers.server import free_port
 
 CHILD = REPO_ROOT / "tests" / "core" / "killed_upload.py"
 

@@ -15,7 +15,7 @@ from strawberry import relay
 
 from core.ids import decode_cursor, encode_cursor, global_id, in_order, row_id, row_ids
 from core.integrations.feed import finding_global_id
-from tests.conftest import REPO_ROOT
+from tests.helpers.environment import REPO_ROOT
 
 
 @pytest.mark.parametrize(

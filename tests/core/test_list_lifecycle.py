@@ -26,10 +26,11 @@ from core.models import (
     Meeting,
 )
 from core.viewer import Role
-from tests.conftest import GraphQLClient, StatementCounter, TokenFactory
-from tests.core.lists_world import post_list, uploaded
-from tests.core.test_requests import ISSUE, agency_id, gid, request_id
-from tests.core.test_uploads import BORN, cin_csv, cin_row, cp_row, cp_xlsx
+from tests.helpers.annex_a_rows import BORN, cin_csv, cin_row, cp_row, cp_xlsx
+from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
+from tests.helpers.ids import gid
+from tests.helpers.issued_requests import ISSUE, agency_id, request_id
+from tests.helpers.lists_world import post_list, uploaded
 
 CHILD = """
 query($id: ID!) { node(id: $id) { ... on Child { localId onAList delistedAt lists { listCode } } } }

@@ -16,10 +16,11 @@ from core.demo import DemoInspection
 from core.models import Child, ListQuery, ListRow, ListUpload
 from core.settings import Settings
 from core.viewer import Role
-from tests.conftest import GraphQLClient, StatementCounter, TokenFactory
-from tests.core.lists_world import post_list, uploaded
-from tests.core.test_requests import ISSUE, agency_id, gid, request_id
-from tests.core.test_uploads import BORN, cin_csv, cin_row, cp_row, cp_xlsx, uk
+from tests.helpers.annex_a_rows import BORN, cin_csv, cin_row, cp_row, cp_xlsx, uk
+from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
+from tests.helpers.ids import gid
+from tests.helpers.issued_requests import ISSUE, agency_id, request_id
+from tests.helpers.lists_world import post_list, uploaded
 
 LIST_UPLOADS = """
 query($id: ID!, $first: Int, $after: String) { inspection(id: $id) { listUploads {
@@ -44,8 +45,9 @@ def la_token(make_token: TokenFactory, database: Database, demo: DemoInspection)
 
 
 def group(summary: dict[str, Any], code: str) -> dict[str, Any]:
-    [found] = [g for g in summary["groups"] if g["code"] == code]
-    return found
+    found: list[dict[str, Any]] = [g for g in summary["groups"] if g["code"] == code]
+    assert len(found) == 1, code
+    return found[0]
 
 
 def rows_of(page: dict[str, Any]) -> list[int]:

@@ -78,7 +78,7 @@ def codes(result: ListImport) -> list[str]:
 
 def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
         for row in rows:

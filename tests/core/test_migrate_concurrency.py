@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from core.database import Database
 from core.migrate import current_revision, head_revision
-from tests.conftest import POSTGRES_URL
+from tests.helpers.environment import POSTGRES_URL
 
 ROUNDS = 3  # the race is lost often, not always: a few empty databases make it certain
 

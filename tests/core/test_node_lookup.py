@@ -18,7 +18,8 @@ from core.demo_findings import load_demo_findings
 from core.ids import MAX_ROW_ID, global_id
 from core.registry import Registry, form_type_name
 from core.viewer import Role
-from tests.conftest import REPO_ROOT, GraphQLClient, TokenFactory
+from tests.helpers.environment import REPO_ROOT
+from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
 WHEN = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)

@@ -14,8 +14,7 @@ from core.cli import main
 from core.database import Database
 from core.demo import DemoInspection
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
-from tests.core.findings_world import (
+from tests.helpers.findings_world import (
     EVIDENCE_TEXT,
     Team,
     agree,
@@ -24,6 +23,7 @@ from tests.core.findings_world import (
     record_final_evidence,
     team_of,
 )
+from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 REPORT = """
 query($id: ID!) { node(id: $id) { ... on Inspection { report {

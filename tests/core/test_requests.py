@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from core.contributions import RequestScope
 from core.database import Database
@@ -24,18 +23,10 @@ from core.models import (
 from core.registry import Registry
 from core.viewer import Role
 from core.workflow.requests import issue_area_requests
-from tests.conftest import GraphQLClient, StatementCounter, TokenFactory, add_led_inspection
-
-ISSUE = """
-mutation Issue($id: ID!) {
-  issueDocumentRequests(inspectionId: $id) {
-    issuedCount
-    requests { id reference title status agency { kind name } listSpec { code } owner { code } }
-    inspection { reference }
-    errors { field code message }
-  }
-}
-"""
+from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
+from tests.helpers.ids import gid
+from tests.helpers.inspections import add_led_inspection
+from tests.helpers.issued_requests import ISSUE, agency_id, request_id, set_times
 
 TRACKER = """
 query Tracker($id: ID!, $agency: ID, $status: RequestStatus, $first: Int, $after: String) {
@@ -60,10 +51,6 @@ query Mine($first: Int, $after: String) {
 """
 
 
-def gid(type_name: str, row_id: int) -> str:
-    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
-
-
 def expected_area_requests(registry: Registry, database: Database, inspection_id: int) -> int:
     """One request per once-per-area framework request and agency of a kind it is addressed to."""
     with database.session() as session:
@@ -80,45 +67,6 @@ def expected_area_requests(registry: Registry, database: Database, inspection_id
         for kind in kinds
         if kind in owned.item.addressed_to
     )
-
-
-def agency_id(database: Database, kind: str, area_code: str = "ZZ-DEMO-1") -> int:
-    with database.session() as session:
-        found = session.scalar(
-            select(Agency.id)
-            .join(LocalArea, LocalArea.id == Agency.area_id)
-            .where(Agency.kind == kind, LocalArea.code == area_code)
-            .order_by(Agency.id)
-        )
-    assert found is not None
-    return found
-
-
-def request_id(database: Database, reference: str, kind: str = "local_authority") -> int:
-    with database.session() as session:
-        found = session.scalar(
-            select(IssuedRequest.id)
-            .join(Agency, Agency.id == IssuedRequest.agency_id)
-            .where(IssuedRequest.reference == reference, Agency.kind == kind)
-            .order_by(IssuedRequest.id)
-        )
-    assert found is not None, reference
-    return found
-
-
-def set_times(
-    database: Database,
-    request_ids: list[int] | None = None,
-    *,
-    due_at: dt.datetime,
-    received_at: dt.datetime | None = None,
-) -> None:
-    """Move requests in time through the database: no sleeping, no frozen clock."""
-    statement = update(IssuedRequest).values(due_at=due_at, received_at=received_at)
-    if request_ids is not None:
-        statement = statement.where(IssuedRequest.id.in_(request_ids))
-    with database.write() as session:
-        session.execute(statement)
 
 
 def now() -> dt.datetime:

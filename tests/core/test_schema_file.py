@@ -11,7 +11,8 @@ from graphql import get_introspection_query, graphql_sync
 from core.cli import main
 from core.graphql.schema import build_schema, print_schema
 from core.registry import Registry, form_type_name
-from tests.conftest import REPO_ROOT, GraphQLClient
+from tests.helpers.environment import REPO_ROOT
+from tests.helpers.graphql import GraphQLClient
 
 REGENERATE = "jtai schema > schema.graphql"
 
@@ -33,6 +34,7 @@ def test_live_introspection_matches_the_committed_sdl(gql: GraphQLClient, lead_t
     # equal what the running server answers.
     committed = parse_sdl((REPO_ROOT / "schema.graphql").read_text(encoding="utf-8"))
     expected = graphql_sync(committed, get_introspection_query()).data
+    assert expected is not None
     live = gql(get_introspection_query(), token=lead_token).ok()
     assert _types(live) == _types(expected)
 

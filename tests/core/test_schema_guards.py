@@ -23,7 +23,7 @@ from core.registry import PluginContractError, build_registry
 def test_a_root_field_without_an_access_rule_is_refused() -> None:
     @strawberry.type
     class Query:
-        @strawberry.field(extensions=signed_in())
+        @strawberry.field(extensions=signed_in())  # type: ignore[untyped-decorator]
         def guarded(self) -> int:
             return 1
 

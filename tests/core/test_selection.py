@@ -1,5 +1,5 @@
 """Choosing children through the graph: the 20 selected, the tracked 5-7, sampling, suggestions,
-the extra fields, and who may do and see each. World: ``tests/core/selection_world.py``."""
+the extra fields, and who may do and see each. World: ``tests/helpers/selection_world.py``."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ from core.models import (
 )
 from core.registry import Registry
 from core.viewer import Role
-from tests.conftest import GraphQLClient, StatementCounter, TokenFactory
-from tests.core.selection_world import (
+from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
+from tests.helpers.ids import gid, gid_text
+from tests.helpers.selection_world import (
     ELIGIBLE,
     EXTRA_FIELDS,
     SELECT,
@@ -35,7 +36,6 @@ from tests.core.selection_world import (
     build_world,
     cin_values,
     future_tuesday,
-    gid,
     milestone_passed,
     put_list,
     select_children,
@@ -781,7 +781,12 @@ def test_a_reupload_replaces_a_selection_list(
 def test_ids_no_row_can_have_are_refused_as_data(
     gql: GraphQLClient, world: World, lead_token: str, database: Database
 ) -> None:
-    for bad in (gid("Child", 2**31), gid("Child", 2**70), gid("Child", "\u00b2"), gid("Agency", 1)):
+    for bad in (
+        gid("Child", 2**31),
+        gid("Child", 2**70),
+        gid_text("Child", "\u00b2"),
+        gid("Agency", 1),
+    ):
         payload = select_children(gql, lead_token, world, [], childIds=[world.child(0), bad])
         error = the_error(payload)
         assert (error["field"], error["code"]) == ("input.childIds[1]", "INVALID_INPUT"), error

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,7 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers.server import free_port
 
 
 def test_serve_demo_prints_a_signed_in_link_and_answers_over_http(tmp_path: Path) -> None:
@@ -59,6 +54,7 @@ def test_serve_demo_prints_a_signed_in_link_and_answers_over_http(tmp_path: Path
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

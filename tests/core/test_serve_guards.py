@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.core.test_serve import free_port
+from tests.helpers.server import free_port
 
 
 @dataclass

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core.database import Database
 from core.models import Inspection, LocalArea
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
+from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 
 @pytest.fixture

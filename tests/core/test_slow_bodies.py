@@ -24,7 +24,7 @@ from core.database import Database
 from core.migrate import upgrade
 from core.tokens import create_token
 from core.viewer import Role
-from tests.core.server import jtai_serve
+from tests.helpers.server import jtai_serve
 
 DECLARED_BYTES = 100_000
 STALLED_QUERIES = 15  # as many as the pool has connections

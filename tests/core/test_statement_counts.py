@@ -5,7 +5,8 @@ from __future__ import annotations
 from core.database import Database
 from core.demo import DemoInspection
 from core.models import Child
-from tests.conftest import GraphQLClient, StatementCounter, add_led_inspection
+from tests.helpers.graphql import GraphQLClient, StatementCounter
+from tests.helpers.inspections import add_led_inspection
 
 NESTED = """
 { inspections(first: 50) { totalCount edges { node {

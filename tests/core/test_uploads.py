@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from starlette.applications import Starlette
 
 import core.graphql.requests as request_resolvers
@@ -37,9 +35,11 @@ from core.settings import Settings
 from core.viewer import Role
 from core.workflow.storage import DocumentStore, LocalFileStore
 from plugins.ofsted.requests import CHILD_PROTECTION_PLANS
-from tests.conftest import GraphQLClient, Response, TokenFactory
-from tests.core.council_files import council_list, far_cell_xlsx
-from tests.core.test_requests import ISSUE, agency_id, gid, request_id, set_times
+from tests.helpers.annex_a_rows import BORN, NOTIFIED, cin_csv, cin_row, cp_row, cp_xlsx, today, uk
+from tests.helpers.council_files import council_list, far_cell_xlsx
+from tests.helpers.graphql import GraphQLClient, Response, TokenFactory
+from tests.helpers.ids import gid
+from tests.helpers.issued_requests import ISSUE, agency_id, request_id, set_times
 
 UPLOAD_DOCUMENT = """
 mutation Upload($request: ID!, $file: Upload!) {
@@ -174,7 +174,7 @@ class Kept:
                 (self.store.root / name).unlink()
         else:
             with self.database.write() as session:
-                session.execute(DocumentChunk.__table__.delete())
+                session.execute(delete(DocumentChunk))
 
 
 @pytest.fixture
@@ -414,67 +414,6 @@ def test_a_file_must_come_as_a_multipart_part(
 
 # --- Lists ---------------------------------------------------------------------------------------
 
-CIN_HEADER = (
-    "Child ID,Sex,Ethnic group,DOB,Expected DOB,Age (years),Disabled?,CIN start date,"
-    "Primary need,Date last seen,CIN closure date,Reason for closure,Team,Worker,DA flag,Notes"
-)
-
-
-NOTIFIED = dt.date(2026, 11, 24)  # the demo's notification date (tests/conftest.py)
-
-
-def today() -> dt.date:
-    """The date the lists speak for: the inspection's notification date, whenever the suite
-    runs (ages and expected dates of birth are checked against it)."""
-    return NOTIFIED
-
-
-def age(born: dt.date) -> int:
-    now = today()
-    return now.year - born.year - ((now.month, now.day) < (born.month, born.day))
-
-
-def uk(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def cin_row(
-    child: str,
-    born: dt.date | None,
-    *,
-    gender: str = "Female",
-    expected: dt.date | None = None,
-    da: str = "Y",
-    disabled: str = "N",
-) -> str:
-    start = today() - dt.timedelta(days=90)
-    return ",".join(
-        [
-            child,
-            gender,
-            "White British" if born else "NOBT",
-            uk(born) if born else "",
-            uk(expected) if expected else "",
-            str(age(born)) if born else "",
-            disabled,
-            uk(start),
-            "N1 - Abuse or neglect",
-            uk(today() - dt.timedelta(days=10)),
-            "",
-            "",
-            "Locality North",
-            "Worker A",
-            da,
-            "synthetic",
-        ]
-    )
-
-
-def cin_csv(*rows: str) -> bytes:
-    return ("\r\n".join([CIN_HEADER, *rows]) + "\r\n").encode()
-
-
-BORN = today().replace(day=1) - dt.timedelta(days=6 * 365)
 UNBORN_DUE = today() + dt.timedelta(days=70)
 
 
@@ -485,67 +424,6 @@ def realistic_cin() -> bytes:
         cin_row("CIN-1002", None, gender="Unknown", expected=UNBORN_DUE, da="Y"),
         cin_row("CIN-1003", BORN + dt.timedelta(days=200), gender="Male", da="N"),
     )
-
-
-def cp_xlsx(rows: list[list[object]]) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "CP plans"
-    sheet.append(["Children on a child protection plan (synthetic)"])
-    sheet.append([])
-    sheet.append(
-        [
-            "Child ID",
-            "Gender",
-            "Ethnicity",
-            "DOB",
-            "Expected DOB",
-            "Age",
-            "Disability",
-            "CP plan start date",
-            "Initial category",
-            "Latest category",
-            "Last statutory visit",
-            "Seen within timescales",
-            "Seen alone",
-            "CP plan end date",
-            "Order or police protection in last six months",
-            "Previous CP plans",
-            "Team",
-            "Worker",
-            "DA",
-        ]
-    )
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def cp_row(child: str, born: dt.date | None, expected: dt.date | None = None) -> list[object]:
-    return [
-        child,
-        "F" if born else "U",
-        "WBRI" if born else "NOBT",
-        born,
-        expected,
-        age(born) if born else None,
-        "N",
-        today() - dt.timedelta(days=120),
-        "Emotional abuse",
-        "NEG",
-        today() - dt.timedelta(days=5),
-        "Y",
-        "Y",
-        None,
-        "N",
-        1,
-        "CP Team",
-        "Worker B",
-        "Y",
-    ]
 
 
 def child_row(database: Database, local_id: str) -> Child:
@@ -845,7 +723,7 @@ def test_ten_thousand_rows_import(
     with database.session() as session:
         flagged = session.scalar(
             select(func.count()).where(
-                Child.local_id.like("BULK%"), Child.lives_with_domestic_abuse
+                Child.local_id.like("BULK%"), Child.lives_with_domestic_abuse.is_(True)
             )
         )
     assert flagged == 5_000
@@ -897,7 +775,7 @@ def test_an_agency_sees_its_own_lists_and_queries_but_no_child_and_no_other_agen
     assert gql(CHILD_LISTS, {"id": gid("Child", child.id)}, la_token).ok() == {"node": None}
 
 
-# --- Lists as councils send them, and a file no list is (tests/core/council_files.py) ------------
+# --- Lists as councils send them, and a file no list is (tests/helpers/council_files.py) ---------
 
 
 def test_a_template_worded_workbook_is_accepted_with_each_header_mapping_queried(
@@ -918,7 +796,7 @@ def test_a_template_worded_workbook_is_accepted_with_each_header_mapping_queried
     assert read_as["Seen in accordance with timescales"] == "seen_within_plan_timescales"
     assert {q["code"] for q in result["listUpload"]["queries"]} == {"header_read_as"}
     first = council.expected[0]
-    child = child_row(database, first["child_id"])
+    child = child_row(database, str(first["child_id"]))
     node = gql(CHILD_LISTS, {"id": gid("Child", child.id)}, lead_token).ok()["node"]
     values = {v["name"]: v["value"] for v in node["lists"][0]["values"]}
     assert values["domestic_abuse"] == ("Y" if first["domestic_abuse"] else "N")

@@ -22,8 +22,8 @@ from core.demo import DemoInspection
 from core.integrations import webhooks
 from core.models import WebhookDelivery
 from core.viewer import Role
-from tests.conftest import REPO_ROOT, GraphQLClient, TokenFactory
-from tests.core.findings_world import (
+from tests.helpers.environment import REPO_ROOT
+from tests.helpers.findings_world import (
     EVIDENCE_TEXT,
     WITHDRAW,
     Team,
@@ -31,6 +31,7 @@ from tests.core.findings_world import (
     record_final_evidence,
     team_of,
 )
+from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 REGISTER = """
 mutation($input: RegisterWebhookInput!) { registerWebhook(input: $input) {

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from core.viewer import Role
-from tests.conftest import REPO_ROOT, GraphQLClient, TokenFactory
+from tests.helpers.environment import REPO_ROOT
+from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 SEED = (REPO_ROOT / "tests/fixtures/seeds/003_5840578df23fe90a.txt").read_text(encoding="utf-8")
 # One line, with footnote markers ("professionals3 and") taken off the words they follow.

@@ -49,6 +49,7 @@ def test_every_hook_is_exercised_by_a_first_party_plugin(hook: str) -> None:
 @pytest.mark.parametrize("name", PLUGINS)
 def test_plugin_has_a_readme_and_thin_hooks(name: str) -> None:
     plugin = MANAGER.get_plugin(name)
+    assert plugin is not None, name
     module = sys.modules[plugin.__name__]
     folder = Path(module.__file__ or "").parent
     readme = folder / "README.md"

@@ -16,7 +16,6 @@ The demo's 40 children (DEMO00001..DEMO00040), by position ``i`` (0-based):
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from core.registry import Registry
 from core.timetable import ENGLAND_AND_WALES, due_at, inspection_weeks
 from core.workflow.list_problems import NO_PROBLEMS, summary_json
 from core.workflow.requests import issue_area_requests
+from tests.helpers.ids import gid
 
 ELIGIBLE = range(30)
 NOT_FLAGGED = range(30, 34)
@@ -38,10 +38,6 @@ OFF_THE_LISTS = range(34, 40)
 AGES = (None, 2, 7, 13, 16)  # None: unborn
 GENDERS = ("M", "F", "U")
 ETHNICITIES = ("WBRI", "APKN", "BAFR", "MWBC")
-
-
-def gid(type_name: str, row_id: int) -> str:
-    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
 
 
 def future_tuesday(weeks_ahead: int = 3) -> dt.date:

@@ -3,7 +3,6 @@ and helpers to draft, agree and publish findings as the team would. Synthetic da
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +13,8 @@ from core.database import Database
 from core.demo import DemoInspection
 from core.models import Agency, Child, ChildSelection, Inspection, Inspector, LocalArea, TeamMember
 from core.viewer import Role
-from tests.conftest import GraphQLClient, TokenFactory
+from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
 
 EVIDENCE_TEXT = "Synthetic evidence text for a findings test; it describes no real child."
 INSPECTORATES = ("cqc", "hmicfrs", "hmip", "ofsted")
@@ -46,10 +46,6 @@ WITHDRAW = (
     "mutation Withdraw($id: ID!) { withdrawFinding(findingId: $id) "
     "{ errors { field code message } finding {" + FINDING_FIELDS + "} } }"
 )
-
-
-def gid(type_name: str, row_id: int) -> str:
-    return base64.b64encode(f"{type_name}:{row_id}".encode()).decode()
 
 
 def answers_for(form: dict[str, Any], text: str = EVIDENCE_TEXT) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import GraphQLClient
-from tests.core.test_requests import gid
+from tests.helpers.graphql import GraphQLClient
+from tests.helpers.ids import gid
 
 UPLOAD = """
 mutation UploadList($request: ID!, $file: Upload!, $first: Int, $after: String) {
