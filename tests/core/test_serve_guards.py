@@ -3,11 +3,8 @@ its access log never writes a query string (a token sent there would land on dis
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.server import free_port
+from tests.helpers.server import jtai_serve
 
 
 @dataclass
@@ -32,38 +29,12 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
     log = tmp_path / "serve.log"
-    env = {**os.environ, "JTAI_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "serve", "--demo", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    env = {"JTAI_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    with jtai_serve(env, start_timeout=60, args=("--demo",), log=log) as base:
         link = re.search(r"/graphql#token=(jtai_\S+)", log.read_text())
         assert link, log.read_text()
-        yield Server(base, port, link.group(1), log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        yield Server(base, int(base.rsplit(":", 1)[1]), link.group(1), log)
 
 
 def wait_for(server: Server, text: str) -> str:

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -20,15 +21,29 @@ def free_port() -> int:
 
 
 @contextmanager
-def jtai_serve(env: dict[str, str], start_timeout: float = 30) -> Iterator[str]:
-    """Start `jtai serve` with ``env`` added to the environment; yield its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "serve", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def jtai_serve(
+    env: dict[str, str],
+    start_timeout: float = 30,
+    *,
+    args: tuple[str, ...] = (),
+    log: Path | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
+    """Start `jtai serve` (with ``args``, such as ``--demo``) with ``env`` added to the
+    environment; yield its base URL once `/healthz` answers. Its output goes to ``log``, if given.
+    """
+    port = port or free_port()
+    out = log.open("w") if log is not None else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", "serve", *args, "--port", str(port)],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        if log is not None and not isinstance(out, int):
+            out.close()
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_timeout
@@ -38,7 +53,7 @@ def jtai_serve(env: dict[str, str], start_timeout: float = 30) -> Iterator[str]:
                     break
             except httpx.TransportError:
                 pass
-            assert process.poll() is None, "server exited"
+            assert process.poll() is None, log.read_text() if log else "server exited"
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.2)
         yield base
