@@ -25,6 +25,7 @@ from core.graphql.nodes import Agency, Inspection, Inspector, LocalArea
 from core.tokens import IssuedToken
 from core.viewer import Role
 from core.workflow import setup
+from core.workflow.rules import Ref
 
 T = TypeVar("T")
 
@@ -116,8 +117,8 @@ class RevokeTokenPayload:
     errors: list[UserError]
 
 
-def _ref(field: str, value: relay.GlobalID, type_name: str) -> setup.Ref:
-    return setup.Ref(node_id(field, value, type_name), str(value))
+def _ref(field: str, value: relay.GlobalID, type_name: str) -> Ref:
+    return Ref(node_id(field, value, type_name), str(value))
 
 
 def _as_admin(

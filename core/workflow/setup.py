@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,26 +21,10 @@ from core.registry import Registry
 from core.timetable import ENGLAND_AND_WALES
 from core.tokens import IssuedToken, TokenError, create_token, revoke_token
 from core.viewer import Role, Viewer
-from core.workflow.rules import Problem, ProblemKind, Refused, invalid, not_allowed, viewer_name
+from core.workflow.rules import Ref, Refused, invalid, not_allowed, viewer_name
+from core.workflow.rules import not_found_as_given as not_found
 
 MAX_HOURS = 24 * 90  # a token lives at most 90 days
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A row id, with the id as the client spelt it, which a refusal quotes."""
-
-    id: int
-    given: object
-
-
-def not_found(field: str, given: object, what: str) -> Problem:
-    return Problem(
-        ProblemKind.NOT_FOUND,
-        field,
-        f"no {what} with id {given!r} that you can see. "
-        f"Check the id (query the {what} first to get it).",
-    )
 
 
 def require_admin(viewer: Viewer) -> None:
