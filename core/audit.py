@@ -71,6 +71,27 @@ def event(
     )
 
 
+def add_to_write(
+    session: Session,
+    *,
+    viewer: Viewer,
+    request_id: str,
+    operation: Operation,
+    touched: Mapping[str, set[int]],
+) -> None:
+    """Add the event of a write that succeeds to the write's own transaction, so that both commit
+    or neither does."""
+    session.add(
+        event(
+            viewer=viewer,
+            request_id=request_id,
+            operation=operation,
+            touched=touched,
+            outcome=OK,
+        )
+    )
+
+
 def record(
     session: Session,
     *,

@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any, Optional
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from strawberry import relay
 from strawberry.types.field import StrawberryField
 
@@ -21,18 +21,17 @@ import core.graphql.generated  # noqa: F401 - the generated classes claim this m
 from core import access
 from core import contributions as c
 from core import models as m
-from core.graphql.base.errors import MutationFailed, UserError, invalid, not_allowed, not_found
+from core.graphql.base.errors import UserError
 from core.graphql.base.inputs import node_id
+from core.graphql.base.mutations import run_service
 from core.graphql.base.permissions import scoped_by, signed_in
-from core.graphql.context import Info, root_field
+from core.graphql.context import Info
 from core.graphql.nodes import Evidence, EvidenceStatus
 from core.registry import Owned, PluginContractError, Registry, form_type_name
-from core.viewer import Role
 from core.workflow import evidence as rules
+from core.workflow.rules import Ref
 
 GENERATED_MODULE = "core.graphql.generated"  # strawberry keys types by module and qualname
-MAX_TEXT = 500
-MAX_SUMMARY = 20_000
 
 
 @strawberry.type(description="The result of recording evidence: the record, or what was wrong.")
@@ -44,11 +43,6 @@ class RecordEvidencePayload:
 
 def _pascal(code: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[-_]", code))
-
-
-def _camel(code: str) -> str:
-    head, *rest = code.split("_")
-    return head + "".join(part.capitalize() for part in rest)
 
 
 @dataclass(frozen=True)
@@ -268,13 +262,10 @@ def _mutation(catalog: EvidenceCatalog, generated: GeneratedForm) -> StrawberryF
     input_type = generated.input_type
 
     def resolver(info: Info, input: input_type) -> RecordEvidencePayload:  # type: ignore[valid-type]
-        try:
-            with info.context.write(root_field(info)) as session:
-                record = _record(info, session, generated, input)
-                return RecordEvidencePayload(evidence=catalog.to_node(record), errors=[])
-        except MutationFailed as failed:
-            info.context.rejected = True
-            return RecordEvidencePayload(evidence=None, errors=failed.errors)
+        record, errors = run_service(info, lambda session: _record(info, session, generated, input))
+        if record is None:
+            return RecordEvidencePayload(evidence=None, errors=errors)
+        return RecordEvidencePayload(evidence=catalog.to_node(record), errors=[])
 
     form = generated.owned.item
     field: StrawberryField = strawberry.mutation(  # type: ignore[assignment]
@@ -286,172 +277,33 @@ def _mutation(catalog: EvidenceCatalog, generated: GeneratedForm) -> StrawberryF
     return field
 
 
-def _record(info: Info, session: Any, generated: GeneratedForm, data: Any) -> m.EvidenceRecord:
+def _ref(field: str, value: relay.GlobalID | None, type_name: str) -> Ref | None:
+    return None if value is None else Ref(node_id(field, value, type_name), str(value))
+
+
+def _record(info: Info, session: Session, generated: GeneratedForm, data: Any) -> m.EvidenceRecord:
+    """Parse the ids (after the check of who asks, so a stranger learns nothing of them), record
+    through ``core.workflow.evidence`` and note what it touched for the audit trail."""
     viewer = info.context.viewer
     form = generated.owned.item
-    inspectorate = generated.inspectorate
-    if viewer.role is not Role.INSPECTOR or viewer.inspectorate != inspectorate.code:
-        raise MutationFailed(
-            not_allowed(
-                None,
-                f"Only {inspectorate.short_name} inspectors on the inspection record "
-                f"'{form.title}' evidence; you are signed in as "
-                f"{viewer.role.value if viewer.role else 'nobody'}"
-                + (f" of {viewer.inspectorate}" if viewer.inspectorate else "")
-                + ".",
-            )
-        )
-    inspection_id = node_id("input.inspectionId", data.inspection_id, "Inspection")
-    inspection = session.scalar(
-        select(m.Inspection).where(
-            m.Inspection.id == inspection_id, access.inspections_visible_to(viewer)
-        )
+    rules.require_recorder(viewer, form, generated.inspectorate)
+    inspection = _ref("input.inspectionId", data.inspection_id, "Inspection")
+    assert inspection is not None  # the input type makes it non-null
+    record = rules.record(
+        session,
+        info.context.registry,
+        viewer,
+        generated.inspectorate,
+        form,
+        inspection_ref=inspection,
+        child_ref=_ref("input.childId", data.child_id, "Child"),
+        agency_ref=_ref("input.agencyId", data.agency_id, "Agency"),
+        evidence_ref=_ref("input.evidenceId", data.evidence_id, generated.output_type.__name__),
+        final=data.status is EvidenceStatus.FINAL,
+        answers={q.code: _encode(q, getattr(data, q.code)) for q in form.questions},
+        cited_criteria=data.cited_criteria,
     )
-    if inspection is None:
-        raise MutationFailed(not_found("input.inspectionId", str(data.inspection_id), "inspection"))
-    if inspection.framework != form.framework:
-        raise MutationFailed(
-            invalid(
-                "input.inspectionId",
-                f"inspection {inspection.reference} runs under framework "
-                f"'{inspection.framework}', but this form is for '{form.framework}'. Use a form "
-                f"of '{inspection.framework}' (query framework(code:) {{ evidenceForms }}).",
-            )
-        )
-    existing = _draft_to_finish(info, session, generated, data, inspection)
-    child_id = agency_id = None
-    wants_child = form.subject in (c.EvidenceSubject.TRACKED_CHILD, c.EvidenceSubject.SAMPLED_CHILD)
-    if wants_child:
-        if data.child_id is None:
-            raise MutationFailed(
-                invalid("input.childId", f"'{form.title}' is about one child: pass the childId.")
-            )
-        child_id = node_id("input.childId", data.child_id, "Child")
-        child = session.scalar(
-            select(m.Child).where(m.Child.id == child_id, m.Child.inspection_id == inspection.id)
-        )
-        if child is None:
-            raise MutationFailed(not_found("input.childId", str(data.child_id), "child"))
-        needed = rules.selection_needed(form)
-        if needed and not rules.is_chosen(session, inspection.id, child.id, needed):
-            raise MutationFailed(
-                invalid(
-                    "input.childId",
-                    f"this child is not {needed} in {inspection.reference}, and "
-                    f"'{form.title}' is recorded only for a {needed} child. Pass a {needed} "
-                    f"child (inspection {{ {needed}Children }}), or have the lead inspector "
-                    f"choose this one first.",
-                )
-            )
-    if form.subject is c.EvidenceSubject.AGENCY:
-        if data.agency_id is None:
-            raise MutationFailed(
-                invalid("input.agencyId", f"'{form.title}' is about one agency: pass agencyId.")
-            )
-        agency_id = node_id("input.agencyId", data.agency_id, "Agency")
-        agency = session.scalar(
-            select(m.Agency).where(m.Agency.id == agency_id, m.Agency.area_id == inspection.area_id)
-        )
-        if agency is None:
-            raise MutationFailed(
-                not_found("input.agencyId", str(data.agency_id), "agency in the inspected area")
-            )
-    errors: list[UserError] = []
-    answers: dict[str, Any] = {}
-    for question in form.questions:
-        value = getattr(data, question.code)
-        limit = MAX_SUMMARY if question.kind is c.QuestionKind.SUMMARY else MAX_TEXT
-        if isinstance(value, str) and len(value) > limit:
-            errors.append(
-                invalid(
-                    f"input.{_camel(question.code)}",
-                    f"{len(value)} characters is more than the {limit} this answer holds. "
-                    "Shorten it, or put the detail in the case file.",
-                )
-            )
-        answers[question.code] = _encode(question, value)
-    cited = [code.strip() for code in data.cited_criteria or []]
-    for index in rules.unknown_criteria(info.context.registry, inspection.framework, cited):
-        errors.append(
-            invalid(
-                f"input.citedCriteria[{index}]",
-                f"{cited[index]!r} is not a criterion of framework '{inspection.framework}', "
-                f'which this inspection runs under. Cite a code from framework(code: "'
-                f'{inspection.framework}") {{ criteria {{ code }} }}.',
-            )
-        )
-    if cited:
-        answers[rules.CITED_KEY] = list(dict.fromkeys(cited))
-    if data.status is EvidenceStatus.FINAL:
-        for question in rules.unanswered_required(form, answers):
-            errors.append(
-                invalid(
-                    f"input.{_camel(question.code)}",
-                    f"'{question.text}' needs an answer before the evidence is FINAL. Answer "
-                    "it, or save the evidence as DRAFT until you can.",
-                )
-            )
-    if errors:
-        raise MutationFailed(*errors)
-    if existing is not None:
-        record = existing
-        record.child_id = child_id
-        record.agency_id = agency_id
-        record.status = data.status.value
-        record.answers = answers
-        record.updated_at = m.utc_now()
-    else:
-        record = m.EvidenceRecord(
-            inspection_id=inspection.id,
-            inspectorate=inspectorate.code,
-            form=form.code,
-            child_id=child_id,
-            agency_id=agency_id,
-            status=data.status.value,
-            answers=answers,
-            recorded_by_id=viewer.inspector_id,
-        )
-        session.add(record)
-    session.flush()
     info.context.touch("EvidenceRecord", (record.id,))
-    if child_id is not None:
-        info.context.touch("Child", (child_id,))
-    return record
-
-
-def _draft_to_finish(
-    info: Info, session: Any, generated: GeneratedForm, data: Any, inspection: m.Inspection
-) -> m.EvidenceRecord | None:
-    """The draft named by ``input.evidenceId``, if any: recorded with this form, in this
-    inspection, by this inspector, and still DRAFT (FINAL evidence never changes)."""
-    if data.evidence_id is None:
-        return None
-    type_name = generated.output_type.__name__
-    evidence_id = node_id("input.evidenceId", data.evidence_id, type_name)
-    record: m.EvidenceRecord | None = session.scalar(
-        select(m.EvidenceRecord).where(
-            m.EvidenceRecord.id == evidence_id,
-            m.EvidenceRecord.inspection_id == inspection.id,
-            m.EvidenceRecord.inspectorate == generated.inspectorate.code,
-            m.EvidenceRecord.form == generated.owned.item.code,
-        )
-    )
-    if record is None:
-        raise MutationFailed(
-            not_found("input.evidenceId", str(data.evidence_id), f"{type_name} in this inspection")
-        )
-    if record.recorded_by_id != info.context.viewer.inspector_id:
-        raise MutationFailed(
-            not_allowed(
-                "input.evidenceId",
-                "Only the inspector who recorded a draft finishes it; record your own evidence.",
-            )
-        )
-    if record.status == EvidenceStatus.FINAL.value:
-        raise MutationFailed(
-            invalid(
-                "input.evidenceId",
-                "this evidence is FINAL and does not change. Record new evidence to add to it.",
-            )
-        )
+    if record.child_id is not None:
+        info.context.touch("Child", (record.child_id,))
     return record

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import strawberry
 from sqlalchemy import func, select
@@ -40,10 +40,9 @@ from core import access
 from core import contributions as c
 from core import models as m
 from core.graphql.base.enums import RequestScope, RequestStatus, Severity
-from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid, not_allowed
-from core.graphql.base.errors import not_found as not_found_error
+from core.graphql.base.errors import BadArgument, MutationFailed, UserError, invalid
 from core.graphql.base.inputs import in_order, node_id, row_id, row_ids
-from core.graphql.base.mutations import run
+from core.graphql.base.mutations import run, run_service, user_errors
 from core.graphql.base.pagination import (
     Connection,
     decode_cursor,
@@ -65,7 +64,7 @@ from core.graphql.reference import (
 from core.lists import Problem, read_list
 from core.models import utc_now
 from core.registry import Owned
-from core.viewer import Role
+from core.workflow import documents
 from core.workflow.list_problems import (
     NO_PROBLEMS,
     ProblemGroup,
@@ -74,16 +73,17 @@ from core.workflow.list_problems import (
     summary_from_json,
 )
 from core.workflow.lists import (
-    latest_upload,
+    RecordedList,
+    accept_list,
     query_problem,
-    record_list,
     storage_problems,
 )
-from core.workflow.requests import issue_area_requests, request_status
+from core.workflow.requests import issue, request_status
+from core.workflow.rules import Ref, Refused
 from core.workflow.storage import FileTooLarge, StoredFile
 
 if TYPE_CHECKING:
-    from core.graphql.context import Context
+    pass
 
 
 # --- Types ---------------------------------------------------------------------------------------
@@ -631,91 +631,18 @@ class UploadListPayload:
 # --- Mutations -----------------------------------------------------------------------------------
 
 
-def _issue(info: Info, session: Session, inspection_id: relay.GlobalID) -> tuple[Any, ...]:
-    viewer = info.context.viewer
-    field = "inspectionId"
-    inspection = session.scalar(
-        select(m.Inspection).where(
-            m.Inspection.id == node_id(field, inspection_id, "Inspection"),
-            access.inspections_visible_to(viewer),
-        )
-    )
-    if inspection is None:
-        raise MutationFailed(not_found_error(field, str(inspection_id), "inspection"))
-    if viewer.role is not Role.ADMIN:
-        leads = select(m.TeamMember.id).where(
-            m.TeamMember.inspection_id == inspection.id,
-            m.TeamMember.inspector_id == viewer.inspector_id,
-            m.TeamMember.is_lead,
-        )
-        if viewer.role is not Role.INSPECTOR or session.scalar(leads) is None:
-            raise MutationFailed(
-                not_allowed(
-                    field,
-                    f"Only the lead inspector of {inspection.reference} (or an admin) issues its "
-                    "document requests.",
-                )
-            )
-    issued = issue_area_requests(session, info.context.registry, inspection)
-    info.context.touch("IssuedRequest", (r.id for r in issued))
-    rows = session.execute(
-        select(m.IssuedRequest)
-        .where(m.IssuedRequest.inspection_id == inspection.id)
-        .order_by(m.IssuedRequest.due_at, m.IssuedRequest.id)
-    ).scalars()
-    return inspection, len(issued), [IssuedRequest.of(r, inspection.framework) for r in rows]
-
-
 def _request_to_answer(
     info: Info, request_id: relay.GlobalID, *, list_wanted: bool
 ) -> tuple[int, str, c.DocumentRequest]:
-    """The request an upload answers, if the viewer may answer it: (id, framework, request)."""
+    """``documents.request_to_answer`` in the request's session, outside any write."""
     context = info.context
-    viewer = context.viewer
-    field = "requestId"
-    found = context.session.execute(
-        select(m.IssuedRequest, m.Inspection.framework)
-        .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
-        .where(
-            m.IssuedRequest.id == node_id(field, request_id, "IssuedRequest"),
-            access.requests_visible_to(viewer),
+    ref = Ref(node_id("requestId", request_id, "IssuedRequest"), str(request_id))
+    try:
+        return documents.request_to_answer(
+            context.session, context.registry, context.viewer, ref, list_wanted=list_wanted
         )
-    ).first()
-    if found is None:
-        raise MutationFailed(not_found_error(field, str(request_id), "request"))
-    request, framework = found
-    answerer = viewer.role is Role.ADMIN or (
-        viewer.role is Role.AGENCY_USER and viewer.agency_id == request.agency_id
-    )
-    if not answerer:
-        raise MutationFailed(
-            not_allowed(
-                field,
-                "Only the agency the request is issued to (or an admin) sends what it asks for; "
-                "inspectors see what arrives in the tracker.",
-            )
-        )
-    owned = context.registry.document_request(framework, request.reference)
-    if owned is None:
-        raise MutationFailed(
-            invalid(field, f"request {request.reference!r} is no longer part of '{framework}'.")
-        )
-    if list_wanted and owned.item.list_spec is None:
-        raise MutationFailed(
-            invalid(
-                field,
-                f"'{owned.item.title}' is not a list: send its documents with uploadDocument.",
-            )
-        )
-    if not list_wanted and owned.item.list_spec is not None:
-        raise MutationFailed(
-            invalid(
-                field,
-                f"'{owned.item.title}' is a list: send it with uploadList, which checks it "
-                "against the list's columns.",
-            )
-        )
-    return request.id, framework, owned.item
+    except Refused as refused:
+        raise MutationFailed(*user_errors(refused, under=None)) from None
 
 
 def _upload_of(file: object) -> UploadFile:
@@ -738,51 +665,6 @@ def _too_large(limit: int) -> UserError:
     )
 
 
-def _filename(upload: UploadFile) -> str:
-    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[:255] or "upload"
-
-
-def _record_document(
-    context: Context,
-    session: Session,
-    request_id: int,
-    stored: StoredFile,
-    upload: UploadFile,
-) -> tuple[m.Document, bool]:
-    """The document row and the request's receipt, in the caller's transaction; an earlier
-    document with the same bytes is returned instead, flagged as a duplicate."""
-    existing = _same_document(session, request_id, stored.sha256)
-    if existing is not None:
-        return existing, True
-    request = session.get(m.IssuedRequest, request_id)
-    assert request is not None
-    document = m.Document(
-        request_id=request_id,
-        filename=_filename(upload),
-        content_type=(upload.content_type or "application/octet-stream")[:200],
-        size_bytes=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
-        uploaded_at=utc_now(),
-        uploaded_by_token_id=context.viewer.token_id,
-    )
-    session.add(document)
-    if request.received_at is None:
-        request.received_at = document.uploaded_at
-    session.flush()
-    context.touch("Document", [document.id])
-    context.touch("IssuedRequest", [request_id])
-    return document, False
-
-
-def _same_document(session: Session, request_id: int, sha256: str) -> m.Document | None:
-    return session.scalar(
-        select(m.Document).where(m.Document.request_id == request_id, m.Document.sha256 == sha256)
-    )
-
-
 def _answered(session: Session, request_id: int, framework: str) -> IssuedRequest | None:
     request = session.get(m.IssuedRequest, request_id)
     return IssuedRequest.of(request, framework) if request else None
@@ -800,15 +682,23 @@ class RequestMutations:
     def issue_document_requests(
         self, info: Info, inspection_id: relay.GlobalID
     ) -> IssueDocumentRequestsPayload:
-        done, errors = run(info, lambda session: _issue(info, session, inspection_id))
+        def call(session: Session) -> tuple[m.Inspection, int, list[m.IssuedRequest]]:
+            ref = Ref(node_id("inspectionId", inspection_id, "Inspection"), str(inspection_id))
+            inspection, issued, rows = issue(
+                session, info.context.registry, info.context.viewer, ref
+            )
+            info.context.touch("IssuedRequest", (r.id for r in issued))
+            return inspection, len(issued), rows
+
+        done, errors = run_service(info, call, under=None)
         if done is None:
             return IssueDocumentRequestsPayload(
                 issued_count=0, requests=[], inspection=None, errors=errors
             )
-        inspection, count, requests = done
+        inspection, count, rows = done
         return IssueDocumentRequestsPayload(
             issued_count=count,
-            requests=requests,
+            requests=[IssuedRequest.of(r, inspection.framework) for r in rows],
             inspection=Inspection.of(inspection),
             errors=[],
         )
@@ -842,9 +732,19 @@ class RequestMutations:
             except FileTooLarge as too_large:
                 raise MutationFailed(_too_large(too_large.limit)) from None
             saved.append(stored)
-            document, duplicate = _record_document(context, session, answered_id, stored, upload)
+            document, duplicate = documents.record_document(
+                session,
+                context.viewer,
+                answered_id,
+                stored,
+                given_name=upload.filename,
+                content_type=upload.content_type,
+            )
             if duplicate:  # the bytes are kept once, under the first document
                 store.discard(session, stored.key)
+            else:
+                context.touch("Document", [document.id])
+                context.touch("IssuedRequest", [answered_id])
             return document, duplicate
 
         committed = False
@@ -855,7 +755,7 @@ class RequestMutations:
         except IntegrityError:
             # The same bytes arrived for this request at the same moment: the other copy stands.
             context.session.rollback()
-            existing = _same_document(context.session, answered_id, saved[-1].sha256)
+            existing = documents.same_document(context.session, answered_id, saved[-1].sha256)
             if existing is None:
                 raise
             done, errors = (existing, True), []
@@ -906,7 +806,7 @@ class RequestMutations:
         except MutationFailed as failed:
             context.rejected = True
             return _list_refused(info, failed.errors, [])
-        filename = _filename(upload)
+        filename = documents.filename(upload.filename)
         code_sets = {code_set.code: code_set for code_set in registry.code_sets}
         limits = context.settings.list_limits
         result = await run_in_threadpool(
@@ -932,22 +832,10 @@ class RequestMutations:
             return _list_refused(info, [error], result.problems, summary)
         sha256 = hashlib.sha256(data).hexdigest()
 
-        def work(session: Session) -> tuple[Any, ...]:
-            request = session.get(m.IssuedRequest, answered_id)
-            assert request is not None
-            # One list at a time per inspection: two lists naming one new child must not both
-            # insert it (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
-            session.execute(
-                select(m.Inspection.id)
-                .where(m.Inspection.id == request.inspection_id)
-                .with_for_update()
-            )
-            latest = latest_upload(session, answered_id)
-            if latest is not None and latest.sha256 == sha256:
-                return latest, True, (0, 0, 0, 0)
-            recorded = record_list(
+        def work(session: Session) -> tuple[m.ListUpload, RecordedList | None]:
+            upload_row, recorded = accept_list(
                 session,
-                request,
+                answered_id,
                 spec,
                 result,
                 filename=filename,
@@ -955,22 +843,22 @@ class RequestMutations:
                 received_at=utc_now(),
                 max_queries=max_queries,
             )
-            touched = (*recorded.child_ids, *recorded.removed_ids, *recorded.delisted_ids)
-            context.touch("Child", sorted(set(touched)))
-            context.touch("ListUpload", [recorded.upload.id])
-            context.touch("IssuedRequest", [answered_id])
-            counts = (
-                recorded.children_added,
-                recorded.children_updated,
-                len(recorded.removed_ids),
-                len(recorded.delisted_ids),
-            )
-            return recorded.upload, False, counts
+            if recorded is not None:
+                touched = (*recorded.child_ids, *recorded.removed_ids, *recorded.delisted_ids)
+                context.touch("Child", sorted(set(touched)))
+                context.touch("ListUpload", [recorded.upload.id])
+                context.touch("IssuedRequest", [answered_id])
+            return upload_row, recorded
 
         done, errors = run(info, work)
         if done is None:
             return _list_refused(info, errors, result.problems, summary)
-        upload_row, duplicate, (added, updated, removed, delisted) = done
+        upload_row, recorded = done
+        duplicate = recorded is None
+        added = recorded.children_added if recorded else 0
+        updated = recorded.children_updated if recorded else 0
+        removed = len(recorded.removed_ids) if recorded else 0
+        delisted = len(recorded.delisted_ids) if recorded else 0
         listed = ListUpload.of(upload_row, framework, current=True)
         return UploadListPayload(
             accepted=True,

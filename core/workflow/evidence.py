@@ -1,4 +1,9 @@
-"""What the server checks about evidence that the generated GraphQL types cannot.
+"""Recording evidence (``record``), and what it checks that the generated GraphQL types cannot.
+
+- Only an inspector of the form's inspectorate records it, in an inspection they can see, run under
+  the form's framework; a draft is finished only by its recorder, and FINAL evidence never changes.
+- An agency form is about an agency of the inspected area; answers hold at most ``MAX_TEXT``
+  characters (a summary ``MAX_SUMMARY``).
 
 - A case-tracking form is about a child the team tracks in this inspection, a sampling form about a
   child it sampled (``ChildSelection`` rows of kind 'tracked' or 'sampled').
@@ -20,13 +25,29 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.contributions import EvidenceForm, EvidenceSubject, Question, QuestionKind
-from core.models import ChildSelection
-from core.registry import Registry
+from core import access
+from core.contributions import EvidenceForm, EvidenceSubject, Inspectorate, Question, QuestionKind
+from core.models import Agency, Child, ChildSelection, EvidenceRecord, Inspection, utc_now
+from core.registry import Registry, form_type_name
+from core.viewer import Role, Viewer
+from core.workflow.rules import (
+    Problem,
+    ProblemKind,
+    Ref,
+    Refused,
+    invalid,
+    not_allowed,
+    not_found_as_given,
+    refuse_if,
+    viewer_name,
+)
 
 # Where the criteria an inspector cites are kept in a record's answers: question codes cannot start
 # with 'jtai_' (core/registry.py), so this key never meets a question's answer.
 CITED_KEY = "jtai_cited_criteria"
+MAX_TEXT = 500  # characters of a text answer
+MAX_SUMMARY = 20_000  # characters of a summary answer
+DRAFT, FINAL = "draft", "final"  # EvidenceRecord.status
 
 SELECTION_FOR_SUBJECT = {
     EvidenceSubject.TRACKED_CHILD: "tracked",
@@ -90,3 +111,204 @@ def criteria_evidenced(form: EvidenceForm, answers: Mapping[str, Any]) -> list[s
 
 def needs_text(question: Question) -> bool:
     return question.kind in (QuestionKind.TEXT, QuestionKind.SUMMARY, QuestionKind.MULTI_CHOICE)
+
+
+def _camel(code: str) -> str:
+    head, *rest = code.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def require_recorder(viewer: Viewer, form: EvidenceForm, inspectorate: Inspectorate) -> None:
+    """Only an inspector of the form's inspectorate records its evidence."""
+    if viewer.role is not Role.INSPECTOR or viewer.inspectorate != inspectorate.code:
+        raise Refused(
+            not_allowed(
+                f"Only {inspectorate.short_name} inspectors on the inspection record "
+                f"'{form.title}' evidence; you are signed in as {viewer_name(viewer)}"
+                + (f" of {viewer.inspectorate}" if viewer.inspectorate else "")
+                + "."
+            )
+        )
+
+
+def record(
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspectorate: Inspectorate,
+    form: EvidenceForm,
+    *,
+    inspection_ref: Ref,
+    child_ref: Ref | None,
+    agency_ref: Ref | None,
+    evidence_ref: Ref | None,
+    final: bool,
+    answers: Mapping[str, Any],
+    cited_criteria: Sequence[str] | None,
+) -> EvidenceRecord:
+    """Record evidence with ``form`` (``answers`` by question code, as stored), or finish the
+    viewer's draft ``evidence_ref``: every rule of the module docstring, and the viewer's."""
+    require_recorder(viewer, form, inspectorate)
+    inspection = session.scalar(
+        select(Inspection).where(
+            Inspection.id == inspection_ref.id, access.inspections_visible_to(viewer)
+        )
+    )
+    if inspection is None:
+        raise Refused(not_found_as_given("inspectionId", inspection_ref.given, "inspection"))
+    if inspection.framework != form.framework:
+        raise Refused(
+            invalid(
+                "inspectionId",
+                f"inspection {inspection.reference} runs under framework "
+                f"'{inspection.framework}', but this form is for '{form.framework}'. Use a form "
+                f"of '{inspection.framework}' (query framework(code:) {{ evidenceForms }}).",
+            )
+        )
+    existing = _draft_to_finish(session, viewer, inspectorate, form, evidence_ref, inspection)
+    child_id = _child(session, form, inspection, child_ref)
+    agency_id = _agency(session, form, inspection, agency_ref)
+    problems: list[Problem] = []
+    stored: dict[str, Any] = {}
+    for question in form.questions:
+        value = answers.get(question.code)
+        limit = MAX_SUMMARY if question.kind is QuestionKind.SUMMARY else MAX_TEXT
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(
+                invalid(
+                    _camel(question.code),
+                    f"{len(value)} characters is more than the {limit} this answer holds. "
+                    "Shorten it, or put the detail in the case file.",
+                )
+            )
+        stored[question.code] = value
+    cited_codes = [code.strip() for code in cited_criteria or []]
+    for index in unknown_criteria(registry, inspection.framework, cited_codes):
+        problems.append(
+            invalid(
+                f"citedCriteria[{index}]",
+                f"{cited_codes[index]!r} is not a criterion of framework "
+                f"'{inspection.framework}', which this inspection runs under. Cite a code from "
+                f'framework(code: "{inspection.framework}") {{ criteria {{ code }} }}.',
+            )
+        )
+    if cited_codes:
+        stored[CITED_KEY] = list(dict.fromkeys(cited_codes))
+    if final:
+        for question in unanswered_required(form, stored):
+            problems.append(
+                invalid(
+                    _camel(question.code),
+                    f"'{question.text}' needs an answer before the evidence is FINAL. Answer "
+                    "it, or save the evidence as DRAFT until you can.",
+                )
+            )
+    refuse_if(problems)
+    status = FINAL if final else DRAFT
+    if existing is not None:
+        row = existing
+        row.child_id = child_id
+        row.agency_id = agency_id
+        row.status = status
+        row.answers = stored
+        row.updated_at = utc_now()
+    else:
+        row = EvidenceRecord(
+            inspection_id=inspection.id,
+            inspectorate=inspectorate.code,
+            form=form.code,
+            child_id=child_id,
+            agency_id=agency_id,
+            status=status,
+            answers=stored,
+            recorded_by_id=viewer.inspector_id,
+        )
+        session.add(row)
+    session.flush()
+    return row
+
+
+def _child(
+    session: Session, form: EvidenceForm, inspection: Inspection, child_ref: Ref | None
+) -> int | None:
+    """The form's child, if it is about one: a child of the inspection, tracked or sampled."""
+    if form.subject not in SELECTION_FOR_SUBJECT:
+        return None
+    if child_ref is None:
+        raise Refused(invalid("childId", f"'{form.title}' is about one child: pass the childId."))
+    child = session.scalar(
+        select(Child).where(Child.id == child_ref.id, Child.inspection_id == inspection.id)
+    )
+    if child is None:
+        raise Refused(not_found_as_given("childId", child_ref.given, "child"))
+    needed = selection_needed(form)
+    if needed and not is_chosen(session, inspection.id, child.id, needed):
+        raise Refused(
+            invalid(
+                "childId",
+                f"this child is not {needed} in {inspection.reference}, and "
+                f"'{form.title}' is recorded only for a {needed} child. Pass a {needed} "
+                f"child (inspection {{ {needed}Children }}), or have the lead inspector "
+                f"choose this one first.",
+            )
+        )
+    return child.id
+
+
+def _agency(
+    session: Session, form: EvidenceForm, inspection: Inspection, agency_ref: Ref | None
+) -> int | None:
+    """The form's agency, if it is about one: an agency of the inspected area."""
+    if form.subject is not EvidenceSubject.AGENCY:
+        return None
+    if agency_ref is None:
+        raise Refused(invalid("agencyId", f"'{form.title}' is about one agency: pass agencyId."))
+    agency = session.scalar(
+        select(Agency).where(Agency.id == agency_ref.id, Agency.area_id == inspection.area_id)
+    )
+    if agency is None:
+        raise Refused(
+            not_found_as_given("agencyId", agency_ref.given, "agency in the inspected area")
+        )
+    return agency.id
+
+
+def _draft_to_finish(
+    session: Session,
+    viewer: Viewer,
+    inspectorate: Inspectorate,
+    form: EvidenceForm,
+    evidence_ref: Ref | None,
+    inspection: Inspection,
+) -> EvidenceRecord | None:
+    """The draft named by ``evidenceId``, if any: recorded with this form, in this inspection, by
+    this inspector, and still DRAFT (FINAL evidence never changes)."""
+    if evidence_ref is None:
+        return None
+    row = session.scalar(
+        select(EvidenceRecord).where(
+            EvidenceRecord.id == evidence_ref.id,
+            EvidenceRecord.inspection_id == inspection.id,
+            EvidenceRecord.inspectorate == inspectorate.code,
+            EvidenceRecord.form == form.code,
+        )
+    )
+    if row is None:
+        what = f"{form_type_name(inspectorate, form)} in this inspection"
+        raise Refused(not_found_as_given("evidenceId", evidence_ref.given, what))
+    if row.recorded_by_id != viewer.inspector_id:
+        raise Refused(
+            Problem(
+                ProblemKind.NOT_ALLOWED,
+                "evidenceId",
+                "Only the inspector who recorded a draft finishes it; record your own evidence.",
+            )
+        )
+    if row.status == FINAL:
+        raise Refused(
+            invalid(
+                "evidenceId",
+                "this evidence is FINAL and does not change. Record new evidence to add to it.",
+            )
+        )
+    return row

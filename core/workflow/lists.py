@@ -52,6 +52,7 @@ from core.models import (
     ChildSelection,
     Consent,
     EvidenceRecord,
+    Inspection,
     IssuedRequest,
     ListQuery,
     ListRow,
@@ -175,6 +176,42 @@ def record_list(
         return _record_list(
             session, request, spec, result, filename, sha256, received_at, max_queries
         )
+
+
+def accept_list(
+    session: Session,
+    request_id: int,
+    spec: ListSpec,
+    result: ListImport,
+    *,
+    filename: str,
+    sha256: str,
+    received_at: dt.datetime,
+    max_queries: int = DEFAULT_MAX_QUERIES,
+) -> tuple[ListUpload, RecordedList | None]:
+    """Record an accepted list answering the request, one list at a time per inspection: the
+    upload, and what it recorded, or None when it is the same file as the request's latest."""
+    request = session.get(IssuedRequest, request_id)
+    assert request is not None
+    # Two lists naming one new child must not both insert it (PostgreSQL; SQLite's BEGIN
+    # IMMEDIATE already serialises writers).
+    session.execute(
+        select(Inspection.id).where(Inspection.id == request.inspection_id).with_for_update()
+    )
+    latest = latest_upload(session, request_id)
+    if latest is not None and latest.sha256 == sha256:
+        return latest, None
+    recorded = record_list(
+        session,
+        request,
+        spec,
+        result,
+        filename=filename,
+        sha256=sha256,
+        received_at=received_at,
+        max_queries=max_queries,
+    )
+    return recorded.upload, recorded
 
 
 def _record_list(

@@ -14,10 +14,13 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from core import access
 from core.contributions import DocumentRequest, RequestScope
 from core.models import Agency, Child, Inspection, IssuedRequest, utc_now
 from core.registry import Registry
 from core.timetable import due_at
+from core.viewer import Role, Viewer
+from core.workflow.rules import Problem, ProblemKind, Ref, Refused, is_lead, not_found_as_given
 
 
 class RequestStatus(StrEnum):
@@ -108,3 +111,34 @@ def issue_child_requests(
         if o.item.scope is RequestScope.TRACKED_CHILD
     ]
     return _issue(session, inspection, requests, child)
+
+
+def issue(
+    session: Session, registry: Registry, viewer: Viewer, inspection_ref: Ref
+) -> tuple[Inspection, list[IssuedRequest], list[IssuedRequest]]:
+    """Issue the inspection's once-per-area requests (its lead inspector or an admin): the
+    inspection, the requests issued now, and all its requests by due time."""
+    field = "inspectionId"
+    inspection = session.scalar(
+        select(Inspection).where(
+            Inspection.id == inspection_ref.id, access.inspections_visible_to(viewer)
+        )
+    )
+    if inspection is None:
+        raise Refused(not_found_as_given(field, inspection_ref.given, "inspection"))
+    if viewer.role is not Role.ADMIN and not is_lead(session, viewer, inspection):
+        raise Refused(
+            Problem(
+                ProblemKind.NOT_ALLOWED,
+                field,
+                f"Only the lead inspector of {inspection.reference} (or an admin) issues its "
+                "document requests.",
+            )
+        )
+    issued = issue_area_requests(session, registry, inspection)
+    rows = session.scalars(
+        select(IssuedRequest)
+        .where(IssuedRequest.inspection_id == inspection.id)
+        .order_by(IssuedRequest.due_at, IssuedRequest.id)
+    )
+    return inspection, issued, list(rows)

@@ -216,3 +216,21 @@ def check_in_fieldwork_week(
             )
         ]
     return []
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A row id, with the id as the client spelt it, which a refusal quotes."""
+
+    id: int
+    given: object
+
+
+def not_found_as_given(field: str, given: object, what: str) -> Problem:
+    """``not_found`` quoting the id as the client gave it (the wording of set-up and evidence)."""
+    return Problem(
+        ProblemKind.NOT_FOUND,
+        field,
+        f"no {what} with id {given!r} that you can see. "
+        f"Check the id (query the {what} first to get it).",
+    )

@@ -23,6 +23,7 @@ import httpx
 from starlette.datastructures import UploadFile
 
 import core.graphql.requests as request_resolvers
+import core.workflow.documents as documents
 from core.app import create_app
 
 MEGABYTE = 1024 * 1024
@@ -64,14 +65,14 @@ def main(moment: str, token: str, request_id: str) -> None:
 
         request_resolvers._upload_of = endless_upload
     elif moment == "before-commit":
-        original_record = request_resolvers._record_document
+        original_record = documents.record_document
 
-        def record_then_pause(*args: Any) -> Any:
-            recorded = original_record(*args)
+        def record_then_pause(*args: Any, **kwargs: Any) -> Any:
+            recorded = original_record(*args, **kwargs)
             pause()
             return recorded
 
-        request_resolvers._record_document = record_then_pause  # type: ignore[assignment]
+        documents.record_document = record_then_pause  # type: ignore[assignment]
     else:
         raise SystemExit(f"unknown moment {moment!r}")
 

@@ -69,3 +69,18 @@ def test_the_base_layer_contract_names_every_other_module_of_the_graph() -> None
         and (path.suffix == ".py" or (path / "__init__.py").exists())
     }
     assert set(contract["forbidden_modules"]) == others
+
+
+WRITES = ("session.add(", ".add_all(", "session.delete(")
+
+
+def test_the_graph_writes_nothing_itself() -> None:
+    """Every write lives in core/workflow (or core/audit): a resolver parses ids, calls one
+    service and maps its result, so core/graphql adds and deletes no rows of its own."""
+    found = [
+        f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}"
+        for path in sorted((REPO_ROOT / "core" / "graphql").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if any(write in line for write in WRITES)
+    ]
+    assert found == [], "move these writes into a core/workflow service:\n" + "\n".join(found)

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import delete, func, select
 from starlette.applications import Starlette
 
-import core.graphql.requests as request_resolvers
+import core.workflow.documents as documents
 from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection
@@ -317,13 +317,13 @@ def test_a_failed_transaction_keeps_no_file(
     issued: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    recorded = request_resolvers._record_document
+    recorded = documents.record_document
 
-    def fails_after_writing(*args: Any) -> Any:
-        recorded(*args)
+    def fails_after_writing(*args: Any, **kwargs: Any) -> Any:
+        recorded(*args, **kwargs)
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(request_resolvers, "_record_document", fails_after_writing)
+    monkeypatch.setattr(documents, "record_document", fails_after_writing)
     data = send(
         gql,
         la_token,

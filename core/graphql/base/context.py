@@ -72,14 +72,12 @@ class RequestContext:
                 yield session
                 touched = self.unrecorded()
                 if self.operation is not None:
-                    session.add(
-                        audit.event(
-                            viewer=self.viewer,
-                            request_id=self.request_id,
-                            operation=self.operation,
-                            touched=touched,
-                            outcome=audit.OK,
-                        )
+                    audit.add_to_write(
+                        session,
+                        viewer=self.viewer,
+                        request_id=self.request_id,
+                        operation=self.operation,
+                        touched=touched,
                     )
                 session.flush()  # the event fails here if at all, before anything is committed
                 committing = True

@@ -56,8 +56,10 @@ def user_errors(refused: Refused, under: Under = "input") -> list[UserError]:
             field = under(field)
         elif field is not None and under is not None:
             field = f"{under}.{field}"
-        if problem.rule is not None or field is None:
+        if problem.rule is not None:
             message = problem.text
+        elif field is None or problem.kind is ProblemKind.NOT_ALLOWED:
+            message = problem.message  # who may not ask is told as written, field or none
         else:
             message = f"{field}: {problem.message}"
         errors.append(UserError(field=field, code=_CODES[problem.kind], message=message))
