@@ -39,7 +39,7 @@ from core.graphql.base.mutations import run_service
 from core.graphql.base.pagination import encode_cursor
 from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Context, Info
-from core.graphql.nodes import Agency, Child, Evidence, Inspection, Inspector
+from core.graphql.nodes import Agency, Child, Evidence, InspectionCore, InspectionRef, Inspector
 from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
 from core.models import utc_now
 from core.workflow import coverage
@@ -215,9 +215,9 @@ class Finding(relay.Node):
         return in_order(node_ids, found)
 
     @strawberry.field
-    async def inspection(self, info: Info) -> Inspection | None:
+    async def inspection(self, info: Info) -> InspectionRef | None:
         row = await info.context.loaders.inspection.load(self.inspection_id)
-        return Inspection.of(row) if row else None
+        return InspectionCore.of(row) if row else None
 
     @strawberry.field
     async def created_by(self, info: Info) -> Inspector | None:
@@ -742,3 +742,37 @@ class FindingMutations:
 
         result, errors = run_service(info, work, under=None)
         return _report_payload(info, result, errors)
+
+
+@strawberry.type
+class FindingFields(InspectionCore):
+    """The hub's fields resolved here: evidence coverage, findings and the report."""
+
+    @strawberry.field(
+        description="For each criterion of the framework: how much evidence each inspectorate "
+        "has recorded, from which children and agencies; and the criteria with none. For the "
+        "lead inspector (and the team, and admins); null for anyone who may not see evidence.",
+        extensions=scoped_by(access.evidence_visible_to),
+    )
+    async def evidence_coverage(self, info: Info) -> EvidenceCoverage | None:
+        return await evidence_coverage(info, self.id, self.framework_code)
+
+    @strawberry.field(
+        description="The inspection's findings, oldest first: drafts for the team and admins, "
+        "published ones for the area's agency users.",
+        extensions=scoped_by(access.findings_visible_to),
+    )
+    async def findings(
+        self,
+        info: Info,
+        status: FindingStatus | None = None,
+    ) -> list[Finding]:
+        return await inspection_findings(info, self.id, status)
+
+    @strawberry.field(
+        description="The report: the letter assembled in the published order. The team and "
+        "admins see the draft; agency users of the area see it once published.",
+        extensions=scoped_by(access.reports_visible_to),
+    )
+    async def report(self, info: Info) -> InspectionReport | None:
+        return await inspection_report(info, self.id)

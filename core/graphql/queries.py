@@ -17,8 +17,9 @@ from core.graphql.base.inputs import row_id
 from core.graphql.base.pagination import Connection, keyset_page
 from core.graphql.base.permissions import Public, roles, rule, scoped_by, signed_in
 from core.graphql.context import Info
+from core.graphql.inspection import Inspection
 from core.graphql.integrations import IntegrationQueries
-from core.graphql.nodes import Inspection, Inspector
+from core.graphql.nodes import Inspector
 from core.graphql.reference import Framework, Inspectorate, Plugin
 from core.graphql.requests import IssuedRequest, my_requests
 from core.graphql.selection import SampleSuggestion, suggest_sample

@@ -21,7 +21,7 @@ from core.graphql.base.inputs import node_id as node_id  # re-exported: other mo
 from core.graphql.base.mutations import run
 from core.graphql.base.permissions import require_admin, signed_in
 from core.graphql.context import Info
-from core.graphql.nodes import Agency, Inspection, Inspector, LocalArea
+from core.graphql.nodes import Agency, InspectionCore, InspectionRef, Inspector, LocalArea
 from core.timetable import ENGLAND_AND_WALES
 from core.tokens import TokenError, create_token, revoke_token
 from core.viewer import Role
@@ -90,7 +90,7 @@ class CreateInspectionInput:
 
 @strawberry.type
 class InspectionPayload:
-    inspection: Inspection | None
+    inspection: InspectionRef | None
     errors: list[UserError]
 
 
@@ -333,12 +333,12 @@ class SetupMutations:
     )
     def create_inspection(self, info: Info, input: CreateInspectionInput) -> InspectionPayload:
         row, errors = run(info, lambda _: _create_inspection(info, input))
-        return InspectionPayload(inspection=Inspection.of(row) if row else None, errors=errors)
+        return InspectionPayload(inspection=InspectionCore.of(row) if row else None, errors=errors)
 
     @strawberry.mutation(description="Add an inspector to a team (admins).", extensions=signed_in())
     def add_team_member(self, info: Info, input: TeamMemberInput) -> InspectionPayload:
         row, errors = run(info, lambda _: _add_team_member(info, input))
-        return InspectionPayload(inspection=Inspection.of(row) if row else None, errors=errors)
+        return InspectionPayload(inspection=InspectionCore.of(row) if row else None, errors=errors)
 
     @strawberry.mutation(
         description="Issue a bearer token; the secret is in this response only (admins).",
