@@ -41,6 +41,7 @@ from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Context, Info
 from core.graphql.nodes import Agency, Child, Evidence, InspectionCore, InspectionRef, Inspector
 from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
+from core.integrations.feed import finding_global_id
 from core.models import utc_now
 from core.workflow import coverage
 from core.workflow import findings as wf
@@ -357,8 +358,6 @@ class InspectionReport:
 
 
 def _report_finding(item: rp.LetterFinding) -> ReportFinding:
-    from core.integrations.feed import finding_global_id
-
     return ReportFinding(
         id=strawberry.ID(finding_global_id(item.id)),
         kind=wf.FindingKind(item.kind),
@@ -536,7 +535,7 @@ def _evidence_ids(info: Info, values: Sequence[relay.GlobalID] | None) -> list[i
     """Evidence IDs are typed by form (``OfstedCaseTrackingEvidence:12``): any form's will do."""
     if values is None:
         return None
-    names = {g.output_type.__name__ for g in info.context.evidence_types.forms.values()}
+    names = {t.__name__ for t in info.context.evidence_types.output_types}
     ids = []
     for index, value in enumerate(values):
         field_name = f"input.evidenceIds[{index}]"

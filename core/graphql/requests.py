@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
@@ -53,7 +53,7 @@ from core.graphql.base.pagination import (
     sequence_page,
 )
 from core.graphql.base.permissions import scoped_by, signed_in
-from core.graphql.context import Info
+from core.graphql.context import Context, Info
 from core.graphql.loaders import PageKey, RequestPageKey, after_request
 from core.graphql.nodes import Agency, Child, InspectionCore, InspectionRef
 from core.graphql.reference import (
@@ -81,10 +81,6 @@ from core.workflow.lists import (
 )
 from core.workflow.requests import issue_area_requests, request_status
 from core.workflow.storage import FileTooLarge, StoredFile
-
-if TYPE_CHECKING:
-    from core.graphql.context import Context
-
 
 # --- Types ---------------------------------------------------------------------------------------
 
