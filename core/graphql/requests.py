@@ -52,7 +52,7 @@ from core.graphql.base.pagination import (
     page_size,
     sequence_page,
 )
-from core.graphql.base.permissions import scoped_by, signed_in
+from core.graphql.base.permissions import roles, scoped_by, signed_in
 from core.graphql.context import Context, Info
 from core.graphql.loaders import PageKey, RequestPageKey, after_request
 from core.graphql.nodes import Agency, Child, InspectionCore, InspectionRef
@@ -993,3 +993,18 @@ class RequestFields(InspectionCore):
     )
     async def list_uploads(self, info: Info) -> list[ListUpload]:
         return await inspection_list_uploads(info, self.id)
+
+
+@strawberry.type
+class RequestQueries:
+    """The root fields of the request workflow."""
+
+    @strawberry.field(
+        description="Your agency's requests across the inspections of your area, soonest due "
+        "first (agency users).",
+        extensions=roles(Role.AGENCY_USER),
+    )
+    def my_requests(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[IssuedRequest]:
+        return my_requests(info, first, after)

@@ -30,10 +30,11 @@ from core import models as m
 from core.graphql.base.errors import UserError
 from core.graphql.base.inputs import node_id, node_ids, row_id
 from core.graphql.base.mutations import run_service
-from core.graphql.base.permissions import scoped_by, signed_in
+from core.graphql.base.permissions import roles, scoped_by, signed_in
 from core.graphql.context import Info
 from core.graphql.list_rows import ListValue
 from core.graphql.nodes import Child, InspectionCore, InspectionRef, Inspector, load_inspector
+from core.viewer import Role
 from core.workflow import sampling
 from core.workflow import selection as sel
 
@@ -579,3 +580,23 @@ class SelectionFields(InspectionCore):
     )
     async def extra_fields_due(self, info: Info) -> list[ExtraFieldsDue]:
         return await extra_fields_due(info, self)
+
+
+@strawberry.type
+class SelectionQueries:
+    """The root fields of choosing children."""
+
+    @strawberry.field(
+        description="Suggest children to fill the inspection's 20: eligible under every selection "
+        "rule, balanced across list, age band, gender, ethnicity and disability, each with the "
+        "reason. The same seed and the same lists give the same children; with no seed, one is "
+        "drawn and returned. It selects nothing (inspectors on the team and admins).",
+        extensions=[
+            *roles(Role.INSPECTOR, Role.ADMIN),
+            *scoped_by(access.children_visible_to),
+        ],
+    )
+    async def suggest_sample(
+        self, info: Info, inspection_id: relay.GlobalID, seed: int | None = None
+    ) -> SampleSuggestion | None:
+        return await suggest_sample(info, inspection_id, seed)
