@@ -5,26 +5,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import strawberry
 
+from core import models as m
 from core.graphql.base.context import RequestContext
 from core.graphql.base.context import root_field as root_field  # re-exported for the resolvers
+from core.graphql.loaders import Loaders
 
-if TYPE_CHECKING:
-    from core.graphql.evidence import EvidenceCatalog
-    from core.graphql.loaders import Loaders
+
+class EvidenceTypes(Protocol):
+    """What resolvers use of ``core.graphql.evidence.EvidenceCatalog``. A protocol, because the
+    catalogue builds node types whose resolvers take this context."""
+
+    @property
+    def output_types(self) -> list[type]: ...
+
+    def to_node(self, row: m.EvidenceRecord) -> Any: ...
+
+    def answered_codes(self, node: Any) -> set[str]: ...
 
 
 @dataclass
 class Context(RequestContext):
-    evidence_types: EvidenceCatalog = field(kw_only=True)
+    evidence_types: EvidenceTypes = field(kw_only=True)
 
     @cached_property
     def loaders(self) -> Loaders:
-        from core.graphql.loaders import Loaders
-
         return Loaders(self)
 
 

@@ -29,7 +29,13 @@ from core.graphql.base.inputs import node_id, node_ids
 from core.graphql.base.mutations import run_service
 from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Info
-from core.graphql.nodes import Agency, Child, Inspection, Inspector, load_inspector
+from core.graphql.nodes import (
+    Agency,
+    Child,
+    InspectionCore,
+    Inspector,
+    load_inspector,
+)
 from core.graphql.reference import Code
 from core.workflow import fieldwork as fw
 
@@ -121,7 +127,7 @@ def _consent(child: m.Child, answers: dict[str, m.Consent]) -> TrackedChildConse
     )
 
 
-async def consents(info: Info, inspection: Inspection) -> list[TrackedChildConsent]:
+async def consents(info: Info, inspection: InspectionCore) -> list[TrackedChildConsent]:
     loaders = info.context.loaders.selection
     tracked = await loaders.tracked_for_area.load(inspection.id)
     recorded = await loaders.consents.load(inspection.id)
@@ -206,12 +212,12 @@ class PersonToMeetNode:
         return Agency.of(row) if row else None
 
 
-async def meetings(info: Info, inspection: Inspection) -> list[MeetingNode]:
+async def meetings(info: Info, inspection: InspectionCore) -> list[MeetingNode]:
     rows = await info.context.loaders.selection.meetings.load(inspection.id)
     return [MeetingNode.of(info, row) for row in rows]
 
 
-async def people_to_meet(info: Info, inspection: Inspection) -> list[PersonToMeetNode]:
+async def people_to_meet(info: Info, inspection: InspectionCore) -> list[PersonToMeetNode]:
     rows = await info.context.loaders.selection.people.load(inspection.id)
     return [PersonToMeetNode.of(row) for row in rows]
 
@@ -362,3 +368,24 @@ class FieldworkMutations:
 
         consent, errors = run_service(info, call)
         return RecordConsentPayload(consent=consent, errors=errors)
+
+
+@strawberry.type
+class FieldworkFields(InspectionCore):
+    """The hub's fields resolved here: consents, meetings and people to meet."""
+
+    @strawberry.field(
+        description="Consent of each tracked child and their parent or carer: for the team and "
+        "for users of the area's agencies, who record it.",
+        extensions=scoped_by(access.tracked_children_visible_to),
+    )
+    async def consents(self, info: Info) -> list[TrackedChildConsent]:
+        return await consents(info, self)
+
+    @strawberry.field(description="Multi-agency meetings of the fieldwork week, soonest first.")
+    async def meetings(self, info: Info) -> list[MeetingNode]:
+        return await meetings(info, self)
+
+    @strawberry.field(description="People inspectors talk with (MARAC, Cafcass, IDVAs...).")
+    async def people_to_meet(self, info: Info) -> list[PersonToMeetNode]:
+        return await people_to_meet(info, self)

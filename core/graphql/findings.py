@@ -39,8 +39,9 @@ from core.graphql.base.mutations import run_service
 from core.graphql.base.pagination import encode_cursor
 from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Context, Info
-from core.graphql.nodes import Agency, Child, Evidence, Inspection, Inspector
+from core.graphql.nodes import Agency, Child, Evidence, InspectionCore, InspectionRef, Inspector
 from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
+from core.integrations.feed import finding_global_id
 from core.models import utc_now
 from core.workflow import coverage
 from core.workflow import findings as wf
@@ -215,9 +216,9 @@ class Finding(relay.Node):
         return in_order(node_ids, found)
 
     @strawberry.field
-    async def inspection(self, info: Info) -> Inspection | None:
+    async def inspection(self, info: Info) -> InspectionRef | None:
         row = await info.context.loaders.inspection.load(self.inspection_id)
-        return Inspection.of(row) if row else None
+        return InspectionCore.of(row) if row else None
 
     @strawberry.field
     async def created_by(self, info: Info) -> Inspector | None:
@@ -357,8 +358,6 @@ class InspectionReport:
 
 
 def _report_finding(item: rp.LetterFinding) -> ReportFinding:
-    from core.integrations.feed import finding_global_id
-
     return ReportFinding(
         id=strawberry.ID(finding_global_id(item.id)),
         kind=wf.FindingKind(item.kind),
@@ -536,7 +535,7 @@ def _evidence_ids(info: Info, values: Sequence[relay.GlobalID] | None) -> list[i
     """Evidence IDs are typed by form (``OfstedCaseTrackingEvidence:12``): any form's will do."""
     if values is None:
         return None
-    names = {g.output_type.__name__ for g in info.context.evidence_types.forms.values()}
+    names = {t.__name__ for t in info.context.evidence_types.output_types}
     ids = []
     for index, value in enumerate(values):
         field_name = f"input.evidenceIds[{index}]"
@@ -742,3 +741,37 @@ class FindingMutations:
 
         result, errors = run_service(info, work, under=None)
         return _report_payload(info, result, errors)
+
+
+@strawberry.type
+class FindingFields(InspectionCore):
+    """The hub's fields resolved here: evidence coverage, findings and the report."""
+
+    @strawberry.field(
+        description="For each criterion of the framework: how much evidence each inspectorate "
+        "has recorded, from which children and agencies; and the criteria with none. For the "
+        "lead inspector (and the team, and admins); null for anyone who may not see evidence.",
+        extensions=scoped_by(access.evidence_visible_to),
+    )
+    async def evidence_coverage(self, info: Info) -> EvidenceCoverage | None:
+        return await evidence_coverage(info, self.id, self.framework_code)
+
+    @strawberry.field(
+        description="The inspection's findings, oldest first: drafts for the team and admins, "
+        "published ones for the area's agency users.",
+        extensions=scoped_by(access.findings_visible_to),
+    )
+    async def findings(
+        self,
+        info: Info,
+        status: FindingStatus | None = None,
+    ) -> list[Finding]:
+        return await inspection_findings(info, self.id, status)
+
+    @strawberry.field(
+        description="The report: the letter assembled in the published order. The team and "
+        "admins see the draft; agency users of the area see it once published.",
+        extensions=scoped_by(access.reports_visible_to),
+    )
+    async def report(self, info: Info) -> InspectionReport | None:
+        return await inspection_report(info, self.id)

@@ -10,13 +10,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from core import access
+from core.graphql.base.context import RequestContext
 from core.graphql.selection_loaders import SelectionLoaders
 from core.integrations import feed
 from core.models import (
@@ -36,9 +37,6 @@ from core.models import (
 )
 from core.workflow.requests import RequestStatus, status_clause
 
-if TYPE_CHECKING:
-    from core.graphql.context import Context
-
 ModelT = TypeVar("ModelT")
 
 
@@ -56,7 +54,7 @@ class Page:
 
 
 class Loaders:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: RequestContext) -> None:
         self._context = context
         viewer = context.viewer
         self.area = DataLoader(load_fn=self._by_id(LocalArea, access.areas_visible_to(viewer)))
@@ -246,7 +244,7 @@ def list_upload_select() -> Select[ListUpload, str, bool]:
 class RequestLoaders:
     """Loaders of the request workflow (``context.loaders.requests``), each scoped in SQL."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: RequestContext) -> None:
         self._context = context
         self.request = DataLoader(load_fn=self._requests)
         self.page = DataLoader(load_fn=self._pages)

@@ -16,45 +16,19 @@ from sqlalchemy import select
 from strawberry import relay
 
 from core import access
-from core import contributions as c
 from core import models as m
 from core.graphql.base.enums import AgencyKind
 from core.graphql.base.inputs import in_order, row_ids
-from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
 from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
-from core.graphql.loaders import PageKey
+from core.graphql.list_rows import ListMembership, child_lists
 from core.graphql.reference import Criterion, EvidenceForm, Framework, Inspectorate
-from core.timetable import build_timetable
-
-if TYPE_CHECKING:  # resolved lazily: core.graphql.selection imports this module
-    from core.graphql.selection import ExtraFieldsDue, SampledChild, SelectedChild, TrackedChild
-
-_SELECTION = "core.graphql.selection"
-
-if TYPE_CHECKING:  # resolved lazily: core.graphql.fieldwork imports this module
-    from core.graphql.fieldwork import MeetingNode, PersonToMeetNode, TrackedChildConsent
-
-_FIELDWORK = "core.graphql.fieldwork"
-
-if TYPE_CHECKING:  # resolved lazily: core.graphql.requests imports this module
-    from core.graphql.requests import IssuedRequest, ListMembership, ListUpload
-    from core.workflow.requests import RequestStatus
-
-_REQUESTS = "core.graphql.requests"
-
-if TYPE_CHECKING:  # resolved lazily: core.graphql.findings imports this module
-    from core.graphql.findings import EvidenceCoverage, Finding, InspectionReport
-    from core.workflow.findings import FindingStatus
-
-_FINDINGS = "core.graphql.findings"
-
 
 _ids = row_ids
 _in_order = in_order
 
 
-async def _load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
+async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
     ids = list(node_ids)
     rows = await loader.load_many(_ids(ids))
     return _in_order(ids, {row.id: row for row in rows if row is not None})
@@ -74,7 +48,7 @@ class LocalArea(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[LocalArea | None]:
-        rows = await _load_nodes(info.context.loaders.area, node_ids)
+        rows = await load_nodes(info.context.loaders.area, node_ids)
         return [LocalArea.of(r) if r else None for r in rows]
 
     @strawberry.field(description="The area's agencies, ordered by kind and name.")
@@ -98,7 +72,7 @@ class Agency(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Agency | None]:
-        rows = await _load_nodes(info.context.loaders.agency, node_ids)
+        rows = await load_nodes(info.context.loaders.agency, node_ids)
         return [Agency.of(r) if r else None for r in rows]
 
     @strawberry.field
@@ -120,7 +94,7 @@ class Inspector(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Inspector | None]:
-        rows = await _load_nodes(info.context.loaders.inspector, node_ids)
+        rows = await load_nodes(info.context.loaders.inspector, node_ids)
         return [Inspector.of(r) if r else None for r in rows]
 
     @strawberry.field
@@ -180,7 +154,7 @@ class Child(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Child | None]:
-        rows = await _load_nodes(info.context.loaders.child, node_ids)
+        rows = await load_nodes(info.context.loaders.child, node_ids)
         return [Child.of(r) if r else None for r in rows]
 
     @strawberry.field
@@ -195,19 +169,15 @@ class Child(relay.Node):
         return self.delisted_at is None
 
     @strawberry.field
-    async def inspection(self, info: Info) -> Inspection | None:
+    async def inspection(self, info: Info) -> InspectionRef | None:
         row = await info.context.loaders.inspection.load(self.inspection_id)
-        return Inspection.of(row) if row else None
+        return InspectionCore.of(row) if row else None
 
     @strawberry.field(
         description="The child's rows on the lists the area sent, each with its own fields.",
         extensions=scoped_by(access.children_visible_to),
     )
-    async def lists(
-        self, info: Info
-    ) -> list[Annotated[ListMembership, strawberry.lazy(_REQUESTS)]]:
-        from core.graphql.requests import child_lists
-
+    async def lists(self, info: Info) -> list[ListMembership]:
         return await child_lists(info, self.id)
 
 
@@ -257,9 +227,9 @@ class Evidence(relay.Node):
         return _in_order(node_ids, found)
 
     @strawberry.field
-    async def inspection(self, info: Info) -> Inspection | None:
+    async def inspection(self, info: Info) -> InspectionRef | None:
         row = await info.context.loaders.inspection.load(self.inspection_id)
-        return Inspection.of(row) if row else None
+        return InspectionCore.of(row) if row else None
 
     @strawberry.field
     def inspectorate(self, info: Info) -> Inspectorate:
@@ -310,8 +280,13 @@ class Evidence(relay.Node):
         return [Criterion.of(o) for o in found if o is not None]
 
 
-@strawberry.type(description="One JTAI of one area, under exactly one framework.")
-class Inspection(relay.Node):
+@strawberry.type
+class InspectionCore(relay.Node):
+    """The hub's data and first fields. ``core.graphql.inspection`` assembles ``Inspection`` from
+    it and the domains' field mixins; domains build and return ``InspectionCore`` values, which
+    the schema serves as ``Inspection`` (an object of a ``Node`` subclass passes its type check).
+    """
+
     id: relay.NodeID[int]
     reference: str
     notification_date: dt.date
@@ -319,21 +294,14 @@ class Inspection(relay.Node):
     area_id: strawberry.Private[int]
 
     @staticmethod
-    def of(row: m.Inspection) -> Inspection:
-        return Inspection(
+    def of(row: m.Inspection) -> InspectionCore:
+        return InspectionCore(
             id=row.id,
             reference=row.reference,
             notification_date=row.notification_date,
             framework_code=row.framework,
             area_id=row.area_id,
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Inspection | None]:
-        rows = await _load_nodes(info.context.loaders.inspection, node_ids)
-        return [Inspection.of(r) if r else None for r in rows]
 
     @strawberry.field
     def framework(self, info: Info) -> Framework | None:
@@ -344,291 +312,11 @@ class Inspection(relay.Node):
     async def area(self, info: Info) -> LocalArea:
         return LocalArea.of(await info.context.loaders.area.load(self.area_id))
 
-    @strawberry.field(description="Weeks, days and every deadline, as dates and times.")
-    def timetable(self, info: Info) -> Timetable:
-        return _timetable(info, self.framework_code, self.notification_date)
 
-    @strawberry.field(description="The area's agencies.")
-    async def agencies(self, info: Info) -> list[Agency]:
-        rows = await info.context.loaders.agencies_of_area.load(self.area_id)
-        return [Agency.of(row) for row in rows]
+if TYPE_CHECKING:
+    # What domain code builds and reads of the hub is its core; not bound at run time, so that
+    # strawberry follows the lazy reference below to the assembled type.
+    Inspection = InspectionCore
 
-    @strawberry.field(description="The inspection team, the lead inspector first.")
-    async def team(self, info: Info) -> list[TeamMember]:
-        rows = await info.context.loaders.team_of_inspection.load(self.id)
-        return [TeamMember(is_lead=mb.is_lead, inspector=Inspector.of(ins)) for mb, ins in rows]
-
-    @strawberry.field
-    async def lead_inspector(self, info: Info) -> Inspector | None:
-        rows = await info.context.loaders.team_of_inspection.load(self.id)
-        return next((Inspector.of(ins) for mb, ins in rows if mb.is_lead), None)
-
-    @strawberry.field(
-        description="Children recorded for this inspection (inspectors only).",
-        extensions=scoped_by(access.children_visible_to),
-    )
-    async def children(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Child]:
-        key = _page_key(info, self.id, first, after)
-        page = await info.context.loaders.children_page.load(key)
-        return make_connection(
-            page.rows, key.limit, page.total, lambda r: r.id, Child.of, after is not None
-        )
-
-    @strawberry.field(
-        description="Evidence recorded in this inspection, by every inspectorate.",
-        extensions=scoped_by(access.evidence_visible_to),
-    )
-    async def evidence(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Evidence]:
-        key = _page_key(info, self.id, first, after)
-        page = await info.context.loaders.evidence_page.load(key)
-        return make_connection(
-            page.rows,
-            key.limit,
-            page.total,
-            lambda r: r.id,
-            info.context.evidence_types.to_node,
-            after is not None,
-        )
-
-    # --- Requests and what comes back, resolved in core/graphql/requests.py -------------------
-
-    @strawberry.field(
-        description="The tracker: the requests issued for this inspection, soonest due first. "
-        "Inspectors on the inspection and admins see every agency's; an agency user its own.",
-        extensions=scoped_by(access.requests_visible_to),
-    )
-    async def requests(
-        self,
-        info: Info,
-        agency_id: relay.GlobalID | None = None,
-        status: Annotated[RequestStatus, strawberry.lazy(_REQUESTS)] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Annotated[IssuedRequest, strawberry.lazy(_REQUESTS)]]:
-        from core.graphql.requests import inspection_requests
-
-        return await inspection_requests(info, self.id, agency_id, status, first, after)
-
-    @strawberry.field(
-        description="The lists the area sent for this inspection, oldest first, with the "
-        "queries flagged for inspectors.",
-        extensions=scoped_by(access.list_uploads_visible_to),
-    )
-    async def list_uploads(
-        self, info: Info
-    ) -> list[Annotated[ListUpload, strawberry.lazy(_REQUESTS)]]:
-        from core.graphql.requests import inspection_list_uploads
-
-        return await inspection_list_uploads(info, self.id)
-
-    # --- Choosing children and the fieldwork week, resolved in core/graphql/selection.py -------
-
-    @strawberry.field(
-        description="The (up to 20) children the lead inspector selected, with their extra fields.",
-        extensions=scoped_by(access.children_visible_to),
-    )
-    async def selected_children(
-        self, info: Info
-    ) -> list[Annotated[SelectedChild, strawberry.lazy(_SELECTION)]]:
-        from core.graphql import selection
-
-        return await selection.selected_children(info, self)
-
-    @strawberry.field(
-        description="The five to seven children the partnership evaluates jointly.",
-        extensions=scoped_by(access.children_visible_to),
-    )
-    async def tracked_children(
-        self, info: Info
-    ) -> list[Annotated[TrackedChild, strawberry.lazy(_SELECTION)]]:
-        from core.graphql import selection
-
-        return await selection.tracked_children(info, self)
-
-    @strawberry.field(description="True once five to seven children are tracked.")
-    async def tracking_complete(self, info: Info) -> bool:
-        from core.graphql import selection
-
-        return await selection.tracking_complete(info, self)
-
-    @strawberry.field(
-        description="True once the lead inspector has selected the 20 children the guidance asks "
-        "for; false while fewer are chosen (19 is a selection under way)."
-    )
-    async def selection_complete(self, info: Info) -> bool:
-        from core.graphql import selection
-
-        return await selection.selection_complete(info, self)
-
-    @strawberry.field(
-        description="Children inspectors sampled from the child-level lists.",
-        extensions=scoped_by(access.children_visible_to),
-    )
-    async def sampled_children(
-        self, info: Info
-    ) -> list[Annotated[SampledChild, strawberry.lazy(_SELECTION)]]:
-        from core.graphql import selection
-
-        return await selection.sampled_children(info, self)
-
-    @strawberry.field(
-        description="The selected children and whether their extra fields have arrived: for the "
-        "team and for users of the area's local authority, who send them.",
-        extensions=scoped_by(access.selected_children_visible_to),
-    )
-    async def extra_fields_due(
-        self, info: Info
-    ) -> list[Annotated[ExtraFieldsDue, strawberry.lazy(_SELECTION)]]:
-        from core.graphql import selection
-
-        return await selection.extra_fields_due(info, self)
-
-    @strawberry.field(
-        description="Consent of each tracked child and their parent or carer: for the team and "
-        "for users of the area's agencies, who record it.",
-        extensions=scoped_by(access.tracked_children_visible_to),
-    )
-    async def consents(
-        self, info: Info
-    ) -> list[Annotated[TrackedChildConsent, strawberry.lazy(_FIELDWORK)]]:
-        from core.graphql import fieldwork
-
-        return await fieldwork.consents(info, self)
-
-    @strawberry.field(description="Multi-agency meetings of the fieldwork week, soonest first.")
-    async def meetings(
-        self, info: Info
-    ) -> list[Annotated[MeetingNode, strawberry.lazy(_FIELDWORK)]]:
-        from core.graphql import fieldwork
-
-        return await fieldwork.meetings(info, self)
-
-    @strawberry.field(description="People inspectors talk with (MARAC, Cafcass, IDVAs...).")
-    async def people_to_meet(
-        self, info: Info
-    ) -> list[Annotated[PersonToMeetNode, strawberry.lazy(_FIELDWORK)]]:
-        from core.graphql import fieldwork
-
-        return await fieldwork.people_to_meet(info, self)
-
-    # --- Evidence coverage, findings and the report, resolved in core/graphql/findings.py -----
-
-    @strawberry.field(
-        description="For each criterion of the framework: how much evidence each inspectorate "
-        "has recorded, from which children and agencies; and the criteria with none. For the "
-        "lead inspector (and the team, and admins); null for anyone who may not see evidence.",
-        extensions=scoped_by(access.evidence_visible_to),
-    )
-    async def evidence_coverage(
-        self, info: Info
-    ) -> Annotated[EvidenceCoverage, strawberry.lazy(_FINDINGS)] | None:
-        from core.graphql import findings
-
-        return await findings.evidence_coverage(info, self.id, self.framework_code)
-
-    @strawberry.field(
-        description="The inspection's findings, oldest first: drafts for the team and admins, "
-        "published ones for the area's agency users.",
-        extensions=scoped_by(access.findings_visible_to),
-    )
-    async def findings(
-        self,
-        info: Info,
-        status: Annotated[FindingStatus, strawberry.lazy(_FINDINGS)] | None = None,
-    ) -> list[Annotated[Finding, strawberry.lazy(_FINDINGS)]]:
-        from core.graphql import findings
-
-        return await findings.inspection_findings(info, self.id, status)
-
-    @strawberry.field(
-        description="The report: the letter assembled in the published order. The team and "
-        "admins see the draft; agency users of the area see it once published.",
-        extensions=scoped_by(access.reports_visible_to),
-    )
-    async def report(
-        self, info: Info
-    ) -> Annotated[InspectionReport, strawberry.lazy(_FINDINGS)] | None:
-        from core.graphql import findings
-
-        return await findings.inspection_report(info, self.id)
-
-
-@strawberry.enum(description="Who must act on a deadline.")
-class DeadlineKind(Enum):
-    DOCUMENT_REQUEST = "document_request"  # the area must send something
-    MILESTONE = "milestone"  # the inspection team must do something
-
-
-@strawberry.type(description="One of the three weeks of an inspection.")
-class InspectionWeek:
-    number: int
-    starts: dt.date
-    ends: dt.date
-    on_site: bool = strawberry.field(description="Inspectors are on site in week 3 only.")
-
-
-@strawberry.type(description="Day N of the inspection, counted in working days from notification.")
-class InspectionDay:
-    number: int
-    date: dt.date
-
-
-@strawberry.type(description="A deadline of this inspection, as a date and time.")
-class ScheduledDeadline:
-    kind: DeadlineKind
-    reference: str = strawberry.field(description="The request's reference or milestone's code.")
-    title: str
-    due_at: dt.datetime = strawberry.field(description="In UTC; the rule reads London time.")
-    rule: str = strawberry.field(description="The guidance's wording, e.g. 'end of day, day 5'.")
-    owner_code: str
-
-
-@strawberry.type(description="The inspection's three weeks, its days and every deadline.")
-class Timetable:
-    notification_date: dt.date
-    weeks: list[InspectionWeek]
-    days: list[InspectionDay]
-    deadlines: list[ScheduledDeadline]
-
-
-def _timetable(info: Info, framework: str, notification: dt.date) -> Timetable:
-    registry = info.context.registry
-    owners: dict[str, tuple[DeadlineKind, str, str]] = {}
-    rules: list[tuple[str, str, c.Deadline]] = []
-    for request in registry.document_requests_of(framework):
-        key = f"request:{request.item.reference}"
-        owners[key] = (DeadlineKind.DOCUMENT_REQUEST, request.item.reference, request.owner)
-        rules.append((key, request.item.title, request.item.deadline))
-    for milestone in registry.milestones_of(framework):
-        key = f"milestone:{milestone.item.code}"
-        owners[key] = (DeadlineKind.MILESTONE, milestone.item.code, milestone.owner)
-        rules.append((key, milestone.item.title, milestone.item.deadline))
-    built = build_timetable(notification, rules)
-    return Timetable(
-        notification_date=built.notification,
-        weeks=[
-            InspectionWeek(number=w.number, starts=w.starts, ends=w.ends, on_site=w.on_site)
-            for w in built.weeks
-        ],
-        days=[InspectionDay(number=n, date=day) for n, day in enumerate(built.days)],
-        deadlines=[
-            ScheduledDeadline(
-                kind=owners[d.key][0],
-                reference=owners[d.key][1],
-                title=d.title,
-                due_at=d.due_at.astimezone(dt.UTC),
-                rule=d.description,
-                owner_code=owners[d.key][2],
-            )
-            for d in built.deadlines
-        ],
-    )
-
-
-def _page_key(info: Info, parent_id: int, first: int | None, after: str | None) -> PageKey:
-    limit = page_size(first, info.context.settings.max_page_size)
-    return PageKey(parent_id, limit, decode_cursor(after) if after else None)
+# The hub type, for fields outside core.graphql.inspection (which imports their modules).
+InspectionRef = Annotated["Inspection", strawberry.lazy("core.graphql.inspection")]

@@ -15,13 +15,14 @@ from core import models as m
 from core.graphql.base.enums import ViewerRole
 from core.graphql.base.inputs import row_id
 from core.graphql.base.pagination import Connection, keyset_page
-from core.graphql.base.permissions import Public, roles, rule, scoped_by, signed_in
+from core.graphql.base.permissions import Public, roles, rule, signed_in
 from core.graphql.context import Info
+from core.graphql.inspection import Inspection
 from core.graphql.integrations import IntegrationQueries
-from core.graphql.nodes import Inspection, Inspector
-from core.graphql.reference import Framework, Inspectorate, Plugin
-from core.graphql.requests import IssuedRequest, my_requests
-from core.graphql.selection import SampleSuggestion, suggest_sample
+from core.graphql.nodes import Inspector
+from core.graphql.reference import ReferenceQueries
+from core.graphql.requests import RequestQueries
+from core.graphql.selection import SelectionQueries
 from core.viewer import Role
 
 
@@ -83,7 +84,9 @@ class AuditEventNode:
 
 
 @strawberry.type
-class Query(IntegrationQueries):
+class RootQueries:
+    """Who is asking, and any object by its global ID."""
+
     # Not strawberry's relay.node(): that field rewrites itself when a schema is built, so a
     # second schema (another app, another test) could not be built from this class.
     @strawberry.field(
@@ -110,26 +113,10 @@ class Query(IntegrationQueries):
             inspector_id=viewer.inspector_id,
         )
 
-    @strawberry.field(
-        description="The installed plugins and what each contributes.", extensions=signed_in()
-    )
-    def plugins(self, info: Info) -> list[Plugin]:
-        return [Plugin.of(p) for p in info.context.registry.plugins]
 
-    @strawberry.field(description="The inspectorates, by code.", extensions=signed_in())
-    def inspectorates(self, info: Info) -> list[Inspectorate]:
-        return [Inspectorate.of(i) for i in info.context.registry.inspectorates]
-
-    @strawberry.field(description="Every framework, by code.", extensions=signed_in())
-    def frameworks(self, info: Info) -> list[Framework]:
-        return [Framework.of(f) for f in info.context.registry.frameworks]
-
-    @strawberry.field(
-        description="One framework by its code, e.g. 'da-2016'.", extensions=signed_in()
-    )
-    def framework(self, info: Info, code: str) -> Framework | None:
-        found = info.context.registry.framework(code)
-        return Framework.of(found) if found else None
+@strawberry.type
+class OverviewQueries:
+    """Lists across inspections: the inspections you may see and the audit trail."""
 
     @strawberry.field(
         description="The inspections you may see, oldest first.", extensions=signed_in()
@@ -173,15 +160,11 @@ class Query(IntegrationQueries):
             to_node=AuditEventNode.of,
         )
 
-    @strawberry.field(
-        description="Your agency's requests across the inspections of your area, soonest due "
-        "first (agency users).",
-        extensions=roles(Role.AGENCY_USER),
-    )
-    def my_requests(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[IssuedRequest]:
-        return my_requests(info, first, after)
+
+@strawberry.type
+class InspectionQueries:
+    """One inspection. Apart from ``inspections`` (in ``OverviewQueries``) only because the
+    schema's field order puts ``auditEvents`` and ``myRequests`` between the two."""
 
     @strawberry.field(
         description="One inspection by its ID, if you may see it.", extensions=signed_in()
@@ -193,17 +176,15 @@ class Query(IntegrationQueries):
         row = await info.context.loaders.inspection.load(row_number)
         return Inspection.of(row) if row else None
 
-    @strawberry.field(
-        description="Suggest children to fill the inspection's 20: eligible under every selection "
-        "rule, balanced across list, age band, gender, ethnicity and disability, each with the "
-        "reason. The same seed and the same lists give the same children; with no seed, one is "
-        "drawn and returned. It selects nothing (inspectors on the team and admins).",
-        extensions=[
-            *roles(Role.INSPECTOR, Role.ADMIN),
-            *scoped_by(access.children_visible_to),
-        ],
-    )
-    async def suggest_sample(
-        self, info: Info, inspection_id: relay.GlobalID, seed: int | None = None
-    ) -> SampleSuggestion | None:
-        return await suggest_sample(info, inspection_id, seed)
+
+@strawberry.type
+class Query(
+    IntegrationQueries,
+    RootQueries,
+    ReferenceQueries,
+    OverviewQueries,
+    RequestQueries,
+    InspectionQueries,
+    SelectionQueries,
+):
+    """The root, from each domain's queries; their order here is the schema's field order."""

@@ -22,6 +22,7 @@ from core.graphql.base.enums import (
     TimeOfDay,
     Weekday,
 )
+from core.graphql.base.permissions import signed_in
 from core.graphql.context import Info
 from core.registry import Owned, PluginInfo, form_type_name
 
@@ -470,3 +471,29 @@ class Plugin:
         if self.inspectorate_code is None:
             return None
         return inspectorate_of(info, self.inspectorate_code)
+
+
+@strawberry.type
+class ReferenceQueries:
+    """The root fields of the registry's reference data."""
+
+    @strawberry.field(
+        description="The installed plugins and what each contributes.", extensions=signed_in()
+    )
+    def plugins(self, info: Info) -> list[Plugin]:
+        return [Plugin.of(p) for p in info.context.registry.plugins]
+
+    @strawberry.field(description="The inspectorates, by code.", extensions=signed_in())
+    def inspectorates(self, info: Info) -> list[Inspectorate]:
+        return [Inspectorate.of(i) for i in info.context.registry.inspectorates]
+
+    @strawberry.field(description="Every framework, by code.", extensions=signed_in())
+    def frameworks(self, info: Info) -> list[Framework]:
+        return [Framework.of(f) for f in info.context.registry.frameworks]
+
+    @strawberry.field(
+        description="One framework by its code, e.g. 'da-2016'.", extensions=signed_in()
+    )
+    def framework(self, info: Info, code: str) -> Framework | None:
+        found = info.context.registry.framework(code)
+        return Framework.of(found) if found else None

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import strawberry
 from sqlalchemy import func, select
@@ -51,10 +50,10 @@ from core.graphql.base.pagination import (
     page_size,
     sequence_page,
 )
-from core.graphql.base.permissions import scoped_by, signed_in
+from core.graphql.base.permissions import roles, scoped_by, signed_in
 from core.graphql.context import Info
 from core.graphql.loaders import PageKey, RequestPageKey, after_request
-from core.graphql.nodes import Agency, Child, Inspection
+from core.graphql.nodes import Agency, Child, InspectionCore, InspectionRef
 from core.graphql.reference import (
     DocumentRequest,
     Inspectorate,
@@ -64,6 +63,7 @@ from core.graphql.reference import (
 from core.lists import Problem, read_list
 from core.models import utc_now
 from core.registry import Owned
+from core.viewer import Role
 from core.workflow import documents
 from core.workflow.list_problems import (
     NO_PROBLEMS,
@@ -81,10 +81,6 @@ from core.workflow.lists import (
 from core.workflow.requests import issue, request_status
 from core.workflow.rules import Ref, Refused
 from core.workflow.storage import FileTooLarge, StoredFile
-
-if TYPE_CHECKING:
-    pass
-
 
 # --- Types ---------------------------------------------------------------------------------------
 
@@ -298,25 +294,6 @@ class ListUpload(relay.Node):
         return IssuedRequest.of(*row) if row else None
 
 
-@strawberry.type(description="One value of a list row, as the area sent it.")
-class ListValue:
-    """One type for a list's values, wherever a list row is shown (here and selection.py)."""
-
-    name: str = strawberry.field(description="The field's name in the list specification.")
-    label: str = strawberry.field(description="The column as the guidance words it.")
-    value: str | None = strawberry.field(
-        description="Y or N for yes/no fields, ISO dates, the text otherwise; null when blank."
-    )
-
-
-@strawberry.type(description="A child's row on one list: the list's own fields for the child.")
-class ListMembership:
-    list_code: str
-    list_title: str | None
-    row_number: int = strawberry.field(description="The row in the file the list came in.")
-    values: list[ListValue] = strawberry.field(description="In the list's column order.")
-
-
 @strawberry.type(
     description="A request issued to one agency (and, for per-child requests, about one child)."
 )
@@ -394,9 +371,9 @@ class IssuedRequest(relay.Node):
         return DocumentRequest.of(owned) if owned else None
 
     @strawberry.field
-    async def inspection(self, info: Info) -> Inspection | None:
+    async def inspection(self, info: Info) -> InspectionRef | None:
         row = await info.context.loaders.inspection.load(self.inspection_id)
-        return Inspection.of(row) if row else None
+        return InspectionCore.of(row) if row else None
 
     @strawberry.field(description="The agency it is issued to.")
     async def agency(self, info: Info) -> Agency | None:
@@ -518,43 +495,6 @@ async def inspection_list_uploads(info: Info, inspection_id: int) -> list[ListUp
     return [ListUpload.of(*row) for row in rows]
 
 
-async def child_lists(info: Info, child_id: int) -> list[ListMembership]:
-    rows = await info.context.loaders.requests.lists_of_child.load(child_id)
-    registry = info.context.registry
-    memberships = []
-    for row, framework in rows:
-        spec = registry.list_spec(framework, row.list_code)
-        fields = spec.fields if spec else ()
-        named = {f.name for f in fields}
-        values = [
-            ListValue(name=f.name, label=f.label, value=_text(row.values.get(f.name)))
-            for f in fields
-        ]
-        # A field the spec no longer has stays visible rather than vanishing.
-        values.extend(
-            ListValue(name=name, label=name, value=_text(value))
-            for name, value in row.values.items()
-            if name not in named
-        )
-        memberships.append(
-            ListMembership(
-                list_code=row.list_code,
-                list_title=spec.title if spec else None,
-                row_number=row.row_number,
-                values=values,
-            )
-        )
-    return memberships
-
-
-def _text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    return str(value)
-
-
 # --- Payloads ------------------------------------------------------------------------------------
 
 
@@ -566,7 +506,7 @@ class IssueDocumentRequestsPayload:
     requests: list[IssuedRequest] = strawberry.field(
         description="All the inspection's requests, soonest due first."
     )
-    inspection: Inspection | None
+    inspection: InspectionRef | None
     errors: list[UserError]
 
 
@@ -699,7 +639,7 @@ class RequestMutations:
         return IssueDocumentRequestsPayload(
             issued_count=count,
             requests=[IssuedRequest.of(r, inspection.framework) for r in rows],
-            inspection=Inspection.of(inspection),
+            inspection=InspectionCore.of(inspection),
             errors=[],
         )
 
@@ -904,14 +844,55 @@ def _list_refused(
 __all__ = [
     "Document",
     "IssuedRequest",
-    "ListMembership",
     "ListProblem",
     "ListProblemGroup",
     "ListProblemSummary",
     "ListUpload",
     "RequestMutations",
-    "child_lists",
     "inspection_list_uploads",
     "inspection_requests",
     "my_requests",
 ]
+
+
+@strawberry.type
+class RequestFields(InspectionCore):
+    """The hub's fields resolved here: requests and the lists the area sent."""
+
+    @strawberry.field(
+        description="The tracker: the requests issued for this inspection, soonest due first. "
+        "Inspectors on the inspection and admins see every agency's; an agency user its own.",
+        extensions=scoped_by(access.requests_visible_to),
+    )
+    async def requests(
+        self,
+        info: Info,
+        agency_id: relay.GlobalID | None = None,
+        status: RequestStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[IssuedRequest]:
+        return await inspection_requests(info, self.id, agency_id, status, first, after)
+
+    @strawberry.field(
+        description="The lists the area sent for this inspection, oldest first, with the "
+        "queries flagged for inspectors.",
+        extensions=scoped_by(access.list_uploads_visible_to),
+    )
+    async def list_uploads(self, info: Info) -> list[ListUpload]:
+        return await inspection_list_uploads(info, self.id)
+
+
+@strawberry.type
+class RequestQueries:
+    """The root fields of the request workflow."""
+
+    @strawberry.field(
+        description="Your agency's requests across the inspections of your area, soonest due "
+        "first (agency users).",
+        extensions=roles(Role.AGENCY_USER),
+    )
+    def my_requests(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[IssuedRequest]:
+        return my_requests(info, first, after)

@@ -28,6 +28,7 @@ from strawberry.types.field import StrawberryField
 from core.graphql import (
     fieldwork,
     findings,
+    inspection,
     integrations,
     nodes,
     queries,
@@ -57,6 +58,7 @@ _CORE_MODULES = (
     enums,
     errors,
     findings,
+    inspection,
     integrations,
     nodes,
     pagination,

@@ -30,10 +30,11 @@ from core import models as m
 from core.graphql.base.errors import UserError
 from core.graphql.base.inputs import node_id, node_ids, row_id
 from core.graphql.base.mutations import run_service
-from core.graphql.base.permissions import scoped_by, signed_in
+from core.graphql.base.permissions import roles, scoped_by, signed_in
 from core.graphql.context import Info
-from core.graphql.nodes import Child, Inspection, Inspector, load_inspector
-from core.graphql.requests import ListValue
+from core.graphql.list_rows import ListValue
+from core.graphql.nodes import Child, InspectionCore, InspectionRef, Inspector, load_inspector
+from core.viewer import Role
 from core.workflow import sampling
 from core.workflow import selection as sel
 
@@ -205,32 +206,32 @@ class SampledChild:
         return await load_inspector(info, self.chosen_by_id)
 
 
-async def selected_children(info: Info, inspection: Inspection) -> list[SelectedChild]:
+async def selected_children(info: Info, inspection: InspectionCore) -> list[SelectedChild]:
     rows = await info.context.loaders.selection.selected.load(inspection.id)
     return [SelectedChild.of(row, child, inspection.framework_code) for row, child in rows]
 
 
-async def tracked_children(info: Info, inspection: Inspection) -> list[TrackedChild]:
+async def tracked_children(info: Info, inspection: InspectionCore) -> list[TrackedChild]:
     rows = await info.context.loaders.selection.tracked.load(inspection.id)
     return [TrackedChild.of(row, child) for row, child in rows]
 
 
-async def sampled_children(info: Info, inspection: Inspection) -> list[SampledChild]:
+async def sampled_children(info: Info, inspection: InspectionCore) -> list[SampledChild]:
     rows = await info.context.loaders.selection.sampled.load(inspection.id)
     return [SampledChild.of(row, child, inspection.framework_code) for row, child in rows]
 
 
-async def tracking_complete(info: Info, inspection: Inspection) -> bool:
+async def tracking_complete(info: Info, inspection: InspectionCore) -> bool:
     counts = await info.context.loaders.selection.counts.load(inspection.id)
     return sel.tracking_complete(counts.get(sel.Kind.TRACKED.value, 0))
 
 
-async def selection_complete(info: Info, inspection: Inspection) -> bool:
+async def selection_complete(info: Info, inspection: InspectionCore) -> bool:
     counts = await info.context.loaders.selection.counts.load(inspection.id)
     return sel.selection_complete(counts.get(sel.Kind.SELECTED.value, 0))
 
 
-async def extra_fields_due(info: Info, inspection: Inspection) -> list[ExtraFieldsDue]:
+async def extra_fields_due(info: Info, inspection: InspectionCore) -> list[ExtraFieldsDue]:
     rows = await info.context.loaders.selection.selected_for_area.load(inspection.id)
     return [
         ExtraFieldsDue(
@@ -346,7 +347,7 @@ class SelectChildrenInput:
 
 @strawberry.type
 class SelectChildrenPayload:
-    inspection: Inspection | None
+    inspection: InspectionRef | None
     selected: list[SelectedChild] = strawberry.field(
         description="The children asked for, selected (now or before).",
         extensions=scoped_by(access.children_visible_to),
@@ -362,7 +363,7 @@ class DeselectChildInput:
 
 @strawberry.type
 class DeselectChildPayload:
-    inspection: Inspection | None
+    inspection: InspectionRef | None
     errors: list[UserError]
 
 
@@ -376,7 +377,7 @@ class TrackChildrenInput:
 
 @strawberry.type
 class TrackChildrenPayload:
-    inspection: Inspection | None
+    inspection: InspectionRef | None
     tracked: list[TrackedChild] = strawberry.field(
         description="The children asked for, tracked (now or before).",
         extensions=scoped_by(access.children_visible_to),
@@ -397,7 +398,7 @@ class SampleChildInput:
 
 @strawberry.type
 class SampleChildPayload:
-    inspection: Inspection | None
+    inspection: InspectionRef | None
     sampled: SampledChild | None = strawberry.field(
         extensions=scoped_by(access.children_visible_to)
     )
@@ -449,7 +450,7 @@ class SelectionMutations:
             return SelectChildrenPayload(inspection=None, selected=[], errors=errors)
         inspection, rows = done
         return SelectChildrenPayload(
-            inspection=Inspection.of(inspection),
+            inspection=InspectionCore.of(inspection),
             selected=[SelectedChild.of(row, child, inspection.framework) for row, child in rows],
             errors=[],
         )
@@ -469,7 +470,7 @@ class SelectionMutations:
 
         inspection, errors = run_service(info, call)
         return DeselectChildPayload(
-            inspection=Inspection.of(inspection) if inspection else None, errors=errors
+            inspection=InspectionCore.of(inspection) if inspection else None, errors=errors
         )
 
     @strawberry.mutation(
@@ -499,7 +500,7 @@ class SelectionMutations:
             return TrackChildrenPayload(inspection=None, tracked=[], errors=errors)
         inspection, rows = done
         return TrackChildrenPayload(
-            inspection=Inspection.of(inspection),
+            inspection=InspectionCore.of(inspection),
             tracked=[TrackedChild.of(row, child) for row, child in rows],
             errors=[],
         )
@@ -530,7 +531,72 @@ class SelectionMutations:
             return SampleChildPayload(inspection=None, sampled=None, errors=errors)
         inspection, row, child = done
         return SampleChildPayload(
-            inspection=Inspection.of(inspection),
+            inspection=InspectionCore.of(inspection),
             sampled=SampledChild.of(row, child, inspection.framework),
             errors=[],
         )
+
+
+@strawberry.type
+class SelectionFields(InspectionCore):
+    """The hub's fields resolved here: the children chosen and sampled."""
+
+    @strawberry.field(
+        description="The (up to 20) children the lead inspector selected, with their extra fields.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def selected_children(self, info: Info) -> list[SelectedChild]:
+        return await selected_children(info, self)
+
+    @strawberry.field(
+        description="The five to seven children the partnership evaluates jointly.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def tracked_children(self, info: Info) -> list[TrackedChild]:
+        return await tracked_children(info, self)
+
+    @strawberry.field(description="True once five to seven children are tracked.")
+    async def tracking_complete(self, info: Info) -> bool:
+        return await tracking_complete(info, self)
+
+    @strawberry.field(
+        description="True once the lead inspector has selected the 20 children the guidance asks "
+        "for; false while fewer are chosen (19 is a selection under way)."
+    )
+    async def selection_complete(self, info: Info) -> bool:
+        return await selection_complete(info, self)
+
+    @strawberry.field(
+        description="Children inspectors sampled from the child-level lists.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def sampled_children(self, info: Info) -> list[SampledChild]:
+        return await sampled_children(info, self)
+
+    @strawberry.field(
+        description="The selected children and whether their extra fields have arrived: for the "
+        "team and for users of the area's local authority, who send them.",
+        extensions=scoped_by(access.selected_children_visible_to),
+    )
+    async def extra_fields_due(self, info: Info) -> list[ExtraFieldsDue]:
+        return await extra_fields_due(info, self)
+
+
+@strawberry.type
+class SelectionQueries:
+    """The root fields of choosing children."""
+
+    @strawberry.field(
+        description="Suggest children to fill the inspection's 20: eligible under every selection "
+        "rule, balanced across list, age band, gender, ethnicity and disability, each with the "
+        "reason. The same seed and the same lists give the same children; with no seed, one is "
+        "drawn and returned. It selects nothing (inspectors on the team and admins).",
+        extensions=[
+            *roles(Role.INSPECTOR, Role.ADMIN),
+            *scoped_by(access.children_visible_to),
+        ],
+    )
+    async def suggest_sample(
+        self, info: Info, inspection_id: relay.GlobalID, seed: int | None = None
+    ) -> SampleSuggestion | None:
+        return await suggest_sample(info, inspection_id, seed)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from strawberry.dataloader import DataLoader
 
 from core import access
+from core.graphql.base.context import RequestContext
 from core.models import (
     Child,
     ChildSelection,
@@ -27,14 +28,11 @@ from core.models import (
 from core.viewer import Viewer
 from core.workflow.selection import EXTRA_FIELDS_LIST, Kind
 
-if TYPE_CHECKING:
-    from core.graphql.context import Context
-
 Chosen = tuple[ChildSelection, Child]
 
 
 class SelectionLoaders:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: RequestContext) -> None:
         self._context = context
         viewer = context.viewer
         self.selected = self._chosen(Kind.SELECTED, access.children_visible_to(viewer))

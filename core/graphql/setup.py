@@ -21,7 +21,7 @@ from core.graphql.base.inputs import node_id as node_id  # re-exported: other mo
 from core.graphql.base.mutations import Under, run_service
 from core.graphql.base.permissions import signed_in
 from core.graphql.context import Info
-from core.graphql.nodes import Agency, Inspection, Inspector, LocalArea
+from core.graphql.nodes import Agency, InspectionCore, InspectionRef, Inspector, LocalArea
 from core.tokens import IssuedToken
 from core.viewer import Role
 from core.workflow import setup
@@ -84,7 +84,7 @@ class CreateInspectionInput:
 
 @strawberry.type
 class InspectionPayload:
-    inspection: Inspection | None
+    inspection: InspectionRef | None
     errors: list[UserError]
 
 
@@ -200,7 +200,7 @@ class SetupMutations:
             )
 
         row, errors = _as_admin(info, call)
-        return InspectionPayload(inspection=Inspection.of(row) if row else None, errors=errors)
+        return InspectionPayload(inspection=InspectionCore.of(row) if row else None, errors=errors)
 
     @strawberry.mutation(description="Add an inspector to a team (admins).", extensions=signed_in())
     def add_team_member(self, info: Info, input: TeamMemberInput) -> InspectionPayload:
@@ -212,7 +212,7 @@ class SetupMutations:
             )
 
         row, errors = _as_admin(info, call)
-        return InspectionPayload(inspection=Inspection.of(row) if row else None, errors=errors)
+        return InspectionPayload(inspection=InspectionCore.of(row) if row else None, errors=errors)
 
     @strawberry.mutation(
         description="Issue a bearer token; the secret is in this response only (admins).",

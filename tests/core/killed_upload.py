@@ -72,7 +72,7 @@ def main(moment: str, token: str, request_id: str) -> None:
             pause()
             return recorded
 
-        documents.record_document = record_then_pause  # type: ignore[assignment]
+        documents.record_document = record_then_pause
     else:
         raise SystemExit(f"unknown moment {moment!r}")
 

@@ -6,9 +6,12 @@ imports; this test checks the outcome in a fresh interpreter, where nothing else
 
 from __future__ import annotations
 
+import ast
+import itertools
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 from strawberry import relay
@@ -84,3 +87,89 @@ def test_the_graph_writes_nothing_itself() -> None:
         if any(write in line for write in WRITES)
     ]
     assert found == [], "move these writes into a core/workflow service:\n" + "\n".join(found)
+
+
+# --- The graph's own import graph ----------------------------------------------------------------
+
+_GRAPH = REPO_ROOT / "core" / "graphql"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(source: str, package: str) -> dict[str, int]:
+    """Every module an import statement names anywhere in the source (top level, in functions,
+    under ``if TYPE_CHECKING``), with its line. ``strawberry.lazy`` strings are not imports."""
+    found: dict[str, int] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            found.setdefault(name, node.lineno)
+    return found
+
+
+def _import_graph(root: Path) -> dict[str, dict[str, int]]:
+    paths = {_module_name(path): path for path in sorted(root.rglob("*.py"))}
+    graph: dict[str, dict[str, int]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        named = _imports(path.read_text(encoding="utf-8"), package)
+        graph[name] = {m: line for m, line in named.items() if m in paths and m != name}
+    return graph
+
+
+def _a_cycle(graph: dict[str, dict[str, int]]) -> list[str] | None:
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> list[str] | None:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done:
+            return None
+        for target in sorted(graph[module]):
+            if cycle := visit(target, [*path, module]):
+                return cycle
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        if cycle := visit(module, []):
+            return cycle
+    return None
+
+
+def test_the_cycle_finder_counts_every_kind_of_import() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from core.graphql.a import A\n"
+        "def f():\n    from . import b\n"
+        "X = Annotated['C', strawberry.lazy('core.graphql.c')]\n"
+    )
+    named = _imports(source, "core.graphql")
+    assert {"core.graphql.a", "core.graphql.b"} <= set(named)
+    assert "core.graphql.c" not in named
+    cyclic = {"x": {"y": 1}, "y": {"z": 1}, "z": {"y": 1}}
+    assert _a_cycle(cyclic) == ["y", "z", "y"]
+    assert _a_cycle({"x": {"y": 1}, "y": {}}) is None
+
+
+def test_the_graph_has_no_import_cycle_even_counting_type_checking_and_local_imports() -> None:
+    graph = _import_graph(_GRAPH)
+    assert len(graph) > 20  # the walk really found the graph's modules
+    cycle = _a_cycle(graph)
+    assert cycle is None, (
+        "Import cycle in core.graphql: "
+        + " -> ".join(f"{a} (line {graph[a][b]})" for a, b in itertools.pairwise(cycle))
+        + f" -> {cycle[-1]}. Fix: refer back through strawberry.lazy, or move the shared part down."
+    )

@@ -1,0 +1,190 @@
+"""The ``Inspection`` hub, assembled last from the domains' field mixins, and its timetable.
+
+Each domain module defines the ``Inspection`` fields it resolves as a mixin on ``InspectionCore``
+(``RequestFields``, ``SelectionFields``, ``FieldworkFields``, ``FindingFields``); this module
+imports them and nothing imports it but the root types, so the import graph stays one-way. Other
+types name the hub through ``nodes.InspectionRef``, a ``strawberry.lazy`` reference. The mixins'
+order here is the order of the fields in the schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from enum import Enum
+
+import strawberry
+
+from core import access
+from core import contributions as c
+from core import models as m
+from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.base.permissions import scoped_by
+from core.graphql.context import Info
+from core.graphql.fieldwork import FieldworkFields
+from core.graphql.findings import FindingFields
+from core.graphql.loaders import PageKey
+from core.graphql.nodes import (
+    Agency,
+    Child,
+    Evidence,
+    InspectionCore,
+    Inspector,
+    TeamMember,
+    load_nodes,
+)
+from core.graphql.requests import RequestFields
+from core.graphql.selection import SelectionFields
+from core.timetable import build_timetable
+
+
+@strawberry.type
+class InspectionFields(InspectionCore):
+    """The hub's own fields after its core ones: the timetable, the area's agencies, the team."""
+
+    @strawberry.field(description="Weeks, days and every deadline, as dates and times.")
+    def timetable(self, info: Info) -> Timetable:
+        return _timetable(info, self.framework_code, self.notification_date)
+
+    @strawberry.field(description="The area's agencies.")
+    async def agencies(self, info: Info) -> list[Agency]:
+        rows = await info.context.loaders.agencies_of_area.load(self.area_id)
+        return [Agency.of(row) for row in rows]
+
+    @strawberry.field(description="The inspection team, the lead inspector first.")
+    async def team(self, info: Info) -> list[TeamMember]:
+        rows = await info.context.loaders.team_of_inspection.load(self.id)
+        return [TeamMember(is_lead=mb.is_lead, inspector=Inspector.of(ins)) for mb, ins in rows]
+
+    @strawberry.field
+    async def lead_inspector(self, info: Info) -> Inspector | None:
+        rows = await info.context.loaders.team_of_inspection.load(self.id)
+        return next((Inspector.of(ins) for mb, ins in rows if mb.is_lead), None)
+
+    @strawberry.field(
+        description="Children recorded for this inspection (inspectors only).",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    async def children(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Child]:
+        key = _page_key(info, self.id, first, after)
+        page = await info.context.loaders.children_page.load(key)
+        return make_connection(
+            page.rows, key.limit, page.total, lambda r: r.id, Child.of, after is not None
+        )
+
+    @strawberry.field(
+        description="Evidence recorded in this inspection, by every inspectorate.",
+        extensions=scoped_by(access.evidence_visible_to),
+    )
+    async def evidence(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Evidence]:
+        key = _page_key(info, self.id, first, after)
+        page = await info.context.loaders.evidence_page.load(key)
+        return make_connection(
+            page.rows,
+            key.limit,
+            page.total,
+            lambda r: r.id,
+            info.context.evidence_types.to_node,
+            after is not None,
+        )
+
+
+@strawberry.type(description="One JTAI of one area, under exactly one framework.")
+class Inspection(InspectionFields, RequestFields, SelectionFields, FieldworkFields, FindingFields):
+    @staticmethod
+    def of(row: m.Inspection) -> Inspection:
+        return Inspection(
+            id=row.id,
+            reference=row.reference,
+            notification_date=row.notification_date,
+            framework_code=row.framework,
+            area_id=row.area_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Inspection | None]:
+        rows = await load_nodes(info.context.loaders.inspection, node_ids)
+        return [Inspection.of(r) if r else None for r in rows]
+
+
+@strawberry.enum(description="Who must act on a deadline.")
+class DeadlineKind(Enum):
+    DOCUMENT_REQUEST = "document_request"  # the area must send something
+    MILESTONE = "milestone"  # the inspection team must do something
+
+
+@strawberry.type(description="One of the three weeks of an inspection.")
+class InspectionWeek:
+    number: int
+    starts: dt.date
+    ends: dt.date
+    on_site: bool = strawberry.field(description="Inspectors are on site in week 3 only.")
+
+
+@strawberry.type(description="Day N of the inspection, counted in working days from notification.")
+class InspectionDay:
+    number: int
+    date: dt.date
+
+
+@strawberry.type(description="A deadline of this inspection, as a date and time.")
+class ScheduledDeadline:
+    kind: DeadlineKind
+    reference: str = strawberry.field(description="The request's reference or milestone's code.")
+    title: str
+    due_at: dt.datetime = strawberry.field(description="In UTC; the rule reads London time.")
+    rule: str = strawberry.field(description="The guidance's wording, e.g. 'end of day, day 5'.")
+    owner_code: str
+
+
+@strawberry.type(description="The inspection's three weeks, its days and every deadline.")
+class Timetable:
+    notification_date: dt.date
+    weeks: list[InspectionWeek]
+    days: list[InspectionDay]
+    deadlines: list[ScheduledDeadline]
+
+
+def _timetable(info: Info, framework: str, notification: dt.date) -> Timetable:
+    registry = info.context.registry
+    owners: dict[str, tuple[DeadlineKind, str, str]] = {}
+    rules: list[tuple[str, str, c.Deadline]] = []
+    for request in registry.document_requests_of(framework):
+        key = f"request:{request.item.reference}"
+        owners[key] = (DeadlineKind.DOCUMENT_REQUEST, request.item.reference, request.owner)
+        rules.append((key, request.item.title, request.item.deadline))
+    for milestone in registry.milestones_of(framework):
+        key = f"milestone:{milestone.item.code}"
+        owners[key] = (DeadlineKind.MILESTONE, milestone.item.code, milestone.owner)
+        rules.append((key, milestone.item.title, milestone.item.deadline))
+    built = build_timetable(notification, rules)
+    return Timetable(
+        notification_date=built.notification,
+        weeks=[
+            InspectionWeek(number=w.number, starts=w.starts, ends=w.ends, on_site=w.on_site)
+            for w in built.weeks
+        ],
+        days=[InspectionDay(number=n, date=day) for n, day in enumerate(built.days)],
+        deadlines=[
+            ScheduledDeadline(
+                kind=owners[d.key][0],
+                reference=owners[d.key][1],
+                title=d.title,
+                due_at=d.due_at.astimezone(dt.UTC),
+                rule=d.description,
+                owner_code=owners[d.key][2],
+            )
+            for d in built.deadlines
+        ],
+    )
+
+
+def _page_key(info: Info, parent_id: int, first: int | None, after: str | None) -> PageKey:
+    limit = page_size(first, info.context.settings.max_page_size)
+    return PageKey(parent_id, limit, decode_cursor(after) if after else None)
