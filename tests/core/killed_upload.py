@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from starlette.datastructures import UploadFile
 
-import core.graphql.requests as request_resolvers
+import core.graphql.requests.mutations as request_resolvers
 import core.workflow.documents as documents
 from core.app import create_app
 

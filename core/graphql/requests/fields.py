@@ -1,0 +1,63 @@
+"""The request workflow's fields on the Inspection hub and at the root."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from core import access
+from core.graphql.base.enums import RequestStatus
+from core.graphql.base.pagination import Connection
+from core.graphql.base.permissions import roles, scoped_by
+from core.graphql.context import Info
+from core.graphql.nodes import InspectionCore
+from core.graphql.requests.resolvers import (
+    inspection_list_uploads,
+    inspection_requests,
+    my_requests,
+)
+from core.graphql.requests.types import IssuedRequest, ListUpload
+from core.viewer import Role
+
+
+@strawberry.type
+class RequestFields(InspectionCore):
+    """The hub's fields resolved here: requests and the lists the area sent."""
+
+    @strawberry.field(
+        description="The tracker: the requests issued for this inspection, soonest due first. "
+        "Inspectors on the inspection and admins see every agency's; an agency user its own.",
+        extensions=scoped_by(access.requests_visible_to),
+    )
+    async def requests(
+        self,
+        info: Info,
+        agency_id: relay.GlobalID | None = None,
+        status: RequestStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[IssuedRequest]:
+        return await inspection_requests(info, self.id, agency_id, status, first, after)
+
+    @strawberry.field(
+        description="The lists the area sent for this inspection, oldest first, with the "
+        "queries flagged for inspectors.",
+        extensions=scoped_by(access.list_uploads_visible_to),
+    )
+    async def list_uploads(self, info: Info) -> list[ListUpload]:
+        return await inspection_list_uploads(info, self.id)
+
+
+@strawberry.type
+class RequestQueries:
+    """The root fields of the request workflow."""
+
+    @strawberry.field(
+        description="Your agency's requests across the inspections of your area, soonest due "
+        "first (agency users).",
+        extensions=roles(Role.AGENCY_USER),
+    )
+    def my_requests(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[IssuedRequest]:
+        return my_requests(info, first, after)
