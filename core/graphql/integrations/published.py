@@ -1,0 +1,122 @@
+"""Published findings as integrators read them, and the change feed's events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from core.contributions import AgencyKind as AgencyKindValue
+from core.graphql.base.enums import AgencyKind, FindingChangeKind, FindingKind
+from core.graphql.context import Info
+from core.graphql.reference import Criterion, Framework
+from core.integrations import feed
+from core.registry import Registry
+from core.workflow.findings import FindingKind as FindingKindValue
+
+# --- Published findings -------------------------------------------------------------------------
+
+
+@strawberry.type(description="The local area a published finding is about.")
+class PublishedFindingArea:
+    code: str
+    name: str
+
+
+@strawberry.type(description="An agency a published finding concerns.")
+class PublishedFindingAgency:
+    kind: AgencyKind
+    name: str
+
+
+@strawberry.type(
+    description="A published finding as integrators receive it: what it says, the criteria and "
+    "agencies it concerns, its inspection and area. Nothing about any child, no evidence."
+)
+class PublishedFinding:
+    id: strawberry.ID = strawberry.field(description="The finding's global ID (a Finding).")
+    kind: FindingKind
+    headline: bool
+    title: str
+    text: str
+    published_at: dt.datetime = strawberry.field(description="When it was first published.")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
+    inspection_reference: str
+    framework_code: str
+    area: PublishedFindingArea
+    agencies: list[PublishedFindingAgency]
+    criteria: list[Criterion] = strawberry.field(
+        description="The criteria it cites, each with the inspectorate leading it."
+    )
+    finding_id: strawberry.Private[int]
+
+    @staticmethod
+    def of(item: feed.PublicFinding, registry: Registry) -> PublishedFinding:
+        # Plain values only, criteria included (their nodes are shared): a page of 1,000 findings
+        # then completes without a resolver call per finding (core/graphql/execution.py).
+        found = (registry.criterion(item.framework, c.code) for c in item.criteria)
+        return PublishedFinding(
+            id=strawberry.ID(item.global_id),
+            kind=FindingKindValue(item.kind),
+            headline=item.headline,
+            title=item.title,
+            text=item.text,
+            published_at=item.published_at,
+            updated_at=item.updated_at,
+            inspection_reference=item.inspection_reference,
+            framework_code=item.framework,
+            area=PublishedFindingArea(code=item.area_code, name=item.area_name),
+            agencies=[PublishedFindingAgency(kind=a.kind, name=a.name) for a in item.agencies],
+            criteria=[Criterion.of(o) for o in found if o is not None],
+            finding_id=item.id,
+        )
+
+    @strawberry.field(
+        description="Codes of the inspectorates that agreed it (every one taking part)."
+    )
+    async def agreed_by(self, info: Info) -> list[str]:
+        # Read only when asked for: a page of 1,000 findings has ~4,000 agreements.
+        codes: list[str] = await info.context.loaders.published_finding_agreements.load(
+            self.finding_id
+        )
+        return codes
+
+    @strawberry.field
+    def framework(self, info: Info) -> Framework | None:
+        found = info.context.registry.framework(self.framework_code)
+        return Framework.of(found) if found else None
+
+
+def _filters(
+    framework: str | None,
+    criterion: str | None,
+    inspectorate: str | None,
+    agency_kind: AgencyKindValue | None,
+    area: str | None,
+    published_from: dt.date | None,
+    published_to: dt.date | None,
+) -> feed.FindingFilters:
+    return feed.FindingFilters(
+        framework=framework,
+        criterion=criterion,
+        inspectorate=inspectorate,
+        agency_kind=agency_kind.value if agency_kind is not None else None,
+        area=area,
+        published_from=published_from,
+        published_to=published_to,
+    )
+
+
+# --- The change feed ----------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description="One entry of the change feed: a finding was published, updated or withdrawn."
+)
+class FindingChangeEvent:
+    change: FindingChangeKind
+    occurred_at: dt.datetime
+    finding_id: strawberry.ID = strawberry.field(description="The finding's global ID.")
+    finding: PublishedFinding | None = strawberry.field(
+        description="The finding as it is now; null once it is no longer published (withdrawn)."
+    )
