@@ -12,7 +12,7 @@ from core.graphql.context import Info
 
 @strawberry.type(description="One value of a list row, as the area sent it.")
 class ListValue:
-    """One type for a list's values, wherever a list row is shown (here and selection.py)."""
+    """One type for a list's values, wherever a list row is shown (here and selection/types.py)."""
 
     name: str = strawberry.field(description="The field's name in the list specification.")
     label: str = strawberry.field(description="The column as the guidance words it.")

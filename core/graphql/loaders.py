@@ -84,7 +84,7 @@ class Loaders:
                 audited="EvidenceRecord",
             )
         )
-        # Choosing children and the fieldwork week (core/graphql/selection.py).
+        # Choosing children and the fieldwork week (core/graphql/selection/).
         self.selection = SelectionLoaders(context)
         # Published findings only: what integrators may read.
         self.published_finding_agreements = DataLoader(load_fn=self._published_agreements)
