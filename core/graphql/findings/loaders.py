@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from strawberry.dataloader import DataLoader
@@ -11,9 +11,6 @@ from strawberry.dataloader import DataLoader
 from core import access
 from core import models as m
 from core.graphql.context import Context, Info
-
-T = TypeVar("T")
-
 
 # --- Batch loading what findings cite -------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -16,8 +16,6 @@ from core.graphql.context import Info
 from core.graphql.list_rows import ListValue
 from core.graphql.nodes import Child, InspectionCore, Inspector, load_inspector
 from core.workflow import selection as sel
-
-T = TypeVar("T")
 
 
 def _list_spec(info: Info, framework: str, code: str) -> c.ListSpec | None:
