@@ -166,6 +166,19 @@ def enqueue(session: Session, registry: Registry, change: FindingChange, now: dt
     return len(hooks)
 
 
+class WebhookNotFound(WebhookError):
+    """No webhook has the id given."""
+
+
+def deactivate(session: Session, webhook_id: int) -> Webhook:
+    """Stop sending to a webhook; its pending deliveries wait unsent."""
+    webhook = session.get(Webhook, webhook_id)
+    if webhook is None:
+        raise WebhookNotFound("webhookId", f"no webhook with id {webhook_id}.")
+    webhook.active = False
+    return webhook
+
+
 def redeliver(session: Session, delivery_id: int, now: dt.datetime) -> WebhookDelivery:
     """Queue a copy of a delivery (any status) to be sent at once, keeping the original's log."""
     original = session.get(WebhookDelivery, delivery_id)

@@ -296,6 +296,13 @@ def test_only_admins_register_and_urls_are_checked(
     publish_new(gql, team)
     with database.session() as session:
         assert session.scalars(select(WebhookDelivery)).all() == []
+    # A webhook that does not exist is named, as not found.
+    missing = gql(
+        "mutation($id: Int!) { deactivateWebhook(webhookId: $id) { errors { field code } } }",
+        {"id": hook["id"] + 1000},
+        admin,
+    ).ok()["deactivateWebhook"]
+    assert missing["errors"] == [{"field": "webhookId", "code": "NOT_FOUND"}]
 
 
 def test_two_runs_at_once_never_send_a_delivery_twice(

@@ -153,11 +153,10 @@ class IntegrationMutations:
     def deactivate_webhook(self, info: Info, webhook_id: int) -> WebhookPayload:
         def work(session: Session) -> m.Webhook:
             require_admin(info)
-            webhook = session.get(m.Webhook, webhook_id)
-            if webhook is None:
-                raise MutationFailed(not_found("webhookId", webhook_id, "webhook"))
-            webhook.active = False
-            return webhook
+            try:
+                return webhooks.deactivate(session, webhook_id)
+            except webhooks.WebhookNotFound:
+                raise MutationFailed(not_found("webhookId", webhook_id, "webhook")) from None
 
         result, errors = run(info, work)
         return WebhookPayload(webhook=WebhookNode.of(result) if result else None, errors=errors)
