@@ -24,14 +24,11 @@ from core.graphql.context import Info
 from core.graphql.list_rows import ListMembership, child_lists
 from core.graphql.reference import Criterion, EvidenceForm, Framework, Inspectorate
 
-_ids = row_ids
-_in_order = in_order
-
 
 async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
     ids = list(node_ids)
-    rows = await loader.load_many(_ids(ids))
-    return _in_order(ids, {row.id: row for row in rows if row is not None})
+    rows = await loader.load_many(row_ids(ids))
+    return in_order(ids, {row.id: row for row in rows if row is not None})
 
 
 @strawberry.type(description="A local authority area: the unit a JTAI inspects.")
@@ -215,7 +212,7 @@ class Evidence(relay.Node):
     ) -> list[Evidence | None]:
         rows = info.context.session.scalars(
             select(m.EvidenceRecord).where(
-                m.EvidenceRecord.id.in_(_ids(node_ids)),
+                m.EvidenceRecord.id.in_(row_ids(node_ids)),
                 m.EvidenceRecord.inspectorate == cls.jtai_inspectorate,
                 m.EvidenceRecord.form == cls.jtai_form,
                 access.evidence_visible_to(info.context.viewer),
@@ -224,7 +221,7 @@ class Evidence(relay.Node):
         catalog = info.context.evidence_types
         found = {row.id: catalog.to_node(row) for row in rows}
         info.context.touch("EvidenceRecord", found)
-        return _in_order(node_ids, found)
+        return in_order(node_ids, found)
 
     @strawberry.field
     async def inspection(self, info: Info) -> InspectionRef | None:
