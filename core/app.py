@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -60,6 +61,17 @@ ASSETS_PATH = "/graphiql-assets"
 # Headers a browser never sends on its own: one of them on a multipart request proves a script
 # set it, so the browser asked the server first (a CORS preflight) and no other site's page sent it.
 PREFLIGHT_HEADERS = ("graphql-require-preflight", "apollo-require-preflight")
+# What a front end on an allowed origin may send: the token, JSON or multipart, the preflight
+# headers above, and the headers Apollo Client adds.
+CORS_HEADERS = (
+    "authorization",
+    "content-type",
+    "accept",
+    *PREFLIGHT_HEADERS,
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "x-apollo-operation-name",
+)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -489,6 +501,15 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            # Outermost, so refusals and failures carry CORS headers too and a browser can read
+            # them; a preflight is answered here, before sign-in (it carries no token).
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=list(CORS_HEADERS),
+                max_age=600,
+            ),
             Middleware(AnswerFailures),
             Middleware(
                 BodySizeLimit,

@@ -85,6 +85,8 @@ class Settings:
     # did not answer its probe in ready_probe_timeout seconds.
     ready_max_busy_seconds: int = 10
     ready_probe_timeout: int = 2
+    # Origins whose pages may call the API from a browser (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -136,7 +138,23 @@ class Settings:
                 env, "JTAI_READY_MAX_BUSY_SECONDS", defaults.ready_max_busy_seconds
             ),
             ready_probe_timeout=_int(env, "JTAI_READY_PROBE_TIMEOUT", defaults.ready_probe_timeout),
+            cors_origins=_origins(env, "JTAI_CORS_ORIGINS"),
         )
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated allow-list of origins such as ``https://ui.example.org``."""
+    origins = tuple(
+        part.strip().rstrip("/") for part in env.get(name, "").split(",") if part.strip()
+    )
+    for origin in origins:
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest or origin == "*":
+            raise SettingsError(
+                f"{name} has value {origin!r}. Not an origin: give scheme, host and optional "
+                "port, such as 'https://ui.example.org' or 'http://localhost:5173'."
+            )
+    return origins
 
 
 def _list_limits(env: Mapping[str, str]) -> ListLimits:
