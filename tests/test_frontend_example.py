@@ -157,3 +157,53 @@ def test_the_example_generates_types_and_compiles_strictly(tmp_path: Path) -> No
     broken = _run([npm, "run", "--silent", "typecheck"], project)
     assert broken.returncode != 0
     assert "not assignable to parameter of type 'RequestStatus'" in broken.stdout
+
+
+# --- docs/frontend.md ----------------------------------------------------------------------------
+
+FRONTEND_DOC = REPO_ROOT / "docs" / "frontend.md"
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_frontend_guide_quotes_the_example_and_its_queries_run(
+    gql: GraphQLClient, demo: DemoInspection, lead_token: str
+) -> None:
+    text = FRONTEND_DOC.read_text(encoding="utf-8")
+    blocks: list[str] = re.findall(r"```graphql\n(.*?)```", text, flags=re.S)
+    operations = example_operations()
+    quoted = [b for b in blocks if re.search(r"query (\w+)", b) and _name(b) in operations]
+    assert {_name(b) for b in quoted} == {"Dashboard", "EvidenceForms"}
+    for block in quoted:  # word for word what the compiled example holds
+        assert _words(block) == _words(operations[_name(block)])
+
+    runnable = {_name(b): b for b in blocks if b not in quoted}
+    assert set(runnable) == {"Me", "Agree", "Inspections"}
+    me = gql(runnable["Me"], token=lead_token).ok()["viewer"]
+    assert me["role"] == "INSPECTOR" and me["inspector"]["inspectorate"]["code"] == "ofsted"
+    page = gql(runnable["Inspections"], {"after": None}, lead_token).ok()["inspections"]
+    assert page["nodes"][0]["reference"] == "JTAI-DEMO-001" and page["totalCount"] == 1
+    # A mutation's problem is data, with a code from the schema's ErrorCode.
+    agree = gql(runnable["Agree"], {"findingId": gid("Finding", 999_999)}, lead_token).ok()
+    [problem] = agree["agreeFinding"]["errors"]
+    assert problem["field"] == "findingId" and problem["code"] == "NOT_FOUND"
+
+
+def _name(block: str) -> str:
+    found = re.search(r"(?:query|mutation) (\w+)", block)
+    assert found, block
+    return found.group(1)
+
+
+def test_every_error_code_the_guide_lists_is_one_the_server_sends() -> None:
+    text = FRONTEND_DOC.read_text(encoding="utf-8")
+    table = text.split("| code | HTTP | what to do |", 1)[1].split("\n\n", 1)[0]
+    listed = {
+        c for line in table.splitlines()[2:] for c in re.findall(r"`([A-Z_]+)`", line.split("|")[1])
+    }
+    assert len(listed) >= 15
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO_ROOT / "core").rglob("*.py"))
+    unsent = sorted(c for c in listed if f'"{c}"' not in source)
+    assert unsent == [], f"docs/frontend.md lists codes the server never sends: {unsent}"
