@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -44,6 +45,32 @@ def ensure_environment(extra: str) -> None:
     stamp.write_text(wanted)
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; tests/test_graphiql_browser.py drives it
+
+
+def ensure_chromium() -> None:
+    """Install Debian's Chromium for the browser test when it is missing and this is root on a
+    machine with apt-get. Without it the browser test skips on a developer's machine and fails
+    in CI (where CI is set): this only prints why it could not install it.
+    """
+    if CHROMIUM.exists():
+        return
+    apt_get = shutil.which("apt-get")
+    if apt_get is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        print(f"{CHROMIUM} is missing (install Debian's `chromium` package for the browser test).")
+        return
+    install = [apt_get, "install", "-y", "--no-install-recommends", "chromium"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print(f"+ {' '.join(install)}", flush=True)
+    if subprocess.run(install, env=env, check=False).returncode != 0:
+        # A fresh machine's package lists may be empty or stale: refresh them once and retry.
+        print(f"+ {apt_get} update -q", flush=True)
+        subprocess.run([apt_get, "update", "-q"], env=env, check=False)
+        subprocess.run(install, env=env, check=False)
+    if not CHROMIUM.exists():
+        print(f"Could not install chromium: {CHROMIUM} is still missing.", flush=True)
+
+
 def serve(args: list[str]) -> None:
     ensure_environment("postgres")
     # An editable install leaves the project's modules as source; where PYTHONDONTWRITEBYTECODE is
@@ -54,6 +81,7 @@ def serve(args: list[str]) -> None:
 
 def test(args: list[str]) -> None:
     ensure_environment("test")
+    ensure_chromium()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")  # core, plugins, tests and benchmarks: [tool.mypy] in pyproject.toml

@@ -7,6 +7,12 @@ adapted copy of strawberry's page that loads them from a URL prefix chosen by th
 ``GRAPHIQL_ASSETS_DIR`` as static files at that prefix and serve ``graphiql_page(prefix)``.
 
 The page keeps the ``integrity`` attributes, so a changed asset is refused by the browser.
+
+The page hands GraphiQL a storage of its own: GraphiQL 3.8.3 saves each query's headers (so the
+bearer token) in its localStorage history even with ``shouldPersistHeaders: false``. The wrapper
+drops every ``headers`` member before anything is stored and cleans what older pages left, so
+history, tabs and favourites keep working across reloads without the token; sessionStorage alone
+would have kept the token for the tab's life and lost the history (tests/test_graphiql_browser.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Both are built from ``feed.PublicFinding``, so they hold exactly what the graph gives integrators:
 nothing about any child, no evidence. CSV cells that a spreadsheet would run as a formula are
-prefixed with an apostrophe (OWASP's advice on CSV injection); the JSON is untouched.
+prefixed with an apostrophe (OWASP's advice on CSV injection); the JSON is untouched. The CSV's
+columns are documented in docs/integrators.md (section 5); a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _row(finding: PublicFinding) -> list[str]:
         finding.title,
         finding.text,
         "; ".join(c.code for c in finding.criteria),
-        "; ".join(sorted({c.lead for c in finding.criteria})),
+        "; ".join(c.lead for c in finding.criteria),  # the i-th lead is the i-th criterion's
         "; ".join(sorted({a.kind.name for a in finding.agencies})),
         "; ".join(a.name for a in finding.agencies),
         "; ".join(finding.agreements),
@@ -61,9 +62,15 @@ def _row(finding: PublicFinding) -> list[str]:
     ]
 
 
-def to_csv(findings: Iterable[PublicFinding]) -> str:
-    """One row per finding; lists (criteria, agencies) joined with '; '."""
+UTF8_BOM = "\ufeff"
+
+
+def to_csv(findings: Iterable[PublicFinding], *, bom: bool = False) -> str:
+    """One row per finding; lists (criteria, agencies) joined with '; '. With ``bom`` the text
+    starts with a byte order mark, which Excel needs to read UTF-8 (else 'é' shows as 'Ã©')."""
     out = io.StringIO()
+    if bom:
+        out.write(UTF8_BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for finding in findings:

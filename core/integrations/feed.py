@@ -160,6 +160,18 @@ def published(*clauses: ColumnElement[bool]) -> Select[Any]:
     )
 
 
+PUBLISHED_FINDING_SELECTION = """
+  id kind headline title text publishedAt updatedAt inspectionReference
+  framework { code }
+  area { code name }
+  criteria { code title lead { code } }
+  agencies { kind name }
+  agreedBy
+"""
+"""The selection on the graph's ``PublishedFinding`` whose answer ``PublicFinding.as_json`` gives
+(docs/integrators.md quotes it; tests/core/test_webhook_shape.py compares the two)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CriterionRef:
     code: str
@@ -204,20 +216,25 @@ class PublicFinding:
         return self.agreed_by
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON form, with the field names and enum values of the graph's PublishedFinding."""
+        """The JSON form (webhook bodies, the JSON export): exactly the graph's answer for
+        ``PUBLISHED_FINDING_SELECTION`` on ``PublishedFinding``."""
         return {
             "id": self.global_id,
             "kind": self.kind.upper(),
-            "status": "PUBLISHED",
             "headline": self.headline,
             "title": self.title,
             "text": self.text,
             "publishedAt": self.published_at.isoformat(),
             "updatedAt": self.updated_at.isoformat(),
             "inspectionReference": self.inspection_reference,
-            "frameworkCode": self.framework,
+            "framework": {"code": self.framework},
             "area": {"code": self.area_code, "name": self.area_name},
-            "criteria": [{"code": c.code, "title": c.title, "lead": c.lead} for c in self.criteria],
+            # As in the graph, a criterion its framework no longer has (no lead) is left out.
+            "criteria": [
+                {"code": c.code, "title": c.title, "lead": {"code": c.lead}}
+                for c in self.criteria
+                if c.lead
+            ],
             "agencies": [{"kind": a.kind.name, "name": a.name} for a in self.agencies],
             "agreedBy": list(self.agreements),
         }

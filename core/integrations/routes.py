@@ -4,7 +4,8 @@
   inspection's reference, e.g. ``JTAI-DEMO-001``, or its global ID). The team and admins see the
   draft; agency users of the area and integrators see it once published; anyone else gets 404.
 - ``GET /exports/findings.csv`` and ``GET /exports/findings.json``: published findings, with the
-  ``findings`` query's filters as query parameters (integrators and admins).
+  ``findings`` query's filters as query parameters (integrators and admins); the CSV also takes
+  ``bom=1`` (a byte order mark first, for Excel).
 
 The same bearer tokens as the graph. Handlers are plain functions, which Starlette runs in its
 thread pool, so their database work never blocks the event loop.
@@ -95,12 +96,25 @@ def _inspection_id(session: Session, key: str) -> int | None:
     return row_id(raw) if kind == "Inspection" else None
 
 
-def _filters(request: Request) -> feed.FindingFilters:
-    unknown = sorted(set(request.query_params) - set(FILTER_PARAMS))
-    if unknown:
+CSV_OPTIONS = ("bom",)  # parameters of the CSV export that are not filters
+
+
+def _bom(request: Request) -> bool:
+    """``?bom=1`` starts the CSV with a UTF-8 byte order mark, for Excel."""
+    value = request.query_params.get("bom", "0")
+    if value not in ("0", "1"):
         raise feed.FilterError(
-            f"{', '.join(unknown)}: not a filter. Filters: {', '.join(FILTER_PARAMS)}."
+            f"bom: {value!r} is not 0 or 1; send bom=1 to start the CSV with a byte order mark "
+            "(for Excel), or leave it out."
         )
+    return value == "1"
+
+
+def _filters(request: Request, options: tuple[str, ...] = ()) -> feed.FindingFilters:
+    unknown = sorted(set(request.query_params) - set(FILTER_PARAMS) - set(options))
+    if unknown:
+        known = ", ".join((*FILTER_PARAMS, *options))
+        raise feed.FilterError(f"{', '.join(unknown)}: not a filter. Parameters: {known}.")
     values: dict[str, object] = {}
     for param, name in FILTER_PARAMS.items():
         value = request.query_params.get(param)
@@ -152,7 +166,8 @@ def document_routes(view: Authenticates) -> list[BaseRoute]:
         return HTMLResponse(render(letter), headers=PAGE_HEADERS)
 
     def export(
-        render_as: Callable[[list[feed.PublicFinding]], tuple[str, str]],
+        render_as: Callable[[list[feed.PublicFinding], Request], tuple[str, str]],
+        options: tuple[str, ...] = (),
     ) -> Callable[[Request], Response]:
         def endpoint(request: Request) -> Response:
             with view.database.session() as session:
@@ -164,10 +179,13 @@ def document_routes(view: Authenticates) -> list[BaseRoute]:
                         403, "Not allowed: exports are for integrators and admins.", "FORBIDDEN"
                     )
                 try:
-                    found = list(feed.all_published(session, view.registry, _filters(request)))
+                    filters = _filters(request, options)
+                    if options:
+                        _bom(request)  # refuse a bad option before reading anything
+                    found = list(feed.all_published(session, view.registry, filters))
                 except feed.FilterError as error:
                     return _problem(400, str(error), "BAD_REQUEST")
-            body, media_type = render_as(found)
+            body, media_type = render_as(found, request)
             stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
             extension = "csv" if media_type.startswith("text/csv") else "json"
             return Response(
@@ -183,14 +201,14 @@ def document_routes(view: Authenticates) -> list[BaseRoute]:
 
         return endpoint
 
-    def as_csv(found: list[feed.PublicFinding]) -> tuple[str, str]:
-        return exports.to_csv(found), "text/csv; charset=utf-8"
+    def as_csv(found: list[feed.PublicFinding], request: Request) -> tuple[str, str]:
+        return exports.to_csv(found, bom=_bom(request)), "text/csv; charset=utf-8"
 
-    def as_json(found: list[feed.PublicFinding]) -> tuple[str, str]:
+    def as_json(found: list[feed.PublicFinding], request: Request) -> tuple[str, str]:
         return exports.to_json(found, utc_now()), "application/json"
 
     return [
         Route("/inspections/{reference}/report.html", report_html, methods=["GET"]),
-        Route("/exports/findings.csv", export(as_csv), methods=["GET"]),
+        Route("/exports/findings.csv", export(as_csv, CSV_OPTIONS), methods=["GET"]),
         Route("/exports/findings.json", export(as_json), methods=["GET"]),
     ]

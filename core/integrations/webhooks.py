@@ -10,6 +10,8 @@ delivery, which queues a copy so the log keeps every attempt.
 Every request carries::
 
     X-JTAI-Delivery:  the delivery's id (the same on every retry of it)
+    X-JTAI-Change:    the change's feed cursor, the body's ``cursor``: the same on every retry
+                      and every redelivery, the key a receiver deduplicates on
     X-JTAI-Event:     finding.published | finding.updated | finding.withdrawn
     X-JTAI-Timestamp: when this attempt was signed, in Unix seconds
     X-JTAI-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 SIGNATURE_HEADER = "X-JTAI-Signature"
 TIMESTAMP_HEADER = "X-JTAI-Timestamp"
 DELIVERY_HEADER = "X-JTAI-Delivery"
+CHANGE_HEADER = "X-JTAI-Change"
 EVENT_HEADER = "X-JTAI-Event"
 SECRET_PREFIX = "whsec_"
 
@@ -89,6 +92,13 @@ def check_url(url: str, *, production: bool) -> str:
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in cleaned):
         raise WebhookError("input.url", "a URL has no spaces or control characters.")
     parts = urlsplit(cleaned)
+    if production and parts.scheme == "http":
+        # Bodies are signed, not encrypted: in production they travel over TLS only.
+        raise WebhookError(
+            "input.url",
+            f"{cleaned[:100]!r} is http, and with JTAI_ENV=production webhooks are sent over "
+            "https only: give the receiver's https:// URL, e.g. https://receiver.example.org/jtai.",
+        )
     allowed = ("https",) if production else ("https", "http")
     if len(cleaned) > MAX_URL or parts.scheme not in allowed or not parts.hostname:
         raise WebhookError(
@@ -278,13 +288,14 @@ def deliver_due(
         claimed = _claim(database, delivery_id, clock())
         if claimed is None:
             continue  # another run took it, or sent it already
-        url, secret, body, event = claimed
+        url, secret, body, event, change_id = claimed
         payload = body.encode()
         timestamp = int(clock().timestamp())
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "jtai-webhooks/1",
             DELIVERY_HEADER: str(delivery_id),
+            CHANGE_HEADER: encode_cursor(change_id),
             EVENT_HEADER: event,
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(secret, timestamp, payload),
@@ -301,7 +312,7 @@ def deliver_due(
 
 def _claim(
     database: Database, delivery_id: int, now: dt.datetime
-) -> tuple[str, str, str, str] | None:
+) -> tuple[str, str, str, str, int] | None:
     """Take one delivery that is still due at ``now``, leasing it until ``now + LEASE``."""
     with database.write() as session:
         claimed = cast(
@@ -318,13 +329,19 @@ def _claim(
         )
         if claimed.rowcount != 1:
             return None
-        url, secret, body, change = session.execute(
-            select(Webhook.url, Webhook.secret, WebhookDelivery.body, FindingChange.change)
+        url, secret, body, change, change_id = session.execute(
+            select(
+                Webhook.url,
+                Webhook.secret,
+                WebhookDelivery.body,
+                FindingChange.change,
+                FindingChange.id,
+            )
             .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
             .join(FindingChange, FindingChange.id == WebhookDelivery.change_id)
             .where(WebhookDelivery.id == delivery_id)
         ).one()
-        return url, secret, body, event_name(change)
+        return url, secret, body, event_name(change), change_id
 
 
 def _record(

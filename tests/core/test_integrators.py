@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from core.database import Database
 from core.demo import DemoInspection
 from core.demo_findings import load_demo_findings
+from core.integrations.exports import CSV_COLUMNS
 from core.models import Child, EvidenceRecord, Finding
 from core.registry import Registry
 from core.viewer import Role
@@ -456,3 +457,34 @@ def test_the_docs_examples_run_against_the_demo(
         headers={"Authorization": f"Bearer {integrator}"},
     )
     assert page.status_code == 200 and "Published" in page.text
+
+
+def documented_csv_columns() -> list[str]:
+    """The CSV columns, in order, as the table in docs/integrators.md section 5 lists them."""
+    text = (REPO_ROOT / "docs" / "integrators.md").read_text(encoding="utf-8")
+    table = text.split("| column | holds |", 1)[1].split("\n\n", 1)[0]
+    cells = [line.split("|")[1] for line in table.strip().splitlines()[1:]]
+    return [name for cell in cells for name in re.findall(r"`([a-z_]+)`", cell)]
+
+
+def test_the_csv_columns_are_documented_leads_align_and_excel_gets_a_bom(
+    gql: GraphQLClient, round_: Round, registry: Registry
+) -> None:
+    plain = export(gql, "/exports/findings.csv", round_.integrator)
+    rows = list(csv.DictReader(io.StringIO(plain.text)))
+    assert list(rows[0]) == list(CSV_COLUMNS) == documented_csv_columns()
+    assert not plain.content.startswith(b"\xef\xbb\xbf")
+    for row in rows:
+        criteria, leads = row["criteria"].split("; "), row["criteria_leads"].split("; ")
+        owners = {o.item.code: o.owner for o in registry.criteria_of(row["framework"])}
+        assert leads == [owners[code] for code in criteria], row  # the n-th lead, n-th criterion
+    assert rows[0]["criteria"] == "ESN-23; ESN-31"
+    assert rows[0]["criteria_leads"] == "ofsted; hmicfrs"
+
+    for_excel = export(gql, "/exports/findings.csv", round_.integrator, bom="1")
+    assert for_excel.status_code == 200
+    assert for_excel.content == b"\xef\xbb\xbf" + plain.content
+    bad = export(gql, "/exports/findings.csv", round_.integrator, bom="yes")
+    assert bad.status_code == 400 and "bom: 'yes' is not 0 or 1" in bad.text
+    not_json = export(gql, "/exports/findings.json", round_.integrator, bom="1")
+    assert not_json.status_code == 400 and "bom: not a filter" in not_json.text

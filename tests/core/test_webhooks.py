@@ -15,12 +15,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
+from starlette.datastructures import Headers
 
+from core.app import create_app
 from core.cli import main
 from core.database import Database
 from core.demo import DemoInspection
 from core.integrations import webhooks
+from core.integrations.feed import PUBLISHED_FINDING_SELECTION
 from core.models import WebhookDelivery
+from core.settings import Settings
 from core.viewer import Role
 from tests.helpers.environment import REPO_ROOT
 from tests.helpers.findings_world import (
@@ -406,3 +410,104 @@ def test_a_run_longer_than_the_lease_never_sends_a_delivery_twice(
     assert sorted(sent_ids) == sorted(set(sent_ids)) and len(sent_ids) == 4, slow.sent
     assert len(outer.outcomes) + cron_ran[0] == 4
     assert all(slow.fresh)
+
+
+def docs_graphql_block(name: str) -> str:
+    """The GraphQL operation ``name`` as docs/integrators.md prints it."""
+    text = (REPO_ROOT / "docs" / "integrators.md").read_text(encoding="utf-8")
+    blocks: list[str] = re.findall(r"```graphql\n(.*?)```", text, flags=re.S)
+    [block] = [b for b in blocks if f"query {name}" in b]
+    return block
+
+
+def test_the_pushed_finding_is_the_graphs_answer_for_the_documented_selection(
+    gql: GraphQLClient,
+    database: Database,
+    team: Team,
+    make_token: TokenFactory,
+    receiver: Receiver,
+) -> None:
+    admin, integrator = make_token(Role.ADMIN), make_token(Role.INTEGRATOR)
+    register(gql, admin, receiver.url)
+    publish_new(gql, team)
+    webhooks.deliver_due(database)
+    [request] = receiver.received
+    pushed = json.loads(request.body)["finding"]
+
+    query = docs_graphql_block("PushedFinding")
+    # The docs print the selection the code promises, word for word.
+    assert " ".join(PUBLISHED_FINDING_SELECTION.split()) in " ".join(query.split())
+    [graph] = gql(query, token=integrator).ok()["findings"]["nodes"]
+    assert pushed == graph  # same keys, nesting and values
+    assert pushed["criteria"][0]["lead"] == {"code": "ofsted"}
+    assert pushed["framework"] == {"code": "da-2016"} and "status" not in pushed
+    exported = gql.request(
+        "GET", "/exports/findings.json", headers={"Authorization": f"Bearer {integrator}"}
+    ).json()
+    assert exported["findings"] == [graph]
+
+
+def test_redelivery_keeps_the_documented_dedupe_key(
+    gql: GraphQLClient,
+    database: Database,
+    team: Team,
+    make_token: TokenFactory,
+    receiver: Receiver,
+) -> None:
+    admin = make_token(Role.ADMIN)
+    register(gql, admin, receiver.url)
+    publish_new(gql, team)
+    receiver.statuses = [500]  # the first attempt fails: a retry follows
+    t0 = dt.datetime.now(dt.UTC)
+    webhooks.deliver_due(database, clock=at(t0))
+    webhooks.deliver_due(database, clock=at(t0 + dt.timedelta(minutes=1)))
+    [original] = gql(LOG, {}, admin).ok()["webhookDeliveries"]["nodes"]
+    gql(REDELIVER, {"id": original["id"]}, admin).ok()
+    webhooks.deliver_due(database, clock=at(t0 + dt.timedelta(minutes=2)))
+    first, retry, redelivery = receiver.received
+    cursor = json.loads(first.body)["cursor"]
+    # X-JTAI-Change, the key the docs say to deduplicate on, is the body's cursor every time;
+    # the delivery id changes with a redelivery.
+    assert [r.headers["X-JTAI-Change"] for r in receiver.received] == [cursor] * 3
+    assert first.headers["X-JTAI-Delivery"] == retry.headers["X-JTAI-Delivery"]
+    assert redelivery.headers["X-JTAI-Delivery"] != first.headers["X-JTAI-Delivery"]
+    assert first.body == retry.body == redelivery.body
+    docs = (REPO_ROOT / "docs" / "integrators.md").read_text(encoding="utf-8")
+    assert "Deduplicate on `X-JTAI-Change`" in docs
+
+
+def test_the_docs_verify_reads_header_names_in_any_case(
+    gql: GraphQLClient,
+    database: Database,
+    team: Team,
+    make_token: TokenFactory,
+    receiver: Receiver,
+) -> None:
+    secret = register(gql, make_token(Role.ADMIN), receiver.url)["secret"]
+    publish_new(gql, team)
+    webhooks.deliver_due(database)
+    [request] = receiver.received
+    verify = docs_verify()
+    lowered = {name.lower(): value for name, value in request.headers.items()}
+    upper = {name.upper(): value for name, value in request.headers.items()}
+    as_asgi = Headers(raw=[(k.encode(), v.encode()) for k, v in lowered.items()])
+    for headers in (request.headers, lowered, upper, as_asgi):
+        assert verify(secret, headers, request.body) is True
+        assert verify("whsec_other", headers, request.body) is False
+
+
+def test_production_takes_only_https_webhook_urls_and_says_so(
+    database: Database, make_token: TokenFactory
+) -> None:
+    production = GraphQLClient(
+        create_app(Settings(database_url=database.url, production=True), database=database),
+        database,
+    )
+    admin = make_token(Role.ADMIN)
+    refused = register(production, admin, "http://receiver.example.org/jtai")
+    assert refused["webhook"] is None
+    [error] = refused["errors"]
+    assert error["field"] == "input.url"
+    assert "JTAI_ENV=production" in error["message"] and "https://" in error["message"]
+    accepted = register(production, admin, "https://receiver.example.org/jtai")
+    assert accepted["errors"] == [] and accepted["webhook"]["active"] is True

@@ -1,0 +1,29 @@
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+// Types for the operations in src/, from the schema the repository commits (`jtai schema`).
+const config: CodegenConfig = {
+  schema: "../../schema.graphql",
+  documents: ["src/**/*.ts", "!src/gql/**"],
+  ignoreNoDocuments: false,
+  generates: {
+    "src/gql/": {
+      preset: "client",
+      config: {
+        // Documents as typed strings: the app needs no GraphQL library at run time, only fetch.
+        documentMode: "string",
+        // The graph's custom scalars, as they travel in JSON.
+        scalars: {
+          Date: "string",
+          DateTime: "string",
+          Time: "string",
+          Upload: "File",
+        },
+        enumsAsTypes: true,
+        useTypeImports: true,
+        strictScalars: true,
+      },
+    },
+  },
+};
+
+export default config;
