@@ -45,7 +45,10 @@ from tests.helpers.council_files import (
 )
 
 CODES: dict[str, CodeSet] = {code_set.code: code_set for code_set in CODE_SETS}
-HANG_GUARD = 5.0  # seconds: a hang guard, not a timing
+# Seconds: a guard against a hang (a zip bomb read whole), never a timing. Work is bounded by counts
+# (comparisons, bytes read); this only stops a run that would otherwise never end, even on a
+# machine busy enough to make a 1 s read take 20.
+HANG_GUARD = 120.0
 
 
 def read(
