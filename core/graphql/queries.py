@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, select
@@ -14,7 +15,8 @@ from core import access
 from core import models as m
 from core.graphql.base.enums import ViewerRole
 from core.graphql.base.inputs import row_id
-from core.graphql.base.pagination import Connection, keyset_page
+from core.graphql.base.orders import InspectionOrder
+from core.graphql.base.pagination import PAGING, Connection, Ordering, keyset_page, page_args
 from core.graphql.base.permissions import Public, roles, rule, signed_in
 from core.graphql.context import Info
 from core.graphql.inspection import Inspection
@@ -119,21 +121,33 @@ class OverviewQueries:
     """Lists across inspections: the inspections you may see and the audit trail."""
 
     @strawberry.field(
-        description="The inspections you may see, oldest first.", extensions=signed_in()
+        description="The inspections you may see, oldest created first unless `orderBy` says "
+        f"otherwise. {PAGING}",
+        extensions=signed_in(),
     )
     def inspections(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: InspectionOrder = InspectionOrder.CREATED_ASC,
+        framework: Annotated[
+            str | None,
+            strawberry.argument(description="Only inspections under this framework (its code)."),
+        ] = None,
     ) -> Connection[Inspection]:
         context = info.context
-        scope = access.inspections_visible_to(context.viewer)
+        where = [access.inspections_visible_to(context.viewer)]
+        if framework is not None:
+            where.append(m.Inspection.framework == framework)
         return keyset_page(
             context.session,
-            select(m.Inspection).where(scope),
-            select(func.count()).select_from(m.Inspection).where(scope),
-            key=m.Inspection.id,
-            first=first,
-            after=after,
-            maximum=context.settings.max_page_size,
+            select(m.Inspection).where(*where),
+            select(func.count()).select_from(m.Inspection).where(*where),
+            ordering=order_by.ordering,
+            args=page_args(first, after, last, before, context.settings.max_page_size),
             to_node=Inspection.of,
         )
 
@@ -153,10 +167,8 @@ class OverviewQueries:
             context.session,
             select(m.AuditEvent).where(*filters),
             select(func.count()).select_from(m.AuditEvent).where(*filters),
-            key=m.AuditEvent.id,
-            first=first,
-            after=after,
-            maximum=context.settings.max_page_size,
+            ordering=Ordering(m.AuditEvent),
+            args=page_args(first, after, None, None, context.settings.max_page_size),
             to_node=AuditEventNode.of,
         )
 
