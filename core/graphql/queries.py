@@ -17,29 +17,55 @@ from core.graphql.base.enums import ViewerRole
 from core.graphql.base.inputs import row_id
 from core.graphql.base.orders import InspectionOrder
 from core.graphql.base.pagination import PAGING, Connection, Ordering, keyset_page, page_args
-from core.graphql.base.permissions import Public, roles, rule, signed_in
+from core.graphql.base.permissions import roles, signed_in
 from core.graphql.context import Info
 from core.graphql.inspection import Inspection
 from core.graphql.integrations import IntegrationQueries
-from core.graphql.nodes import Inspector
+from core.graphql.nodes import Agency, Inspector
+from core.graphql.reference import Inspectorate as ReferenceInspectorate
 from core.graphql.reference import ReferenceQueries
 from core.graphql.requests import RequestQueries
 from core.graphql.selection import SelectionQueries
 from core.viewer import Role
 
 
-@strawberry.type(name="Viewer", description="Who the request is made as.")
+@strawberry.type(
+    name="Viewer",
+    description="Who the request is made as: the token's role, whom it stands for, and until "
+    "when it is accepted.",
+)
 class ViewerInfo:
-    role: ViewerRole | None
-    inspectorate_code: str | None
+    role: ViewerRole
+    inspectorate_code: str | None = strawberry.field(
+        deprecation_reason="Use `inspectorate { code }`."
+    )
+    expires_at: dt.datetime | None = strawberry.field(
+        description="When the token (or JWT, its `exp`) stops being accepted: sign in again "
+        "before then. Null only for a token without an expiry."
+    )
     inspector_id: strawberry.Private[int | None]
+    agency_id: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="The inspectorate of an inspector; null for other roles.")
+    def inspectorate(self, info: Info) -> ReferenceInspectorate | None:
+        if self.inspectorate_code is None:
+            return None
+        found = info.context.registry.inspectorate(self.inspectorate_code)
+        return ReferenceInspectorate.of(found) if found else None
+
+    @strawberry.field(description="The inspector a token of an inspector stands for.")
     async def inspector(self, info: Info) -> Inspector | None:
         if self.inspector_id is None:
             return None
         row = await info.context.loaders.inspector.load(self.inspector_id)
         return Inspector.of(row) if row else None
+
+    @strawberry.field(description="The agency an agency user acts for; null for other roles.")
+    async def agency(self, info: Info) -> Agency | None:
+        if self.agency_id is None:
+            return None
+        row = await info.context.loaders.agency.load(self.agency_id)
+        return Agency.of(row) if row else None
 
 
 @strawberry.type(description="Ids of one kind of row an audited request returned or changed.")
@@ -104,15 +130,16 @@ class RootQueries:
         )
         return next(iter(nodes), None)
 
-    @strawberry.field(
-        description="Who you are signed in as; null role when anonymous.", extensions=rule(Public())
-    )
+    @strawberry.field(description="Who you are signed in as.", extensions=signed_in())
     def viewer(self, info: Info) -> ViewerInfo:
         viewer = info.context.viewer
+        assert viewer.role is not None  # signed_in() refused anyone else
         return ViewerInfo(
             role=viewer.role,
             inspectorate_code=viewer.inspectorate,
+            expires_at=viewer.expires_at,
             inspector_id=viewer.inspector_id,
+            agency_id=viewer.agency_id,
         )
 
 
