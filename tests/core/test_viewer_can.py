@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.applications import Starlette
+
 from core.database import Database
 from core.demo import DemoInspection
 from core.viewer import Role
+from tests.core.test_uploads import PDF, Kept, upload_document
 from tests.helpers.findings_world import (
     AGREE,
     FORMS_QUERY,
@@ -19,21 +22,21 @@ from tests.helpers.findings_world import (
     team_of,
 )
 from tests.helpers.graphql import GraphQLClient, TokenFactory
-from tests.helpers.ids import gid
-from tests.helpers.issued_requests import agency_id
+from tests.helpers.ids import gid, gid_number
+from tests.helpers.issued_requests import ISSUE, agency_id
 
 CAN = """query($id: ID!) { node(id: $id) { ... on Finding { viewerCanAgree viewerCanPublish } } }"""
 
 
 def can(gql: GraphQLClient, token: str, finding: str) -> dict[str, Any]:
-    node = gql(CAN, {"id": finding}, token).ok()["node"]
+    node: dict[str, Any] | None = gql(CAN, {"id": finding}, token).ok()["node"]
     # A finding the viewer cannot see offers no action at all.
     return node or {"viewerCanAgree": False, "viewerCanPublish": False}
 
 
 def tried(gql: GraphQLClient, token: str, mutation: str, name: str, finding: str) -> bool:
     payload = gql(mutation, {"id": finding}, token).ok()[name]
-    return payload["errors"] == []
+    return bool(payload["errors"] == [])
 
 
 def test_viewer_can_agree_and_publish_exactly_when_the_mutations_succeed(
@@ -141,4 +144,51 @@ def test_viewer_can_record_exactly_when_recording_succeeds(
                 did = payload["errors"] == []
                 assert predicted["viewerCanRecord"] is did, (who, form["code"], payload)
                 outcomes.add(did)
+    assert outcomes == {True, False}
+
+
+TRACKER = """query($id: ID!) { inspection(id: $id) { requests(first: 100) {
+  nodes { id reference agency { kind } listSpec { code } } } } }"""
+UPLOAD_CAN = "query($id: ID!) { node(id: $id) { ... on IssuedRequest { viewerCanUpload } } }"
+
+
+def test_viewer_can_upload_exactly_when_the_upload_is_taken(
+    gql: GraphQLClient,
+    app: Starlette,
+    database: Database,
+    demo: DemoInspection,
+    lead_token: str,
+    make_token: TokenFactory,
+) -> None:
+    inspection = gid("Inspection", demo.inspection_id)
+    assert gql(ISSUE, {"id": inspection}, lead_token).ok()["issueDocumentRequests"]["errors"] == []
+    requests = gql(TRACKER, {"id": inspection}, lead_token).ok()["inspection"]["requests"]
+    chosen: dict[str, str] = {}
+    for node in requests["nodes"]:
+        kind = "list" if node["listSpec"] else node["agency"]["kind"]
+        chosen.setdefault(kind, node["id"])
+    tokens = {
+        "council": make_token(Role.AGENCY_USER, agency_id=agency_id(database, "local_authority")),
+        "police": make_token(Role.AGENCY_USER, agency_id=agency_id(database, "police")),
+        "lead": lead_token,
+        "admin": make_token(Role.ADMIN),
+        "integrator": make_token(Role.INTEGRATOR),
+    }
+    kept = Kept(app.state.document_store, database)
+    outcomes: set[bool] = set()
+    try:
+        for kind in ("LOCAL_AUTHORITY", "POLICE"):
+            for who, token in tokens.items():
+                node = gql(UPLOAD_CAN, {"id": chosen[kind]}, token).ok()["node"]
+                predicted = bool(node and node["viewerCanUpload"])
+                result = upload_document(gql, token, int(gid_number(chosen[kind])), PDF)
+                did = result["errors"] == []
+                assert predicted is did, (who, kind, result["errors"])
+                outcomes.add(did)
+        # A list request: the agency it is issued to may send it (with uploadList).
+        council = tokens["council"]
+        listed = gql(UPLOAD_CAN, {"id": chosen["list"]}, council).ok()["node"]
+        assert listed == {"viewerCanUpload": True}
+    finally:
+        kept.clear()
     assert outcomes == {True, False}
