@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 
 from core.database import Database
 from core.demo import DemoInspection
+from core.registry import Registry
 from core.viewer import Role
 from tests.core.test_uploads import PDF, Kept, upload_document
 from tests.helpers.findings_world import (
@@ -24,6 +25,7 @@ from tests.helpers.findings_world import (
 from tests.helpers.graphql import GraphQLClient, TokenFactory
 from tests.helpers.ids import gid, gid_number
 from tests.helpers.issued_requests import ISSUE, agency_id
+from tests.helpers.selection_world import build_world, future_tuesday, select_children
 
 CAN = """query($id: ID!) { node(id: $id) { ... on Finding { viewerCanAgree viewerCanPublish } } }"""
 
@@ -191,4 +193,32 @@ def test_viewer_can_upload_exactly_when_the_upload_is_taken(
         assert listed == {"viewerCanUpload": True}
     finally:
         kept.clear()
+    assert outcomes == {True, False}
+
+
+SELECT_CAN = "query($id: ID!) { inspection(id: $id) { viewerCanSelectChildren } }"
+
+
+def test_viewer_can_select_children_exactly_when_selecting_is_allowed(
+    gql: GraphQLClient,
+    database: Database,
+    registry: Registry,
+    demo: DemoInspection,
+    lead_token: str,
+    make_token: TokenFactory,
+) -> None:
+    world = build_world(database, registry, demo, future_tuesday())
+    team = team_of(database, demo.inspection_id, make_token, lead_token)
+    tokens = {
+        **team.by_inspectorate,
+        "admin": make_token(Role.ADMIN),
+        "agency": make_token(Role.AGENCY_USER, agency_id=agency_id(database, "local_authority")),
+    }
+    outcomes: set[bool] = set()
+    for position, (who, token) in enumerate(tokens.items()):
+        data = gql(SELECT_CAN, {"id": world.inspection}, token).ok()
+        predicted = bool(data["inspection"] and data["inspection"]["viewerCanSelectChildren"])
+        did = select_children(gql, token, world, [position])["errors"] == []
+        assert predicted is did, who
+        outcomes.add(did)
     assert outcomes == {True, False}
