@@ -19,6 +19,7 @@ import strawberry
 from core import access
 from core import contributions as c
 from core import models as m
+from core.graphql.base.errors import BadArgument
 from core.graphql.base.orders import ChildOrder, EvidenceOrder
 from core.graphql.base.pagination import PAGING, Connection, page_args, page_connection
 from core.graphql.base.permissions import scoped_by
@@ -113,6 +114,11 @@ class InspectionFields(InspectionCore):
         ] = None,
     ) -> Connection[Evidence]:
         args = page_args(first, after, last, before, info.context.settings.max_page_size)
+        if inspectorate is not None and info.context.registry.inspectorate(inspectorate) is None:
+            raise BadArgument(
+                f"inspectorate: {inspectorate!r} is not an inspectorate of this server. Use a "
+                "code from `inspectorates { code }`, or leave it out for every inspectorate's."
+            )
         filters = (status.value if status else None, inspectorate)
         key = ListPageKey(self.id, args, order_by, filters)
         page = await info.context.loaders.evidence_page.load(key)

@@ -14,6 +14,7 @@ from strawberry.utils.await_maybe import await_maybe
 from core import access
 from core import models as m
 from core.graphql.base.enums import ViewerRole
+from core.graphql.base.errors import BadArgument
 from core.graphql.base.inputs import row_id
 from core.graphql.base.orders import InspectionOrder
 from core.graphql.base.pagination import PAGING, Connection, Ordering, keyset_page, page_args
@@ -168,6 +169,11 @@ class OverviewQueries:
         context = info.context
         where = [access.inspections_visible_to(context.viewer)]
         if framework is not None:
+            if context.registry.framework(framework) is None:
+                raise BadArgument(
+                    f"framework: {framework!r} is not a framework of this server. Use a code "
+                    "from `frameworks { code }`, or leave it out for every inspection."
+                )
             where.append(m.Inspection.framework == framework)
         return keyset_page(
             context.session,

@@ -135,15 +135,17 @@ def test_inspections_filter_by_framework(
     inspections_world(database, demo)
     with database.write() as session:
         session.execute(
-            update(Inspection).where(Inspection.reference == "JTAI-Q").values(framework="other")
+            update(Inspection).where(Inspection.reference == "JTAI-Q").values(framework="da-2024")
         )
     query = (
         "query($framework: String) { inspections(framework: $framework) "
         "{ totalCount nodes { reference } } }"
     )
-    narrowed = gql(query, {"framework": "other"}, lead_token).ok()["inspections"]
+    narrowed = gql(query, {"framework": "da-2024"}, lead_token).ok()["inspections"]
     assert [n["reference"] for n in narrowed["nodes"]] == ["JTAI-Q"]
     assert gql(query, {"framework": None}, lead_token).ok()["inspections"]["totalCount"] == 7
+    errors = gql(query, {"framework": "da-1999"}, lead_token).errors
+    assert errors[0]["message"].startswith("framework: 'da-1999' is not a framework")
 
 
 # --- Children and evidence, per inspection (batched loaders) -------------------------------------
@@ -357,6 +359,17 @@ def test_last_out_of_range_is_refused(gql: GraphQLClient, lead_token: str) -> No
 def test_a_bad_before_cursor_is_refused(gql: GraphQLClient, lead_token: str) -> None:
     errors = gql('{ inspections(before: "nope") { totalCount } }', token=lead_token).errors
     assert errors[0]["message"].startswith("before: 'nope' is not a cursor this API issued")
+
+
+def test_an_unknown_inspectorate_filter_is_refused(
+    gql: GraphQLClient, demo: DemoInspection, lead_token: str
+) -> None:
+    query = (
+        'query($id: ID!) { inspection(id: $id) { evidence(inspectorate: "ofstead") '
+        "{ totalCount } } }"
+    )
+    errors = gql(query, {"id": gid("Inspection", demo.inspection_id)}, lead_token).errors
+    assert errors[0]["message"].startswith("inspectorate: 'ofstead' is not an inspectorate")
 
 
 def test_an_unknown_order_is_refused_by_the_enum(gql: GraphQLClient, lead_token: str) -> None:
