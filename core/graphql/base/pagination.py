@@ -42,7 +42,11 @@ def decode_cursor(cursor: str, argument: str = "after") -> int:
     if parsed is None:
         raise BadArgument(
             f"{argument}: {cursor!r} is not a cursor this API issued. "
-            "Pass the endCursor of the previous page, or leave it out for the first page."
+            + (
+                "Pass the startCursor of the next page, or leave it out for the last page."
+                if argument == "before"
+                else "Pass the endCursor of the previous page, or leave it out for the first page."
+            )
         )
     return parsed
 
