@@ -6,6 +6,8 @@ network, so a request never waits on (or can be steered through) the identity pr
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -154,7 +156,15 @@ class JwtVerifier:
 
 
 def _viewer_for_claims(session: Session, settings: JwtSettings, claims: dict[str, Any]) -> Viewer:
-    """Map verified claims to a viewer; every role that names someone must name a real row."""
+    """Map verified claims to a viewer, with the token's expiry (``exp``, required)."""
+    viewer = _viewer_for_role(session, settings, claims)
+    return dataclasses.replace(
+        viewer, expires_at=dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
+    )
+
+
+def _viewer_for_role(session: Session, settings: JwtSettings, claims: dict[str, Any]) -> Viewer:
+    """Every role that names someone must name a real row."""
     raw_role = claims.get(settings.role_claim)
     try:
         role = Role(raw_role) if isinstance(raw_role, str) else None

@@ -63,6 +63,7 @@ RESERVED_QUESTION_CODES = frozenset(
         "subject",
         "evidence_id",
         "cited_criteria",
+        "answers",
     }
 )
 
@@ -107,6 +108,16 @@ def form_type_name(inspectorate: Inspectorate, form: EvidenceForm) -> str:
     """The GraphQL name of a form's output type, e.g. ``OfstedCaseTrackingEvidence``."""
     pascal = "".join(part.capitalize() for part in form.code.split("-"))
     return f"{inspectorate.graphql_prefix}{pascal}Evidence"
+
+
+def form_input_name(inspectorate: Inspectorate, form: EvidenceForm) -> str:
+    """The GraphQL input type recording a form's evidence (``OfstedCaseTrackingEvidenceInput``)."""
+    return f"{form_type_name(inspectorate, form)}Input"
+
+
+def form_mutation_name(inspectorate: Inspectorate, form: EvidenceForm) -> str:
+    """The mutation that records a form's evidence, e.g. ``recordOfstedCaseTrackingEvidence``."""
+    return f"record{form_type_name(inspectorate, form)}"
 
 
 class Registry:

@@ -101,4 +101,5 @@ def viewer_for_token(session: Session, token: str | None) -> Viewer:
         inspectorate=inspectorate,
         agency_id=api_token.agency_id,
         area_id=area_id,
+        expires_at=api_token.expires_at,
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -23,6 +24,8 @@ class Viewer:
     inspectorate: str | None = None
     agency_id: int | None = None
     area_id: int | None = None
+    # When the token or JWT stops being accepted; not part of who the viewer is.
+    expires_at: dt.datetime | None = field(default=None, compare=False)
 
     @property
     def is_authenticated(self) -> bool:

@@ -27,7 +27,14 @@ from core.graphql.base.mutations import run_service
 from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Info
 from core.graphql.nodes import Evidence, EvidenceStatus
-from core.registry import Owned, PluginContractError, Registry, form_type_name
+from core.registry import (
+    Owned,
+    PluginContractError,
+    Registry,
+    form_input_name,
+    form_mutation_name,
+    form_type_name,
+)
 from core.workflow import evidence as rules
 from core.workflow.rules import Ref
 
@@ -158,7 +165,7 @@ def _generate(owned: Owned[c.EvidenceForm], inspectorate: c.Inspectorate) -> Gen
         "jtai_inspectorate": inspectorate.code,
         "jtai_form": form.code,
     }
-    input_name = f"{name}Input"
+    input_name = form_input_name(inspectorate, form)
     input_annotations: dict[str, Any] = {
         "inspection_id": relay.GlobalID,
         "child_id": Optional[relay.GlobalID],  # noqa: UP045 - a runtime annotation
@@ -224,7 +231,7 @@ def _generate(owned: Owned[c.EvidenceForm], inspectorate: c.Inspectorate) -> Gen
         output_type=output_type,
         input_type=input_type,
         enums=enums,
-        mutation_name="record" + name,
+        mutation_name=form_mutation_name(inspectorate, form),
     )
 
 

@@ -12,22 +12,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
 from core import access
 from core import contributions as c
 from core import models as m
-from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
+from core.graphql.base.errors import BadArgument
+from core.graphql.base.orders import ChildOrder, EvidenceOrder
+from core.graphql.base.pagination import PAGING, Connection, page_args, page_connection
 from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
 from core.graphql.fieldwork import FieldworkFields
 from core.graphql.findings import FindingFields
-from core.graphql.loaders import PageKey
+from core.graphql.loaders import ListPageKey
 from core.graphql.nodes import (
     Agency,
     Child,
     Evidence,
+    EvidenceStatus,
     InspectionCore,
     Inspector,
     TeamMember,
@@ -62,34 +66,64 @@ class InspectionFields(InspectionCore):
         return next((Inspector.of(ins) for mb, ins in rows if mb.is_lead), None)
 
     @strawberry.field(
-        description="Children recorded for this inspection (inspectors only).",
+        description="Children recorded for this inspection (inspectors only), oldest added "
+        f"first unless `orderBy` says otherwise. {PAGING}",
         extensions=scoped_by(access.children_visible_to),
     )
     async def children(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: ChildOrder = ChildOrder.CREATED_ASC,
+        delisted: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: only children taken off the lists; false: only those still "
+                "on them; null: all."
+            ),
+        ] = None,
     ) -> Connection[Child]:
-        key = _page_key(info, self.id, first, after)
+        args = page_args(first, after, last, before, info.context.settings.max_page_size)
+        key = ListPageKey(self.id, args, order_by, (delisted,))
         page = await info.context.loaders.children_page.load(key)
-        return make_connection(
-            page.rows, key.limit, page.total, lambda r: r.id, Child.of, after is not None
-        )
+        return page_connection(page.rows, args, page.counts, lambda r: r.id, Child.of)
 
     @strawberry.field(
-        description="Evidence recorded in this inspection, by every inspectorate.",
+        description="Evidence recorded in this inspection, by every inspectorate, first "
+        f"recorded first unless `orderBy` says otherwise. {PAGING}",
         extensions=scoped_by(access.evidence_visible_to),
     )
     async def evidence(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: EvidenceOrder = EvidenceOrder.RECORDED_ASC,
+        status: Annotated[
+            EvidenceStatus | None,
+            strawberry.argument(description="Only drafts, or only final evidence."),
+        ] = None,
+        inspectorate: Annotated[
+            str | None,
+            strawberry.argument(description="Only the evidence of this inspectorate (its code)."),
+        ] = None,
     ) -> Connection[Evidence]:
-        key = _page_key(info, self.id, first, after)
+        args = page_args(first, after, last, before, info.context.settings.max_page_size)
+        if inspectorate is not None and info.context.registry.inspectorate(inspectorate) is None:
+            raise BadArgument(
+                f"inspectorate: {inspectorate!r} is not an inspectorate of this server. Use a "
+                "code from `inspectorates { code }`, or leave it out for every inspectorate's."
+            )
+        filters = (status.value if status else None, inspectorate)
+        key = ListPageKey(self.id, args, order_by, filters)
         page = await info.context.loaders.evidence_page.load(key)
-        return make_connection(
-            page.rows,
-            key.limit,
-            page.total,
-            lambda r: r.id,
-            info.context.evidence_types.to_node,
-            after is not None,
+        return page_connection(
+            page.rows, args, page.counts, lambda r: r.id, info.context.evidence_types.to_node
         )
 
 
@@ -183,8 +217,3 @@ def _timetable(info: Info, framework: str, notification: dt.date) -> Timetable:
             for d in built.deadlines
         ],
     )
-
-
-def _page_key(info: Info, parent_id: int, first: int | None, after: str | None) -> PageKey:
-    limit = page_size(first, info.context.settings.max_page_size)
-    return PageKey(parent_id, limit, decode_cursor(after) if after else None)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
 from core import access
 from core.graphql.base.context import RequestContext
+from core.graphql.base.pagination import Ordering, PageArgs
 from core.graphql.selection_loaders import SelectionLoaders
 from core.integrations import feed
 from core.models import (
@@ -48,9 +49,26 @@ class PageKey:
 
 
 @dataclass(frozen=True, slots=True)
+class ListPageKey:
+    """One page of a parent's list: the page asked, its order (an enum of ``base/orders.py``)
+    and the filters' values (the loader turns them into SQL)."""
+
+    parent_id: int
+    args: PageArgs
+    order: Any
+    filters: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     rows: Sequence[Any]  # up to limit + 1 rows: one more than asked means another page
     total: int
+    up_to_after: int = 0  # rows up to the after-cursor, for the page's hasPreviousPage
+    from_before: int = 0  # rows from the before-cursor on, for its hasNextPage
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return (self.total, self.up_to_after, self.from_before)
 
 
 class Loaders:
@@ -73,7 +91,11 @@ class Loaders:
         self.team_of_inspection = DataLoader(load_fn=self._team_of_inspection)
         self.children_page = DataLoader(
             load_fn=self._pages(
-                Child, Child.inspection_id, access.children_visible_to(viewer), audited="Child"
+                Child,
+                Child.inspection_id,
+                access.children_visible_to(viewer),
+                audited="Child",
+                filters_of=_child_filters,
             )
         )
         self.evidence_page = DataLoader(
@@ -82,6 +104,7 @@ class Loaders:
                 EvidenceRecord.inspection_id,
                 access.evidence_visible_to(viewer),
                 audited="EvidenceRecord",
+                filters_of=_evidence_filters,
             )
         )
         # Choosing children and the fieldwork week (core/graphql/selection/).
@@ -139,30 +162,36 @@ class Loaders:
         parent: InstrumentedAttribute[int],
         scope: ColumnElement[bool],
         audited: str,
+        filters_of: Callable[[tuple[Any, ...]], list[ColumnElement[bool]]],
     ) -> Any:
         """Pages of ``model`` for many parents at once, cut per parent with ROW_NUMBER()."""
 
-        async def load(keys: list[PageKey]) -> list[Page]:
+        async def load(keys: list[ListPageKey]) -> list[Page]:
             session = self._context.session
-            parent_ids = sorted({k.parent_id for k in keys})
-            counted = session.execute(
-                select(parent, func.count()).where(parent.in_(parent_ids), scope).group_by(parent)
-            )
-            totals = {row[0]: row[1] for row in counted}
-            pages: dict[PageKey, list[Any]] = {}
-            by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+            groups: dict[tuple[PageArgs, Any, tuple[Any, ...]], list[int]] = defaultdict(list)
             for key in keys:
-                by_window[(key.limit, key.after_id)].append(key.parent_id)
-            for (limit, after_id), ids in by_window.items():
-                rows = session.scalars(_window(model, parent, scope, ids, limit, after_id))
+                groups[(key.args, key.order, key.filters)].append(key.parent_id)
+            pages: dict[ListPageKey, Page] = {}
+            for (args, order, filter_values), ids in groups.items():
+                ordering: Ordering = order.ordering
+                where = [parent.in_(ids), scope, *filters_of(filter_values)]
+                counted = session.execute(
+                    select(parent, func.count(), *ordering.outside_counts(args))
+                    .where(*where)
+                    .group_by(parent)
+                )
+                counts = {row[0]: tuple(row[1:]) for row in counted}
+                rows = session.scalars(_window(model, parent, where, ordering, args))
                 grouped: dict[int, list[Any]] = defaultdict(list)
                 for row in rows:
                     grouped[getattr(row, parent.key)].append(row)
                 for parent_id in ids:
-                    pages[PageKey(parent_id, limit, after_id)] = grouped[parent_id]
+                    found = grouped[parent_id]
+                    key = ListPageKey(parent_id, args, order, filter_values)
+                    pages[key] = Page(found, *counts.get(parent_id, (0, 0, 0)))
                     # Audit what the client gets, not the extra row that only says "more".
-                    self._context.touch(audited, (row.id for row in grouped[parent_id][:limit]))
-            return [Page(rows=pages[k], total=totals.get(k.parent_id, 0)) for k in keys]
+                    self._context.touch(audited, (row.id for row in found[: args.limit]))
+            return [pages[k] for k in keys]
 
         return load
 
@@ -170,24 +199,58 @@ class Loaders:
 def _window(
     model: Any,
     parent: InstrumentedAttribute[int],
-    scope: ColumnElement[bool],
-    parent_ids: list[int],
-    limit: int,
-    after_id: int | None,
+    where: list[ColumnElement[bool]],
+    ordering: Ordering,
+    args: PageArgs,
 ) -> Select[Any]:
-    position = func.row_number().over(partition_by=parent, order_by=model.id).label("position")
-    inner = select(model.id.label("id"), position).where(parent.in_(parent_ids), scope)
-    if after_id is not None:
-        inner = inner.where(model.id > after_id)
-    ranked = inner.subquery()
+    position = func.row_number().over(
+        partition_by=parent, order_by=ordering.order_by(reverse=args.backward)
+    )
+    ranked = (
+        select(model.id.label("id"), position.label("position"))
+        .where(*where, *ordering.window(args))
+        .subquery()
+    )
     return (
         select(model)
         .join(ranked, ranked.c.id == model.id)
         # The parents again, outside the window: PostgreSQL misjudges how many rows the window
         # keeps and otherwise scans the whole table to join it back (1.5 M children: 131 ms).
-        .where(ranked.c.position <= limit + 1, parent.in_(parent_ids))
-        .order_by(parent, model.id)
+        .where(ranked.c.position <= args.limit + 1, where[0])
+        .order_by(parent, ranked.c.position)
     )
+
+
+def _id_window(
+    model: Any,
+    parent: InstrumentedAttribute[int],
+    scope: ColumnElement[bool],
+    parent_ids: list[int],
+    limit: int,
+    after_id: int | None,
+) -> Select[Any]:
+    """Forward pages in id order, for the lists paged by ``PageKey`` (a list's queries)."""
+    args = PageArgs(limit=limit, after_id=after_id)
+    return _window(model, parent, [parent.in_(parent_ids), scope], Ordering(model), args)
+
+
+def _child_filters(values: tuple[Any, ...]) -> list[ColumnElement[bool]]:
+    """``(delisted,)``: None for every child, True or False for those delisted or not."""
+    (delisted,) = values or (None,)
+    if delisted is None:
+        return []
+    return [Child.delisted_at.is_not(None) if delisted else Child.delisted_at.is_(None)]
+
+
+def _evidence_filters(values: tuple[Any, ...]) -> list[ColumnElement[bool]]:
+    """``(status, inspectorate)``: each None for any."""
+    status, inspectorate = values or (None, None)
+    filters: list[ColumnElement[bool]] = []
+    if status is not None:
+        filters.append(EvidenceRecord.status == status)
+    if inspectorate is not None:
+        filters.append(EvidenceRecord.inspectorate == inspectorate)
+    return filters
 
 
 # --- Requests, documents and lists ---------------------------------------------------------------
@@ -200,8 +263,8 @@ class RequestPageKey:
     inspection_id: int
     agency_id: int | None
     status: RequestStatus | None
-    limit: int
-    after_id: int | None
+    args: PageArgs
+    order: Any  # a RequestOrder
 
 
 def request_filters(
@@ -213,19 +276,6 @@ def request_filters(
     if status is not None:
         filters.append(status_clause(status, now))
     return filters
-
-
-def after_request(after_id: int | None) -> list[ColumnElement[bool]]:
-    """Keyset on (due_at, id): the requests after the cursor's, soonest due first."""
-    if after_id is None:
-        return []
-    cursor_due = select(IssuedRequest.due_at).where(IssuedRequest.id == after_id).scalar_subquery()
-    return [
-        or_(
-            IssuedRequest.due_at > cursor_due,
-            and_(IssuedRequest.due_at == cursor_due, IssuedRequest.id > after_id),
-        )
-    ]
 
 
 def list_upload_select() -> Select[ListUpload, str, bool]:
@@ -274,45 +324,46 @@ class RequestLoaders:
     async def _pages(self, keys: list[RequestPageKey]) -> list[Page]:
         """Pages of many inspections' requests at once, cut per inspection with ROW_NUMBER()."""
         session = self._context.session
-        groups: dict[tuple[int | None, RequestStatus | None, int, int | None], list[int]]
+        groups: dict[tuple[int | None, RequestStatus | None, PageArgs, Any], list[int]]
         groups = defaultdict(list)
         for key in keys:
-            groups[(key.agency_id, key.status, key.limit, key.after_id)].append(key.inspection_id)
+            groups[(key.agency_id, key.status, key.args, key.order)].append(key.inspection_id)
         pages: dict[RequestPageKey, Page] = {}
-        for (agency_id, status, limit, after_id), ids in groups.items():
+        for (agency_id, status, args, order), ids in groups.items():
+            ordering: Ordering = order.ordering
             filters = [
                 IssuedRequest.inspection_id.in_(ids),
                 self._scope,
                 *request_filters(agency_id, status, self._context.asked_at),
             ]
             counted = session.execute(
-                select(IssuedRequest.inspection_id, func.count())
+                select(IssuedRequest.inspection_id, func.count(), *ordering.outside_counts(args))
                 .where(*filters)
                 .group_by(IssuedRequest.inspection_id)
             ).all()
-            totals = dict(counted)
+            counts = {row[0]: tuple(row[1:]) for row in counted}
             position = func.row_number().over(
                 partition_by=IssuedRequest.inspection_id,
-                order_by=(IssuedRequest.due_at, IssuedRequest.id),
+                order_by=ordering.order_by(reverse=args.backward),
             )
             ranked = (
                 select(IssuedRequest.id.label("id"), position.label("position"))
-                .where(*filters, *after_request(after_id))
+                .where(*filters, *ordering.window(args))
                 .subquery()
             )
             statement = (
                 self._with_framework()
                 .join(ranked, ranked.c.id == IssuedRequest.id)
                 # As in _window: the inspections again, or PostgreSQL scans every request.
-                .where(ranked.c.position <= limit + 1, IssuedRequest.inspection_id.in_(ids))
+                .where(ranked.c.position <= args.limit + 1, IssuedRequest.inspection_id.in_(ids))
                 .order_by(IssuedRequest.inspection_id, ranked.c.position)
             )
             grouped: dict[int, list[tuple[IssuedRequest, str]]] = defaultdict(list)
             for request, framework in session.execute(statement):
                 grouped[request.inspection_id].append((request, framework))
             for inspection_id in ids:
-                key = RequestPageKey(inspection_id, agency_id, status, limit, after_id)
-                pages[key] = Page(rows=grouped[inspection_id], total=totals.get(inspection_id, 0))
+                key = RequestPageKey(inspection_id, agency_id, status, args, order)
+                pages[key] = Page(grouped[inspection_id], *counts.get(inspection_id, (0, 0, 0)))
         return [pages[key] for key in keys]
 
     async def _documents_of_request(self, request_ids: list[int]) -> list[list[Document]]:
@@ -387,7 +438,7 @@ class RequestLoaders:
         pages: dict[PageKey, Page] = {}
         for (limit, after_id), ids in by_window.items():
             grouped: dict[int, list[ListQuery]] = defaultdict(list)
-            window = _window(ListQuery, ListQuery.upload_id, scope, ids, limit, after_id)
+            window = _id_window(ListQuery, ListQuery.upload_id, scope, ids, limit, after_id)
             for row in session.scalars(window):
                 grouped[row.upload_id].append(row)
             for upload_id in ids:

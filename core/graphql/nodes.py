@@ -14,15 +14,24 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 import strawberry
 from sqlalchemy import select
 from strawberry import relay
+from strawberry.scalars import JSON
 
 from core import access
+from core import contributions as c
 from core import models as m
-from core.graphql.base.enums import AgencyKind
+from core.graphql.base.enums import AgencyKind, QuestionKind
 from core.graphql.base.inputs import in_order, row_ids
 from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
 from core.graphql.list_rows import ListMembership, child_lists
-from core.graphql.reference import Criterion, EvidenceForm, Framework, Inspectorate
+from core.graphql.reference import (
+    Choice,
+    Criterion,
+    EvidenceForm,
+    Framework,
+    Inspectorate,
+    camel,
+)
 
 
 async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
@@ -178,6 +187,42 @@ class Child(relay.Node):
         return await child_lists(info, self.id)
 
 
+@strawberry.type(description="One question of an evidence form with its answer.")
+class EvidenceAnswer:
+    question_code: str
+    field_name: str = strawberry.field(description="The question's field in the input type.")
+    label: str = strawberry.field(description="The question as the form words it.")
+    kind: QuestionKind
+    value: JSON | None = strawberry.field(
+        description="The answer as the input takes it: text, true/false, an integer, an ISO "
+        "date, a choice's code or a list of codes; null when unanswered."
+    )
+    choices: list[Choice] = strawberry.field(
+        description="The choices picked, with their labels (empty for other kinds)."
+    )
+
+    @staticmethod
+    def of(question: c.Question, typed: object) -> EvidenceAnswer:
+        labels = {choice.code: choice.label for choice in question.choices}
+        picked = typed if isinstance(typed, list) else [typed]
+        codes = [item.value for item in picked if isinstance(item, Enum)]
+        value: Any = typed
+        if isinstance(typed, Enum):
+            value = typed.value
+        elif isinstance(typed, list):
+            value = codes
+        elif isinstance(typed, dt.date):
+            value = typed.isoformat()
+        return EvidenceAnswer(
+            question_code=question.code,
+            field_name=camel(question.code),
+            label=question.text,
+            kind=question.kind,
+            value=value,
+            choices=[Choice(code=code, label=labels.get(code, code)) for code in codes],
+        )
+
+
 @strawberry.enum(description="Draft evidence may still change; final evidence is complete.")
 class EvidenceStatus(Enum):
     DRAFT = "draft"
@@ -233,6 +278,15 @@ class Evidence(relay.Node):
         found = info.context.registry.inspectorate(self.jtai_inspectorate)
         assert found is not None
         return Inspectorate.of(found)
+
+    @strawberry.field(
+        description="Every question of its form with its answer, in form order: for UIs that "
+        "render evidence from the form as data."
+    )
+    def answers(self, info: Info) -> list[EvidenceAnswer]:
+        owned = info.context.registry.evidence_form(self.jtai_inspectorate, self.jtai_form)
+        assert owned is not None
+        return [EvidenceAnswer.of(q, getattr(self, q.code, None)) for q in owned.item.questions]
 
     @strawberry.field(description="The form the evidence was recorded with, as data.")
     def form(self, info: Info) -> EvidenceForm:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, select
@@ -13,31 +14,59 @@ from strawberry.utils.await_maybe import await_maybe
 from core import access
 from core import models as m
 from core.graphql.base.enums import ViewerRole
+from core.graphql.base.errors import BadArgument
 from core.graphql.base.inputs import row_id
-from core.graphql.base.pagination import Connection, keyset_page
-from core.graphql.base.permissions import Public, roles, rule, signed_in
+from core.graphql.base.orders import InspectionOrder
+from core.graphql.base.pagination import PAGING, Connection, Ordering, keyset_page, page_args
+from core.graphql.base.permissions import roles, signed_in
 from core.graphql.context import Info
 from core.graphql.inspection import Inspection
 from core.graphql.integrations import IntegrationQueries
-from core.graphql.nodes import Inspector
+from core.graphql.nodes import Agency, Inspector
+from core.graphql.reference import Inspectorate as ReferenceInspectorate
 from core.graphql.reference import ReferenceQueries
 from core.graphql.requests import RequestQueries
 from core.graphql.selection import SelectionQueries
 from core.viewer import Role
 
 
-@strawberry.type(name="Viewer", description="Who the request is made as.")
+@strawberry.type(
+    name="Viewer",
+    description="Who the request is made as: the token's role, whom it stands for, and until "
+    "when it is accepted.",
+)
 class ViewerInfo:
-    role: ViewerRole | None
-    inspectorate_code: str | None
+    role: ViewerRole
+    inspectorate_code: str | None = strawberry.field(
+        deprecation_reason="Use `inspectorate { code }`."
+    )
+    expires_at: dt.datetime | None = strawberry.field(
+        description="When the token (or JWT, its `exp`) stops being accepted: sign in again "
+        "before then. Null only for a token without an expiry."
+    )
     inspector_id: strawberry.Private[int | None]
+    agency_id: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="The inspectorate of an inspector; null for other roles.")
+    def inspectorate(self, info: Info) -> ReferenceInspectorate | None:
+        if self.inspectorate_code is None:
+            return None
+        found = info.context.registry.inspectorate(self.inspectorate_code)
+        return ReferenceInspectorate.of(found) if found else None
+
+    @strawberry.field(description="The inspector a token of an inspector stands for.")
     async def inspector(self, info: Info) -> Inspector | None:
         if self.inspector_id is None:
             return None
         row = await info.context.loaders.inspector.load(self.inspector_id)
         return Inspector.of(row) if row else None
+
+    @strawberry.field(description="The agency an agency user acts for; null for other roles.")
+    async def agency(self, info: Info) -> Agency | None:
+        if self.agency_id is None:
+            return None
+        row = await info.context.loaders.agency.load(self.agency_id)
+        return Agency.of(row) if row else None
 
 
 @strawberry.type(description="Ids of one kind of row an audited request returned or changed.")
@@ -102,15 +131,16 @@ class RootQueries:
         )
         return next(iter(nodes), None)
 
-    @strawberry.field(
-        description="Who you are signed in as; null role when anonymous.", extensions=rule(Public())
-    )
+    @strawberry.field(description="Who you are signed in as.", extensions=signed_in())
     def viewer(self, info: Info) -> ViewerInfo:
         viewer = info.context.viewer
+        assert viewer.role is not None  # signed_in() refused anyone else
         return ViewerInfo(
             role=viewer.role,
             inspectorate_code=viewer.inspectorate,
+            expires_at=viewer.expires_at,
             inspector_id=viewer.inspector_id,
+            agency_id=viewer.agency_id,
         )
 
 
@@ -119,21 +149,38 @@ class OverviewQueries:
     """Lists across inspections: the inspections you may see and the audit trail."""
 
     @strawberry.field(
-        description="The inspections you may see, oldest first.", extensions=signed_in()
+        description="The inspections you may see, oldest created first unless `orderBy` says "
+        f"otherwise. {PAGING}",
+        extensions=signed_in(),
     )
     def inspections(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: InspectionOrder = InspectionOrder.CREATED_ASC,
+        framework: Annotated[
+            str | None,
+            strawberry.argument(description="Only inspections under this framework (its code)."),
+        ] = None,
     ) -> Connection[Inspection]:
         context = info.context
-        scope = access.inspections_visible_to(context.viewer)
+        where = [access.inspections_visible_to(context.viewer)]
+        if framework is not None:
+            if context.registry.framework(framework) is None:
+                raise BadArgument(
+                    f"framework: {framework!r} is not a framework of this server. Use a code "
+                    "from `frameworks { code }`, or leave it out for every inspection."
+                )
+            where.append(m.Inspection.framework == framework)
         return keyset_page(
             context.session,
-            select(m.Inspection).where(scope),
-            select(func.count()).select_from(m.Inspection).where(scope),
-            key=m.Inspection.id,
-            first=first,
-            after=after,
-            maximum=context.settings.max_page_size,
+            select(m.Inspection).where(*where),
+            select(func.count()).select_from(m.Inspection).where(*where),
+            ordering=order_by.ordering,
+            args=page_args(first, after, last, before, context.settings.max_page_size),
             to_node=Inspection.of,
         )
 
@@ -153,10 +200,8 @@ class OverviewQueries:
             context.session,
             select(m.AuditEvent).where(*filters),
             select(func.count()).select_from(m.AuditEvent).where(*filters),
-            key=m.AuditEvent.id,
-            first=first,
-            after=after,
-            maximum=context.settings.max_page_size,
+            ordering=Ordering(m.AuditEvent),
+            args=page_args(first, after, None, None, context.settings.max_page_size),
             to_node=AuditEventNode.of,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from strawberry import relay
 
 from core import contributions as c
 from core.graphql.base.enums import (
@@ -22,9 +23,12 @@ from core.graphql.base.enums import (
     TimeOfDay,
     Weekday,
 )
+from core.graphql.base.inputs import row_id
 from core.graphql.base.permissions import signed_in
 from core.graphql.context import Info
-from core.registry import Owned, PluginInfo, form_type_name
+from core.registry import Owned, PluginInfo, form_input_name, form_mutation_name, form_type_name
+from core.workflow.evidence import recording_inspection
+from core.workflow.rules import Ref, Refused
 
 
 @strawberry.type(description="An inspectorate taking part in JTAIs, as its plugin describes it.")
@@ -404,8 +408,38 @@ class EvidenceForm:
     graphql_type_name: str = strawberry.field(
         description="The typed evidence type this form generates (implements Evidence)."
     )
+    input_type: str = strawberry.field(
+        description="The GraphQL input type its mutation takes, e.g. "
+        "`OfstedCaseTrackingEvidenceInput`: one field per question (by `fieldName`), with "
+        "`inspectionId`, `childId`/`agencyId` by `subject`, `status`, `evidenceId`, "
+        "`citedCriteria`."
+    )
+    mutation: str = strawberry.field(
+        description="The mutation that records its evidence, e.g. "
+        "`recordOfstedCaseTrackingEvidence(input:)`."
+    )
     questions: list[Question]
     owner_code: str
+
+    @strawberry.field(
+        description="Whether you may record evidence with this form in that inspection (the "
+        "rules its mutation applies before reading the answers): an inspector of the form's "
+        "inspectorate who may see the inspection, which runs under the form's framework."
+    )
+    def viewer_can_record(self, info: Info, inspection_id: relay.GlobalID) -> bool:
+        context = info.context
+        owned = context.registry.evidence_form(self.owner_code, self.code)
+        inspectorate = context.registry.inspectorate(self.owner_code)
+        row = row_id(inspection_id.node_id) if inspection_id.type_name == "Inspection" else None
+        if owned is None or inspectorate is None or row is None:
+            return False
+        try:
+            recording_inspection(
+                context.session, context.viewer, inspectorate, owned.item, Ref(row, row)
+            )
+        except Refused:
+            return False
+        return True
 
     @staticmethod
     def of(info: Info, owned: Owned[c.EvidenceForm]) -> EvidenceForm:
@@ -420,6 +454,8 @@ class EvidenceForm:
             source=item.source,
             subject=item.subject,
             graphql_type_name=form_type_name(inspectorate, item),
+            input_type=form_input_name(inspectorate, item),
+            mutation=form_mutation_name(inspectorate, item),
             questions=[
                 Question(
                     code=q.code,

@@ -131,23 +131,15 @@ def require_recorder(viewer: Viewer, form: EvidenceForm, inspectorate: Inspector
         )
 
 
-def record(
+def recording_inspection(
     session: Session,
-    registry: Registry,
     viewer: Viewer,
     inspectorate: Inspectorate,
     form: EvidenceForm,
-    *,
     inspection_ref: Ref,
-    child_ref: Ref | None,
-    agency_ref: Ref | None,
-    evidence_ref: Ref | None,
-    final: bool,
-    answers: Mapping[str, Any],
-    cited_criteria: Sequence[str] | None,
-) -> EvidenceRecord:
-    """Record evidence with ``form`` (``answers`` by question code, as stored), or finish the
-    viewer's draft ``evidence_ref``: every rule of the module docstring, and the viewer's."""
+) -> Inspection:
+    """The inspection, if the viewer may record ``form`` evidence in it: what ``record`` checks
+    before the answers, and ``EvidenceForm.viewerCanRecord`` asks."""
     require_recorder(viewer, form, inspectorate)
     inspection = session.scalar(
         select(Inspection).where(
@@ -165,6 +157,27 @@ def record(
                 f"of '{inspection.framework}' (query framework(code:) {{ evidenceForms }}).",
             )
         )
+    return inspection
+
+
+def record(
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspectorate: Inspectorate,
+    form: EvidenceForm,
+    *,
+    inspection_ref: Ref,
+    child_ref: Ref | None,
+    agency_ref: Ref | None,
+    evidence_ref: Ref | None,
+    final: bool,
+    answers: Mapping[str, Any],
+    cited_criteria: Sequence[str] | None,
+) -> EvidenceRecord:
+    """Record evidence with ``form`` (``answers`` by question code, as stored), or finish the
+    viewer's draft ``evidence_ref``: every rule of the module docstring, and the viewer's."""
+    inspection = recording_inspection(session, viewer, inspectorate, form, inspection_ref)
     existing = _draft_to_finish(session, viewer, inspectorate, form, evidence_ref, inspection)
     child_id = _child(session, form, inspection, child_ref)
     agency_id = _agency(session, form, inspection, agency_ref)

@@ -360,15 +360,15 @@ def awaiting_agreement(
     return [i for i in taking_part(registry, inspection) if i.code not in agreed]
 
 
-def agree_finding(
+def check_agree(
     session: Session,
     registry: Registry,
     viewer: Viewer,
     inspection: Inspection,
     finding: Finding,
-    now: dt.datetime,
-) -> FindingAgreement:
-    """Record the agreement of the viewer's inspectorate to a draft finding."""
+) -> None:
+    """Refuse unless the viewer may agree ``finding`` now: what ``agree_finding`` checks and
+    ``Finding.viewerCanAgree`` asks."""
     _require_team(session, viewer, inspection, "agree its findings")
     if finding.status != FindingStatus.DRAFT.value:
         raise Refused(
@@ -397,6 +397,19 @@ def agree_finding(
                 f"{agreement.agreed_at:%Y-%m-%d %H:%M} UTC). One agreement per inspectorate.",
             )
         )
+
+
+def agree_finding(
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection: Inspection,
+    finding: Finding,
+    now: dt.datetime,
+) -> FindingAgreement:
+    """Record the agreement of the viewer's inspectorate to a draft finding."""
+    check_agree(session, registry, viewer, inspection, finding)
+    code = viewer.inspectorate or ""
     assert viewer.inspector_id is not None
     agreement = FindingAgreement(
         finding_id=finding.id, inspectorate=code, inspector_id=viewer.inspector_id, agreed_at=now
@@ -410,15 +423,15 @@ def describe(inspectorates: Sequence[Inspectorate]) -> str:
     return ", ".join(f"{i.short_name} ({i.code})" for i in inspectorates)
 
 
-def publish_finding(
+def check_publish(
     session: Session,
     registry: Registry,
     viewer: Viewer,
     inspection: Inspection,
     finding: Finding,
-    now: dt.datetime,
 ) -> None:
-    """Publish a draft finding (the lead inspector), once every inspectorate taking part agreed."""
+    """Refuse unless the viewer may publish ``finding`` now: what ``publish_finding`` checks
+    and ``Finding.viewerCanPublish`` asks."""
     require_lead(session, viewer, inspection, "publishes findings")
     if finding.status != FindingStatus.DRAFT.value:
         raise Refused(
@@ -437,6 +450,18 @@ def publish_finding(
     problems += _ready_to_publish(session, finding, _current(session, finding))
     if problems:
         raise Refused(*problems)
+
+
+def publish_finding(
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection: Inspection,
+    finding: Finding,
+    now: dt.datetime,
+) -> None:
+    """Publish a draft finding (the lead inspector), once every inspectorate taking part agreed."""
+    check_publish(session, registry, viewer, inspection, finding)
     finding.status = FindingStatus.PUBLISHED.value
     finding.published_at = now
     finding.updated_at = now

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
+from core.database import Database
 from core.demo import DemoInspection
-from core.models import Agency, Inspector
+from core.models import Agency, ApiToken, Inspector
 from core.viewer import Role
 from tests.helpers.graphql import GraphQLClient, TokenFactory
 from tests.helpers.ids import gid
+from tests.helpers.issued_requests import agency_id
 
 INSPECTIONS = """
 { inspections { totalCount edges { node { id reference framework { code }
@@ -39,15 +43,37 @@ def test_without_a_token_no_query_runs_at_all(gql: GraphQLClient) -> None:
     assert raw.headers["www-authenticate"] == 'Bearer realm="jtai"'
 
 
+VIEWER = """{ viewer { role inspectorateCode inspectorate { code shortName } inspector { name }
+    agency { kind name } expiresAt } }"""
+
+
 def test_the_viewer_says_who_is_signed_in(gql: GraphQLClient, lead_token: str) -> None:
-    data = gql("{ viewer { role inspectorateCode inspector { name } } }", token=lead_token).ok()
+    data = gql(VIEWER, token=lead_token).ok()
+    expires = dt.datetime.fromisoformat(data["viewer"].pop("expiresAt"))
     assert data == {
         "viewer": {
             "role": "INSPECTOR",
             "inspectorateCode": "ofsted",
+            "inspectorate": {"code": "ofsted", "shortName": "Ofsted"},
             "inspector": {"name": "Alex Demo-Lead"},
+            "agency": None,
         }
     }
+    with gql.database.session() as session:
+        token = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    assert token is not None and expires == token.expires_at
+
+
+def test_the_viewer_of_an_agency_user_names_the_agency(
+    gql: GraphQLClient, database: Database, demo: DemoInspection, make_token: TokenFactory
+) -> None:
+    token = make_token(
+        Role.AGENCY_USER, agency_id=agency_id(database, "police"), expires_in=dt.timedelta(hours=2)
+    )
+    viewer = gql(VIEWER, token=token).ok()["viewer"]
+    assert viewer["role"] == "AGENCY_USER" and viewer["agency"]["kind"] == "POLICE"
+    assert viewer["inspector"] is None and viewer["inspectorate"] is None
+    assert viewer["inspectorateCode"] is None
 
 
 def test_lead_inspector_reads_the_demo_inspection(gql: GraphQLClient, lead_token: str) -> None:

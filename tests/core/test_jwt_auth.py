@@ -215,6 +215,14 @@ def test_a_pem_public_key_verifies_tokens_with_or_without_a_kid(
     assert pem_verifier.viewer(session, sign(kid="anything")) == Viewer(role=Role.ADMIN)
 
 
+def test_the_viewer_carries_the_tokens_expiry(
+    verifier: JwtVerifier, session: Session, sign: Sign
+) -> None:
+    exp = dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    viewer = verifier.viewer(session, sign(exp=exp))
+    assert viewer is not None and viewer.expires_at == exp
+
+
 def test_a_token_expired_within_the_leeway_is_accepted(
     verifier: JwtVerifier, session: Session, sign: Sign
 ) -> None:

@@ -20,6 +20,17 @@ NESTED = """
 """
 
 
+# The same tree paged backwards, ordered and filtered: still one statement per relation and level.
+BACKWARDS = """
+{ inspections(last: 50, orderBy: NOTIFICATION_DATE_DESC) { totalCount edges { node {
+    reference
+    children(last: 10, orderBy: LOCAL_ID_DESC, delisted: false) { totalCount nodes { localId } }
+    evidence(last: 10, orderBy: UPDATED_AT_DESC, status: FINAL) { totalCount nodes { id } }
+    requests(last: 5, orderBy: DUE_AT_DESC, status: OUTSTANDING) { totalCount nodes { id } }
+} } } }
+"""
+
+
 def add_inspections(database: Database, demo: DemoInspection, count: int) -> None:
     """More inspections led by the demo lead, each with agencies and twelve children."""
     with database.write() as session:
@@ -30,9 +41,9 @@ def add_inspections(database: Database, demo: DemoInspection, count: int) -> Non
             )
 
 
-def count_statements(gql: GraphQLClient, token: str) -> tuple[int, int]:
+def count_statements(gql: GraphQLClient, token: str, query: str = NESTED) -> tuple[int, int]:
     counter = StatementCounter()
-    data = gql(NESTED, token=token, counter=counter).ok()
+    data = gql(query, token=token, counter=counter).ok()
     return counter.count, data["inspections"]["totalCount"]
 
 
@@ -48,3 +59,17 @@ def test_nested_query_statement_count_does_not_grow_with_rows(
     # Token lookup, the page and its count, one statement per relation and level, and the
     # audit event (children were read).
     assert with_one <= 16
+
+
+def test_backward_ordered_filtered_pages_cost_the_same_however_many_rows(
+    gql: GraphQLClient, database: Database, demo: DemoInspection, lead_token: str
+) -> None:
+    with_one, total = count_statements(gql, lead_token, BACKWARDS)
+    assert total == 1
+    add_inspections(database, demo, 6)
+    with_seven, total = count_statements(gql, lead_token, BACKWARDS)
+    assert total == 7
+    assert with_seven == with_one, "a resolver issues a query per row: batch it in a loader"
+    # Three BEGINs, the token lookup, the page and its count, a page and a count per list, and
+    # the audit event.
+    assert with_one <= 13

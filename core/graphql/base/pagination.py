@@ -1,18 +1,22 @@
-"""Cursor connections with keyset pagination on the primary key.
+"""Cursor connections with keyset pagination.
 
 Cursors are opaque to clients (base64 of the row id, made by ``core/ids.py``); pages are cut in SQL
-(``id > after``, ``LIMIT first + 1``, by ``keyset_page``), so a page costs the same however deep
-it is.
+(rows after the cursor's row in the list's order, ``LIMIT n + 1``, by ``keyset_page``), so a page
+costs the same however deep it is. ``first``/``after`` page forwards; ``last``/``before`` page
+backwards: the same keyset in the reversed order, the rows turned round again in Python.
+A list ordered by other columns names them in an ``Ordering``; the cursor still holds only the
+row's id, and the seek reads the cursor row's values in a subquery.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import ColumnElement, Select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
 from strawberry import relay
 
 from core import ids
@@ -23,6 +27,14 @@ NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
 
 DEFAULT_PAGE_SIZE = 50
+"""The page size when a client gives neither ``first`` nor ``last`` (at most the maximum)."""
+
+PAGING = (
+    f"Pages forwards with `first`/`after` or backwards with `last`/`before` (not `first` and "
+    f"`last` together); {DEFAULT_PAGE_SIZE} items a page unless asked, at most the server's "
+    "`JTAI_MAX_PAGE_SIZE`."
+)
+"""Said in the description of every connection field that pages both ways."""
 
 
 def decode_cursor(cursor: str, argument: str = "after") -> int:
@@ -30,20 +42,113 @@ def decode_cursor(cursor: str, argument: str = "after") -> int:
     if parsed is None:
         raise BadArgument(
             f"{argument}: {cursor!r} is not a cursor this API issued. "
-            "Pass the endCursor of the previous page, or leave it out for the first page."
+            + (
+                "Pass the startCursor of the next page, or leave it out for the last page."
+                if argument == "before"
+                else "Pass the endCursor of the previous page, or leave it out for the first page."
+            )
         )
     return parsed
 
 
-def page_size(first: int | None, maximum: int) -> int:
+def page_size(first: int | None, maximum: int, argument: str = "first") -> int:
     if first is None:
         return min(DEFAULT_PAGE_SIZE, maximum)
     if first < 0 or first > maximum:
+        follow = "endCursor" if argument == "first" else "startCursor"
         raise BadArgument(
-            f"first: {first} is outside 0..{maximum}, the most one page holds. "
-            f"Ask for at most {maximum} and follow pageInfo.endCursor for the rest."
+            f"{argument}: {first} is outside 0..{maximum}, the most one page holds "
+            f"(setting JTAI_MAX_PAGE_SIZE). "
+            f"Ask for at most {maximum} and follow pageInfo.{follow} for the rest."
         )
     return first
+
+
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    """A page as asked: its size, the cursors' row ids, and whether it counts from the end."""
+
+    limit: int
+    after_id: int | None = None
+    before_id: int | None = None
+    backward: bool = False
+
+
+def page_args(
+    first: int | None, after: str | None, last: int | None, before: str | None, maximum: int
+) -> PageArgs:
+    """Check and decode the four connection arguments; ``first`` and ``last`` exclude each other."""
+    if first is not None and last is not None:
+        raise BadArgument(
+            f"first: {first} and last: {last} were both given; give one of them. "
+            "Use first (with after) to page forwards, last (with before) to page backwards."
+        )
+    backward = last is not None
+    return PageArgs(
+        limit=page_size(last, maximum, "last") if backward else page_size(first, maximum),
+        after_id=decode_cursor(after) if after else None,
+        before_id=decode_cursor(before, "before") if before else None,
+        backward=backward,
+    )
+
+
+@dataclass(frozen=True, eq=False)  # its columns' == builds SQL: compare orderings by identity
+class Ordering:
+    """The order of a list: ``columns`` of ``model`` (each with ``descending``), then its id.
+
+    The columns must not be null (the seek compares them). ``descending_id`` breaks ties."""
+
+    model: Any
+    columns: tuple[tuple[Any, bool], ...] = ()
+    descending_id: bool = False
+
+    @property
+    def _keys(self) -> list[tuple[Any, bool]]:
+        return [*self.columns, (self.model.id, self.descending_id)]
+
+    def order_by(self, reverse: bool = False) -> list[ColumnElement[Any]]:
+        return [
+            column.desc() if descending != reverse else column.asc()
+            for column, descending in self._keys
+        ]
+
+    def after(self, cursor_id: int, reverse: bool = False) -> ColumnElement[bool]:
+        """Rows strictly after the cursor's row in this order (before it when ``reverse``)."""
+        terms: list[ColumnElement[bool]] = []
+        equal: list[ColumnElement[bool]] = []
+        for column, descending in self._keys:
+            if column is self.model.id:
+                value: Any = cursor_id
+            else:
+                value = select(column).where(self.model.id == cursor_id).scalar_subquery()
+            later = column < value if descending != reverse else column > value
+            terms.append(and_(*equal, later))
+            equal.append(column == value)
+        return or_(*terms)
+
+    def window(self, args: PageArgs) -> list[ColumnElement[bool]]:
+        """The filters that keep the rows between the cursors."""
+        filters = []
+        if args.after_id is not None:
+            filters.append(self.after(args.after_id))
+        if args.before_id is not None:
+            filters.append(self.after(args.before_id, reverse=True))
+        return filters
+
+    def outside_counts(self, args: PageArgs) -> list[ColumnElement[int]]:
+        """Two counts for one count statement: rows up to ``after`` and rows from ``before``
+        (zero without the cursor), which say exactly whether earlier or later pages exist."""
+        up_to_after = (
+            func.count().filter(~self.after(args.after_id))
+            if args.after_id is not None
+            else literal(0)
+        )
+        from_before = (
+            func.count().filter(~self.after(args.before_id, reverse=True))
+            if args.before_id is not None
+            else literal(0)
+        )
+        return [up_to_after, from_before]
 
 
 @strawberry.type(description="An item of a page, with the cursor to continue after it.")
@@ -86,6 +191,33 @@ def make_connection(
     )
 
 
+def page_connection(
+    rows: Sequence[RowT],
+    args: PageArgs,
+    counts: Sequence[int],
+    row_id: Callable[[RowT], int],
+    to_node: Callable[[RowT], NodeT],
+) -> Connection[NodeT]:
+    """``rows`` is what SQL returned for ``LIMIT limit + 1`` in the page's direction (reversed
+    order when ``args.backward``); ``counts`` are the total and the two ``outside_counts``."""
+    total, up_to_after, from_before = counts
+    more = len(rows) > args.limit
+    page = list(rows[: args.limit])
+    if args.backward:
+        page.reverse()
+    edges = [Edge(cursor=encode_cursor(row_id(r)), node=to_node(r)) for r in page]
+    return Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=(more and not args.backward) or from_before > 0,
+            has_previous_page=(more and args.backward) or up_to_after > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
 def sequence_page(
     items: Sequence[RowT],
     first: int | None,
@@ -113,31 +245,29 @@ def keyset_page(
     statement: Select[*tuple[Any, ...]],
     total: Select[*tuple[Any, ...]],
     *,
-    key: InstrumentedAttribute[int],
-    first: int | None,
-    after: str | None,
-    maximum: int,
+    ordering: Ordering,
+    args: PageArgs,
     to_node: Callable[..., NodeT],
-    descending: bool = False,
-    order: Sequence[InstrumentedAttribute[Any] | ColumnElement[Any]] = (),
-    seek: Callable[[int], Sequence[ColumnElement[bool]]] | None = None,
 ) -> Connection[NodeT]:
-    """One page of ``statement``, cut in SQL after the cursor's row: ``key > after`` (``<`` when
-    ``descending``), ``LIMIT first + 1``, then ``total`` counts the whole list.
+    """One page of ``statement``, cut in SQL between the cursors' rows in ``ordering``,
+    ``LIMIT limit + 1`` (from the end when ``args.backward``); then ``total`` (a
+    ``select(func.count())`` of the whole list) counts it, in the same statement as the rows
+    outside the cursors.
 
     ``statement`` selects the paged row first (its ``id`` makes the cursors) and has no order or
-    limit; ``to_node`` receives the selected columns. A list ordered by other columns before the
-    key names them in ``order`` and gives ``seek``, the filter for rows after a given id."""
-    limit = page_size(first, maximum)
-    if after:
-        after_id = decode_cursor(after)
-        if seek is not None:
-            statement = statement.where(*seek(after_id))
-        else:
-            statement = statement.where(key < after_id if descending else key > after_id)
-    statement = statement.order_by(*order, key.desc() if descending else key).limit(limit + 1)
+    limit; ``to_node`` receives the selected columns."""
+    window = ordering.window(args)
+    statement = (
+        statement.where(*window)
+        .order_by(*ordering.order_by(reverse=args.backward))
+        .limit(args.limit + 1)
+    )
     rows = session.execute(statement).all()
-    count = session.scalar(total)
-    return make_connection(
-        rows, limit, count or 0, lambda row: row[0].id, lambda row: to_node(*row), after is not None
+    counted = session.execute(total.add_columns(*ordering.outside_counts(args))).one()
+    return page_connection(
+        rows,
+        args,
+        [int(n or 0) for n in counted],
+        lambda row: row[0].id,
+        lambda row: to_node(*row),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -21,6 +21,7 @@ from core.graphql.findings.loaders import finding_loaders
 from core.graphql.nodes import Agency, Evidence, InspectionCore, InspectionRef, Inspector
 from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
 from core.workflow import findings as wf
+from core.workflow.rules import Refused
 
 # --- Types ----------------------------------------------------------------------------------------
 
@@ -143,6 +144,20 @@ class Finding(relay.Node):
         taking_part = info.context.registry.participants(self.framework_code)
         return [Inspectorate.of(i) for i in taking_part if i.code not in agreed]
 
+    @strawberry.field(
+        description="Whether agreeFinding would succeed for you now (the same rules decide): "
+        "show or hide the Agree action by it. A few statements per finding."
+    )
+    def viewer_can_agree(self, info: Info) -> bool:
+        return _viewer_may(info, self.id, wf.check_agree)
+
+    @strawberry.field(
+        description="Whether publishFinding would succeed for you now (the same rules decide): "
+        "the lead inspector, once every inspectorate agreed. A few statements per finding."
+    )
+    def viewer_can_publish(self, info: Info) -> bool:
+        return _viewer_may(info, self.id, wf.check_publish)
+
     @strawberry.field(description="Its entries in the change feed, oldest first.")
     async def changes(self, info: Info) -> list[FindingChangeNode]:
         rows = await finding_loaders(info).changes.load(self.id)
@@ -152,6 +167,25 @@ class Finding(relay.Node):
             )
             for r in rows
         ]
+
+
+def _viewer_may(info: Info, finding_id: int, check: Callable[..., None]) -> bool:
+    """Whether ``check`` (a workflow rule an action runs before it writes) lets the viewer act
+    on the finding, seen as the action sees it."""
+    context = info.context
+    row = context.session.execute(
+        select(m.Finding, m.Inspection)
+        .join(m.Inspection, m.Inspection.id == m.Finding.inspection_id)
+        .where(m.Finding.id == finding_id, access.findings_visible_to(context.viewer))
+    ).one_or_none()
+    if row is None:
+        return False
+    finding, inspection = row
+    try:
+        check(context.session, context.registry, context.viewer, inspection, finding)
+    except Refused:
+        return False
+    return True
 
 
 def _findings(info: Info, *where: Any) -> list[Finding]:

@@ -13,9 +13,11 @@ from core.graphql.base.enums import AgencyKind
 from core.graphql.base.errors import BadArgument
 from core.graphql.base.pagination import (
     Connection,
+    Ordering,
     decode_cursor,
     keyset_page,
     make_connection,
+    page_args,
     page_size,
 )
 from core.graphql.base.permissions import roles
@@ -186,10 +188,7 @@ class IntegrationQueries:
             .join(m.FindingChange, m.FindingChange.id == m.WebhookDelivery.change_id)
             .where(*filters),
             select(func.count()).select_from(m.WebhookDelivery).where(*filters),
-            key=m.WebhookDelivery.id,
-            first=first,
-            after=after,
-            maximum=context.settings.max_page_size,
+            ordering=Ordering(m.WebhookDelivery, descending_id=True),
+            args=page_args(first, after, None, None, context.settings.max_page_size),
             to_node=WebhookDeliveryNode.of,
-            descending=True,
         )

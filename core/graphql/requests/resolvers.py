@@ -10,15 +10,10 @@ from core import models as m
 from core.graphql.base.enums import RequestStatus
 from core.graphql.base.errors import BadArgument
 from core.graphql.base.inputs import row_id
-from core.graphql.base.pagination import (
-    Connection,
-    decode_cursor,
-    keyset_page,
-    make_connection,
-    page_size,
-)
+from core.graphql.base.orders import RequestOrder
+from core.graphql.base.pagination import Connection, PageArgs, keyset_page, page_connection
 from core.graphql.context import Info
-from core.graphql.loaders import RequestPageKey, after_request
+from core.graphql.loaders import RequestPageKey, request_filters
 from core.graphql.requests.types import IssuedRequest, ListUpload
 
 # --- Reading: the tracker, my requests, lists --------------------------------------------------
@@ -33,43 +28,60 @@ def _agency_argument(agency_id: relay.GlobalID | None) -> int | None:
     return parsed
 
 
+def _inspection_argument(inspection_id: relay.GlobalID | None) -> int | None:
+    if inspection_id is None:
+        return None
+    parsed = row_id(inspection_id.node_id) if inspection_id.type_name == "Inspection" else None
+    if parsed is None:
+        raise BadArgument(f"inspectionId: {str(inspection_id)!r} is not the ID of an Inspection.")
+    return parsed
+
+
 async def inspection_requests(
     info: Info,
     inspection_id: int,
     agency_id: relay.GlobalID | None,
     status: RequestStatus | None,
-    first: int | None,
-    after: str | None,
+    args: PageArgs,
+    order: RequestOrder,
 ) -> Connection[IssuedRequest]:
-    """The tracker's page of one inspection's requests, soonest due first."""
-    limit = page_size(first, info.context.settings.max_page_size)
+    """The tracker's page of one inspection's requests, soonest due first unless ``order``."""
     key = RequestPageKey(
         inspection_id=inspection_id,
         agency_id=_agency_argument(agency_id),
         status=status,
-        limit=limit,
-        after_id=decode_cursor(after) if after else None,
+        args=args,
+        order=order,
     )
     page = await info.context.loaders.requests.page.load(key)
-    return make_connection(
+    return page_connection(
         page.rows,
-        limit,
-        page.total,
+        args,
+        page.counts,
         lambda row: row[0].id,
         lambda row: IssuedRequest.of(*row),
-        after is not None,
     )
 
 
-def my_requests(info: Info, first: int | None, after: str | None) -> Connection[IssuedRequest]:
-    """An agency user's requests across the inspections of its area, soonest due first."""
+def my_requests(
+    info: Info,
+    args: PageArgs,
+    order: RequestOrder,
+    status: RequestStatus | None,
+    inspection_id: relay.GlobalID | None,
+) -> Connection[IssuedRequest]:
+    """An agency user's requests across the inspections of its area, soonest due first unless
+    ``order``; ``status`` and ``inspection_id`` narrow them."""
     context = info.context
     viewer = context.viewer
     filters = [
-        m.IssuedRequest.agency_id == viewer.agency_id,
         access.requests_visible_to(viewer),
         access.inspections_visible_to(viewer),
+        *request_filters(viewer.agency_id, status, context.asked_at),
     ]
+    inspection = _inspection_argument(inspection_id)
+    if inspection is not None:
+        filters.append(m.IssuedRequest.inspection_id == inspection)
     return keyset_page(
         context.session,
         select(m.IssuedRequest, m.Inspection.framework)
@@ -79,13 +91,9 @@ def my_requests(info: Info, first: int | None, after: str | None) -> Connection[
         .select_from(m.IssuedRequest)
         .join(m.Inspection, m.Inspection.id == m.IssuedRequest.inspection_id)
         .where(*filters),
-        key=m.IssuedRequest.id,
-        first=first,
-        after=after,
-        maximum=context.settings.max_page_size,
+        ordering=order.ordering,
+        args=args,
         to_node=IssuedRequest.of,
-        order=(m.IssuedRequest.due_at,),
-        seek=after_request,
     )
 
 

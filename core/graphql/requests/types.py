@@ -21,9 +21,11 @@ from core.graphql.nodes import Agency, Child, InspectionCore, InspectionRef
 from core.graphql.reference import DocumentRequest, Inspectorate, ListSpec, inspectorate_of
 from core.lists import Problem
 from core.registry import Owned
+from core.workflow import documents
 from core.workflow.list_problems import ProblemGroup, ProblemSummary, summary_from_json
 from core.workflow.lists import query_problem
 from core.workflow.requests import request_status
+from core.workflow.rules import Ref, Refused
 
 # --- Types ---------------------------------------------------------------------------------------
 
@@ -281,6 +283,27 @@ class IssuedRequest(relay.Node):
     @strawberry.field(description="Where it stands now: outstanding, overdue, received (late).")
     def status(self, info: Info) -> RequestStatus:
         return _status(self.due_at, self.received_at, info.context.asked_at)
+
+    @strawberry.field(
+        description="Whether you may send what it asks: uploadDocument, or uploadList for a "
+        "list request (the rule those mutations apply before reading the file): the agency it "
+        "is issued to, or an admin."
+    )
+    def viewer_can_upload(self, info: Info) -> bool:
+        context = info.context
+        owned = self._owned(info)
+        wants_list = owned is not None and owned.item.list_spec is not None
+        try:
+            documents.request_to_answer(
+                context.session,
+                context.registry,
+                context.viewer,
+                Ref(self.id, self.id),
+                list_wanted=wants_list,
+            )
+        except Refused:
+            return False
+        return True
 
     @strawberry.field(description="What is asked for, from the framework.")
     def title(self, info: Info) -> str:

@@ -23,11 +23,22 @@ from core.graphql.selection.types import (
     tracking_complete,
 )
 from core.viewer import Role
+from core.workflow.rules import is_lead
 
 
 @strawberry.type
 class SelectionFields(InspectionCore):
     """The hub's fields resolved here: the children chosen and sampled."""
+
+    @strawberry.field(
+        description="Whether you may choose this inspection's children (selectChildren, "
+        "deselectChild, trackChildren): its lead inspector, by the rule those mutations apply "
+        "before looking at the children."
+    )
+    async def viewer_can_select_children(self, info: Info) -> bool:
+        context = info.context
+        inspection = await context.loaders.inspection.load(self.id)  # visible, as the rule asks
+        return inspection is not None and is_lead(context.session, context.viewer, inspection)
 
     @strawberry.field(
         description="The (up to 20) children the lead inspector selected, with their extra fields.",
