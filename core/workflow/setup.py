@@ -226,7 +226,7 @@ def issue_token(
         raise Refused(invalid("", str(error))) from None
 
 
-def revoke(session: Session, viewer: Viewer, token_id: int) -> None:
+def revoke(session: Session, viewer: Viewer, token: Ref) -> None:
     require_admin(viewer)
-    if not revoke_token(session, token_id):
-        raise Refused(not_found("tokenId", token_id, "active token"))
+    if not revoke_token(session, token.id):
+        raise Refused(not_found("tokenId", token.given, "active token"))

@@ -181,12 +181,26 @@ def test_issued_tokens_work_until_revoked(gql: GraphQLClient, admin: str) -> Non
     assert gql("{ viewer { role } }", token=issued["token"]).ok() == {
         "viewer": {"role": "INTEGRATOR"}
     }
-    revoked = gql(
-        f"mutation {{ revokeToken(tokenId: {issued['tokenId']}) {{ revoked errors {{ code }} }} }}",
-        token=admin,
-    ).ok()["revokeToken"]
+    # The token is a node an admin reads (never its secret), and only an admin.
+    node = gql(
+        "query($id: ID!) { node(id: $id) { ... on Token { id label role revokedAt } } }",
+        {"id": issued["tokenId"]},
+        admin,
+    ).ok()["node"]
+    assert node == {
+        "id": issued["tokenId"], "label": "nightly job", "role": "INTEGRATOR", "revokedAt": None
+    }  # fmt: skip
+    own = gql(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": issued["tokenId"]}, issued["token"]
+    )
+    assert own.errors or own.ok() == {"node": None}
+    revoke = "mutation($id: ID!) { revokeToken(tokenId: $id) { revoked errors { code message } } }"
+    revoked = gql(revoke, {"id": issued["tokenId"]}, admin).ok()["revokeToken"]
     assert revoked == {"revoked": True, "errors": []}
     assert gql("{ viewer { role } }", token=issued["token"]).status == 401
+    again = gql(revoke, {"id": issued["tokenId"]}, admin).ok()["revokeToken"]
+    assert again["errors"][0]["code"] == "NOT_FOUND"
+    assert repr(issued["tokenId"]) in again["errors"][0]["message"]
 
 
 def test_database_errors_never_carry_the_values(database: Database) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from core.cli import main
 from core.database import Database
 from core.demo import DemoInspection
+from core.ids import MAX_ROW_ID, global_id
 from core.integrations import webhooks
 from core.models import WebhookDelivery
 from core.viewer import Role
@@ -42,7 +43,7 @@ query($status: WebhookDeliveryStatus) { webhookDeliveries(status: $status) { tot
   id webhookId event status attempts nextAttemptAt lastStatusCode lastError deliveredAt body } } }
 """
 REDELIVER = """
-mutation($id: Int!) { redeliverWebhook(deliveryId: $id) {
+mutation($id: ID!) { redeliverWebhook(deliveryId: $id) {
   delivery { id status attempts body } errors { field code message } } }
 """
 
@@ -242,7 +243,7 @@ def test_redelivery_queues_a_copy_and_keeps_the_log(
     receiver: Receiver,
 ) -> None:
     admin = make_token(Role.ADMIN)
-    register(gql, admin, receiver.url)
+    hook = register(gql, admin, receiver.url)["webhook"]
     finding = publish_new(gql, team)
     gql(WITHDRAW, {"id": finding["id"]}, team.lead).ok()
     webhooks.deliver_due(database)
@@ -252,7 +253,8 @@ def test_redelivery_queues_a_copy_and_keeps_the_log(
     ]
     assert json.loads(receiver.received[1].body)["finding"] is None  # withdrawn: id only
     log = gql(LOG, {}, admin).ok()["webhookDeliveries"]["nodes"]
-    published = next(d for d in log if d["event"] == "finding.published")
+    published = next(d for d in log if d["event"] == "FINDING_PUBLISHED")
+    assert published["webhookId"] == hook["id"]
 
     copy = gql(REDELIVER, {"id": published["id"]}, admin).ok()["redeliverWebhook"]
     assert copy["errors"] == [] and copy["delivery"]["status"] == "PENDING"
@@ -262,8 +264,14 @@ def test_redelivery_queues_a_copy_and_keeps_the_log(
     assert receiver.received[2].body == receiver.received[0].body
     assert gql(LOG, {}, admin).ok()["webhookDeliveries"]["totalCount"] == 3
 
-    missing = gql(REDELIVER, {"id": 999_999}, admin).ok()["redeliverWebhook"]
+    missing_id = global_id("WebhookDelivery", 999_999)
+    missing = gql(REDELIVER, {"id": missing_id}, admin).ok()["redeliverWebhook"]
     assert missing["errors"][0]["field"] == "deliveryId"
+    assert repr(missing_id) in missing["errors"][0]["message"]
+    # A webhook's id is not a delivery's.
+    wrong = gql(REDELIVER, {"id": hook["id"]}, admin).ok()["redeliverWebhook"]
+    assert wrong["errors"][0]["code"] == "INVALID_INPUT"
+    assert "is not the ID of a WebhookDelivery" in wrong["errors"][0]["message"]
     refused = gql(REDELIVER, {"id": published["id"]}, team.lead).ok()["redeliverWebhook"]
     assert refused["errors"][0]["code"] == "NOT_ALLOWED"
 
@@ -289,7 +297,7 @@ def test_only_admins_register_and_urls_are_checked(
     # A deactivated webhook gets nothing.
     hook = register(gql, admin, "https://receiver.example.org/jtai")["webhook"]
     gql(
-        "mutation($id: Int!) { deactivateWebhook(webhookId: $id) { webhook { active } } }",
+        "mutation($id: ID!) { deactivateWebhook(webhookId: $id) { webhook { active } } }",
         {"id": hook["id"]},
         admin,
     ).ok()
@@ -298,8 +306,8 @@ def test_only_admins_register_and_urls_are_checked(
         assert session.scalars(select(WebhookDelivery)).all() == []
     # A webhook that does not exist is named, as not found.
     missing = gql(
-        "mutation($id: Int!) { deactivateWebhook(webhookId: $id) { errors { field code } } }",
-        {"id": hook["id"] + 1000},
+        "mutation($id: ID!) { deactivateWebhook(webhookId: $id) { errors { field code } } }",
+        {"id": global_id("Webhook", MAX_ROW_ID)},
         admin,
     ).ok()["deactivateWebhook"]
     assert missing["errors"] == [{"field": "webhookId", "code": "NOT_FOUND"}]

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, select
+from strawberry import relay
 
 from core import models as m
 from core.graphql.base.enums import AgencyKind
 from core.graphql.base.errors import BadArgument
+from core.graphql.base.inputs import row_id
 from core.graphql.base.pagination import (
     Connection,
     decode_cursor,
@@ -169,7 +171,9 @@ class IntegrationQueries:
     def webhook_deliveries(
         self,
         info: Info,
-        webhook_id: int | None = None,
+        webhook_id: Annotated[
+            relay.GlobalID | None, strawberry.argument(description="A Webhook's global ID.")
+        ] = None,
         status: WebhookDeliveryStatus | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -177,7 +181,12 @@ class IntegrationQueries:
         context = info.context
         filters = []
         if webhook_id is not None:
-            filters.append(m.WebhookDelivery.webhook_id == webhook_id)
+            row = row_id(webhook_id.node_id) if webhook_id.type_name == "Webhook" else None
+            if row is None:
+                raise BadArgument(
+                    f"webhookId: {str(webhook_id)!r} is not the ID of a Webhook. Pass a Webhook.id."
+                )
+            filters.append(m.WebhookDelivery.webhook_id == row)
         if status is not None:
             filters.append(m.WebhookDelivery.status == status.value)
         return keyset_page(
