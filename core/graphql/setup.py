@@ -74,7 +74,7 @@ class InspectorPayload:
 @strawberry.input
 class CreateInspectionInput:
     area_id: relay.GlobalID
-    framework_code: str
+    framework: str = strawberry.field(description="A framework's code, e.g. 'da-2016'.")
     notification_date: dt.date
     reference: str
     lead_inspector_id: relay.GlobalID = strawberry.field(
@@ -251,7 +251,7 @@ class SetupMutations:
                 info.context.registry,
                 info.context.viewer,
                 area_ref=area,
-                framework_code=input.framework_code,
+                framework_code=input.framework,
                 notification_date=input.notification_date,
                 reference=input.reference,
                 lead_ref=lead,

@@ -242,7 +242,7 @@ def test_reading_children_is_audited_with_ids_and_no_values(
     start = last_audit_id(database)
     gql(
         "query ReadChildren { inspections { edges { node { children(first: 3) "
-        "{ nodes { localId gender } } } } } }",
+        "{ nodes { localId gender { code } } } } } } }",
         token=world.tokens["lead"],
     ).ok()
     gql("{ frameworks { code } }", token=world.tokens["lead"]).ok()  # reference data: no event

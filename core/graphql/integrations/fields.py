@@ -134,17 +134,19 @@ class IntegrationQueries:
         "across every inspection under a framework, by criterion and by kind of agency.",
         extensions=roles(Role.INTEGRATOR, Role.ADMIN, Role.INSPECTOR),
     )
-    def thematic_view(self, info: Info, framework_code: str) -> ThematicView:
+    def thematic_view(
+        self,
+        info: Info,
+        framework: Annotated[str, strawberry.argument(description="A framework's code.")],
+    ) -> ThematicView:
         registry = info.context.registry
-        framework = registry.framework(framework_code)
-        if framework is None:
+        found = registry.framework(framework)
+        if found is None:
             known = ", ".join(f.code for f in registry.frameworks)
-            raise BadArgument(
-                f"frameworkCode: {framework_code!r} is not a framework; use one of {known}."
-            )
-        view = thematic_view(info.context.session, registry, framework_code)
+            raise BadArgument(f"framework: {framework!r} is not a framework; use one of {known}.")
+        view = thematic_view(info.context.session, registry, framework)
         return ThematicView(
-            framework=Framework.of(framework),
+            framework=Framework.of(found),
             areas=[PublishedFindingArea(code=c, name=n) for c, n in view.areas],
             inspections=view.inspections,
             findings=view.findings,
@@ -152,7 +154,7 @@ class IntegrationQueries:
             by_criterion=[
                 CriterionCounts(criterion=Criterion.of(owned), counts=FindingCounts.of(tally))
                 for code, tally in view.by_criterion
-                if (owned := registry.criterion(framework_code, code)) is not None
+                if (owned := registry.criterion(framework, code)) is not None
             ],
             by_agency_kind=[
                 AgencyKindCounts(agency_kind=kind, counts=FindingCounts.of(tally))
