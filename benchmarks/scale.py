@@ -57,7 +57,8 @@ DASHBOARD_FIELDS = """
     team { isLead inspector { id name inspectorate { code shortName } } }
     agencies { kind name }
     children(first: 50) { totalCount nodes {
-      id localId gender ethnicity dateOfBirth expectedDateOfBirth isUnborn hasDisability
+      id localId gender { code label } ethnicity { code label } dateOfBirth expectedDateOfBirth
+      isUnborn hasDisability
       livesWithDomesticAbuse } }
     evidence(first: 50) { totalCount nodes {
       id status recordedAt updatedAt inspectorate { code } form { code title }
