@@ -263,6 +263,12 @@ def test_redelivery_queues_a_copy_and_keeps_the_log(
     webhooks.deliver_due(database)
     assert receiver.received[2].body == receiver.received[0].body
     assert gql(LOG, {}, admin).ok()["webhookDeliveries"]["totalCount"] == 3
+    # The log filtered by the webhook's global ID; a delivery's ID is no webhook's.
+    by_hook = "query($w: ID) { webhookDeliveries(webhookId: $w) { totalCount } }"
+    assert gql(by_hook, {"w": hook["id"]}, admin).ok()["webhookDeliveries"]["totalCount"] == 3
+    wrong_hook = gql(by_hook, {"w": published["id"]}, admin)
+    assert wrong_hook.data is None
+    assert "is not the ID of a Webhook" in wrong_hook.errors[0]["message"]
 
     missing_id = global_id("WebhookDelivery", 999_999)
     missing = gql(REDELIVER, {"id": missing_id}, admin).ok()["redeliverWebhook"]
