@@ -321,8 +321,6 @@ class NodeIdParam(click.ParamType[int, object]):
     ) -> int:
         from core.ids import row_id, row_of_global_id
 
-        if isinstance(value, int):
-            return value
         text = str(value).strip()
         found = row_id(text) if text.isdigit() else row_of_global_id(text, self.type_name)
         if found is None:

@@ -90,6 +90,10 @@ def test_token_create_takes_the_ids_the_graph_shows(env: dict[str, str]) -> None
         env=env,
     )
     assert wrong.exit_code == 2 and "is not the ID of an Agency" in wrong.output
+    garbled = CliRunner().invoke(
+        main, ["token", "create", "--role", "inspector", "--inspector", "not an id!"], env=env
+    )
+    assert garbled.exit_code == 2 and "is not the ID of an Inspector" in garbled.output
 
 
 def test_token_create_explains_a_bad_request(env: dict[str, str]) -> None:

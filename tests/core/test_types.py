@@ -3,6 +3,7 @@ fields that hold, and a plain refusal when stored rows outlive the plugin that g
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -124,3 +125,57 @@ def test_a_framework_no_plugin_provides_is_refused_plainly(
     [error] = response.errors
     assert error["extensions"]["code"] == "INTERNAL" and "gone-2030" not in error["message"]
     assert "NotInstalled" in caplog.text
+
+
+def test_a_request_no_plugin_defines_is_refused_plainly(
+    gql: GraphQLClient,
+    database: Database,
+    demo: DemoInspection,
+    make_token: TokenFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``IssuedRequest.owner`` is non-null: a request the framework's plugin no longer defines
+    fails the same way, naming the request in the log only."""
+    with database.write() as session:
+        agency = session.query(m.Agency).first()
+        assert agency is not None
+        session.add(
+            m.IssuedRequest(
+                inspection_id=demo.inspection_id,
+                reference="gone.9",
+                agency_id=agency.id,
+                due_at=dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC),
+            )
+        )
+    query = """query($id: ID!) { inspection(id: $id) {
+      requests(first: 5) { nodes { reference scope owner { code } } } } }"""
+    with caplog.at_level(logging.ERROR):
+        response = gql(
+            query, {"id": global_id("Inspection", demo.inspection_id)}, make_token(Role.ADMIN)
+        )
+    assert response.errors and response.errors[0]["extensions"]["code"] == "INTERNAL"
+    assert "gone.9" not in str(response.body) and "NotInstalled" in caplog.text
+
+
+def test_a_token_node_names_whose_token_it_is(
+    gql: GraphQLClient, demo: DemoInspection, make_token: TokenFactory
+) -> None:
+    admin = make_token(Role.ADMIN)
+    agency = gql("{ inspections { nodes { agencies { id } } } }", {}, admin).ok()
+    agency_id = agency["inspections"]["nodes"][0]["agencies"][0]["id"]
+    lead_id = global_id("Inspector", demo.lead_inspector_id)
+    issue = """mutation($input: IssueTokenInput!) { issueToken(input: $input) {
+      tokenId errors { message } } }"""
+    read = """query($id: ID!) { node(id: $id) { ... on Token {
+      role label expiresAt inspector { id } agency { id } } } }"""
+    for role, whose in (
+        ("INSPECTOR", {"inspectorId": lead_id}),
+        ("AGENCY_USER", {"agencyId": agency_id}),
+    ):
+        given = {"role": role, "label": f"{role} token", **whose}
+        issued = gql(issue, {"input": given}, admin).ok()["issueToken"]
+        assert issued["errors"] == []
+        token = gql(read, {"id": issued["tokenId"]}, admin).ok()["node"]
+        assert (token["role"], token["label"]) == (role, f"{role} token")
+        assert token["inspector"] == ({"id": lead_id} if role == "INSPECTOR" else None)
+        assert token["agency"] == ({"id": agency_id} if role == "AGENCY_USER" else None)
