@@ -36,7 +36,7 @@ SEED = 4152
 QUERY = """
 query Dashboard($id: ID!) {
   inspection(id: $id) {
-    reference notificationDate frameworkCode area { name code }
+    reference notificationDate framework { code } area { name code }
     timetable { notificationDate weeks { number starts ends onSite }
       deadlines { reference title dueAt rule } }
     requests(first: 50) { totalCount nodes {

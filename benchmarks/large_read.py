@@ -44,7 +44,7 @@ query Findings($area: String!, $first: Int!) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
-      id kind headline title text publishedAt updatedAt inspectionReference frameworkCode
+      id kind headline title text publishedAt updatedAt inspectionReference framework { code }
       area { code name }
       agencies { kind name }
       criteria { code }
@@ -110,7 +110,7 @@ def _baseline(database: Database, area: str) -> tuple[Any, Any]:
                 "publishedAt": r[5],
                 "updatedAt": r[6],
                 "inspectionReference": r[7],
-                "frameworkCode": r[8],
+                "framework": {"code": r[8]},
                 "area": {"code": r[9], "name": r[10]},
                 "agencies": agencies.get(r[0], []),
                 "criteria": criteria.get(r[0], []),

@@ -51,13 +51,14 @@ POSTGRES_ENV = ("JTAI_BENCH_POSTGRES_URL", "JTAI_TEST_POSTGRES_URL")
 # 50). The lead inspector's page adds the tracker, the 20, the tracked and evidence coverage
 # (DASHBOARD_EXTRA), when this schema has them.
 DASHBOARD_FIELDS = """
-    reference notificationDate frameworkCode area { name code }
+    reference notificationDate framework { code } area { name code }
     timetable { notificationDate weeks { number starts ends onSite }
       deadlines { reference title dueAt rule } }
     team { isLead inspector { id name inspectorate { code shortName } } }
     agencies { kind name }
     children(first: 50) { totalCount nodes {
-      id localId gender ethnicity dateOfBirth expectedDateOfBirth isUnborn hasDisability
+      id localId gender { code label } ethnicity { code label } dateOfBirth expectedDateOfBirth
+      isUnborn hasDisability
       livesWithDomesticAbuse } }
     evidence(first: 50) { totalCount nodes {
       id status recordedAt updatedAt inspectorate { code } form { code title }
@@ -76,7 +77,7 @@ query Findings($area: String!, $first: Int!) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
-      id kind headline title text publishedAt updatedAt inspectionReference frameworkCode
+      id kind headline title text publishedAt updatedAt inspectionReference framework { code }
       area { code name }
       agencies { name kind }
       agreedBy

@@ -307,6 +307,33 @@ def documents_sweep() -> None:
         )
 
 
+class NodeIdParam(click.ParamType[int, object]):
+    """An id of ``type_name`` as the graph shows it (its global ID, e.g. ``Agency.id``) or, as
+    before global IDs, the row's number."""
+
+    name = "id"
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        from core.ids import row_id, row_of_global_id
+
+        text = str(value).strip()
+        found = row_id(text) if text.isdigit() else row_of_global_id(text, self.type_name)
+        if found is None:
+            self.fail(
+                f"{text!r} is not the ID of a{'n' if self.type_name[0] in 'AEIOU' else ''} "
+                f"{self.type_name}. Pass its {self.type_name}.id from the graph "
+                "(or the row number).",
+                param,
+                ctx,
+            )
+        return found
+
+
 @main.group(help="Bearer tokens: create and revoke.")
 def token() -> None:
     pass
@@ -318,8 +345,18 @@ def token() -> None:
     required=True,
     type=click.Choice(["admin", "inspector", "agency_user", "integrator"]),
 )
-@click.option("--inspector", "inspector_id", type=int, help="Inspector id (role inspector).")
-@click.option("--agency", "agency_id", type=int, help="Agency id (role agency_user).")
+@click.option(
+    "--inspector",
+    "inspector_id",
+    type=NodeIdParam("Inspector"),
+    help="The inspector's Inspector.id from the graph, or row number (role inspector).",
+)
+@click.option(
+    "--agency",
+    "agency_id",
+    type=NodeIdParam("Agency"),
+    help="The agency's Agency.id from the graph, or row number (role agency_user).",
+)
 @click.option("--label", default="", help="Who or what the token is for.")
 @click.option("--expires-in", default="12h", show_default=True, help="e.g. 30m, 12h, 7d.")
 def token_create(
@@ -342,22 +379,30 @@ def token_create(
             )
     except TokenError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Token {issued.id} (expires {issued.expires_at:%Y-%m-%d %H:%M} UTC):")
+    from core.ids import global_id
+
+    token_id = global_id("Token", issued.id)
+    click.echo(f"Token {token_id} (expires {issued.expires_at:%Y-%m-%d %H:%M} UTC):")
     click.echo(issued.token)
 
 
-@token.command("revoke", help="Revoke a token by its id; it stops working at once.")
-@click.argument("token_id", type=int)
+@token.command(
+    "revoke",
+    help="Revoke a token by its Token.id (as `token create` prints it) or row number; it stops "
+    "working at once.",
+)
+@click.argument("token_id", type=NodeIdParam("Token"))
 def token_revoke(token_id: int) -> None:
     from core.database import Database
+    from core.ids import global_id
     from core.tokens import revoke_token
 
     database = Database(_settings().database_url)
     with database.write() as session:
         revoked = revoke_token(session, token_id)
     if not revoked:
-        raise click.ClickException(f"No active token with id {token_id}.")
-    click.echo(f"Token {token_id} revoked.")
+        raise click.ClickException(f"No active token with id {global_id('Token', token_id)}.")
+    click.echo(f"Token {global_id('Token', token_id)} revoked.")
 
 
 @main.command(help="Print an inspection's report (the letter) as HTML, draft or published.")

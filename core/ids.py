@@ -47,6 +47,17 @@ def global_id(type_name: str, row: int) -> str:
     return base64.b64encode(f"{type_name}:{row}".encode()).decode()
 
 
+def row_of_global_id(text: str, type_name: str) -> int | None:
+    """The row id a global ID of ``type_name`` names, or None for anything else (another type's
+    ID, a malformed one)."""
+    try:
+        decoded = base64.b64decode(text.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    prefix, separator, value = decoded.partition(":")
+    return row_id(value) if separator and prefix == type_name else None
+
+
 def encode_cursor(row: int) -> str:
     return base64.urlsafe_b64encode(f"id:{row}".encode()).decode()
 

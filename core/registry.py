@@ -17,6 +17,7 @@ import pluggy
 
 from core.contributions import (
     AgencyKind,
+    Code,
     CodeSet,
     Criterion,
     DocumentRequest,
@@ -164,6 +165,14 @@ class Registry:
             for o in self.document_requests
             if o.item.list_spec is not None
         }
+        # A list field's codes by field name (e.g. a child's 'gender'), from the first list that
+        # gives that field a code set: the codes a child's facts are stored as.
+        self._field_codes: dict[tuple[str, str], Code] = {}
+        for spec in self._list_specs.values():
+            for field in spec.fields:
+                found = self._code_sets.get(field.code_set) if field.code_set else None
+                for code in found.codes if found else ():
+                    self._field_codes.setdefault((field.name, code.code), code)
 
     # Lookups return None for an unknown code: callers turn that into a user-facing error.
     def inspectorate(self, code: str) -> Inspectorate | None:
@@ -180,6 +189,10 @@ class Registry:
 
     def code_set(self, code: str) -> CodeSet | None:
         return self._code_sets.get(code)
+
+    def field_code(self, field: str, code: str) -> Code | None:
+        """The code ``code`` of the code set lists give field ``field`` (e.g. 'gender', 'M')."""
+        return self._field_codes.get((field, code))
 
     def criteria_of(self, framework: str) -> tuple[Owned[Criterion], ...]:
         return tuple(o for o in self.criteria if o.item.framework == framework)

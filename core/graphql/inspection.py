@@ -37,6 +37,7 @@ from core.graphql.nodes import (
     TeamMember,
     load_nodes,
 )
+from core.graphql.reference import Inspectorate, inspectorate_of, use
 from core.graphql.requests import RequestFields
 from core.graphql.selection import SelectionFields
 from core.timetable import build_timetable
@@ -61,9 +62,12 @@ class InspectionFields(InspectionCore):
         return [TeamMember(is_lead=mb.is_lead, inspector=Inspector.of(ins)) for mb, ins in rows]
 
     @strawberry.field
-    async def lead_inspector(self, info: Info) -> Inspector | None:
+    async def lead_inspector(self, info: Info) -> Inspector:
         rows = await info.context.loaders.team_of_inspection.load(self.id)
-        return next((Inspector.of(ins) for mb, ins in rows if mb.is_lead), None)
+        lead = next((Inspector.of(ins) for mb, ins in rows if mb.is_lead), None)
+        if lead is None:  # an inspection is created with its lead, who stays on its team
+            raise LookupError(f"inspection {self.id} has no lead inspector")
+        return lead
 
     @strawberry.field(
         description="Children recorded for this inspection (inspectors only), oldest added "
@@ -174,7 +178,11 @@ class ScheduledDeadline:
     title: str
     due_at: dt.datetime = strawberry.field(description="In UTC; the rule reads London time.")
     rule: str = strawberry.field(description="The guidance's wording, e.g. 'end of day, day 5'.")
-    owner_code: str
+    owner_code: str = strawberry.field(deprecation_reason=use("owner { code }"))
+
+    @strawberry.field(description="The inspectorate whose request or milestone it is.")
+    def owner(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, self.owner_code)
 
 
 @strawberry.type(description="The inspection's three weeks, its days and every deadline.")

@@ -26,11 +26,15 @@ from core.graphql.context import Info
 from core.graphql.list_rows import ListMembership, child_lists
 from core.graphql.reference import (
     Choice,
+    Code,
     Criterion,
     EvidenceForm,
     Framework,
     Inspectorate,
     camel,
+    framework_of,
+    inspectorate_of,
+    use,
 )
 
 
@@ -104,9 +108,8 @@ class Inspector(relay.Node):
         return [Inspector.of(r) if r else None for r in rows]
 
     @strawberry.field
-    def inspectorate(self, info: Info) -> Inspectorate | None:
-        found = info.context.registry.inspectorate(self.inspectorate_code)
-        return Inspectorate.of(found) if found else None
+    def inspectorate(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, self.inspectorate_code)
 
 
 async def load_inspector(info: Info, inspector_id: int | None) -> Inspector | None:
@@ -127,8 +130,8 @@ class TeamMember:
 class Child(relay.Node):
     id: relay.NodeID[int]
     local_id: str = strawberry.field(description="The local authority's unique ID for the child.")
-    gender: str | None
-    ethnicity: str | None
+    gender_code: strawberry.Private[str | None]
+    ethnicity_code: strawberry.Private[str | None]
     date_of_birth: dt.date | None
     expected_date_of_birth: dt.date | None = strawberry.field(
         description="Set only for an unborn child, who has no date of birth."
@@ -146,8 +149,8 @@ class Child(relay.Node):
         return Child(
             id=row.id,
             local_id=row.local_id,
-            gender=row.gender,
-            ethnicity=row.ethnicity,
+            gender_code=row.gender,
+            ethnicity_code=row.ethnicity,
             date_of_birth=row.date_of_birth,
             expected_date_of_birth=row.expected_date_of_birth,
             has_disability=row.has_disability,
@@ -163,6 +166,20 @@ class Child(relay.Node):
         rows = await load_nodes(info.context.loaders.child, node_ids)
         return [Child.of(r) if r else None for r in rows]
 
+    @strawberry.field(description="The child's gender, a code of the lists' 'gender' code set.")
+    def gender(self, info: Info) -> Code | None:
+        if self.gender_code is None:
+            return None
+        return Code.of_field(info.context.registry, "gender", self.gender_code)
+
+    @strawberry.field(
+        description="The child's ethnicity, a code of the lists' 'ethnicity' code set."
+    )
+    def ethnicity(self, info: Info) -> Code | None:
+        if self.ethnicity_code is None:
+            return None
+        return Code.of_field(info.context.registry, "ethnicity", self.ethnicity_code)
+
     @strawberry.field
     def is_unborn(self) -> bool:
         return self.date_of_birth is None and self.expected_date_of_birth is not None
@@ -175,9 +192,8 @@ class Child(relay.Node):
         return self.delisted_at is None
 
     @strawberry.field
-    async def inspection(self, info: Info) -> InspectionRef | None:
-        row = await info.context.loaders.inspection.load(self.inspection_id)
-        return InspectionCore.of(row) if row else None
+    async def inspection(self, info: Info) -> InspectionRef:
+        return await load_inspection(info, self.inspection_id)
 
     @strawberry.field(
         description="The child's rows on the lists the area sent, each with its own fields.",
@@ -269,9 +285,8 @@ class Evidence(relay.Node):
         return in_order(node_ids, found)
 
     @strawberry.field
-    async def inspection(self, info: Info) -> InspectionRef | None:
-        row = await info.context.loaders.inspection.load(self.inspection_id)
-        return InspectionCore.of(row) if row else None
+    async def inspection(self, info: Info) -> InspectionRef:
+        return await load_inspection(info, self.inspection_id)
 
     @strawberry.field
     def inspectorate(self, info: Info) -> Inspectorate:
@@ -341,7 +356,7 @@ class InspectionCore(relay.Node):
     id: relay.NodeID[int]
     reference: str
     notification_date: dt.date
-    framework_code: str
+    framework_code: str = strawberry.field(deprecation_reason=use("framework { code }"))
     area_id: strawberry.Private[int]
 
     @staticmethod
@@ -355,9 +370,8 @@ class InspectionCore(relay.Node):
         )
 
     @strawberry.field
-    def framework(self, info: Info) -> Framework | None:
-        found = info.context.registry.framework(self.framework_code)
-        return Framework.of(found) if found else None
+    def framework(self, info: Info) -> Framework:
+        return framework_of(info, self.framework_code)
 
     @strawberry.field
     async def area(self, info: Info) -> LocalArea:
@@ -371,3 +385,12 @@ if TYPE_CHECKING:
 
 # The hub type, for fields outside core.graphql.inspection (which imports their modules).
 InspectionRef = Annotated["Inspection", strawberry.lazy("core.graphql.inspection")]
+
+
+async def load_inspection(info: Info, inspection_id: int) -> InspectionCore:
+    """The inspection of something the viewer sees: whoever sees a request, evidence or finding
+    sees its inspection (``core.access`` scopes them so), so it is never missing."""
+    row = await info.context.loaders.inspection.load(inspection_id)
+    if row is None:
+        raise LookupError(f"inspection {inspection_id} is out of the viewer's scope")
+    return InspectionCore.of(row)

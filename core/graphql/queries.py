@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -11,11 +13,12 @@ from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.utils.await_maybe import await_maybe
 
-from core import access
+from core import access, ids
 from core import models as m
+from core.audit import ERROR, OK, REJECTED
 from core.graphql.base.enums import ViewerRole
 from core.graphql.base.errors import BadArgument
-from core.graphql.base.inputs import row_id
+from core.graphql.base.inputs import in_order, row_id, row_ids
 from core.graphql.base.orders import InspectionOrder
 from core.graphql.base.pagination import PAGING, Connection, Ordering, keyset_page, page_args
 from core.graphql.base.permissions import roles, signed_in
@@ -24,7 +27,7 @@ from core.graphql.inspection import Inspection
 from core.graphql.integrations import IntegrationQueries
 from core.graphql.nodes import Agency, Inspector
 from core.graphql.reference import Inspectorate as ReferenceInspectorate
-from core.graphql.reference import ReferenceQueries
+from core.graphql.reference import ReferenceQueries, use
 from core.graphql.requests import RequestQueries
 from core.graphql.selection import SelectionQueries
 from core.viewer import Role
@@ -38,7 +41,7 @@ from core.viewer import Role
 class ViewerInfo:
     role: ViewerRole
     inspectorate_code: str | None = strawberry.field(
-        deprecation_reason="Use `inspectorate { code }`."
+        deprecation_reason=use("inspectorate { code }")
     )
     expires_at: dt.datetime | None = strawberry.field(
         description="When the token (or JWT, its `exp`) stops being accepted: sign in again "
@@ -75,24 +78,42 @@ class TouchedRows:
     ids: list[int]
 
 
+@strawberry.enum(description="The kind of GraphQL operation an audit event records.")
+class AuditOperationType(Enum):
+    QUERY = "query"
+    MUTATION = "mutation"
+    SUBSCRIPTION = "subscription"
+
+
+@strawberry.enum(description="How an audited operation ended.")
+class AuditOutcome(Enum):
+    OK = OK
+    REJECTED = strawberry.enum_value(REJECTED, description="Refused, with errors as data.")
+    ERROR = strawberry.enum_value(ERROR, description="Failed with a top-level error.")
+
+
+def _global(type_name: str, row: int | None) -> strawberry.ID | None:
+    return None if row is None else strawberry.ID(ids.global_id(type_name, row))
+
+
 @strawberry.type(
     name="AuditEvent",
     description="A mutation or a read of child-level data: who, when, what, which ids, outcome. "
-    "Never values. Append-only.",
+    "Never values. Append-only: the token, inspector and agency it names may be gone since.",
 )
-class AuditEventNode:
-    id: int
+class AuditEventNode(relay.Node):
+    id: relay.NodeID[int]
     occurred_at: dt.datetime
     request_id: str
-    token_id: int | None
-    role: str | None
-    inspector_id: int | None
-    agency_id: int | None
-    operation_type: str
+    token_id: strawberry.ID | None = strawberry.field(description="The Token's global ID.")
+    role: ViewerRole | None
+    inspector_id: strawberry.ID | None = strawberry.field(description="The Inspector's global ID.")
+    agency_id: strawberry.ID | None = strawberry.field(description="The Agency's global ID.")
+    operation_type: AuditOperationType
     operation_name: str | None
     document_hash: str = strawberry.field(description="SHA-256 of the GraphQL document.")
     touched: list[TouchedRows]
-    outcome: str = strawberry.field(description="ok, rejected (errors as data) or error.")
+    outcome: AuditOutcome
 
     @staticmethod
     def of(row: m.AuditEvent) -> AuditEventNode:
@@ -100,16 +121,28 @@ class AuditEventNode:
             id=row.id,
             occurred_at=row.occurred_at,
             request_id=row.request_id,
-            token_id=row.token_id,
-            role=row.role,
-            inspector_id=row.inspector_id,
-            agency_id=row.agency_id,
-            operation_type=row.operation_type,
+            token_id=_global("Token", row.token_id),
+            role=ViewerRole(row.role) if row.role else None,
+            inspector_id=_global("Inspector", row.inspector_id),
+            agency_id=_global("Agency", row.agency_id),
+            operation_type=AuditOperationType(row.operation_type),
             operation_name=row.operation_name,
             document_hash=row.document_hash,
             touched=[TouchedRows(kind=k, ids=list(v)) for k, v in sorted(row.touched.items())],
-            outcome=row.outcome,
+            outcome=AuditOutcome(row.outcome),
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AuditEventNode | None]:
+        wanted = list(node_ids)
+        if info.context.viewer.role is not Role.ADMIN:  # the trail is for admins, as its list
+            return [None for _ in wanted]
+        rows = info.context.session.scalars(
+            select(m.AuditEvent).where(m.AuditEvent.id.in_(row_ids(wanted)))
+        )
+        return in_order(wanted, {row.id: AuditEventNode.of(row) for row in rows})
 
 
 @strawberry.type

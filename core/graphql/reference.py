@@ -26,9 +26,21 @@ from core.graphql.base.enums import (
 from core.graphql.base.inputs import row_id
 from core.graphql.base.permissions import signed_in
 from core.graphql.context import Info
-from core.registry import Owned, PluginInfo, form_input_name, form_mutation_name, form_type_name
+from core.registry import (
+    Owned,
+    PluginInfo,
+    Registry,
+    form_input_name,
+    form_mutation_name,
+    form_type_name,
+)
 from core.workflow.evidence import recording_inspection
 from core.workflow.rules import Ref, Refused
+
+
+def use(instead: str) -> str:
+    """The deprecation reason of a code field whose object field says the same."""
+    return f"One name for one thing: use `{instead}`."
 
 
 @strawberry.type(description="An inspectorate taking part in JTAIs, as its plugin describes it.")
@@ -38,7 +50,7 @@ class Inspectorate:
     short_name: str
     graphql_prefix: str
     agency_kinds: list[AgencyKind]
-    framework_codes: list[str]
+    framework_codes: list[str] = strawberry.field(deprecation_reason=use("frameworks { code }"))
 
     @staticmethod
     def of(item: c.Inspectorate) -> Inspectorate:
@@ -57,10 +69,28 @@ class Inspectorate:
         return [Framework.of(f) for f in registry.frameworks if f.code in self.framework_codes]
 
 
+class NotInstalled(LookupError):
+    """Stored rows name a contribution no installed plugin provides: a plugin was removed."""
+
+    def __init__(self, what: str, code: str) -> None:
+        super().__init__(
+            f"The database names {what} {code!r}, which no installed plugin provides; "
+            "install the plugin that provides it again (`jtai plugins` lists them)."
+        )
+
+
 def inspectorate_of(info: Info, code: str) -> Inspectorate:
     found = info.context.registry.inspectorate(code)
-    assert found is not None, f"registry lost inspectorate {code!r}"
+    if found is None:
+        raise NotInstalled("inspectorate", code)
     return Inspectorate.of(found)
+
+
+def framework_of(info: Info, code: str) -> Framework:
+    found = info.context.registry.framework(code)
+    if found is None:
+        raise NotInstalled("framework", code)
+    return Framework.of(found)
 
 
 @strawberry.type(description="Which children a framework is about.")
@@ -161,7 +191,7 @@ class Framework:
 
 @strawberry.type(description="An evaluation criterion, led by one inspectorate.")
 class Criterion:
-    framework_code: str
+    framework_code: str = strawberry.field(deprecation_reason=use("framework { code }"))
     code: str
     title: str
     text: str | None = strawberry.field(
@@ -170,8 +200,8 @@ class Criterion:
     source: str
     reference_only: bool
     area: str | None
-    lead_code: str
-    evaluated_by_codes: list[str]
+    lead_code: str = strawberry.field(deprecation_reason=use("lead { code }"))
+    evaluated_by_codes: list[str] = strawberry.field(deprecation_reason=use("evaluatedBy { code }"))
 
     @staticmethod
     def of(owned: Owned[c.Criterion]) -> Criterion:
@@ -199,7 +229,11 @@ class Criterion:
             evaluated_by_codes=list(item.evaluated_by),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The framework the criterion belongs to.")
+    def framework(self, info: Info) -> Framework:
+        return framework_of(info, self.framework_code)
+
+    @strawberry.field(description="The inspectorate that leads the criterion.")
     def lead(self, info: Info) -> Inspectorate:
         return inspectorate_of(info, self.lead_code)
 
@@ -239,11 +273,21 @@ class Deadline:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A value of a code set: the code stored, and its label to show.")
 class Code:
     code: str
     label: str
     aliases: list[str]
+
+    @staticmethod
+    def of(item: c.Code) -> Code:
+        return Code(code=item.code, label=item.label, aliases=list(item.aliases))
+
+    @staticmethod
+    def of_field(registry: Registry, field: str, code: str) -> Code:
+        """``code`` of the code set lists give ``field``; a code outside it is its own label."""
+        found = registry.field_code(field, code)
+        return Code.of(found) if found else Code(code=code, label=code, aliases=[])
 
 
 @strawberry.type(description="A closed list of codes a list column takes.")
@@ -271,7 +315,7 @@ class ListField:
     required: bool
     rule: FieldRule | None
     aliases: list[str]
-    code_set_code: str | None
+    code_set_code: str | None = strawberry.field(deprecation_reason=use("codeSet { code }"))
 
     @strawberry.field
     def code_set(self, info: Info) -> CodeSet | None:
@@ -311,7 +355,7 @@ class ListSpec:
 
 @strawberry.type(description="Something the inspection team asks the area for.")
 class DocumentRequest:
-    framework_code: str
+    framework_code: str = strawberry.field(deprecation_reason=use("framework { code }"))
     reference: str
     title: str
     description: str
@@ -319,7 +363,7 @@ class DocumentRequest:
     scope: RequestScope
     deadline: Deadline
     list_spec: ListSpec | None
-    owner_code: str
+    owner_code: str = strawberry.field(deprecation_reason=use("owner { code }"))
 
     @staticmethod
     def of(owned: Owned[c.DocumentRequest]) -> DocumentRequest:
@@ -336,6 +380,10 @@ class DocumentRequest:
             owner_code=owned.owner,
         )
 
+    @strawberry.field(description="The framework asking for it.")
+    def framework(self, info: Info) -> Framework:
+        return framework_of(info, self.framework_code)
+
     @strawberry.field(description="The inspectorate whose request it is.")
     def owner(self, info: Info) -> Inspectorate:
         return inspectorate_of(info, self.owner_code)
@@ -343,11 +391,11 @@ class DocumentRequest:
 
 @strawberry.type(description="Something the inspection team itself must do by a deadline.")
 class Milestone:
-    framework_code: str
+    framework_code: str = strawberry.field(deprecation_reason=use("framework { code }"))
     code: str
     title: str
     deadline: Deadline
-    owner_code: str
+    owner_code: str = strawberry.field(deprecation_reason=use("owner { code }"))
 
     @staticmethod
     def of(owned: Owned[c.Milestone]) -> Milestone:
@@ -360,7 +408,11 @@ class Milestone:
             owner_code=owned.owner,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The framework it belongs to.")
+    def framework(self, info: Info) -> Framework:
+        return framework_of(info, self.framework_code)
+
+    @strawberry.field(description="The inspectorate that must do it.")
     def owner(self, info: Info) -> Inspectorate:
         return inspectorate_of(info, self.owner_code)
 
@@ -387,8 +439,12 @@ class Question:
     required: bool
     choices: list[Choice]
     help: str
-    framework_code: str
-    criterion_codes: list[str]
+    framework_code: str = strawberry.field(deprecation_reason=use("framework { code }"))
+    criterion_codes: list[str] = strawberry.field(deprecation_reason=use("criteria { code }"))
+
+    @strawberry.field(description="The framework of the question's form.")
+    def framework(self, info: Info) -> Framework:
+        return framework_of(info, self.framework_code)
 
     @strawberry.field(description="The criteria an answer evidences.")
     def criteria(self, info: Info) -> list[Criterion]:
@@ -399,7 +455,7 @@ class Question:
 
 @strawberry.type(description="An evidence form, as data a front end can render.")
 class EvidenceForm:
-    framework_code: str
+    framework_code: str = strawberry.field(deprecation_reason=use("framework { code }"))
     code: str
     title: str
     description: str
@@ -419,7 +475,7 @@ class EvidenceForm:
         "`recordOfstedCaseTrackingEvidence(input:)`."
     )
     questions: list[Question]
-    owner_code: str
+    owner_code: str = strawberry.field(deprecation_reason=use("inspectorate { code }"))
 
     @strawberry.field(
         description="Whether you may record evidence with this form in that inspection (the "
@@ -473,7 +529,11 @@ class EvidenceForm:
             owner_code=owned.owner,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The framework the form is used under.")
+    def framework(self, info: Info) -> Framework:
+        return framework_of(info, self.framework_code)
+
+    @strawberry.field(description="The inspectorate whose form it is.")
     def inspectorate(self, info: Info) -> Inspectorate:
         return inspectorate_of(info, self.owner_code)
 

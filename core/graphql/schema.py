@@ -48,7 +48,7 @@ from core.graphql.integrations import IntegrationMutations
 from core.graphql.requests import RequestMutations
 from core.graphql.scalars import SCALAR_OVERRIDES
 from core.graphql.selection import SelectionMutations
-from core.graphql.setup import SetupMutations
+from core.graphql.setup import SetupMutations, TokenNode
 from core.graphql.validation import GuardedValidation, limits_rules, query_cost
 from core.registry import PluginContractError, Registry
 from core.settings import Settings
@@ -180,7 +180,8 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
     schema = Schema(
         query=queries.Query,
         mutation=mutation,
-        types=[*catalog.output_types, RecordEvidencePayload],
+        # Token is reachable only through node(id:).
+        types=[*catalog.output_types, RecordEvidencePayload, TokenNode],
         extensions=[
             *(_shared(extension) for extension in shared),
             query_cost(settings),  # after validation, per request: it reads the variables

@@ -7,16 +7,19 @@ through ``run_service``, in one transaction, its refusals returned as data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import strawberry
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from strawberry import relay
 
+from core import ids
 from core import models as m
-from core.graphql.base.enums import AgencyKind
+from core.graphql.base.enums import AgencyKind, ViewerRole
 from core.graphql.base.errors import UserError
+from core.graphql.base.inputs import in_order, row_ids
 from core.graphql.base.inputs import node_id as node_id  # re-exported: other modules import it here
 from core.graphql.base.mutations import Under, run_service
 from core.graphql.base.permissions import signed_in
@@ -71,7 +74,7 @@ class InspectorPayload:
 @strawberry.input
 class CreateInspectionInput:
     area_id: relay.GlobalID
-    framework_code: str
+    framework: str = strawberry.field(description="A framework's code, e.g. 'da-2016'.")
     notification_date: dt.date
     reference: str
     lead_inspector_id: relay.GlobalID = strawberry.field(
@@ -103,9 +106,65 @@ class IssueTokenInput:
     agency_id: relay.GlobalID | None = None
 
 
+@strawberry.type(
+    name="Token",
+    description="A bearer token, never its secret: its role, whose it is, and until when.",
+)
+class TokenNode(relay.Node):
+    id: relay.NodeID[int]
+    label: str
+    role: ViewerRole
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    inspector_id: strawberry.Private[int | None]
+    agency_id: strawberry.Private[int | None]
+
+    @staticmethod
+    def of(row: m.ApiToken) -> TokenNode:
+        return TokenNode(
+            id=row.id,
+            label=row.label,
+            role=ViewerRole(row.role),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            inspector_id=row.inspector_id,
+            agency_id=row.agency_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[TokenNode | None]:
+        wanted = list(node_ids)
+        if info.context.viewer.role is not Role.ADMIN:  # tokens are the admins' to see
+            return [None for _ in wanted]
+        rows = info.context.session.scalars(
+            select(m.ApiToken).where(m.ApiToken.id.in_(row_ids(wanted)))
+        )
+        return in_order(wanted, {row.id: TokenNode.of(row) for row in rows})
+
+    @strawberry.field(description="The inspector an INSPECTOR token signs in as.")
+    async def inspector(self, info: Info) -> Inspector | None:
+        if self.inspector_id is None:
+            return None
+        row = await info.context.loaders.inspector.load(self.inspector_id)
+        return Inspector.of(row) if row else None
+
+    @strawberry.field(description="The agency an AGENCY_USER token signs in for.")
+    async def agency(self, info: Info) -> Agency | None:
+        if self.agency_id is None:
+            return None
+        row = await info.context.loaders.agency.load(self.agency_id)
+        return Agency.of(row) if row else None
+
+
 @strawberry.type
 class IssuedTokenPayload:
-    token_id: int | None
+    token_id: strawberry.ID | None = strawberry.field(
+        description="The Token's global ID: pass it to revokeToken, or to node(id:)."
+    )
     token: str | None = strawberry.field(description="The secret, shown this once only.")
     expires_at: dt.datetime | None
     errors: list[UserError]
@@ -192,7 +251,7 @@ class SetupMutations:
                 info.context.registry,
                 info.context.viewer,
                 area_ref=area,
-                framework_code=input.framework_code,
+                framework_code=input.framework,
                 notification_date=input.notification_date,
                 reference=input.reference,
                 lead_ref=lead,
@@ -242,13 +301,16 @@ class SetupMutations:
         if issued is None:
             return IssuedTokenPayload(token_id=None, token=None, expires_at=None, errors=errors)
         return IssuedTokenPayload(
-            token_id=issued.id, token=issued.token, expires_at=issued.expires_at, errors=[]
+            token_id=strawberry.ID(ids.global_id("Token", issued.id)),
+            token=issued.token,
+            expires_at=issued.expires_at,
+            errors=[],
         )
 
     @strawberry.mutation(description="Revoke a token at once (admins).", extensions=signed_in())
-    def revoke_token(self, info: Info, token_id: int) -> RevokeTokenPayload:
+    def revoke_token(self, info: Info, token_id: relay.GlobalID) -> RevokeTokenPayload:
         def call(session: Session) -> bool:
-            setup.revoke(session, info.context.viewer, token_id)
+            setup.revoke(session, info.context.viewer, _ref("tokenId", token_id, "Token"))
             return True
 
         revoked, errors = run_service(info, call, under=None)

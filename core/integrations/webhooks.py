@@ -193,7 +193,7 @@ def redeliver(session: Session, delivery_id: int, now: dt.datetime) -> WebhookDe
     """Queue a copy of a delivery (any status) to be sent at once, keeping the original's log."""
     original = session.get(WebhookDelivery, delivery_id)
     if original is None:
-        raise WebhookError("deliveryId", f"no webhook delivery with id {delivery_id}.")
+        raise WebhookNotFound("deliveryId", f"no webhook delivery with id {delivery_id}.")
     webhook = session.get(Webhook, original.webhook_id)
     if webhook is None or not webhook.active:
         raise WebhookError(

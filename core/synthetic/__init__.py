@@ -57,6 +57,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.database import Database, begin_write
+from core.ids import global_id
 from core.models import Inspection
 from core.registry import Registry
 from core.synthetic.catalogue import FRAMEWORK, Catalogue, read_catalogue
@@ -111,10 +112,11 @@ class Generation:
                 f"({largest.rows_per_second:,.0f} rows/s)."
             )
             first = self.inspections[0]
+            inspection_id = global_id("Inspection", first.inspection_id)
+            lead_id = global_id("Inspector", first.lead_inspector_id)
             lines.append(
-                f"First inspection: {first.reference} (id {first.inspection_id}), lead inspector "
-                f"id {first.lead_inspector_id}: jtai token create --role inspector --inspector "
-                f"{first.lead_inspector_id}"
+                f"First inspection: {first.reference} (id {inspection_id}), lead inspector "
+                f"id {lead_id}: jtai token create --role inspector --inspector {lead_id}"
             )
         return "\n".join(lines)
 

@@ -133,7 +133,7 @@ def create_inspection(
     framework = registry.framework(framework_code)
     if framework is None:
         known = ", ".join(f.code for f in registry.frameworks)
-        raise Refused(invalid("frameworkCode", f"{framework_code!r} is not one of {known}."))
+        raise Refused(invalid("framework", f"{framework_code!r} is not one of {known}."))
     area = _area(session, "areaId", area_ref)
     if not ENGLAND_AND_WALES.is_working_day(notification_date):
         raise Refused(
@@ -226,7 +226,7 @@ def issue_token(
         raise Refused(invalid("", str(error))) from None
 
 
-def revoke(session: Session, viewer: Viewer, token_id: int) -> None:
+def revoke(session: Session, viewer: Viewer, token: Ref) -> None:
     require_admin(viewer)
-    if not revoke_token(session, token_id):
-        raise Refused(not_found("tokenId", token_id, "active token"))
+    if not revoke_token(session, token.id):
+        raise Refused(not_found("tokenId", token.given, "active token"))

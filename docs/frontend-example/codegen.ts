@@ -15,6 +15,8 @@ const config: CodegenConfig = {
         scalars: {
           Date: "string",
           DateTime: "string",
+          // An answer's value, as its form's input takes it: narrow it by the answer's `kind`.
+          JSON: "unknown",
           Time: "string",
           Upload: "File",
         },

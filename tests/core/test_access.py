@@ -242,7 +242,7 @@ def test_reading_children_is_audited_with_ids_and_no_values(
     start = last_audit_id(database)
     gql(
         "query ReadChildren { inspections { edges { node { children(first: 3) "
-        "{ nodes { localId gender } } } } } }",
+        "{ nodes { localId gender { code } } } } } } }",
         token=world.tokens["lead"],
     ).ok()
     gql("{ frameworks { code } }", token=world.tokens["lead"]).ok()  # reference data: no event
@@ -295,12 +295,33 @@ def test_the_database_refuses_to_change_the_audit_trail(
 def test_admins_page_through_the_audit_trail(
     gql: GraphQLClient, database: Database, world: World
 ) -> None:
+    gql(
+        'mutation PagedDenied { createLocalArea(input: {code: "ZZ-X", name: "X"}) '
+        "{ errors { code } } }",
+        token=world.tokens["lead"],
+    ).ok()
+    fields = "id role operationType operationName outcome tokenId inspectorId agencyId"
     data = gql(
-        "{ auditEvents(first: 1) { totalCount pageInfo { hasNextPage } "
-        "nodes { operationType outcome touched { kind ids } } } }",
+        '{ auditEvents(first: 1, operationName: "PagedDenied") { totalCount '
+        f"pageInfo {{ hasNextPage }} nodes {{ {fields} touched {{ kind ids }} }} }} }}",
         token=world.tokens["admin"],
     ).ok()["auditEvents"]
-    assert data["totalCount"] >= 1 and len(data["nodes"]) == 1
+    assert data["totalCount"] == 1 and len(data["nodes"]) == 1
+    [event] = data["nodes"]
+    assert (event["role"], event["operationType"], event["outcome"]) == (
+        "INSPECTOR",
+        "MUTATION",
+        "REJECTED",
+    )
+    assert event["agencyId"] is None and event["tokenId"] is not None
+    # The ids it names are the graph's: the inspector is the lead's Inspector node.
+    lead = gql("{ viewer { inspector { id } } }", token=world.tokens["lead"]).ok()
+    assert event["inspectorId"] == lead["viewer"]["inspector"]["id"]
+    # The event is a node, for admins only, as its list is.
+    node = "query($id: ID!) { node(id: $id) { ... on AuditEvent { id operationName } } }"
+    found = gql(node, {"id": event["id"]}, world.tokens["admin"]).ok()["node"]
+    assert found == {"id": event["id"], "operationName": "PagedDenied"}
+    assert gql(node, {"id": event["id"]}, world.tokens["lead"]).ok() == {"node": None}
 
 
 def test_token_expiry_is_enforced_at_the_moment_of_use(

@@ -138,7 +138,7 @@ def test_an_inspection_notified_past_the_range_is_refused_and_not_created(
         {
             "input": {
                 "areaId": gid("LocalArea", area_id),
-                "frameworkCode": "da-2024",
+                "framework": "da-2024",
                 "notificationDate": "9999-12-31",
                 "reference": "JTAI-FAR-1",
                 "leadInspectorId": gid("Inspector", demo.lead_inspector_id),

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from core.cli import main
 from core.database import Database
+from core.ids import global_id, row_of_global_id
 from core.migrate import head_revision
+from core.models import Agency, ApiToken, Inspector
 
 
 @pytest.fixture
@@ -47,10 +50,50 @@ def test_token_create_and_revoke(env: dict[str, str]) -> None:
     run(env, "db", "upgrade")
     created = run(env, "token", "create", "--role", "admin", "--expires-in", "2h")
     token_id = created.split()[1]
+    assert row_of_global_id(token_id, "Token") is not None  # the graph's Token.id
     assert created.splitlines()[1].startswith("jtai_")
     assert f"Token {token_id} revoked." in run(env, "token", "revoke", token_id)
     again = CliRunner().invoke(main, ["token", "revoke", token_id], env=env)
     assert again.exit_code == 1 and "No active token" in again.output
+
+
+def test_token_create_takes_the_ids_the_graph_shows(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+    run(env, "demo", "--no-token")
+    database = Database(env["JTAI_DATABASE_URL"])
+    with database.session() as session:
+        agency = session.scalars(select(Agency).order_by(Agency.id)).first()
+        inspector = session.scalars(select(Inspector).order_by(Inspector.id)).first()
+        assert agency is not None and inspector is not None
+        agency_id, inspector_id = agency.id, inspector.id
+    database.dispose()
+    for option, row, type_name, role in [
+        ("--agency", agency_id, "Agency", "agency_user"),
+        ("--inspector", inspector_id, "Inspector", "inspector"),
+    ]:
+        # The graph's global ID, and the row number as before, name the same row.
+        for given in (global_id(type_name, row), str(row)):
+            created = run(env, "token", "create", "--role", role, option, given)
+            token_id = created.split()[1]
+            database = Database(env["JTAI_DATABASE_URL"])
+            with database.session() as session:
+                token = session.get(ApiToken, row_of_global_id(token_id, "Token"))
+                assert token is not None
+                assert (token.agency_id, token.inspector_id) == (
+                    (row, None) if type_name == "Agency" else (None, row)
+                )
+            database.dispose()
+    # Another type's ID is refused in one line naming the type wanted.
+    wrong = CliRunner().invoke(
+        main,
+        ["token", "create", "--role", "agency_user", "--agency", global_id("Inspector", 1)],
+        env=env,
+    )
+    assert wrong.exit_code == 2 and "is not the ID of an Agency" in wrong.output
+    garbled = CliRunner().invoke(
+        main, ["token", "create", "--role", "inspector", "--inspector", "not an id!"], env=env
+    )
+    assert garbled.exit_code == 2 and "is not the ID of an Inspector" in garbled.output
 
 
 def test_token_create_explains_a_bad_request(env: dict[str, str]) -> None:

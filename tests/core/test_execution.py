@@ -275,11 +275,11 @@ def stock_and_plain(app: Starlette) -> Iterator[Any]:
 INSPECTION = """
 query Inspection($id: ID!) {
   inspection(id: $id) {
-    reference notificationDate frameworkCode area { name code }
+    reference notificationDate framework { code } area { name code }
     timetable { weeks { number starts ends onSite } deadlines { reference title dueAt rule } }
     requests(first: 100) { totalCount pageInfo { hasNextPage endCursor }
       edges { cursor node { reference dueAt status agency { kind name } } } }
-    children(first: 100) { totalCount nodes { id localId dateOfBirth gender isUnborn
+    children(first: 100) { totalCount nodes { id localId dateOfBirth gender { code label } isUnborn
       lists { listCode rowNumber values { name label } } } }
     selectedChildren { child { localId } late reason chosenBy { name } }
     trackedChildren { child { localId } }
@@ -292,9 +292,9 @@ query Inspection($id: ID!) {
 """
 FINDINGS = """
 { findings(first: 100) { totalCount nodes { id kind headline title text publishedAt updatedAt
-    inspectionReference frameworkCode area { code name } agencies { kind name }
+    inspectionReference area { code name } agencies { kind name }
     criteria { code title lead { code name } evaluatedBy { code } } agreedBy framework { code } } }
-  thematicView(frameworkCode: "da-2016") { findings totals { strengths }
+  thematicView(framework: "da-2016") { findings totals { strengths }
     byCriterion { criterion { code } counts { strengths areas } } } }
 """
 REFERENCE = """

@@ -47,7 +47,7 @@ query($first: Int, $after: String, $framework: String, $criterion: String,
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
-      id kind headline title text publishedAt updatedAt inspectionReference frameworkCode
+      id kind headline title text publishedAt updatedAt inspectionReference framework { code }
       area { code name } agencies { kind name } agreedBy
       criteria { code title lead { code } }
       framework { code }
@@ -161,7 +161,7 @@ def test_integrators_see_published_findings_only_and_nothing_about_a_child(
         "Police reports in Southmere",
     ]
     first = page["nodes"][0]
-    assert first["kind"] == "AREA_FOR_IMPROVEMENT" and first["frameworkCode"] == "da-2016"
+    assert first["kind"] == "AREA_FOR_IMPROVEMENT" and first["framework"] == {"code": "da-2016"}
     assert first["area"] == {"code": "ZZ-DEMO-1", "name": "Northvale (synthetic demo area)"}
     assert [c["code"] for c in first["criteria"]] == ["ESN-23", "ESN-31"]
     assert {c["lead"]["code"] for c in first["criteria"]} == {"ofsted", "hmicfrs"}
@@ -169,8 +169,9 @@ def test_integrators_see_published_findings_only_and_nothing_about_a_child(
     assert first["agreedBy"] == ["cqc", "hmicfrs", "hmip", "ofsted"]
     assert first["id"] == world.published["police-demo"]
 
-    # Through node(id:), a draft is invisible and a published finding's evidence, inspection and
-    # agreeing inspectors stay out of reach.
+    # Through node(id:), a Finding is the team's and the area's working object: an integrator
+    # finds neither a draft nor a published one (its evidence, inspection and agreeing
+    # inspectors stay out of reach); `findings` gives them what is published.
     probe = """query($draft: ID!, $published: ID!) {
       draft: node(id: $draft) { id }
       published: node(id: $published) { ... on Finding { title evidence { id } inspection { id }
@@ -184,9 +185,7 @@ def test_integrators_see_published_findings_only_and_nothing_about_a_child(
     )
     assert_clean(world, json.dumps(response.body))
     data = response.ok()
-    assert data["draft"] is None and data["inspections"] == {"totalCount": 0}
-    assert data["published"]["evidence"] == [] and data["published"]["inspection"] is None
-    assert {a["inspector"] for a in data["published"]["agreements"]} == {None}
+    assert data == {"draft": None, "published": None, "inspections": {"totalCount": 0}}
 
     changes = gql(CHANGES, {}, world.integrator)
     assert_clean(world, json.dumps(changes.body))
@@ -378,7 +377,7 @@ def test_exports_as_csv_and_json_with_the_same_filters(gql: GraphQLClient, round
 
 
 THEMATIC = """
-query($code: String!) { thematicView(frameworkCode: $code) {
+query($code: String!) { thematicView(framework: $code) {
   inspections findings areas { code }
   totals { strengths areasForImprovement priorityActions areas }
   byCriterion { criterion { code } counts { strengths areasForImprovement priorityActions areas
@@ -419,7 +418,7 @@ def test_the_thematic_view_counts_across_the_round(gql: GraphQLClient, round_: R
     assert kinds["HEALTH"]["strengths"] == 1 and kinds["PROBATION"]["priorityActions"] == 1
     assert kinds["CAFCASS"]["areas"] == 0
     unknown = gql(THEMATIC, {"code": "nope"}, round_.integrator)
-    assert "frameworkCode: 'nope' is not a framework" in unknown.errors[0]["message"]
+    assert "framework: 'nope' is not a framework" in unknown.errors[0]["message"]
 
 
 def docs_blocks(language: str) -> list[str]:

@@ -98,9 +98,26 @@ def one_of_each(database: Database, registry: Registry, demo: DemoInspection) ->
             inspectorate = registry.inspectorate(owned.owner)
             assert inspectorate is not None
             evidence[form_type_name(inspectorate, owned.item)] = record
-        session.add_all([document, upload])
+        change = m.FindingChange(finding_id=finding.id, change="published", occurred_at=WHEN)
+        webhook = m.Webhook(url="https://receiver.example.org/", secret="s", label="node test")
+        session.add_all([document, upload, change, webhook])
+        session.flush()
+        delivery = m.WebhookDelivery(webhook_id=webhook.id, change_id=change.id, body="{}")
+        token = m.ApiToken(token_hash="2" * 64, label="node", role="admin", expires_at=WHEN)
+        audit = m.AuditEvent(
+            request_id="node-test",
+            operation_type="query",
+            document_hash="3" * 64,
+            touched={},
+            outcome="ok",
+        )
+        session.add_all([delivery, token, audit])
         session.flush()
         return {
+            "Webhook": webhook.id,
+            "WebhookDelivery": delivery.id,
+            "Token": token.id,
+            "AuditEvent": audit.id,
             "Inspection": inspection.id,
             "LocalArea": inspection.area_id,
             "Agency": agency.id,
@@ -128,6 +145,24 @@ def test_node_resolves_every_node_type_by_global_id(
         wanted = global_id(type_name, row)
         node = gql(NODE, {"id": wanted}, admin).ok()["node"]
         assert node == {"__typename": type_name, "id": wanted}, type_name
+
+
+ADMINS_ONLY = ("AuditEvent", "Token", "Webhook", "WebhookDelivery")
+
+
+def test_node_finds_the_admins_nodes_for_admins_only(
+    gql: GraphQLClient,
+    database: Database,
+    registry: Registry,
+    demo: DemoInspection,
+    make_token: TokenFactory,
+) -> None:
+    rows = one_of_each(database, registry, demo)
+    others = [make_token(Role.INTEGRATOR), make_token(Role.INSPECTOR, demo.lead_inspector_id)]
+    for type_name in ADMINS_ONLY:
+        for token in others:
+            found = gql(NODE, {"id": global_id(type_name, rows[type_name])}, token).ok()
+            assert found == {"node": None}, type_name
 
 
 def test_node_is_null_for_a_row_that_does_not_exist(

@@ -311,7 +311,7 @@ def test_children_outside_the_framework_age_scope_break_the_age_scope_rule(
         {
             "input": {
                 "areaId": gid("LocalArea", area_id),
-                "frameworkCode": "da-2024",
+                "framework": "da-2024",
                 "notificationDate": notified.isoformat(),
                 "reference": "JTAI-DA24-1",
                 "leadInspectorId": gid("Inspector", demo.lead_inspector_id),
@@ -657,11 +657,11 @@ def test_a_suggestion_is_reproducible_balanced_reasoned_and_writes_nothing(
     assert reported == {
         (dimension, group): count
         for dimension, field in (
-            ("list", "list"),
-            ("age band", "ageBand"),
-            ("gender", "gender"),
-            ("ethnicity", "ethnicity"),
-            ("disability", "disability"),
+            ("LIST", "list"),
+            ("AGE_BAND", "ageBand"),
+            ("GENDER", "gender"),
+            ("ETHNICITY", "ethnicity"),
+            ("DISABILITY", "disability"),
         )
         for group, count in spread(field).items()
     }
@@ -697,7 +697,7 @@ def test_a_suggestion_fills_only_the_places_left(
     assert len(suggested["suggestions"]) == 5
     # Every suggestion is one of the 15 eligible children not yet selected.
     assert {s["child"]["localId"] for s in suggested["suggestions"]} <= set(world.local_ids[15:30])
-    assert sum(c["count"] for c in suggested["spread"] if c["dimension"] == "list") == 20
+    assert sum(c["count"] for c in suggested["spread"] if c["dimension"] == "LIST") == 20
 
 
 def test_without_a_seed_one_is_drawn_and_returned(

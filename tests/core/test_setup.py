@@ -59,7 +59,7 @@ def area(gql: GraphQLClient, admin: str) -> str:
 def inspection_input(area: str, lead: str, team: list[str], **overrides: Any) -> dict[str, Any]:
     return {
         "areaId": area,
-        "frameworkCode": "da-2016",
+        "framework": "da-2016",
         "notificationDate": "2016-11-08",
         "reference": "JTAI-SETUP-1",
         "leadInspectorId": lead,
@@ -95,10 +95,10 @@ def test_an_admin_sets_up_an_inspection_with_a_team_from_all_four(
 @pytest.mark.parametrize(
     ("overrides", "field", "words"),
     [
-        ({"frameworkCode": "da-1999"}, "input.frameworkCode", "'da-1999' is not one of"),
+        ({"framework": "da-1999"}, "input.framework", "'da-1999' is not one of"),
         ({"notificationDate": "2016-11-12"}, "input.notificationDate", "weekend or bank holiday"),
         ({"notificationDate": "2016-12-26"}, "input.notificationDate", "weekend or bank holiday"),
-        ({"frameworkCode": "front-door-2024", "notificationDate": "2024-06-03"},
+        ({"framework": "front-door-2024", "notificationDate": "2024-06-03"},
          "input.inspectorIds[0]", "does not take part in framework 'front-door-2024'"),
     ],
 )  # fmt: skip
@@ -149,7 +149,7 @@ def test_the_timetable_gives_every_deadline_of_the_guidance_as_a_time(
     mutate(gql, admin, "createInspection", inspection_input(area, lead, []), "inspection { id }")
     timetable = gql(
         "{ inspections { nodes { timetable { notificationDate weeks { number starts onSite } "
-        "days { number date } deadlines { kind reference dueAt rule ownerCode } } } } }",
+        "days { number date } deadlines { kind reference dueAt rule owner { code } } } } } }",
         token=admin,
     ).ok()["inspections"]["nodes"][0]["timetable"]
     assert [w["onSite"] for w in timetable["weeks"]] == [False, False, True]
@@ -168,6 +168,8 @@ def test_the_timetable_gives_every_deadline_of_the_guidance_as_a_time(
     assert due["joint-evaluation"] == "2016-11-17T17:00:00+00:00"  # end of day seven
     assert due["cqc.health-documents"] == "2016-11-18T17:00:00+00:00"  # Friday of week two
     assert due["consent"] == "2016-11-18T17:00:00+00:00"  # end of week two
+    owners = {d["reference"]: d["owner"]["code"] for d in timetable["deadlines"]}
+    assert (owners["7.1"], owners["cqc.health-documents"]) == ("ofsted", "cqc")
     assert timetable["deadlines"] == sorted(timetable["deadlines"], key=lambda d: d["dueAt"])
 
 
@@ -181,12 +183,26 @@ def test_issued_tokens_work_until_revoked(gql: GraphQLClient, admin: str) -> Non
     assert gql("{ viewer { role } }", token=issued["token"]).ok() == {
         "viewer": {"role": "INTEGRATOR"}
     }
-    revoked = gql(
-        f"mutation {{ revokeToken(tokenId: {issued['tokenId']}) {{ revoked errors {{ code }} }} }}",
-        token=admin,
-    ).ok()["revokeToken"]
+    # The token is a node an admin reads (never its secret), and only an admin.
+    node = gql(
+        "query($id: ID!) { node(id: $id) { ... on Token { id label role revokedAt } } }",
+        {"id": issued["tokenId"]},
+        admin,
+    ).ok()["node"]
+    assert node == {
+        "id": issued["tokenId"], "label": "nightly job", "role": "INTEGRATOR", "revokedAt": None
+    }  # fmt: skip
+    own = gql(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": issued["tokenId"]}, issued["token"]
+    )
+    assert own.errors or own.ok() == {"node": None}
+    revoke = "mutation($id: ID!) { revokeToken(tokenId: $id) { revoked errors { code message } } }"
+    revoked = gql(revoke, {"id": issued["tokenId"]}, admin).ok()["revokeToken"]
     assert revoked == {"revoked": True, "errors": []}
     assert gql("{ viewer { role } }", token=issued["token"]).status == 401
+    again = gql(revoke, {"id": issued["tokenId"]}, admin).ok()["revokeToken"]
+    assert again["errors"][0]["code"] == "NOT_FOUND"
+    assert repr(issued["tokenId"]) in again["errors"][0]["message"]
 
 
 def test_database_errors_never_carry_the_values(database: Database) -> None:

@@ -77,7 +77,8 @@ mutation UploadList($request: ID!, $file: Upload!) {
 
 CHILD_LISTS = """
 query($id: ID!) { node(id: $id) { ... on Child {
-  localId dateOfBirth expectedDateOfBirth isUnborn gender livesWithDomesticAbuse hasDisability
+  localId dateOfBirth expectedDateOfBirth isUnborn gender { code label } ethnicity { code label }
+  livesWithDomesticAbuse hasDisability
   lists { listCode listTitle rowNumber values { name label value } }
 } } }
 """
@@ -477,6 +478,8 @@ def test_a_realistic_csv_list_records_its_children_and_rows(
         assert session.scalar(select(ChildSelection.child_id)) == demo_child.id
 
     lists = gql(CHILD_LISTS, {"id": gid("Child", demo_child.id)}, lead_token).ok()["node"]
+    # The child's gender is the code the list's 'Male' became, with the code set's label.
+    assert lists["gender"] == {"code": "M", "label": "Male"}
     [membership] = lists["lists"]
     assert membership["listCode"] == "children-in-need"
     assert membership["rowNumber"] == 2
@@ -524,6 +527,7 @@ def test_an_unborn_child_has_an_expected_date_of_birth_and_no_date_of_birth(
     assert node["dateOfBirth"] is None
     assert node["expectedDateOfBirth"] == UNBORN_DUE.isoformat()
     assert node["isUnborn"] is True
+    assert node["gender"] == {"code": "U", "label": "Not known, not stated or indeterminate"}
     values = {v["name"]: v["value"] for v in node["lists"][0]["values"]}
     assert (values["date_of_birth"], values["age_years"]) == (None, None)
 

@@ -21,6 +21,7 @@ from core.app import create_app
 from core.cli import main
 from core.database import Database
 from core.demo import DemoInspection
+from core.ids import MAX_ROW_ID, global_id
 from core.integrations import webhooks
 from core.integrations.feed import PUBLISHED_FINDING_SELECTION
 from core.models import WebhookDelivery
@@ -46,7 +47,7 @@ query($status: WebhookDeliveryStatus) { webhookDeliveries(status: $status) { tot
   id webhookId event status attempts nextAttemptAt lastStatusCode lastError deliveredAt body } } }
 """
 REDELIVER = """
-mutation($id: Int!) { redeliverWebhook(deliveryId: $id) {
+mutation($id: ID!) { redeliverWebhook(deliveryId: $id) {
   delivery { id status attempts body } errors { field code message } } }
 """
 
@@ -246,7 +247,7 @@ def test_redelivery_queues_a_copy_and_keeps_the_log(
     receiver: Receiver,
 ) -> None:
     admin = make_token(Role.ADMIN)
-    register(gql, admin, receiver.url)
+    hook = register(gql, admin, receiver.url)["webhook"]
     finding = publish_new(gql, team)
     gql(WITHDRAW, {"id": finding["id"]}, team.lead).ok()
     webhooks.deliver_due(database)
@@ -256,7 +257,8 @@ def test_redelivery_queues_a_copy_and_keeps_the_log(
     ]
     assert json.loads(receiver.received[1].body)["finding"] is None  # withdrawn: id only
     log = gql(LOG, {}, admin).ok()["webhookDeliveries"]["nodes"]
-    published = next(d for d in log if d["event"] == "finding.published")
+    published = next(d for d in log if d["event"] == "FINDING_PUBLISHED")
+    assert published["webhookId"] == hook["id"]
 
     copy = gql(REDELIVER, {"id": published["id"]}, admin).ok()["redeliverWebhook"]
     assert copy["errors"] == [] and copy["delivery"]["status"] == "PENDING"
@@ -265,9 +267,21 @@ def test_redelivery_queues_a_copy_and_keeps_the_log(
     webhooks.deliver_due(database)
     assert receiver.received[2].body == receiver.received[0].body
     assert gql(LOG, {}, admin).ok()["webhookDeliveries"]["totalCount"] == 3
+    # The log filtered by the webhook's global ID; a delivery's ID is no webhook's.
+    by_hook = "query($w: ID) { webhookDeliveries(webhookId: $w) { totalCount } }"
+    assert gql(by_hook, {"w": hook["id"]}, admin).ok()["webhookDeliveries"]["totalCount"] == 3
+    wrong_hook = gql(by_hook, {"w": published["id"]}, admin)
+    assert wrong_hook.data is None
+    assert "is not the ID of a Webhook" in wrong_hook.errors[0]["message"]
 
-    missing = gql(REDELIVER, {"id": 999_999}, admin).ok()["redeliverWebhook"]
+    missing_id = global_id("WebhookDelivery", 999_999)
+    missing = gql(REDELIVER, {"id": missing_id}, admin).ok()["redeliverWebhook"]
     assert missing["errors"][0]["field"] == "deliveryId"
+    assert repr(missing_id) in missing["errors"][0]["message"]
+    # A webhook's id is not a delivery's.
+    wrong = gql(REDELIVER, {"id": hook["id"]}, admin).ok()["redeliverWebhook"]
+    assert wrong["errors"][0]["code"] == "INVALID_INPUT"
+    assert "is not the ID of a WebhookDelivery" in wrong["errors"][0]["message"]
     refused = gql(REDELIVER, {"id": published["id"]}, team.lead).ok()["redeliverWebhook"]
     assert refused["errors"][0]["code"] == "NOT_ALLOWED"
 
@@ -293,7 +307,7 @@ def test_only_admins_register_and_urls_are_checked(
     # A deactivated webhook gets nothing.
     hook = register(gql, admin, "https://receiver.example.org/jtai")["webhook"]
     gql(
-        "mutation($id: Int!) { deactivateWebhook(webhookId: $id) { webhook { active } } }",
+        "mutation($id: ID!) { deactivateWebhook(webhookId: $id) { webhook { active } } }",
         {"id": hook["id"]},
         admin,
     ).ok()
@@ -302,8 +316,8 @@ def test_only_admins_register_and_urls_are_checked(
         assert session.scalars(select(WebhookDelivery)).all() == []
     # A webhook that does not exist is named, as not found.
     missing = gql(
-        "mutation($id: Int!) { deactivateWebhook(webhookId: $id) { errors { field code } } }",
-        {"id": hook["id"] + 1000},
+        "mutation($id: ID!) { deactivateWebhook(webhookId: $id) { errors { field code } } }",
+        {"id": global_id("Webhook", MAX_ROW_ID)},
         admin,
     ).ok()["deactivateWebhook"]
     assert missing["errors"] == [{"field": "webhookId", "code": "NOT_FOUND"}]

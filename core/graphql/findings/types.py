@@ -18,7 +18,13 @@ from core.graphql.base.pagination import encode_cursor
 from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
 from core.graphql.findings.loaders import finding_loaders
-from core.graphql.nodes import Agency, Evidence, InspectionCore, InspectionRef, Inspector
+from core.graphql.nodes import (
+    Agency,
+    Evidence,
+    InspectionRef,
+    Inspector,
+    load_inspection,
+)
 from core.graphql.reference import Criterion, Inspectorate, inspectorate_of
 from core.workflow import findings as wf
 from core.workflow.rules import Refused
@@ -97,9 +103,8 @@ class Finding(relay.Node):
         return in_order(node_ids, found)
 
     @strawberry.field
-    async def inspection(self, info: Info) -> InspectionRef | None:
-        row = await info.context.loaders.inspection.load(self.inspection_id)
-        return InspectionCore.of(row) if row else None
+    async def inspection(self, info: Info) -> InspectionRef:
+        return await load_inspection(info, self.inspection_id)
 
     @strawberry.field
     async def created_by(self, info: Info) -> Inspector | None:
@@ -192,7 +197,12 @@ def _findings(info: Info, *where: Any) -> list[Finding]:
     rows = info.context.session.execute(
         select(m.Finding, m.Inspection.framework)
         .join(m.Inspection, m.Inspection.id == m.Finding.inspection_id)
-        .where(access.findings_visible_to(info.context.viewer), *where)
+        .where(
+            access.findings_visible_to(info.context.viewer),
+            # A finding is the team's and the area's: integrators read PublishedFinding instead.
+            access.inspections_visible_to(info.context.viewer),
+            *where,
+        )
         .order_by(m.Finding.id)
     )
     return [Finding.of(row, framework) for row, framework in rows]

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, select
+from strawberry import relay
 
 from core import models as m
 from core.graphql.base.enums import AgencyKind
 from core.graphql.base.errors import BadArgument
+from core.graphql.base.inputs import row_id
 from core.graphql.base.pagination import (
     Connection,
     Ordering,
@@ -134,17 +136,19 @@ class IntegrationQueries:
         "across every inspection under a framework, by criterion and by kind of agency.",
         extensions=roles(Role.INTEGRATOR, Role.ADMIN, Role.INSPECTOR),
     )
-    def thematic_view(self, info: Info, framework_code: str) -> ThematicView:
+    def thematic_view(
+        self,
+        info: Info,
+        framework: Annotated[str, strawberry.argument(description="A framework's code.")],
+    ) -> ThematicView:
         registry = info.context.registry
-        framework = registry.framework(framework_code)
-        if framework is None:
+        found = registry.framework(framework)
+        if found is None:
             known = ", ".join(f.code for f in registry.frameworks)
-            raise BadArgument(
-                f"frameworkCode: {framework_code!r} is not a framework; use one of {known}."
-            )
-        view = thematic_view(info.context.session, registry, framework_code)
+            raise BadArgument(f"framework: {framework!r} is not a framework; use one of {known}.")
+        view = thematic_view(info.context.session, registry, framework)
         return ThematicView(
-            framework=Framework.of(framework),
+            framework=Framework.of(found),
             areas=[PublishedFindingArea(code=c, name=n) for c, n in view.areas],
             inspections=view.inspections,
             findings=view.findings,
@@ -152,7 +156,7 @@ class IntegrationQueries:
             by_criterion=[
                 CriterionCounts(criterion=Criterion.of(owned), counts=FindingCounts.of(tally))
                 for code, tally in view.by_criterion
-                if (owned := registry.criterion(framework_code, code)) is not None
+                if (owned := registry.criterion(framework, code)) is not None
             ],
             by_agency_kind=[
                 AgencyKindCounts(agency_kind=kind, counts=FindingCounts.of(tally))
@@ -171,7 +175,9 @@ class IntegrationQueries:
     def webhook_deliveries(
         self,
         info: Info,
-        webhook_id: int | None = None,
+        webhook_id: Annotated[
+            relay.GlobalID | None, strawberry.argument(description="A Webhook's global ID.")
+        ] = None,
         status: WebhookDeliveryStatus | None = None,
         first: int | None = None,
         after: str | None = None,
@@ -179,7 +185,12 @@ class IntegrationQueries:
         context = info.context
         filters = []
         if webhook_id is not None:
-            filters.append(m.WebhookDelivery.webhook_id == webhook_id)
+            row = row_id(webhook_id.node_id) if webhook_id.type_name == "Webhook" else None
+            if row is None:
+                raise BadArgument(
+                    f"webhookId: {str(webhook_id)!r} is not the ID of a Webhook. Pass a Webhook.id."
+                )
+            filters.append(m.WebhookDelivery.webhook_id == row)
         if status is not None:
             filters.append(m.WebhookDelivery.status == status.value)
         return keyset_page(

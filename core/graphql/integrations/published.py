@@ -9,7 +9,7 @@ import strawberry
 from core.contributions import AgencyKind as AgencyKindValue
 from core.graphql.base.enums import AgencyKind, FindingChangeKind, FindingKind
 from core.graphql.context import Info
-from core.graphql.reference import Criterion, Framework
+from core.graphql.reference import Criterion, Framework, framework_of, use
 from core.integrations import feed
 from core.registry import Registry
 from core.workflow.findings import FindingKind as FindingKindValue
@@ -42,7 +42,7 @@ class PublishedFinding:
     published_at: dt.datetime = strawberry.field(description="When it was first published.")
     updated_at: dt.datetime = strawberry.field(description="When it last changed.")
     inspection_reference: str
-    framework_code: str
+    framework_code: str = strawberry.field(deprecation_reason=use("framework { code }"))
     area: PublishedFindingArea
     agencies: list[PublishedFindingAgency]
     criteria: list[Criterion] = strawberry.field(
@@ -82,9 +82,8 @@ class PublishedFinding:
         return codes
 
     @strawberry.field
-    def framework(self, info: Info) -> Framework | None:
-        found = info.context.registry.framework(self.framework_code)
-        return Framework.of(found) if found else None
+    def framework(self, info: Info) -> Framework:
+        return framework_of(info, self.framework_code)
 
 
 def _filters(

@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import Enum
 
 import strawberry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from strawberry import relay
 
+from core import ids
 from core import models as m
 from core.graphql.base.errors import MutationFailed, UserError, invalid, not_found
+from core.graphql.base.inputs import in_order, node_id, row_ids
 from core.graphql.base.mutations import run
 from core.graphql.base.permissions import require_admin, signed_in
 from core.graphql.context import Info
 from core.integrations import webhooks
 from core.models import utc_now
+from core.viewer import Role
+
+
+def _admin(info: Info) -> bool:
+    """Webhooks and their log are for admins: to anyone else ``node(id:)`` finds nothing."""
+    return info.context.viewer.role is Role.ADMIN
+
 
 # --- Webhooks -----------------------------------------------------------------------------------
 
 
 @strawberry.type(name="Webhook", description="A receiver that findings are pushed to, signed.")
-class WebhookNode:
-    id: int
+class WebhookNode(relay.Node):
+    id: relay.NodeID[int]
     url: str
     label: str
     active: bool
@@ -33,6 +44,25 @@ class WebhookNode:
         return WebhookNode(
             id=row.id, url=row.url, label=row.label, active=row.active, created_at=row.created_at
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[WebhookNode | None]:
+        wanted = list(node_ids)
+        if not _admin(info):
+            return [None for _ in wanted]
+        rows = info.context.session.scalars(
+            select(m.Webhook).where(m.Webhook.id.in_(row_ids(wanted)))
+        )
+        return in_order(wanted, {row.id: WebhookNode.of(row) for row in rows})
+
+
+@strawberry.enum(description="The change a delivery carries; the `X-JTAI-Event` header's value.")
+class WebhookEvent(Enum):
+    FINDING_PUBLISHED = "finding.published"
+    FINDING_UPDATED = "finding.updated"
+    FINDING_WITHDRAWN = "finding.withdrawn"
 
 
 @strawberry.enum(description="Where a delivery stands.")
@@ -46,10 +76,10 @@ class WebhookDeliveryStatus(Enum):
     name="WebhookDelivery",
     description="One change sent, or to be sent, to one webhook, with its attempts.",
 )
-class WebhookDeliveryNode:
-    id: int
-    webhook_id: int
-    event: str = strawberry.field(description="finding.published, .updated or .withdrawn.")
+class WebhookDeliveryNode(relay.Node):
+    id: relay.NodeID[int]
+    webhook_id: strawberry.ID = strawberry.field(description="The webhook's global ID.")
+    event: WebhookEvent
     status: WebhookDeliveryStatus
     attempts: int
     next_attempt_at: dt.datetime | None = strawberry.field(
@@ -65,8 +95,8 @@ class WebhookDeliveryNode:
         status = WebhookDeliveryStatus(row.status)
         return WebhookDeliveryNode(
             id=row.id,
-            webhook_id=row.webhook_id,
-            event=webhooks.event_name(change),
+            webhook_id=strawberry.ID(ids.global_id("Webhook", row.webhook_id)),
+            event=WebhookEvent(webhooks.event_name(change)),
             status=status,
             attempts=row.attempts,
             next_attempt_at=row.next_attempt_at
@@ -77,6 +107,21 @@ class WebhookDeliveryNode:
             delivered_at=row.delivered_at,
             body=row.body,
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[WebhookDeliveryNode | None]:
+        wanted = list(node_ids)
+        if not _admin(info):
+            return [None for _ in wanted]
+        rows = info.context.session.execute(
+            select(m.WebhookDelivery, m.FindingChange.change)
+            .join(m.FindingChange, m.FindingChange.id == m.WebhookDelivery.change_id)
+            .where(m.WebhookDelivery.id.in_(row_ids(wanted)))
+        )
+        found = {row.id: WebhookDeliveryNode.of(row, change) for row, change in rows}
+        return in_order(wanted, found)
 
 
 @strawberry.input
@@ -150,13 +195,13 @@ class IntegrationMutations:
         description="Stop sending to a webhook (admins); its pending deliveries wait unsent.",
         extensions=signed_in(),
     )
-    def deactivate_webhook(self, info: Info, webhook_id: int) -> WebhookPayload:
+    def deactivate_webhook(self, info: Info, webhook_id: relay.GlobalID) -> WebhookPayload:
         def work(session: Session) -> m.Webhook:
             require_admin(info)
             try:
-                return webhooks.deactivate(session, webhook_id)
+                return webhooks.deactivate(session, node_id("webhookId", webhook_id, "Webhook"))
             except webhooks.WebhookNotFound:
-                raise MutationFailed(not_found("webhookId", webhook_id, "webhook")) from None
+                raise MutationFailed(not_found("webhookId", str(webhook_id), "webhook")) from None
 
         result, errors = run(info, work)
         return WebhookPayload(webhook=WebhookNode.of(result) if result else None, errors=errors)
@@ -166,11 +211,16 @@ class IntegrationMutations:
         "the next `jtai webhooks deliver`, and the log keeps the original.",
         extensions=signed_in(),
     )
-    def redeliver_webhook(self, info: Info, delivery_id: int) -> WebhookDeliveryPayload:
+    def redeliver_webhook(self, info: Info, delivery_id: relay.GlobalID) -> WebhookDeliveryPayload:
         def work(session: Session) -> WebhookDeliveryNode:
             require_admin(info)
+            row = node_id("deliveryId", delivery_id, "WebhookDelivery")
             try:
-                copy = webhooks.redeliver(session, delivery_id, utc_now())
+                copy = webhooks.redeliver(session, row, utc_now())
+            except webhooks.WebhookNotFound:
+                raise MutationFailed(
+                    not_found("deliveryId", str(delivery_id), "webhook delivery")
+                ) from None
             except webhooks.WebhookError as error:
                 raise _webhook_error(error) from None
             return _delivery(session, copy)

@@ -17,8 +17,14 @@ from core.graphql.base.pagination import Connection, decode_cursor, make_connect
 from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
 from core.graphql.loaders import PageKey
-from core.graphql.nodes import Agency, Child, InspectionCore, InspectionRef
-from core.graphql.reference import DocumentRequest, Inspectorate, ListSpec, inspectorate_of
+from core.graphql.nodes import Agency, Child, InspectionRef, load_inspection
+from core.graphql.reference import (
+    DocumentRequest,
+    Inspectorate,
+    ListSpec,
+    NotInstalled,
+    inspectorate_of,
+)
 from core.lists import Problem
 from core.registry import Owned
 from core.workflow import documents
@@ -280,6 +286,12 @@ class IssuedRequest(relay.Node):
     def _owned(self, info: Info) -> Owned[c.DocumentRequest] | None:
         return info.context.registry.document_request(self.framework_code, self.reference)
 
+    def _installed(self, info: Info) -> Owned[c.DocumentRequest]:
+        owned = self._owned(info)
+        if owned is None:
+            raise NotInstalled(f"document request of {self.framework_code}", self.reference)
+        return owned
+
     @strawberry.field(description="Where it stands now: outstanding, overdue, received (late).")
     def status(self, info: Info) -> RequestStatus:
         return _status(self.due_at, self.received_at, info.context.asked_at)
@@ -316,9 +328,8 @@ class IssuedRequest(relay.Node):
         return owned.item.description if owned else ""
 
     @strawberry.field
-    def scope(self, info: Info) -> RequestScope | None:
-        owned = self._owned(info)
-        return owned.item.scope if owned else None
+    def scope(self, info: Info) -> RequestScope:
+        return self._installed(info).item.scope
 
     @strawberry.field(description="The columns asked for, when the request is for a list.")
     def list_spec(self, info: Info) -> ListSpec | None:
@@ -327,9 +338,8 @@ class IssuedRequest(relay.Node):
         return ListSpec.of(spec) if spec else None
 
     @strawberry.field(description="The inspectorate whose request it is.")
-    def owner(self, info: Info) -> Inspectorate | None:
-        owned = self._owned(info)
-        return inspectorate_of(info, owned.owner) if owned else None
+    def owner(self, info: Info) -> Inspectorate:
+        return inspectorate_of(info, self._installed(info).owner)
 
     @strawberry.field(description="The framework's request, with its deadline rule.")
     def document_request(self, info: Info) -> DocumentRequest | None:
@@ -337,14 +347,15 @@ class IssuedRequest(relay.Node):
         return DocumentRequest.of(owned) if owned else None
 
     @strawberry.field
-    async def inspection(self, info: Info) -> InspectionRef | None:
-        row = await info.context.loaders.inspection.load(self.inspection_id)
-        return InspectionCore.of(row) if row else None
+    async def inspection(self, info: Info) -> InspectionRef:
+        return await load_inspection(info, self.inspection_id)
 
     @strawberry.field(description="The agency it is issued to.")
-    async def agency(self, info: Info) -> Agency | None:
+    async def agency(self, info: Info) -> Agency:
         row = await info.context.loaders.agency.load(self.agency_id)
-        return Agency.of(row) if row else None
+        if row is None:  # whoever sees a request sees the agencies of its area
+            raise LookupError(f"agency {self.agency_id} is out of the viewer's scope")
+        return Agency.of(row)
 
     @strawberry.field(
         description="The child a per-child request is about (inspectors); null for area requests.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from enum import Enum
 
 import strawberry
 from strawberry import relay
@@ -30,12 +31,21 @@ class SuggestedChild:
     disability: str
 
 
+@strawberry.enum(description="A way the suggested sample is balanced: the groups it spreads over.")
+class SampleDimension(Enum):
+    LIST = sampling.LIST
+    AGE_BAND = sampling.AGE_BAND
+    GENDER = sampling.GENDER
+    ETHNICITY = sampling.ETHNICITY
+    DISABILITY = sampling.DISABILITY
+
+
 @strawberry.type(description="How many children of one group the sample would hold.")
 class SpreadCount:
-    dimension: str = strawberry.field(
-        description="list, age band, gender, ethnicity or disability."
+    dimension: SampleDimension
+    value: str = strawberry.field(
+        description="The group, as the suggestion's fields of the dimension give it."
     )
-    value: str
     count: int
 
 
@@ -94,7 +104,7 @@ async def suggest_sample(
             for s in suggested.suggestions
         ],
         spread=[
-            SpreadCount(dimension=dimension, value=value, count=count)
+            SpreadCount(dimension=SampleDimension(dimension), value=value, count=count)
             for dimension in sampling.DIMENSIONS
             for value, count in sorted(suggested.spread[dimension].items())
         ],
