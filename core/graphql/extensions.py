@@ -207,3 +207,70 @@ class HideSuggestions(SchemaExtension):
             else error
             for error in result.errors
         ]
+
+
+# The codes of errors from before execution (Apollo Server's), and of a resolver's refusal.
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+FORBIDDEN = "FORBIDDEN"
+INTERNAL = "INTERNAL"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+PRE_EXECUTION_CODES = frozenset({GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT})
+_TOO_MANY_TOKENS = re.compile(r"Document contains more than (\d+) tokens")
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error an ``extensions.code``: those that carry none get one by where they
+    arose (docs/frontend.md lists the codes).
+
+    Parsing failed: ``GRAPHQL_PARSE_FAILED`` (``QUERY_TOO_LARGE`` over JTAI_MAX_TOKENS);
+    validation failed: ``GRAPHQL_VALIDATION_FAILED``; variables that do not fit their types (no
+    path, raised as execution starts): ``BAD_USER_INPUT``; a ``PermissionError``: ``FORBIDDEN``.
+    An error at a field with no cause is the schema's own bug (a null where it promised none):
+    ``INTERNAL``. Runs after ``MaskUnexpectedErrors``, whose errors already carry theirs.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        result = execution.result
+        if result is None or not result.errors:
+            return
+        parsed = execution.graphql_document is not None
+        executed = getattr(execution.context, "executed", False)
+        result.errors = [_coded(error, parsed, executed) for error in result.errors]
+
+
+def _coded(error: GraphQLError, parsed: bool, executed: bool) -> GraphQLError:
+    if (error.extensions or {}).get("code"):
+        return error
+    message = error.message
+    if not parsed:
+        code = GRAPHQL_PARSE_FAILED
+        too_many = _TOO_MANY_TOKENS.search(message)
+        if too_many is not None:
+            code = QUERY_TOO_LARGE
+            message = (
+                f"The document has more than {too_many.group(1)} tokens, the most allowed "
+                "(setting JTAI_MAX_TOKENS). Send a smaller document."
+            )
+    elif not executed:
+        code = GRAPHQL_VALIDATION_FAILED
+    elif isinstance(error.original_error, PermissionError):
+        code = FORBIDDEN
+    elif error.path is None:
+        code = BAD_USER_INPUT
+    elif error.original_error is None:
+        code = INTERNAL
+    else:
+        code = BAD_USER_INPUT
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": code},
+    )

@@ -22,7 +22,12 @@ class UserError:
 
 
 class BadArgument(Exception):
-    """A query argument the client must change; its message reaches the client as written."""
+    """A query argument the client must change; its message reaches the client as written, with
+    ``code`` as its ``extensions.code`` (graphql-core takes an exception's ``extensions``)."""
+
+    def __init__(self, message: str, code: str = "BAD_USER_INPUT") -> None:
+        super().__init__(message)
+        self.extensions = {"code": code}
 
 
 class MutationFailed(Exception):

@@ -30,7 +30,8 @@ def decode_cursor(cursor: str, argument: str = "after") -> int:
     if parsed is None:
         raise BadArgument(
             f"{argument}: {cursor!r} is not a cursor this API issued. "
-            "Pass the endCursor of the previous page, or leave it out for the first page."
+            "Pass the endCursor of the previous page, or leave it out for the first page.",
+            "BAD_CURSOR",
         )
     return parsed
 
@@ -40,8 +41,10 @@ def page_size(first: int | None, maximum: int) -> int:
         return min(DEFAULT_PAGE_SIZE, maximum)
     if first < 0 or first > maximum:
         raise BadArgument(
-            f"first: {first} is outside 0..{maximum}, the most one page holds. "
-            f"Ask for at most {maximum} and follow pageInfo.endCursor for the rest."
+            f"first: {first} is outside 0..{maximum}, the most one page holds (setting "
+            f"JTAI_MAX_PAGE_SIZE). Ask for at most {maximum} and follow pageInfo.endCursor for "
+            "the rest.",
+            "PAGE_SIZE_OUT_OF_RANGE",
         )
     return first
 

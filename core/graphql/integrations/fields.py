@@ -84,7 +84,7 @@ class IntegrationQueries:
                 with_agreements=False,
             )
         except feed.FilterError as error:
-            raise BadArgument(str(error)) from None
+            raise BadArgument(str(error), "BAD_FILTER") from None
         registry = context.registry
         return make_connection(
             page.findings,
@@ -138,7 +138,8 @@ class IntegrationQueries:
         if framework is None:
             known = ", ".join(f.code for f in registry.frameworks)
             raise BadArgument(
-                f"frameworkCode: {framework_code!r} is not a framework; use one of {known}."
+                f"frameworkCode: {framework_code!r} is not a framework; use one of {known}.",
+                "BAD_FILTER",
             )
         view = thematic_view(info.context.session, registry, framework_code)
         return ThematicView(

@@ -29,7 +29,10 @@ def _agency_argument(agency_id: relay.GlobalID | None) -> int | None:
         return None
     parsed = row_id(agency_id.node_id) if agency_id.type_name == "Agency" else None
     if parsed is None:
-        raise BadArgument(f"agencyId: {str(agency_id)!r} is not the ID of an Agency.")
+        raise BadArgument(
+            f"agencyId: {str(agency_id)!r} is not the ID of an Agency. Pass an Agency.id.",
+            "BAD_GLOBAL_ID",
+        )
     return parsed
 
 
