@@ -44,7 +44,7 @@ from strawberry.types.unset import UNSET
 from core.database import Database, DatabaseFailure, database_failure
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
-from core.graphql.extensions import BAD_USER_INPUT, PRE_EXECUTION_CODES
+from core.graphql.extensions import BAD_USER_INPUT, PRE_EXECUTION_CODES, with_codes
 from core.graphql.schema import BuiltSchema, build_schema
 from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.routes import document_routes
@@ -257,8 +257,11 @@ class GraphQLView(GraphQL[Context, None]):
             own.close()
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        processed = await super().process_result(request, result)
         context = getattr(request.state, "jtai_context", None)
+        if result.errors:
+            executed = context is not None and context.executed
+            result.errors = with_codes(result.errors, executed)
+        processed = await super().process_result(request, result)
         if context is not None and _never_ran(context, result):
             context.executed = False
             processed.pop("data", None)  # nothing ran, so there is no data entry at all
@@ -299,24 +302,29 @@ class GraphQLView(GraphQL[Context, None]):
         return _request_data(data, self.persisted)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """strawberry's, with its refusals (plain text there, by the exception they wrap) coded."""
         try:
             return await super().execute_single(*args, **kwargs)
-        except CannotGetOperationTypeError as error:
-            raise _unresolved_operation(error.operation_name) from None
-        except InvalidOperationTypeError as error:
-            raise RequestRefused(
-                405,
-                BAD_REQUEST,
-                f"{error.as_http_error_reason('GET').capitalize()}: send mutations with POST.",
-                {"Allow": "POST"},
-            ) from None
-        except MissingQueryError:
-            raise RequestRefused(
-                400,
-                BAD_REQUEST,
-                "No GraphQL query found: send 'query', a 'documentId' from the trusted documents "
-                "manifest, or extensions.persistedQuery with the query's sha256Hash.",
-            ) from None
+        except GraphQLHTTPException as refused:
+            cause = refused.__cause__
+            if isinstance(cause, CannotGetOperationTypeError):
+                raise _unresolved_operation(cause.operation_name) from None
+            if isinstance(cause, InvalidOperationTypeError):
+                raise RequestRefused(
+                    405,
+                    BAD_REQUEST,
+                    f"{cause.as_http_error_reason('GET').capitalize()}: send them with POST.",
+                    {"Allow": "POST"},
+                ) from None
+            if isinstance(cause, MissingQueryError):
+                raise RequestRefused(
+                    400,
+                    BAD_REQUEST,
+                    "No GraphQL query found: send 'query', a 'documentId' from the trusted "
+                    "documents manifest, or extensions.persistedQuery with the query's "
+                    "sha256Hash.",
+                ) from None
+            raise
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_page(ASSETS_PATH))

@@ -8,7 +8,7 @@ import re
 import traceback
 from collections.abc import Iterator, Sequence
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from core import audit
@@ -220,33 +220,24 @@ PRE_EXECUTION_CODES = frozenset({GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED
 _TOO_MANY_TOKENS = re.compile(r"Document contains more than (\d+) tokens")
 
 
-class ErrorCodes(SchemaExtension):
-    """Give every error an ``extensions.code``: those that carry none get one by where they
-    arose (docs/frontend.md lists the codes).
+def with_codes(errors: Sequence[GraphQLError], executed: bool) -> list[GraphQLError]:
+    """``errors``, each with an ``extensions.code``: those that carry none get one by where they
+    arose (docs/frontend.md lists the codes). Applied by the HTTP view to every result, because
+    a parse error leaves strawberry before any extension's ``on_operation`` sees it.
 
     Parsing failed: ``GRAPHQL_PARSE_FAILED`` (``QUERY_TOO_LARGE`` over JTAI_MAX_TOKENS);
     validation failed: ``GRAPHQL_VALIDATION_FAILED``; variables that do not fit their types (no
     path, raised as execution starts): ``BAD_USER_INPUT``; a ``PermissionError``: ``FORBIDDEN``.
-    An error at a field with no cause is the schema's own bug (a null where it promised none):
-    ``INTERNAL``. Runs after ``MaskUnexpectedErrors``, whose errors already carry theirs.
+    An error at a field with no cause is the schema's own bug: ``INTERNAL``.
     """
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        execution = self.execution_context
-        result = execution.result
-        if result is None or not result.errors:
-            return
-        parsed = execution.graphql_document is not None
-        executed = getattr(execution.context, "executed", False)
-        result.errors = [_coded(error, parsed, executed) for error in result.errors]
+    return [_coded(error, executed) for error in errors]
 
 
-def _coded(error: GraphQLError, parsed: bool, executed: bool) -> GraphQLError:
+def _coded(error: GraphQLError, executed: bool) -> GraphQLError:
     if (error.extensions or {}).get("code"):
         return error
     message = error.message
-    if not parsed:
+    if isinstance(error, GraphQLSyntaxError):
         code = GRAPHQL_PARSE_FAILED
         too_many = _TOO_MANY_TOKENS.search(message)
         if too_many is not None:

@@ -41,7 +41,7 @@ from core.graphql.base import enums, errors, pagination
 from core.graphql.base.permissions import has_rule
 from core.graphql.evidence import EvidenceCatalog, RecordEvidencePayload
 from core.graphql.execution import PlainFieldExecutionContext
-from core.graphql.extensions import AuditTrail, ErrorCodes, HideSuggestions, MaskUnexpectedErrors
+from core.graphql.extensions import AuditTrail, HideSuggestions, MaskUnexpectedErrors
 from core.graphql.fieldwork import FieldworkMutations
 from core.graphql.findings import FindingMutations
 from core.graphql.integrations import IntegrationMutations
@@ -187,7 +187,6 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
             *hints,
             MaskUnexpectedErrors,
             AuditTrail,
-            ErrorCodes,  # last: every error leaves with a code
         ],
         config=StrawberryConfig(
             auto_camel_case=True, disable_field_suggestions=settings.production
