@@ -679,4 +679,5 @@ def create_app(
     app.state.database = database
     app.state.schema = built
     app.state.document_store = view.document_store
+    app.state.persisted = view.persisted
     return app

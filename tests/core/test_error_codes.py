@@ -110,7 +110,7 @@ CASES: dict[str, Case] = {
         message="'B'",
     ),
     "mutation over GET": Case(
-        _get({"query": 'mutation { revokeToken(tokenId: "x") { errors { message } } }'}),
+        _get({"query": "mutation { revokeToken(tokenId: 0) { errors { message } } }"}),
         "BAD_REQUEST",
         405,
         message="POST",
