@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from strawberry import relay
 
 from core import models as m
+from core.graphql.base.domain_errors import SetupError
 from core.graphql.base.enums import AgencyKind
-from core.graphql.base.errors import UserError
 from core.graphql.base.inputs import node_id as node_id  # re-exported: other modules import it here
 from core.graphql.base.mutations import Under, run_service
 from core.graphql.base.permissions import signed_in
@@ -39,7 +39,7 @@ class CreateLocalAreaInput:
 @strawberry.type
 class LocalAreaPayload:
     area: LocalArea | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.input
@@ -52,7 +52,7 @@ class CreateAgencyInput:
 @strawberry.type
 class AgencyPayload:
     agency: Agency | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.input
@@ -65,7 +65,7 @@ class CreateInspectorInput:
 @strawberry.type
 class InspectorPayload:
     inspector: Inspector | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.input
@@ -85,7 +85,7 @@ class CreateInspectionInput:
 @strawberry.type
 class InspectionPayload:
     inspection: InspectionRef | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.input
@@ -108,13 +108,13 @@ class IssuedTokenPayload:
     token_id: int | None
     token: str | None = strawberry.field(description="The secret, shown this once only.")
     expires_at: dt.datetime | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.type
 class RevokeTokenPayload:
     revoked: bool
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 def _ref(field: str, value: relay.GlobalID, type_name: str) -> Ref:
@@ -123,14 +123,14 @@ def _ref(field: str, value: relay.GlobalID, type_name: str) -> Ref:
 
 def _as_admin(
     info: Info, call: Callable[[Session], T], under: Under = "input"
-) -> tuple[T | None, list[UserError]]:
+) -> tuple[T | None, list[SetupError]]:
     """``run_service`` with the admin check first: a non-admin learns nothing of the ids given."""
 
     def work(session: Session) -> T:
         setup.require_admin(info.context.viewer)
         return call(session)
 
-    return run_service(info, work, under)
+    return run_service(info, work, under, errors=SetupError)
 
 
 def _whole_input(field: str) -> str:
@@ -251,5 +251,5 @@ class SetupMutations:
             setup.revoke(session, info.context.viewer, token_id)
             return True
 
-        revoked, errors = run_service(info, call, under=None)
+        revoked, errors = run_service(info, call, under=None, errors=SetupError)
         return RevokeTokenPayload(revoked=bool(revoked), errors=errors)

@@ -259,8 +259,13 @@ def test_publication_needs_agencies_and_final_evidence(
     ).ok()
     agree(gql, team, finding["id"])
     errors = publish(gql, team, finding["id"])["errors"]
-    fields = sorted(e["field"] for e in errors)
-    assert fields == ["input.agencyIds", "input.evidenceIds"]
+    # publishFinding takes only a findingId: the finding is at fault, and the message says
+    # which of its parts and the mutation that changes it.
+    assert [e["field"] for e in errors] == ["findingId", "findingId"]
+    assert {e["code"] for e in errors} == {"INCOMPLETE"}
+    assert errors[0]["message"].startswith("findingId: its agencyIds: ")
+    assert "updateFinding(input: {findingId, agencyIds})" in errors[0]["message"]
+    assert errors[1]["message"].startswith("findingId: its evidenceIds: ")
     assert any("still DRAFT" in e["message"] for e in errors)
 
 
