@@ -103,7 +103,7 @@ def test_publish_is_refused_while_an_inspectorate_has_not_agreed_naming_it(
     payload = publish(gql, team, finding["id"])
     assert payload["finding"] is None
     [error] = payload["errors"]
-    assert error["field"] == "findingId" and error["code"] == "INVALID_INPUT"
+    assert error["field"] == "findingId" and error["code"] == "NOT_AGREED"
     assert "not yet agreed by HMI Probation (hmip)" in error["message"]
     assert "CQC" not in error["message"]
     assert count(database, FindingChange) == 0

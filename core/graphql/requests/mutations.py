@@ -147,7 +147,7 @@ def _too_large(limit: int) -> UserError:
         "file",
         f"the file is larger than {limit} bytes ({limit / 1_000_000:g} MB), the most one file may "
         "be (setting JTAI_MAX_UPLOAD_BYTES). Nothing was kept: send a smaller file, or split it.",
-        "TOO_LARGE",
+        reason="TOO_LARGE",
     )
 
 
@@ -317,7 +317,7 @@ class RequestMutations:
                 f"the list was not accepted: {count} error{'s' if count != 1 else ''} to fix "
                 "(see problemSummary, then problems). Nothing was changed; correct the file and "
                 "send it again.",
-                "LIST_NOT_ACCEPTED",
+                reason="LIST_NOT_ACCEPTED",
             )
             return _list_refused(info, [error], result.problems, summary)
         sha256 = hashlib.sha256(data).hexdigest()
