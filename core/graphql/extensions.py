@@ -222,7 +222,7 @@ _TOO_MANY_TOKENS = re.compile(r"Document contains more than (\d+) tokens")
 
 def with_codes(errors: Sequence[GraphQLError], executed: bool) -> list[GraphQLError]:
     """``errors``, each with an ``extensions.code``: those that carry none get one by where they
-    arose (docs/frontend.md lists the codes). Applied by the HTTP view to every result, because
+    arose (README, "Errors and codes", lists them). Applied by the HTTP view to every result, because
     a parse error leaves strawberry before any extension's ``on_operation`` sees it.
 
     Parsing failed: ``GRAPHQL_PARSE_FAILED`` (``QUERY_TOO_LARGE`` over JTAI_MAX_TOKENS);
