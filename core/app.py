@@ -386,7 +386,8 @@ def _request_data(data: Any, persisted: PersistedQueries) -> GraphQLRequestData:
 def _unresolved_operation(name: str | None) -> RequestRefused:
     if name is None:
         message = (
-            "The document holds several operations (or none): name the one to run in operationName."
+            "The document holds no operation to run: send a query or a mutation (fragments "
+            "alone run nothing), and name it in operationName if there are several."
         )
     else:
         message = (

@@ -3,8 +3,8 @@
 Every refusal is ``{"errors": [{"message", "extensions": {"code"}}]}``, in
 ``application/graphql-response+json`` when the client's Accept asks for it ahead of plain JSON
 (GraphQL over HTTP), else ``application/json``. The codes are Apollo Server's where it has one
-(README, "Errors and codes", lists them all): ``BAD_REQUEST`` for a request that is not a GraphQL request,
-``OPERATION_RESOLUTION_FAILURE`` when ``operationName`` picks no operation.
+(README, "Errors and codes", lists them all): ``BAD_REQUEST`` for a request that is not a
+GraphQL request, ``OPERATION_RESOLUTION_FAILURE`` when ``operationName`` picks no operation.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.relay.types import GlobalIDValueError
 
 from core import audit
 from core.graphql.base.errors import BadArgument
@@ -213,6 +214,7 @@ class HideSuggestions(SchemaExtension):
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+BAD_GLOBAL_ID = "BAD_GLOBAL_ID"
 FORBIDDEN = "FORBIDDEN"
 INTERNAL = "INTERNAL"
 QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
@@ -221,9 +223,9 @@ _TOO_MANY_TOKENS = re.compile(r"Document contains more than (\d+) tokens")
 
 
 def with_codes(errors: Sequence[GraphQLError], executed: bool) -> list[GraphQLError]:
-    """``errors``, each with an ``extensions.code``: those that carry none get one by where they
-    arose (README, "Errors and codes", lists them). Applied by the HTTP view to every result, because
-    a parse error leaves strawberry before any extension's ``on_operation`` sees it.
+    """``errors``, each with an ``extensions.code``: those that carry none get one by where
+    they arose (README, "Errors and codes", lists them). Applied by the HTTP view to every
+    result, because a parse error leaves strawberry before any extension's ``on_operation``.
 
     Parsing failed: ``GRAPHQL_PARSE_FAILED`` (``QUERY_TOO_LARGE`` over JTAI_MAX_TOKENS);
     validation failed: ``GRAPHQL_VALIDATION_FAILED``; variables that do not fit their types (no
@@ -250,6 +252,8 @@ def _coded(error: GraphQLError, executed: bool) -> GraphQLError:
         code = GRAPHQL_VALIDATION_FAILED
     elif isinstance(error.original_error, PermissionError):
         code = FORBIDDEN
+    elif isinstance(error.original_error, GlobalIDValueError):
+        code = BAD_GLOBAL_ID  # strawberry's: an ID argument that is no global ID at all
     elif error.path is None:
         code = BAD_USER_INPUT
     elif error.original_error is None:

@@ -109,6 +109,12 @@ CASES: dict[str, Case] = {
         400,
         message="'B'",
     ),
+    "no operation in the document": Case(
+        _post({"query": "fragment F on Query { viewer { role } }"}),
+        "OPERATION_RESOLUTION_FAILURE",
+        400,
+        message="no operation to run",
+    ),
     "mutation over GET": Case(
         _get({"query": "mutation { revokeToken(tokenId: 0) { errors { message } } }"}),
         "BAD_REQUEST",
@@ -175,6 +181,9 @@ CASES: dict[str, Case] = {
         "BAD_GLOBAL_ID",
         200,
         200,
+    ),
+    "malformed global id": Case(
+        _query('{ node(id: "not a global id") { id } }'), "BAD_GLOBAL_ID", 200, 200
     ),
     "unknown filter value": Case(
         _query('{ thematicView(frameworkCode: "nope") { findings } }'), "BAD_FILTER", 200, 200
