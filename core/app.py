@@ -152,6 +152,14 @@ class GraphQLView(GraphQL[Context, None]):
             return await super().run(request, context, root_value)
         accept = request.headers.get("accept", "")
         media_type = response_media_type(accept)
+        if request.method not in ("GET", "POST"):
+            return RequestRefused(
+                405,
+                BAD_REQUEST,
+                f"{request.method} is not how GraphQL is sent: queries go by GET or POST, "
+                "mutations by POST.",
+                {"Allow": "GET, POST"},
+            ).response(media_type)
         if request.method == "GET" and "text/html" in accept and self.graphql_ide:
             return await self.render_graphql_ide(request)  # the page itself needs no token
         multipart = is_multipart(dict(request.headers.raw))
@@ -645,7 +653,8 @@ def create_app(
         Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
+        # Every method reaches the view, which refuses the others in JSON (405, Allow).
+        Route(GRAPHQL_PATH, view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]
     routes += document_routes(view)  # the report page and the exports
     if not settings.production:

@@ -214,6 +214,16 @@ def test_every_error_has_a_code_and_a_json_body(
         assert response.headers["allow"] == "POST"
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_other_methods_are_refused_in_json(gql: GraphQLClient, method: str) -> None:
+    for accept in ACCEPTS:
+        response = gql.request(method, "/graphql", headers={"Accept": accept})
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, POST"
+        assert response.headers["content-type"].split(";")[0] == accept
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
 @pytest.mark.parametrize("accept", ACCEPTS)
 def test_refusals_before_sign_in_and_over_the_body_cap_have_codes_too(
     gql: GraphQLClient, database: Any, accept: str
