@@ -192,6 +192,7 @@ def test_trusted_only_mode_runs_only_listed_operations(
     assert role_of(client.post({"documentId": sha(VIEWER)}, accept)) == "INSPECTOR"
     assert role_of(client.post({"query": VIEWER}, accept)) == "INSPECTOR"  # the listed text
     assert role_of(client.post(apq(VIEWER), accept)) == "INSPECTOR"
+    assert role_of(client.post(apq(VIEWER, send_query=True), accept)) == "INSPECTOR"
     refused = client.post({"query": COUNT}, accept)
     assert "JTAI_TRUSTED_DOCUMENTS_ONLY" in error_of(refused, 400, "OPERATION_NOT_TRUSTED", accept)
     # Apollo's link: a miss, then the query with its hash, which is refused and not stored.
