@@ -8,6 +8,7 @@ thread: the event loop itself never waits on the database or on a slow client.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import traceback
@@ -23,6 +24,7 @@ from cross_web import HTTPException as GraphQLHTTPException
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -32,18 +34,32 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from core.database import Database, DatabaseFailure, database_failure
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
+from core.graphql.extensions import BAD_USER_INPUT, PRE_EXECUTION_CODES, with_codes
 from core.graphql.schema import BuiltSchema, build_schema
 from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
+from core.persisted import PersistedQueries, PersistedQueryProblem, load_manifest
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
+from core.request_errors import (
+    BAD_REQUEST,
+    GRAPHQL_RESPONSE_JSON,
+    OPERATION_RESOLUTION_FAILURE,
+    RequestRefused,
+    from_strawberry,
+    response_media_type,
+)
 from core.settings import Settings
 from core.slots import ConnectionSlots
 from core.tokens import viewer_for_token
@@ -112,6 +128,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.document_store = document_store or document_store_for(settings)
         self.slots = ConnectionSlots(database.max_connections)
         self.uploads = UploadsPerToken(settings.max_uploads_per_token)
+        self.persisted = persisted_queries(settings)
         self.jwt: JwtVerifier | None = None
         if settings.jwt:
             # PyJWT and cryptography load only when JWT sign-in is configured; the keys are still
@@ -134,7 +151,15 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
         accept = request.headers.get("accept", "")
-        media_type = _response_media_type(accept)
+        media_type = response_media_type(accept)
+        if request.method not in ("GET", "POST"):
+            return RequestRefused(
+                405,
+                BAD_REQUEST,
+                f"{request.method} is not how GraphQL is sent: queries go by GET or POST, "
+                "mutations by POST.",
+                {"Allow": "GET, POST"},
+            ).response(media_type)
         if request.method == "GET" and "text/html" in accept and self.graphql_ide:
             return await self.render_graphql_ide(request)  # the page itself needs no token
         multipart = is_multipart(dict(request.headers.raw))
@@ -177,7 +202,7 @@ class GraphQLView(GraphQL[Context, None]):
                 log_disconnect(request.scope)
                 return Response(status_code=400)  # nobody is left to read it
             except HTTPException as error:  # Starlette's: a malformed multipart body
-                return _bad_request(_response_media_type(accept), error.detail)
+                return _bad_request(response_media_type(accept), error.detail)
             async with self.slots.hold():
                 return await self._run_signed_in(request, token, accept, root_value)
         finally:
@@ -195,7 +220,7 @@ class GraphQLView(GraphQL[Context, None]):
             document_store=self.document_store,
         )
         request.state.jtai_context = own
-        media_type = _response_media_type(accept)
+        media_type = response_media_type(accept)
         try:
             # Resolvers call SQLAlchemy synchronously: on the event loop, one waiting for a lock
             # or a connection would stop every other request of the process. The slots keep
@@ -203,8 +228,10 @@ class GraphQLView(GraphQL[Context, None]):
             response: Response = await anyio.to_thread.run_sync(
                 self._serve_in_this_thread, request, own, token, media_type, root_value
             )
-        except GraphQLHTTPException:
-            raise  # a malformed GraphQL request: strawberry answers it
+        except RequestRefused as refused:
+            return refused.response(media_type)
+        except GraphQLHTTPException as error:  # strawberry's own, in plain text there
+            return from_strawberry(error.status_code, error.reason).response(media_type)
         except Exception as error:
             return _failed(error, own.request_id, media_type)
         finally:
@@ -238,8 +265,11 @@ class GraphQLView(GraphQL[Context, None]):
             own.close()
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        processed = await super().process_result(request, result)
         context = getattr(request.state, "jtai_context", None)
+        if result.errors:
+            executed = context is not None and context.executed
+            result.errors = with_codes(result.errors, executed)
+        processed = await super().process_result(request, result)
         if context is not None and _never_ran(context, result):
             context.executed = False
             processed.pop("data", None)  # nothing ran, so there is no data entry at all
@@ -250,6 +280,60 @@ class GraphQLView(GraphQL[Context, None]):
             request.state.jtai_unavailable = True  # answered with 503 and Retry-After
         return processed
 
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData:
+        """The request's operation: strawberry's parsing, every refusal with a code, batches
+        refused, and the query text found from ``documentId`` or a persisted query's hash."""
+        content_type, _ = parse_content_type(request.content_type or "")
+        try:
+            if request.method == "GET":
+                data = self.parse_query_params(request.query_params)
+            elif "application/json" in content_type:
+                data = self.parse_json(await request.get_body())
+            elif content_type == "multipart/form-data":
+                data = await self.parse_multipart(request)
+            else:
+                raise RequestRefused(
+                    415,
+                    BAD_REQUEST,
+                    f"Content-Type {content_type or '(none)'!r} is not supported: send the "
+                    "request as application/json (or multipart/form-data for an upload).",
+                )
+        except GraphQLHTTPException as error:
+            raise _not_json(error) from None
+        if isinstance(data, list):
+            raise RequestRefused(
+                400,
+                BAD_REQUEST,
+                "Batched requests (a JSON array) are not supported: send one operation per "
+                "request.",
+            )
+        return _request_data(data, self.persisted)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """strawberry's, with its refusals (plain text there, by the exception they wrap) coded."""
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except GraphQLHTTPException as refused:
+            cause = refused.__cause__
+            if isinstance(cause, CannotGetOperationTypeError):
+                raise _unresolved_operation(cause.operation_name) from None
+            if isinstance(cause, InvalidOperationTypeError):
+                raise RequestRefused(
+                    405,
+                    BAD_REQUEST,
+                    f"{cause.as_http_error_reason('GET').capitalize()}: send them with POST.",
+                    {"Allow": "POST"},
+                ) from None
+            if isinstance(cause, MissingQueryError):
+                raise RequestRefused(
+                    400,
+                    BAD_REQUEST,
+                    "No GraphQL query found: send 'query', a 'documentId' from the trusted "
+                    "documents manifest, or extensions.persistedQuery with the query's "
+                    "sha256Hash.",
+                ) from None
+            raise
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_page(ASSETS_PATH))
 
@@ -257,7 +341,68 @@ class GraphQLView(GraphQL[Context, None]):
         return orjson.dumps(data)
 
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+def persisted_queries(settings: Settings) -> PersistedQueries:
+    """The APQ cache and, when the setting names one, the trusted documents manifest."""
+    manifest = load_manifest(settings.trusted_documents) if settings.trusted_documents else None
+    trusted_only = settings.trusted_documents_only
+    if trusted_only is None:  # production with a manifest: only its operations run
+        trusted_only = settings.production and manifest is not None
+    return PersistedQueries(settings.apq_cache_size, manifest, trusted_only)
+
+
+def _not_json(error: GraphQLHTTPException) -> RequestRefused:
+    if isinstance(error.__cause__, json.JSONDecodeError):
+        cause = error.__cause__
+        return RequestRefused(
+            400,
+            BAD_REQUEST,
+            f"The request is not valid JSON ({cause.msg} at line {cause.lineno} column "
+            f'{cause.colno}). Send {{"query": "...", "variables": {{...}}}}.',
+        )
+    return from_strawberry(error.status_code, error.reason)
+
+
+_FIELD_TYPES: dict[str, tuple[type, str]] = {
+    "query": (str, "a string"),
+    "operationName": (str, "a string"),
+    "variables": (dict, "an object"),
+    "extensions": (dict, "an object"),
+}
+
+
+def _request_data(data: Any, persisted: PersistedQueries) -> GraphQLRequestData:
+    if not isinstance(data, dict):
+        raise RequestRefused(400, BAD_REQUEST, "The request must be a JSON object.")
+    for name, (kind, described) in _FIELD_TYPES.items():
+        value = data.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise RequestRefused(
+                400, BAD_REQUEST, f"{name}: {value!r:.80} is not {described}; send {described}."
+            )
+    try:
+        query = persisted.resolve(data.get("query"), data.get("extensions"), data.get("documentId"))
+    except PersistedQueryProblem as problem:
+        raise RequestRefused(problem.status, problem.code, problem.message) from None
+    return GraphQLRequestData(
+        query=query,
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+    )
+
+
+def _unresolved_operation(name: str | None) -> RequestRefused:
+    if name is None:
+        message = (
+            "The document holds no operation to run: send a query or a mutation (fragments "
+            "alone run nothing), and name it in operationName if there are several."
+        )
+    else:
+        message = (
+            f"operationName: the document holds no operation named {name!r}. Give the name of "
+            "one of its operations, or leave operationName out for a one-operation document."
+        )
+    return RequestRefused(400, OPERATION_RESOLUTION_FAILURE, message)
 
 
 class _ThreadLoop:
@@ -299,19 +444,12 @@ def _never_ran(context: Context, result: ExecutionResult) -> bool:
     return (
         result.data is None
         and bool(errors)
-        and all(e.path is None and not (e.extensions or {}).get("code") for e in errors)
+        and all(
+            e.path is None
+            and (e.extensions or {}).get("code", BAD_USER_INPUT) in PRE_EXECUTION_CODES
+            for e in errors
+        )
     )
-
-
-def _response_media_type(accept: str) -> str:
-    """The GraphQL-over-HTTP media type when the client asks for it ahead of plain JSON."""
-    ranked = [part.split(";")[0].strip() for part in accept.split(",")]
-    for media_type in ranked:
-        if media_type == GRAPHQL_RESPONSE_JSON:
-            return GRAPHQL_RESPONSE_JSON
-        if media_type in ("application/json", "*/*", "application/*"):
-            return "application/json"
-    return "application/json"
 
 
 def _unauthenticated(media_type: str) -> Response:
@@ -388,7 +526,11 @@ def _failed(error: Exception, request_id: str, media_type: str) -> Response:
 class AnswerFailures:
     """Outermost: a failure no route answered (the report page, the exports) becomes the same
     JSON answer as the graph's, 503 with ``Retry-After`` for the database's own failures, instead
-    of Starlette's plain-text 500 and uvicorn's traceback with the exception's message."""
+    of Starlette's plain-text 500 and uvicorn's traceback with the exception's message.
+
+    Every JSON refusal of ``/graphql`` (the body limits' included, which answer before the view)
+    goes out as ``application/graphql-response+json`` when the client asked for that.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -398,10 +540,17 @@ class AnswerFailures:
             await self.app(scope, receive, send)
             return
         started = False
+        media_type = "application/json"
+        if scope["path"] == GRAPHQL_PATH:
+            accept = Headers(scope=scope).get("accept", "")
+            media_type = response_media_type(accept)
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if media_type != "application/json" and message["status"] >= 400:
+                    message = _as_media_type(message, media_type)
             await send(message)
 
         try:
@@ -409,7 +558,18 @@ class AnswerFailures:
         except Exception as error:
             if started:  # too late for another answer: the connection just ends
                 raise
-            await _failed(error, uuid.uuid4().hex[:16], "application/json")(scope, receive, send)
+            await _failed(error, uuid.uuid4().hex[:16], media_type)(scope, receive, send)
+
+
+def _as_media_type(start: Message, media_type: str) -> Message:
+    """``start`` with a JSON content type replaced by ``media_type``."""
+    headers = [
+        (name, media_type.encode())
+        if name.lower() == b"content-type" and value.split(b";")[0].strip() == b"application/json"
+        else (name, value)
+        for name, value in start.get("headers") or ()
+    ]
+    return {**start, "headers": headers}
 
 
 def _preflight_required(media_type: str) -> Response:
@@ -493,7 +653,8 @@ def create_app(
         Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
+        # Every method reaches the view, which refuses the others in JSON (405, Allow).
+        Route(GRAPHQL_PATH, view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]
     routes += document_routes(view)  # the report page and the exports
     if not settings.production:
@@ -528,4 +689,5 @@ def create_app(
     app.state.database = database
     app.state.schema = built
     app.state.document_store = view.document_store
+    app.state.persisted = view.persisted
     return app

@@ -26,6 +26,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.limits import BodyTooSlow, paced, too_slow
+from core.request_errors import error_body, response_media_type
 
 logger = logging.getLogger("jtai.http")
 
@@ -81,13 +82,17 @@ def json_body_problem(body: bytes, max_nesting: int) -> tuple[str, str] | None:
     return None
 
 
-def _problem_response(code: str, message: str) -> tuple[Message, Message]:
-    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+def _problem_response(scope: Scope, code: str, message: str) -> tuple[Message, Message]:
+    body = error_body(code, message)
+    accept = next(
+        (value for name, value in scope.get("headers") or () if name.lower() == b"accept"), b""
+    )
+    media_type = response_media_type(accept.decode("latin-1"))
     start: Message = {
         "type": "http.response.start",
         "status": 400,
         "headers": [
-            (b"content-type", b"application/json"),
+            (b"content-type", media_type.encode()),
             (b"content-length", str(len(body)).encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"cache-control", b"no-store"),
@@ -150,7 +155,7 @@ class RequestGuards:
             elif scope["method"] == "GET":
                 problem = self._query_string_problem(scope)
             if problem is not None:
-                for message in _problem_response(*problem):
+                for message in _problem_response(scope, *problem):
                     await send(message)
                 return
         try:

@@ -87,6 +87,12 @@ class Settings:
     ready_probe_timeout: int = 2
     # Origins whose pages may call the API from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    # Persisted queries (core/persisted.py): how many APQ documents the LRU cache keeps; the
+    # trusted documents manifest; whether only its operations run (None: in production, once a
+    # manifest is set).
+    apq_cache_size: int = 1000
+    trusted_documents: Path | None = None
+    trusted_documents_only: bool | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -139,6 +145,13 @@ class Settings:
             ),
             ready_probe_timeout=_int(env, "JTAI_READY_PROBE_TIMEOUT", defaults.ready_probe_timeout),
             cors_origins=_origins(env, "JTAI_CORS_ORIGINS"),
+            apq_cache_size=_int(env, "JTAI_APQ_CACHE_SIZE", defaults.apq_cache_size),
+            trusted_documents=Path(env["JTAI_TRUSTED_DOCUMENTS"])
+            if env.get("JTAI_TRUSTED_DOCUMENTS")
+            else None,
+            trusted_documents_only=_switch(env, "JTAI_TRUSTED_DOCUMENTS_ONLY", False)
+            if env.get("JTAI_TRUSTED_DOCUMENTS_ONLY")
+            else None,
         )
 
 

@@ -21,7 +21,7 @@ import core.graphql.generated  # noqa: F401 - the generated classes claim this m
 from core import access
 from core import contributions as c
 from core import models as m
-from core.graphql.base.errors import UserError
+from core.graphql.base.domain_errors import EvidenceError
 from core.graphql.base.inputs import node_id
 from core.graphql.base.mutations import run_service
 from core.graphql.base.permissions import scoped_by, signed_in
@@ -45,7 +45,7 @@ GENERATED_MODULE = "core.graphql.generated"  # strawberry keys types by module a
 class RecordEvidencePayload:
     # Only the record this inspector just wrote, of their own inspectorate (see _record).
     evidence: Evidence | None = strawberry.field(extensions=scoped_by(access.evidence_visible_to))
-    errors: list[UserError]
+    errors: list[EvidenceError]
 
 
 def _pascal(code: str) -> str:
@@ -269,7 +269,9 @@ def _mutation(catalog: EvidenceCatalog, generated: GeneratedForm) -> StrawberryF
     input_type = generated.input_type
 
     def resolver(info: Info, input: input_type) -> RecordEvidencePayload:  # type: ignore[valid-type]
-        record, errors = run_service(info, lambda session: _record(info, session, generated, input))
+        record, errors = run_service(
+            info, lambda session: _record(info, session, generated, input), errors=EvidenceError
+        )
         if record is None:
             return RecordEvidencePayload(evidence=None, errors=errors)
         return RecordEvidencePayload(evidence=catalog.to_node(record), errors=[])

@@ -8,8 +8,9 @@ import re
 import traceback
 from collections.abc import Iterator, Sequence
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.relay.types import GlobalIDValueError
 
 from core import audit
 from core.graphql.base.errors import BadArgument
@@ -207,3 +208,64 @@ class HideSuggestions(SchemaExtension):
             else error
             for error in result.errors
         ]
+
+
+# The codes of errors from before execution (Apollo Server's), and of a resolver's refusal.
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+BAD_GLOBAL_ID = "BAD_GLOBAL_ID"
+FORBIDDEN = "FORBIDDEN"
+INTERNAL = "INTERNAL"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+PRE_EXECUTION_CODES = frozenset({GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT})
+_TOO_MANY_TOKENS = re.compile(r"Document contains more than (\d+) tokens")
+
+
+def with_codes(errors: Sequence[GraphQLError], executed: bool) -> list[GraphQLError]:
+    """``errors``, each with an ``extensions.code``: those that carry none get one by where
+    they arose (README, "Errors and codes", lists them). Applied by the HTTP view to every
+    result, because a parse error leaves strawberry before any extension's ``on_operation``.
+
+    Parsing failed: ``GRAPHQL_PARSE_FAILED`` (``QUERY_TOO_LARGE`` over JTAI_MAX_TOKENS);
+    validation failed: ``GRAPHQL_VALIDATION_FAILED``; variables that do not fit their types (no
+    path, raised as execution starts): ``BAD_USER_INPUT``; a ``PermissionError``: ``FORBIDDEN``.
+    An error at a field with no cause is the schema's own bug: ``INTERNAL``.
+    """
+    return [_coded(error, executed) for error in errors]
+
+
+def _coded(error: GraphQLError, executed: bool) -> GraphQLError:
+    if (error.extensions or {}).get("code"):
+        return error
+    message = error.message
+    if isinstance(error, GraphQLSyntaxError):
+        code = GRAPHQL_PARSE_FAILED
+        too_many = _TOO_MANY_TOKENS.search(message)
+        if too_many is not None:
+            code = QUERY_TOO_LARGE
+            message = (
+                f"The document has more than {too_many.group(1)} tokens, the most allowed "
+                "(setting JTAI_MAX_TOKENS). Send a smaller document."
+            )
+    elif not executed:
+        code = GRAPHQL_VALIDATION_FAILED
+    elif isinstance(error.original_error, PermissionError):
+        code = FORBIDDEN
+    elif isinstance(error.original_error, GlobalIDValueError):
+        code = BAD_GLOBAL_ID  # strawberry's: an ID argument that is no global ID at all
+    elif error.path is None:
+        code = BAD_USER_INPUT
+    elif error.original_error is None:
+        code = INTERNAL
+    else:
+        code = BAD_USER_INPUT
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": code},
+    )

@@ -23,8 +23,8 @@ from strawberry import relay
 
 from core import access
 from core import models as m
+from core.graphql.base.domain_errors import FieldworkError
 from core.graphql.base.enums import ConsentOutcome, ConsentPerson, PersonToMeetRole
-from core.graphql.base.errors import UserError
 from core.graphql.base.inputs import node_id, node_ids
 from core.graphql.base.mutations import run_service
 from core.graphql.base.permissions import scoped_by, signed_in
@@ -235,7 +235,7 @@ class AddMeetingInput:
 @strawberry.type
 class AddMeetingPayload:
     meeting: MeetingNode | None
-    errors: list[UserError]
+    errors: list[FieldworkError]
 
 
 @strawberry.input
@@ -252,7 +252,7 @@ class AddPersonToMeetInput:
 @strawberry.type
 class AddPersonToMeetPayload:
     person: PersonToMeetNode | None
-    errors: list[UserError]
+    errors: list[FieldworkError]
 
 
 @strawberry.input
@@ -271,7 +271,7 @@ class RecordConsentPayload:
         description="The child's consent as it now stands.",
         extensions=scoped_by(access.tracked_children_visible_to),
     )
-    errors: list[UserError]
+    errors: list[FieldworkError]
 
 
 @strawberry.type
@@ -306,7 +306,7 @@ class FieldworkMutations:
             info.context.touch("Child", meeting.child_ids)
             return meeting
 
-        meeting, errors = run_service(info, call)
+        meeting, errors = run_service(info, call, errors=FieldworkError)
         if meeting is None:
             return AddMeetingPayload(meeting=None, errors=errors)
         return AddMeetingPayload(meeting=MeetingNode.of(info, meeting), errors=[])
@@ -335,7 +335,7 @@ class FieldworkMutations:
                 input.arranged_for,
             )
 
-        person, errors = run_service(info, call)
+        person, errors = run_service(info, call, errors=FieldworkError)
         return AddPersonToMeetPayload(
             person=PersonToMeetNode.of(person) if person else None, errors=errors
         )
@@ -366,7 +366,7 @@ class FieldworkMutations:
             info.context.touch("Child", (child.id,))
             return _consent(child, {row.person: row for row in recorded})
 
-        consent, errors = run_service(info, call)
+        consent, errors = run_service(info, call, errors=FieldworkError)
         return RecordConsentPayload(consent=consent, errors=errors)
 
 

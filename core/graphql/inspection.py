@@ -121,7 +121,8 @@ class InspectionFields(InspectionCore):
         if inspectorate is not None and info.context.registry.inspectorate(inspectorate) is None:
             raise BadArgument(
                 f"inspectorate: {inspectorate!r} is not an inspectorate of this server. Use a "
-                "code from `inspectorates { code }`, or leave it out for every inspectorate's."
+                "code from `inspectorates { code }`, or leave it out for every inspectorate's.",
+                "BAD_FILTER",
             )
         filters = (status.value if status else None, inspectorate)
         key = ListPageKey(self.id, args, order_by, filters)

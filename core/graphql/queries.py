@@ -205,7 +205,8 @@ class OverviewQueries:
             if context.registry.framework(framework) is None:
                 raise BadArgument(
                     f"framework: {framework!r} is not a framework of this server. Use a code "
-                    "from `frameworks { code }`, or leave it out for every inspection."
+                    "from `frameworks { code }`, or leave it out for every inspection.",
+                    "BAD_FILTER",
                 )
             where.append(m.Inspection.framework == framework)
         return keyset_page(

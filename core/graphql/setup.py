@@ -17,8 +17,8 @@ from strawberry import relay
 
 from core import ids
 from core import models as m
+from core.graphql.base.domain_errors import SetupError
 from core.graphql.base.enums import AgencyKind, ViewerRole
-from core.graphql.base.errors import UserError
 from core.graphql.base.inputs import in_order, row_ids
 from core.graphql.base.inputs import node_id as node_id  # re-exported: other modules import it here
 from core.graphql.base.mutations import Under, run_service
@@ -42,7 +42,7 @@ class CreateLocalAreaInput:
 @strawberry.type
 class LocalAreaPayload:
     area: LocalArea | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.input
@@ -55,7 +55,7 @@ class CreateAgencyInput:
 @strawberry.type
 class AgencyPayload:
     agency: Agency | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.input
@@ -68,7 +68,7 @@ class CreateInspectorInput:
 @strawberry.type
 class InspectorPayload:
     inspector: Inspector | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.input
@@ -88,7 +88,7 @@ class CreateInspectionInput:
 @strawberry.type
 class InspectionPayload:
     inspection: InspectionRef | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.input
@@ -167,13 +167,13 @@ class IssuedTokenPayload:
     )
     token: str | None = strawberry.field(description="The secret, shown this once only.")
     expires_at: dt.datetime | None
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 @strawberry.type
 class RevokeTokenPayload:
     revoked: bool
-    errors: list[UserError]
+    errors: list[SetupError]
 
 
 def _ref(field: str, value: relay.GlobalID, type_name: str) -> Ref:
@@ -182,14 +182,14 @@ def _ref(field: str, value: relay.GlobalID, type_name: str) -> Ref:
 
 def _as_admin(
     info: Info, call: Callable[[Session], T], under: Under = "input"
-) -> tuple[T | None, list[UserError]]:
+) -> tuple[T | None, list[SetupError]]:
     """``run_service`` with the admin check first: a non-admin learns nothing of the ids given."""
 
     def work(session: Session) -> T:
         setup.require_admin(info.context.viewer)
         return call(session)
 
-    return run_service(info, work, under)
+    return run_service(info, work, under, errors=SetupError)
 
 
 def _whole_input(field: str) -> str:
@@ -313,5 +313,5 @@ class SetupMutations:
             setup.revoke(session, info.context.viewer, _ref("tokenId", token_id, "Token"))
             return True
 
-        revoked, errors = run_service(info, call, under=None)
+        revoked, errors = run_service(info, call, under=None, errors=SetupError)
         return RevokeTokenPayload(revoked=bool(revoked), errors=errors)

@@ -57,6 +57,7 @@ def request_to_answer(
             invalid(
                 field,
                 f"'{owned.item.title}' is not a list: send its documents with uploadDocument.",
+                code="WRONG_REQUEST_KIND",
             )
         )
     if not list_wanted and owned.item.list_spec is not None:
@@ -65,6 +66,7 @@ def request_to_answer(
                 field,
                 f"'{owned.item.title}' is a list: send it with uploadList, which checks it "
                 "against the list's columns.",
+                code="WRONG_REQUEST_KIND",
             )
         )
     return request.id, framework, owned.item

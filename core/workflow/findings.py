@@ -54,6 +54,10 @@ MAX_TITLE = 300
 FEED_LOCK = 7_461_001  # the advisory lock that orders appends to the change feed (PostgreSQL)
 MAX_TEXT = 20_000
 
+# Reasons of refusal (FindingErrorCode in the graph).
+WRONG_STATUS = "WRONG_STATUS"
+INCOMPLETE = "INCOMPLETE"
+
 
 class FindingKind(StrEnum):
     STRENGTH = "strength"
@@ -249,11 +253,19 @@ def _ready_to_publish(session: Session, finding: Finding, content: _Resolved) ->
     """What a published finding must cite: criteria, the agencies concerned, final evidence."""
     problems = []
     if not content.criteria:
-        problems.append(invalid("criteria", "a published finding cites criteria."))
+        problems.append(invalid("criteria", "a published finding cites criteria.", code=INCOMPLETE))
     if not content.agency_ids:
-        problems.append(invalid("agencyIds", "a published finding names the agencies concerned."))
+        problems.append(
+            invalid(
+                "agencyIds", "a published finding names the agencies concerned.", code=INCOMPLETE
+            )
+        )
     if not content.evidence_ids:
-        problems.append(invalid("evidenceIds", "a published finding cites the evidence behind it."))
+        problems.append(
+            invalid(
+                "evidenceIds", "a published finding cites the evidence behind it.", code=INCOMPLETE
+            )
+        )
     drafts = session.scalars(
         select(EvidenceRecord.id).where(
             EvidenceRecord.id.in_(content.evidence_ids), EvidenceRecord.status != "final"
@@ -265,6 +277,7 @@ def _ready_to_publish(session: Session, finding: Finding, content: _Resolved) ->
                 "evidenceIds",
                 f"evidence {', '.join(str(i) for i in sorted(drafts))} is still DRAFT; the "
                 "evidence behind a published finding is FINAL. Record it as FINAL first.",
+                code=INCOMPLETE,
             )
         )
     return problems
@@ -321,7 +334,11 @@ def update_finding(
     status = FindingStatus(finding.status)
     if status is FindingStatus.WITHDRAWN:
         raise Refused(
-            invalid("findingId", "the finding was withdrawn; draft a new finding instead.")
+            invalid(
+                "findingId",
+                "the finding was withdrawn; draft a new finding instead.",
+                code=WRONG_STATUS,
+            )
         )
     if status is FindingStatus.PUBLISHED:
         require_lead(session, viewer, inspection, "changes a published finding")
@@ -372,7 +389,11 @@ def check_agree(
     _require_team(session, viewer, inspection, "agree its findings")
     if finding.status != FindingStatus.DRAFT.value:
         raise Refused(
-            invalid("findingId", f"the finding is {finding.status}; only drafts are agreed.")
+            invalid(
+                "findingId",
+                f"the finding is {finding.status}; only drafts are agreed.",
+                code=WRONG_STATUS,
+            )
         )
     participants = {i.code: i for i in taking_part(registry, inspection)}
     code = viewer.inspectorate or ""
@@ -395,6 +416,7 @@ def check_agree(
                 "findingId",
                 f"{participants[code].short_name} agreed this finding already ({name}, "
                 f"{agreement.agreed_at:%Y-%m-%d %H:%M} UTC). One agreement per inspectorate.",
+                code="ALREADY_AGREED",
             )
         )
 
@@ -435,7 +457,11 @@ def check_publish(
     require_lead(session, viewer, inspection, "publishes findings")
     if finding.status != FindingStatus.DRAFT.value:
         raise Refused(
-            invalid("findingId", f"the finding is {finding.status}; only a draft is published.")
+            invalid(
+                "findingId",
+                f"the finding is {finding.status}; only a draft is published.",
+                code=WRONG_STATUS,
+            )
         )
     missing = awaiting_agreement(session, registry, inspection, finding)
     problems = []
@@ -445,6 +471,7 @@ def check_publish(
                 "findingId",
                 f"not yet agreed by {describe(missing)}. A finding is joint: an inspector of each "
                 "inspectorate taking part must run agreeFinding before it is published.",
+                code="NOT_AGREED",
             )
         )
     problems += _ready_to_publish(session, finding, _current(session, finding))
@@ -480,7 +507,7 @@ def withdraw_finding(
     """Withdraw a finding (the lead inspector). A published one goes to the feed as 'withdrawn'."""
     require_lead(session, viewer, inspection, "withdraws findings")
     if finding.status == FindingStatus.WITHDRAWN.value:
-        raise Refused(invalid("findingId", "the finding is withdrawn already."))
+        raise Refused(invalid("findingId", "the finding is withdrawn already.", code=WRONG_STATUS))
     was_published = finding.status == FindingStatus.PUBLISHED.value
     finding.status = FindingStatus.WITHDRAWN.value
     finding.updated_at = now

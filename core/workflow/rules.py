@@ -48,12 +48,19 @@ class ProblemKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a call. ``field`` is the input path (``childIds[2]``), if any."""
+    """One thing wrong with a call. ``field`` is the input path (``childIds[2]``), if any;
+    ``code`` a finer reason than ``kind`` (a member of the domain's error code enum, see
+    core/graphql/base/domain_errors.py); a broken ``rule`` is a reason by its name."""
 
     kind: ProblemKind
     field: str | None
     message: str
     rule: Rule | None = None
+    code: str | None = None
+
+    @property
+    def reason(self) -> str | None:
+        return self.code or (self.rule.name if self.rule is not None else None)
 
     @property
     def text(self) -> str:
@@ -70,8 +77,10 @@ class Refused(Exception):
         self.problems = list(problems)
 
 
-def invalid(field: str | None, message: str, rule: Rule | None = None) -> Problem:
-    return Problem(ProblemKind.INVALID, field, message, rule)
+def invalid(
+    field: str | None, message: str, rule: Rule | None = None, code: str | None = None
+) -> Problem:
+    return Problem(ProblemKind.INVALID, field, message, rule, code)
 
 
 def not_found(field: str, what: str) -> Problem:
@@ -82,8 +91,8 @@ def not_found(field: str, what: str) -> Problem:
     )
 
 
-def not_allowed(message: str) -> Problem:
-    return Problem(ProblemKind.NOT_ALLOWED, None, message)
+def not_allowed(message: str, code: str | None = None) -> Problem:
+    return Problem(ProblemKind.NOT_ALLOWED, None, message, code=code)
 
 
 def refuse_if(problems: Sequence[Problem]) -> None:

@@ -26,6 +26,8 @@ from core.workflow.rules import not_found_as_given as not_found
 
 MAX_HOURS = 24 * 90  # a token lives at most 90 days
 
+ALREADY_EXISTS = "ALREADY_EXISTS"  # a reason of refusal (SetupErrorCode in the graph)
+
 
 def require_admin(viewer: Viewer) -> None:
     if viewer.role is not Role.ADMIN:
@@ -62,7 +64,11 @@ def create_area(session: Session, viewer: Viewer, code: str, name: str) -> m.Loc
     require_admin(viewer)
     code = _text("code", code, 16)
     if session.scalar(select(m.LocalArea.id).where(m.LocalArea.code == code)) is not None:
-        raise Refused(invalid("code", f"an area with code {code!r} exists. Use another code."))
+        raise Refused(
+            invalid(
+                "code", f"an area with code {code!r} exists. Use another code.", code=ALREADY_EXISTS
+            )
+        )
     area = m.LocalArea(code=code, name=_text("name", name, 200))
     session.add(area)
     session.flush()
@@ -77,7 +83,11 @@ def create_agency(
     name = _text("name", name, 200)
     clash = select(m.Agency.id).where(m.Agency.area_id == area.id, m.Agency.name == name)
     if session.scalar(clash) is not None:
-        raise Refused(invalid("name", f"{area.name} already has an agency named {name!r}."))
+        raise Refused(
+            invalid(
+                "name", f"{area.name} already has an agency named {name!r}.", code=ALREADY_EXISTS
+            )
+        )
     agency = m.Agency(area_id=area.id, kind=kind, name=name)
     session.add(agency)
     session.flush()
@@ -95,7 +105,7 @@ def create_inspector(
     if "@" not in email:
         raise Refused(invalid("email", f"{email!r} is not an email address."))
     if session.scalar(select(m.Inspector.id).where(m.Inspector.email == email)) is not None:
-        raise Refused(invalid("email", f"an inspector with {email!r} exists."))
+        raise Refused(invalid("email", f"an inspector with {email!r} exists.", code=ALREADY_EXISTS))
     inspector = m.Inspector(name=_text("name", name, 200), email=email, inspectorate=inspectorate)
     session.add(inspector)
     session.flush()
@@ -145,7 +155,13 @@ def create_inspection(
         )
     reference = _text("reference", reference, 40)
     if session.scalar(select(m.Inspection.id).where(m.Inspection.reference == reference)):
-        raise Refused(invalid("reference", f"an inspection {reference!r} exists. Use another."))
+        raise Refused(
+            invalid(
+                "reference",
+                f"an inspection {reference!r} exists. Use another.",
+                code=ALREADY_EXISTS,
+            )
+        )
     inspection = m.Inspection(
         reference=reference,
         area_id=area.id,
@@ -170,7 +186,9 @@ def create_inspection(
         field = f"inspectorIds[{index}]"
         member = _inspector(session, field, member_ref)
         if member.id in seen:
-            raise Refused(invalid(field, f"{member.name} is on the team already."))
+            raise Refused(
+                invalid(field, f"{member.name} is on the team already.", code=ALREADY_EXISTS)
+            )
         _check_team_member(registry, inspection, member, field)
         seen.add(member.id)
         session.add(m.TeamMember(inspection_id=inspection.id, inspector_id=member.id))
@@ -191,7 +209,9 @@ def add_team_member(
         m.TeamMember.inspection_id == inspection.id, m.TeamMember.inspector_id == inspector.id
     )
     if session.scalar(exists) is not None:
-        raise Refused(invalid("inspectorId", f"{inspector.name} is on the team already."))
+        raise Refused(
+            invalid("inspectorId", f"{inspector.name} is on the team already.", code=ALREADY_EXISTS)
+        )
     session.add(m.TeamMember(inspection_id=inspection.id, inspector_id=inspector.id))
     session.flush()
     return inspection

@@ -118,7 +118,7 @@ def test_another_inspectorate_cannot_record_ofsted_evidence(
         (
             {"childId": gid("Agency", 1)},
             "input.childId",
-            "INVALID_INPUT",
+            "INVALID_ID",
             "not the ID of a Child",
         ),
         (

@@ -311,7 +311,7 @@ def test_a_person_to_meet_needs_an_agency_of_the_area_and_a_time_in_the_week(
         lead_token,
     ).ok()["addPersonToMeet"]
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [
-        ("input.arrangedFor", "INVALID_INPUT"),
+        ("input.arrangedFor", "FIELDWORK_WEEK"),
         ("input.agencyId", "NOT_FOUND"),
     ]
     assert payload["errors"][0]["message"].startswith("Rule 'fieldwork week'")
@@ -392,7 +392,7 @@ def test_a_reason_is_required_unless_consent_is_given(
     police = agency_token(database, make_token, POLICE)
     payload = record(gql, police, tracked, 1, person="CHILD", outcome=outcome, reason="  ")
     error = the_error(payload)
-    assert (error["field"], error["code"]) == ("input.reason", "INVALID_INPUT")
+    assert (error["field"], error["code"]) == ("input.reason", "CONSENT_REASON")
     assert error["message"].startswith("Rule 'reason unless given': consent ")
     assert count(database, Consent) == 0
 

@@ -103,7 +103,7 @@ def test_publish_is_refused_while_an_inspectorate_has_not_agreed_naming_it(
     payload = publish(gql, team, finding["id"])
     assert payload["finding"] is None
     [error] = payload["errors"]
-    assert error["field"] == "findingId" and error["code"] == "INVALID_INPUT"
+    assert error["field"] == "findingId" and error["code"] == "NOT_AGREED"
     assert "not yet agreed by HMI Probation (hmip)" in error["message"]
     assert "CQC" not in error["message"]
     assert count(database, FindingChange) == 0
@@ -259,8 +259,13 @@ def test_publication_needs_agencies_and_final_evidence(
     ).ok()
     agree(gql, team, finding["id"])
     errors = publish(gql, team, finding["id"])["errors"]
-    fields = sorted(e["field"] for e in errors)
-    assert fields == ["input.agencyIds", "input.evidenceIds"]
+    # publishFinding takes only a findingId: the finding is at fault, and the message says
+    # which of its parts and the mutation that changes it.
+    assert [e["field"] for e in errors] == ["findingId", "findingId"]
+    assert {e["code"] for e in errors} == {"INCOMPLETE"}
+    assert errors[0]["message"].startswith("findingId: its agencyIds: ")
+    assert "updateFinding(input: {findingId, agencyIds})" in errors[0]["message"]
+    assert errors[1]["message"].startswith("findingId: its evidenceIds: ")
     assert any("still DRAFT" in e["message"] for e in errors)
 
 

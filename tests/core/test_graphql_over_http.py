@@ -68,19 +68,18 @@ def test_graphql_response_json_is_answered_in_that_media_type(
 
 
 @pytest.mark.parametrize(
-    ("query", "message"),
+    ("query", "message", "code"),
     [
-        ("{ viewer { role ", "Syntax Error"),  # parse error
-        ("{ viewer { rol } }", "Cannot query field 'rol'"),  # validation error
+        ("{ viewer { role ", "Syntax Error", "GRAPHQL_PARSE_FAILED"),
+        ("{ viewer { rol } }", "Cannot query field 'rol'", "GRAPHQL_VALIDATION_FAILED"),
         pytest.param(
-            "query ($n: Int!) { inspections(first: $n) { totalCount } }",
-            "$n",
+            "query ($n: Int!) { inspections(first: $n) { totalCount } }", "$n", "BAD_USER_INPUT"
         ),
     ],
     ids=["parse", "validation", "variables"],
 )
 def test_a_request_that_never_executes_is_a_400_without_data(
-    gql: GraphQLClient, lead_token: str, query: str, message: str
+    gql: GraphQLClient, lead_token: str, query: str, message: str, code: str
 ) -> None:
     response = post(gql, lead_token, query, accept=GRAPHQL_RESPONSE)
     assert response.status_code == 400
@@ -88,6 +87,7 @@ def test_a_request_that_never_executes_is_a_400_without_data(
     body = response.json()
     assert "data" not in body
     assert message in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == code
 
 
 def test_an_execution_error_is_a_200_with_data(gql: GraphQLClient, lead_token: str) -> None:
@@ -190,7 +190,10 @@ def test_a_mutation_over_get_is_refused_and_changes_nothing(
             params={"query": RECORD, "variables": json.dumps(variables)},
             headers={**headers, "Accept": accept},
         )
-        assert refused.status_code in (400, 405), refused.text
+        assert refused.status_code == 405, refused.text
+        assert refused.headers["allow"] == "POST"
+        assert media_type(refused) == accept
+        assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
         assert "mutation" in refused.text.lower()
     assert count(database, EvidenceRecord) == evidence
     assert count(database, AuditEvent) == audit
@@ -215,7 +218,9 @@ def test_an_unsupported_content_type_is_a_client_error(
         content=json.dumps({"query": VIEWER}),
         headers={"Authorization": f"Bearer {lead_token}", "Content-Type": content_type},
     )
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 415
+    assert media_type(response) == "application/json"
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "INSPECTOR" not in response.text
 
 
@@ -228,6 +233,8 @@ def test_a_json_batch_is_refused(gql: GraphQLClient, lead_token: str) -> None:
             headers={"Authorization": f"Bearer {lead_token}", "Accept": accept},
         )
         assert response.status_code == 400
+        assert media_type(response) == accept
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
         assert "INSPECTOR" not in response.text and "da-2016" not in response.text
 
 
@@ -246,6 +253,8 @@ def test_a_malformed_request_is_a_400(
         headers={"Authorization": f"Bearer {lead_token}", "Accept": GRAPHQL_RESPONSE},
     )
     assert response.status_code == 400
+    assert media_type(response) == GRAPHQL_RESPONSE
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "INSPECTOR" not in response.text
 
 

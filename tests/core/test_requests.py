@@ -240,7 +240,10 @@ def test_the_tracker_pages_soonest_due_first_and_filters_by_agency(
 
     wrong_type = {"id": gid("Inspection", demo.inspection_id), "agency": gid("Child", 1)}
     bad = gql(TRACKER, wrong_type, lead_token)
-    assert bad.errors[0]["message"] == f"agencyId: {gid('Child', 1)!r} is not the ID of an Agency."
+    assert bad.errors[0]["message"] == (
+        f"agencyId: {gid('Child', 1)!r} is not the ID of an Agency. Pass an Agency.id."
+    )
+    assert bad.errors[0]["extensions"]["code"] == "BAD_GLOBAL_ID"
 
 
 # --- Who sees which requests ---------------------------------------------------------------------

@@ -158,7 +158,7 @@ def test_a_twenty_first_child_breaks_the_twenty_children_rule_and_changes_nothin
     assert select_children(gql, lead_token, world, list(range(20)))["errors"] == []
     payload = select_children(gql, lead_token, world, [20])
     error = the_error(payload)
-    assert error["code"] == "INVALID_INPUT" and error["field"] == "input.childIds"
+    assert error["code"] == "TWENTY_CHILDREN" and error["field"] == "input.childIds"
     assert error["message"].startswith("Rule 'twenty children': 20 children are selected already")
     assert payload["selected"] == []
     assert len(selections(database, "selected")) == 20
@@ -178,7 +178,7 @@ def test_a_child_not_flagged_breaks_the_domestic_abuse_rule_and_the_call_changes
 ) -> None:
     payload = select_children(gql, lead_token, world, [0, 1, 30, 2])
     error = the_error(payload)
-    assert error["code"] == "INVALID_INPUT" and error["field"] == "input.childIds[2]"
+    assert error["code"] == "DOMESTIC_ABUSE" and error["field"] == "input.childIds[2]"
     assert error["message"].startswith("Rule 'living with domestic abuse': child DEMO00031")
     assert "'children-in-need' list" in error["message"]
     assert selections(database) == []  # the three good children were not selected either
@@ -456,7 +456,7 @@ def test_an_eighth_tracked_child_breaks_the_rule_and_changes_nothing(
         before = session.scalar(select(func.count()).select_from(IssuedRequest))
     payload = track(gql, lead_token, world, [7])
     error = the_error(payload)
-    assert error["code"] == "INVALID_INPUT"
+    assert error["code"] == "SEVEN_TRACKED"
     assert error["message"].startswith(
         "Rule 'five to seven tracked': 7 children are tracked already and this would add 1"
     )
@@ -549,7 +549,7 @@ def test_sampling_needs_a_child_level_list_the_child_is_on(
     )
     wrong_list = sample(gql, lead_token, world, 0, "children-in-need")
     error = the_error(wrong_list)
-    assert (error["field"], error["code"]) == ("input.listCode", "INVALID_INPUT")
+    assert (error["field"], error["code"]) == ("input.listCode", "SAMPLING_LIST")
     assert error["message"].startswith("Rule 'child-level list': 'children-in-need' is not one")
     assert sample(gql, lead_token, world, 36, "referrals")["errors"] == []
     assert selections(database, "sampled") == [(world.children[36], "sampled")]
@@ -789,7 +789,7 @@ def test_ids_no_row_can_have_are_refused_as_data(
     ):
         payload = select_children(gql, lead_token, world, [], childIds=[world.child(0), bad])
         error = the_error(payload)
-        assert (error["field"], error["code"]) == ("input.childIds[1]", "INVALID_INPUT"), error
+        assert (error["field"], error["code"]) == ("input.childIds[1]", "INVALID_ID"), error
     assert selections(database) == []
     assert gql(SUGGEST, {"id": gid("Inspection", 2**63), "seed": 1}, lead_token).ok() == {
         "suggestSample": None

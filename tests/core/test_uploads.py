@@ -287,7 +287,7 @@ def test_an_over_size_upload_names_the_limit_and_leaves_nothing(
     result = upload_document(gql, la_token, asked, b"x" * 5000)
     assert result["document"] is None
     [error] = result["errors"]
-    assert (error["field"], error["code"]) == ("file", "INVALID_INPUT")
+    assert (error["field"], error["code"]) == ("file", "TOO_LARGE")
     assert "larger than 1000 bytes" in error["message"]
     assert count(database, Document) == 0
     assert root.everything() == []  # not even a temporary file
@@ -360,7 +360,7 @@ def test_a_multipart_request_without_the_preflight_header_is_refused(
     [
         ("police", "1.1", "NOT_FOUND", "no request with id"),
         ("lead", "1.1", "NOT_ALLOWED", "Only the agency the request is issued to"),
-        ("council", "list.children-in-need", "INVALID_INPUT", "send it with uploadList"),
+        ("council", "list.children-in-need", "WRONG_REQUEST_KIND", "send it with uploadList"),
     ],
 )
 def test_only_the_agency_asked_sends_documents(
@@ -598,6 +598,7 @@ def test_a_broken_list_comes_back_by_row_column_and_value_and_changes_nothing(
     assert result["accepted"] is False
     assert result["listUpload"] is None and result["request"] is None
     assert result["errors"][0]["field"] == "file"
+    assert result["errors"][0]["code"] == "LIST_NOT_ACCEPTED"
     assert "not accepted" in result["errors"][0]["message"]
     errors = {
         (p["row"], p["column"], p["value"], p["code"])
@@ -702,6 +703,7 @@ def test_only_the_agency_asked_sends_its_list(
         assert result["errors"][0]["code"] == code
     not_a_list = upload_list(gql, la_token, request_id(database, "1.1"), realistic_cin(), "x.csv")
     assert "uploadDocument" in not_a_list["errors"][0]["message"]
+    assert not_a_list["errors"][0]["code"] == "WRONG_REQUEST_KIND"
     assert count(database, ListUpload) == 0
 
 

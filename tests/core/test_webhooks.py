@@ -280,7 +280,7 @@ def test_redelivery_queues_a_copy_and_keeps_the_log(
     assert repr(missing_id) in missing["errors"][0]["message"]
     # A webhook's id is not a delivery's.
     wrong = gql(REDELIVER, {"id": hook["id"]}, admin).ok()["redeliverWebhook"]
-    assert wrong["errors"][0]["code"] == "INVALID_INPUT"
+    assert wrong["errors"][0]["code"] == "INVALID_ID"
     assert "is not the ID of a WebhookDelivery" in wrong["errors"][0]["message"]
     refused = gql(REDELIVER, {"id": published["id"]}, team.lead).ok()["redeliverWebhook"]
     assert refused["errors"][0]["code"] == "NOT_ALLOWED"

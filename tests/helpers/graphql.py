@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_nullable_type,
+    parse,
+)
 from sqlalchemy import event
 from starlette.applications import Starlette
 
@@ -82,4 +96,66 @@ class GraphQLClient:
         finally:
             if counter is not None:
                 event.remove(self.database.engine, "before_cursor_execute", counter)
-        return Response(response.status_code, response.json())
+        body = response.json()
+        schema = getattr(self.app.state, "schema", None)
+        if schema is not None and isinstance(body.get("data"), dict):
+            check_error_fields(schema.schema._schema, query, body["data"])
+        return Response(response.status_code, body)
+
+
+_PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
+
+
+def error_field_problem(mutation: GraphQLField, path: str) -> str | None:
+    """Why ``path`` (``input.childIds[2]``) names no argument or input field of ``mutation``."""
+    parts = path.split(".")
+    first = _PATH_PART.fullmatch(parts[0])
+    if first is None or first.group(1) not in mutation.args:
+        return f"{parts[0]!r} is not an argument (it has {sorted(mutation.args)})"
+    current: GraphQLInputType = mutation.args[first.group(1)].type
+    for index, part in enumerate(parts):
+        matched = _PATH_PART.fullmatch(part)
+        if matched is None:
+            return f"{part!r} is not a field name"
+        if index > 0:
+            named = get_nullable_type(current)
+            if not isinstance(named, GraphQLInputObjectType):
+                return f"{part!r} is below {named}, which has no fields"
+            if matched.group(1) not in named.fields:
+                return f"{named.name} has no field {matched.group(1)!r}"
+            current = named.fields[matched.group(1)].type
+        for _ in range(matched.group(2).count("[")):
+            listed = get_nullable_type(current)
+            if not isinstance(listed, GraphQLList):
+                return f"{part!r} indexes {listed}, which is not a list"
+            current = listed.of_type
+    return None
+
+
+def check_error_fields(schema: GraphQLSchema, query: str, data: dict[str, Any]) -> None:
+    """Every mutation error's ``field`` names an argument or input field the mutation has."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return
+    mutation_type = schema.mutation_type
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode) or mutation_type is None:
+            continue
+        if definition.operation is not OperationType.MUTATION:
+            continue
+        for selection in definition.selection_set.selections:
+            if not isinstance(selection, FieldNode):
+                continue
+            payload = data.get((selection.alias or selection.name).value)
+            mutation = mutation_type.fields.get(selection.name.value)
+            if not isinstance(payload, dict) or mutation is None:
+                continue
+            for error in payload.get("errors") or []:
+                path = error.get("field") if isinstance(error, dict) else None
+                if path is None:
+                    continue
+                problem = error_field_problem(mutation, path)
+                assert problem is None, (
+                    f"{selection.name.value}: error field {path!r}: {problem} ({error})"
+                )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from strawberry import relay
 
-from core.graphql.base.errors import MutationFailed, invalid
+from core.graphql.base.errors import MutationFailed, invalid_id
 from core.ids import MAX_ROW_ID, in_order, row_id, row_ids
 
 __all__ = ["MAX_ROW_ID", "in_order", "node_id", "node_ids", "row_id", "row_ids"]
@@ -21,7 +21,9 @@ def node_id(field: str, value: relay.GlobalID, *type_names: str) -> int:
     if parsed is None:
         expected = " or ".join(type_names)
         raise MutationFailed(
-            invalid(field, f"{str(value)!r} is not the ID of a {expected}. Pass a {expected}.id.")
+            invalid_id(
+                field, f"{str(value)!r} is not the ID of a {expected}. Pass a {expected}.id."
+            )
         )
     return parsed
 

@@ -13,12 +13,13 @@ tests/core/test_findings.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import strawberry
 from sqlalchemy.orm import Session
 
 from core.graphql.base.context import ContextT, root_field
+from core.graphql.base.domain_errors import E, as_domain
 from core.graphql.base.errors import ErrorCode, MutationFailed, UserError
 from core.workflow.rules import ProblemKind, Refused
 
@@ -31,17 +32,33 @@ _CODES = {
 }
 
 
+@overload
 def run(
-    info: strawberry.Info[ContextT, Any], work: Callable[[Session], T]
-) -> tuple[T | None, list[UserError]]:
+    info: strawberry.Info[ContextT, Any], work: Callable[[Session], T], *, errors: None = None
+) -> tuple[T | None, list[UserError]]: ...
+
+
+@overload
+def run(
+    info: strawberry.Info[ContextT, Any], work: Callable[[Session], T], *, errors: type[E]
+) -> tuple[T | None, list[E]]: ...
+
+
+def run(
+    info: strawberry.Info[ContextT, Any],
+    work: Callable[[Session], T],
+    *,
+    errors: type[Any] | None = None,
+) -> tuple[T | None, list[Any]]:
     """Run ``work`` in one write transaction with its audit event; expected failures roll it
-    back and become data. Whatever the caller builds from the result runs after the commit."""
+    back and become data, as ``errors`` (the payload's domain error type, e.g. SelectionError).
+    Whatever the caller builds from the result runs after the commit."""
     try:
         with info.context.write(root_field(info)) as session:
             return work(session), []
     except MutationFailed as failed:
         info.context.rejected = True
-        return None, failed.errors
+        return None, failed.errors if errors is None else as_domain(failed.errors, errors)
 
 
 Under = str | None | Callable[[str], str]
@@ -62,13 +79,41 @@ def user_errors(refused: Refused, under: Under = "input") -> list[UserError]:
             message = problem.message  # who may not ask is told as written, field or none
         else:
             message = f"{field}: {problem.message}"
-        errors.append(UserError(field=field, code=_CODES[problem.kind], message=message))
+        errors.append(
+            UserError(
+                field=field, code=_CODES[problem.kind], message=message, reason=problem.reason
+            )
+        )
     return errors
 
 
+@overload
 def run_service(
-    info: strawberry.Info[ContextT, Any], call: Callable[[Session], T], under: Under = "input"
-) -> tuple[T | None, list[UserError]]:
+    info: strawberry.Info[ContextT, Any],
+    call: Callable[[Session], T],
+    under: Under = "input",
+    *,
+    errors: None = None,
+) -> tuple[T | None, list[UserError]]: ...
+
+
+@overload
+def run_service(
+    info: strawberry.Info[ContextT, Any],
+    call: Callable[[Session], T],
+    under: Under = "input",
+    *,
+    errors: type[E],
+) -> tuple[T | None, list[E]]: ...
+
+
+def run_service(
+    info: strawberry.Info[ContextT, Any],
+    call: Callable[[Session], T],
+    under: Under = "input",
+    *,
+    errors: type[Any] | None = None,
+) -> tuple[T | None, list[Any]]:
     """``run`` for a workflow service: its refusals roll back and become ``errors``."""
 
     def work(session: Session) -> T:
@@ -77,4 +122,4 @@ def run_service(
         except Refused as refused:
             raise MutationFailed(*user_errors(refused, under)) from None
 
-    return run(info, work)
+    return run(info, work, errors=errors)

@@ -46,7 +46,8 @@ def decode_cursor(cursor: str, argument: str = "after") -> int:
                 "Pass the startCursor of the next page, or leave it out for the last page."
                 if argument == "before"
                 else "Pass the endCursor of the previous page, or leave it out for the first page."
-            )
+            ),
+            "BAD_CURSOR",
         )
     return parsed
 
@@ -59,7 +60,8 @@ def page_size(first: int | None, maximum: int, argument: str = "first") -> int:
         raise BadArgument(
             f"{argument}: {first} is outside 0..{maximum}, the most one page holds "
             f"(setting JTAI_MAX_PAGE_SIZE). "
-            f"Ask for at most {maximum} and follow pageInfo.{follow} for the rest."
+            f"Ask for at most {maximum} and follow pageInfo.{follow} for the rest.",
+            "PAGE_SIZE_OUT_OF_RANGE",
         )
     return first
 

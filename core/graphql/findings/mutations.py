@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import strawberry
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from strawberry import relay
 
 from core import access
 from core import models as m
+from core.graphql.base.domain_errors import FindingError
 from core.graphql.base.enums import FindingKind
 from core.graphql.base.errors import ErrorCode, MutationFailed, UserError
 from core.graphql.base.inputs import node_id, row_id
@@ -23,7 +25,7 @@ from core.graphql.findings.types import Finding
 from core.models import utc_now
 from core.workflow import findings as wf
 from core.workflow import report as rp
-from core.workflow.rules import Refused, not_found, visible_inspection
+from core.workflow.rules import Problem, Refused, not_found, visible_inspection
 
 # --- Mutations ------------------------------------------------------------------------------------
 
@@ -63,7 +65,7 @@ class UpdateFindingInput:
 @strawberry.type(description="The finding as it now stands, or what was wrong.")
 class FindingPayload:
     finding: Finding | None
-    errors: list[UserError]
+    errors: list[FindingError]
 
 
 @strawberry.input(description="The parts of the letter that are not findings; omitted: unchanged.")
@@ -85,7 +87,7 @@ class UpdateReportInput:
 @strawberry.type(description="The report as it now stands, or what was wrong.")
 class ReportPayload:
     report: InspectionReport | None
-    errors: list[UserError]
+    errors: list[FindingError]
 
 
 def _ids(
@@ -145,7 +147,7 @@ def _visible_finding(
 
 
 def _finding_payload(
-    info: Info, result: tuple[m.Finding, m.Inspection] | None, errors: list[UserError]
+    info: Info, result: tuple[m.Finding, m.Inspection] | None, errors: list[FindingError]
 ) -> FindingPayload:
     if result is None:
         return FindingPayload(finding=None, errors=errors)
@@ -154,7 +156,7 @@ def _finding_payload(
 
 
 def _report_payload(
-    info: Info, inspection_id: int | None, errors: list[UserError]
+    info: Info, inspection_id: int | None, errors: list[FindingError]
 ) -> ReportPayload:
     if inspection_id is None:
         return ReportPayload(report=None, errors=errors)
@@ -163,10 +165,17 @@ def _report_payload(
     return ReportPayload(report=InspectionReport.of(letter) if letter else None, errors=errors)
 
 
-def _finding_path(field: str) -> str:
-    """Agree, publish and withdraw take a ``findingId``; a problem with the finding's content
-    names the field as createFinding's and updateFinding's input spells it."""
-    return field if field == "findingId" else f"input.{field}"
+def _about_the_finding(problem: Problem) -> Problem:
+    """Agree, publish and withdraw take only a ``findingId``: a problem with the finding's
+    content (its criteria, agencies or evidence) is the finding's, and says where to fix it."""
+    if problem.field in (None, "findingId"):
+        return problem
+    return replace(
+        problem,
+        field="findingId",
+        message=f"its {problem.field}: {problem.message} Change them with "
+        f"updateFinding(input: {{findingId, {problem.field}}}).",
+    )
 
 
 def _act_on_finding(
@@ -177,10 +186,13 @@ def _act_on_finding(
     def work(session: Session) -> tuple[m.Finding, m.Inspection]:
         finding, inspection = _visible_finding(info, finding_id, "findingId")
         context = info.context
-        action(session, context.registry, context.viewer, inspection, finding, utc_now())
+        try:
+            action(session, context.registry, context.viewer, inspection, finding, utc_now())
+        except Refused as refused:
+            raise Refused(*map(_about_the_finding, refused.problems)) from None
         return finding, inspection
 
-    result, errors = run_service(info, work, under=_finding_path)
+    result, errors = run_service(info, work, under=None, errors=FindingError)
     return _finding_payload(info, result, errors)
 
 
@@ -213,7 +225,7 @@ class FindingMutations:
             context.touch("Finding", (finding.id,))
             return finding, inspection
 
-        result, errors = run_service(info, work)
+        result, errors = run_service(info, work, errors=FindingError)
         return _finding_payload(info, result, errors)
 
     @strawberry.mutation(
@@ -240,7 +252,7 @@ class FindingMutations:
             )
             return finding, inspection
 
-        result, errors = run_service(info, work)
+        result, errors = run_service(info, work, errors=FindingError)
         return _finding_payload(info, result, errors)
 
     @strawberry.mutation(
@@ -290,7 +302,7 @@ class FindingMutations:
             )
             return inspection.id
 
-        inspection_id, errors = run_service(info, work)
+        inspection_id, errors = run_service(info, work, errors=FindingError)
         return _report_payload(info, inspection_id, errors)
 
     @strawberry.mutation(
@@ -304,5 +316,5 @@ class FindingMutations:
             rp.publish_report(session, info.context.viewer, inspection, utc_now())
             return inspection.id
 
-        result, errors = run_service(info, work, under=None)
+        result, errors = run_service(info, work, under=None, errors=FindingError)
         return _report_payload(info, result, errors)

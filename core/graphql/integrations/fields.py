@@ -88,7 +88,7 @@ class IntegrationQueries:
                 with_agreements=False,
             )
         except feed.FilterError as error:
-            raise BadArgument(str(error)) from None
+            raise BadArgument(str(error), "BAD_FILTER") from None
         registry = context.registry
         return make_connection(
             page.findings,
@@ -145,7 +145,9 @@ class IntegrationQueries:
         found = registry.framework(framework)
         if found is None:
             known = ", ".join(f.code for f in registry.frameworks)
-            raise BadArgument(f"framework: {framework!r} is not a framework; use one of {known}.")
+            raise BadArgument(
+                f"framework: {framework!r} is not a framework; use one of {known}.", "BAD_FILTER"
+            )
         view = thematic_view(info.context.session, registry, framework)
         return ThematicView(
             framework=Framework.of(found),
@@ -188,7 +190,9 @@ class IntegrationQueries:
             row = row_id(webhook_id.node_id) if webhook_id.type_name == "Webhook" else None
             if row is None:
                 raise BadArgument(
-                    f"webhookId: {str(webhook_id)!r} is not the ID of a Webhook. Pass a Webhook.id."
+                    f"webhookId: {str(webhook_id)!r} is not the ID of a Webhook. "
+                    "Pass a Webhook.id.",
+                    "BAD_GLOBAL_ID",
                 )
             filters.append(m.WebhookDelivery.webhook_id == row)
         if status is not None:

@@ -13,7 +13,8 @@ from strawberry import relay
 
 from core import ids
 from core import models as m
-from core.graphql.base.errors import MutationFailed, UserError, invalid, not_found
+from core.graphql.base.domain_errors import IntegrationError
+from core.graphql.base.errors import MutationFailed, invalid, not_found
 from core.graphql.base.inputs import in_order, node_id, row_ids
 from core.graphql.base.mutations import run
 from core.graphql.base.permissions import require_admin, signed_in
@@ -136,19 +137,19 @@ class RegisterWebhookPayload:
     secret: str | None = strawberry.field(
         description="The signing secret, shown this once only: keep it with the receiver."
     )
-    errors: list[UserError]
+    errors: list[IntegrationError]
 
 
 @strawberry.type
 class WebhookPayload:
     webhook: WebhookNode | None
-    errors: list[UserError]
+    errors: list[IntegrationError]
 
 
 @strawberry.type
 class WebhookDeliveryPayload:
     delivery: WebhookDeliveryNode | None
-    errors: list[UserError]
+    errors: list[IntegrationError]
 
 
 def _delivery(session: Session, delivery: m.WebhookDelivery) -> WebhookDeliveryNode:
@@ -185,7 +186,7 @@ class IntegrationMutations:
             except webhooks.WebhookError as error:
                 raise _webhook_error(error) from None
 
-        result, errors = run(info, work)
+        result, errors = run(info, work, errors=IntegrationError)
         if result is None:
             return RegisterWebhookPayload(webhook=None, secret=None, errors=errors)
         webhook, secret = result
@@ -203,7 +204,7 @@ class IntegrationMutations:
             except webhooks.WebhookNotFound:
                 raise MutationFailed(not_found("webhookId", str(webhook_id), "webhook")) from None
 
-        result, errors = run(info, work)
+        result, errors = run(info, work, errors=IntegrationError)
         return WebhookPayload(webhook=WebhookNode.of(result) if result else None, errors=errors)
 
     @strawberry.mutation(
@@ -225,5 +226,5 @@ class IntegrationMutations:
                 raise _webhook_error(error) from None
             return _delivery(session, copy)
 
-        result, errors = run(info, work)
+        result, errors = run(info, work, errors=IntegrationError)
         return WebhookDeliveryPayload(delivery=result, errors=errors)

@@ -15,6 +15,7 @@ from strawberry.file_uploads import Upload
 
 from core import contributions as c
 from core import models as m
+from core.graphql.base.domain_errors import ListError, RequestError, as_domain
 from core.graphql.base.errors import MutationFailed, UserError, invalid
 from core.graphql.base.inputs import node_id
 from core.graphql.base.mutations import run, run_service, user_errors
@@ -51,7 +52,7 @@ class IssueDocumentRequestsPayload:
         description="All the inspection's requests, soonest due first."
     )
     inspection: InspectionRef | None
-    errors: list[UserError]
+    errors: list[RequestError]
 
 
 @strawberry.type
@@ -62,7 +63,7 @@ class UploadDocumentPayload:
         "returned is that earlier one, and no second copy was kept."
     )
     request: IssuedRequest | None
-    errors: list[UserError]
+    errors: list[RequestError]
 
 
 @strawberry.type
@@ -93,7 +94,7 @@ class UploadListPayload:
         "false) because the inspection needs them: chosen, asked about, cited by evidence, with "
         "consent recorded or named in a meeting."
     )
-    errors: list[UserError]
+    errors: list[ListError]
     found: strawberry.Private[list[Problem]]  # a refused list's problems, for this response only
     upload_id: strawberry.Private[int | None]  # an accepted list's, whose queries are stored
 
@@ -145,7 +146,8 @@ def _too_large(limit: int) -> UserError:
     return invalid(
         "file",
         f"the file is larger than {limit} bytes ({limit / 1_000_000:g} MB), the most one file may "
-        "be. Nothing was kept: send a smaller file, or split it.",
+        "be (setting JTAI_MAX_UPLOAD_BYTES). Nothing was kept: send a smaller file, or split it.",
+        reason="TOO_LARGE",
     )
 
 
@@ -174,7 +176,7 @@ class RequestMutations:
             info.context.touch("IssuedRequest", (r.id for r in issued))
             return inspection, len(issued), rows
 
-        done, errors = run_service(info, call, under=None)
+        done, errors = run_service(info, call, under=None, errors=RequestError)
         if done is None:
             return IssueDocumentRequestsPayload(
                 issued_count=0, requests=[], inspection=None, errors=errors
@@ -204,7 +206,10 @@ class RequestMutations:
         except MutationFailed as failed:
             context.rejected = True
             return UploadDocumentPayload(
-                document=None, duplicate=False, request=None, errors=failed.errors
+                document=None,
+                duplicate=False,
+                request=None,
+                errors=as_domain(failed.errors, RequestError),
             )
         saved: list[StoredFile] = []
 
@@ -234,7 +239,7 @@ class RequestMutations:
         committed = False
         try:
             # Off the event loop: the bytes are copied while the transaction is open.
-            done, errors = await run_in_threadpool(run, info, work)
+            done, errors = await run_in_threadpool(lambda: run(info, work, errors=RequestError))
             committed = done is not None
         except IntegrityError:
             # The same bytes arrived for this request at the same moment: the other copy stands.
@@ -312,6 +317,7 @@ class RequestMutations:
                 f"the list was not accepted: {count} error{'s' if count != 1 else ''} to fix "
                 "(see problemSummary, then problems). Nothing was changed; correct the file and "
                 "send it again.",
+                reason="LIST_NOT_ACCEPTED",
             )
             return _list_refused(info, [error], result.problems, summary)
         sha256 = hashlib.sha256(data).hexdigest()
@@ -379,7 +385,7 @@ def _list_refused(
         children_updated=0,
         children_removed=0,
         children_delisted=0,
-        errors=errors,
+        errors=as_domain(errors, ListError),
         found=problems,
         upload_id=None,
     )

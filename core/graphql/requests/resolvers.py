@@ -24,7 +24,10 @@ def _agency_argument(agency_id: relay.GlobalID | None) -> int | None:
         return None
     parsed = row_id(agency_id.node_id) if agency_id.type_name == "Agency" else None
     if parsed is None:
-        raise BadArgument(f"agencyId: {str(agency_id)!r} is not the ID of an Agency.")
+        raise BadArgument(
+            f"agencyId: {str(agency_id)!r} is not the ID of an Agency. Pass an Agency.id.",
+            "BAD_GLOBAL_ID",
+        )
     return parsed
 
 
@@ -33,7 +36,11 @@ def _inspection_argument(inspection_id: relay.GlobalID | None) -> int | None:
         return None
     parsed = row_id(inspection_id.node_id) if inspection_id.type_name == "Inspection" else None
     if parsed is None:
-        raise BadArgument(f"inspectionId: {str(inspection_id)!r} is not the ID of an Inspection.")
+        raise BadArgument(
+            f"inspectionId: {str(inspection_id)!r} is not the ID of an Inspection. "
+            "Pass an Inspection.id.",
+            "BAD_GLOBAL_ID",
+        )
     return parsed
 
 

@@ -11,7 +11,7 @@ from strawberry import relay
 
 from core import access
 from core import models as m
-from core.graphql.base.errors import UserError
+from core.graphql.base.domain_errors import SelectionError
 from core.graphql.base.inputs import node_id, node_ids
 from core.graphql.base.mutations import run_service
 from core.graphql.base.permissions import scoped_by, signed_in
@@ -40,7 +40,7 @@ class SelectChildrenPayload:
         description="The children asked for, selected (now or before).",
         extensions=scoped_by(access.children_visible_to),
     )
-    errors: list[UserError]
+    errors: list[SelectionError]
 
 
 @strawberry.input
@@ -52,7 +52,7 @@ class DeselectChildInput:
 @strawberry.type
 class DeselectChildPayload:
     inspection: InspectionRef | None
-    errors: list[UserError]
+    errors: list[SelectionError]
 
 
 @strawberry.input
@@ -70,7 +70,7 @@ class TrackChildrenPayload:
         description="The children asked for, tracked (now or before).",
         extensions=scoped_by(access.children_visible_to),
     )
-    errors: list[UserError]
+    errors: list[SelectionError]
 
 
 @strawberry.input
@@ -90,7 +90,7 @@ class SampleChildPayload:
     sampled: SampledChild | None = strawberry.field(
         extensions=scoped_by(access.children_visible_to)
     )
-    errors: list[UserError]
+    errors: list[SelectionError]
 
 
 def _with_children(
@@ -133,7 +133,7 @@ class SelectionMutations:
             _touch_children(info, rows)
             return inspection, _with_children(session, rows)
 
-        done, errors = run_service(info, call)
+        done, errors = run_service(info, call, errors=SelectionError)
         if done is None:
             return SelectChildrenPayload(inspection=None, selected=[], errors=errors)
         inspection, rows = done
@@ -156,7 +156,7 @@ class SelectionMutations:
             info.context.touch("Child", (child_id,))
             return inspection
 
-        inspection, errors = run_service(info, call)
+        inspection, errors = run_service(info, call, errors=SelectionError)
         return DeselectChildPayload(
             inspection=InspectionCore.of(inspection) if inspection else None, errors=errors
         )
@@ -183,7 +183,7 @@ class SelectionMutations:
             _touch_children(info, rows)
             return inspection, _with_children(session, rows)
 
-        done, errors = run_service(info, call)
+        done, errors = run_service(info, call, errors=SelectionError)
         if done is None:
             return TrackChildrenPayload(inspection=None, tracked=[], errors=errors)
         inspection, rows = done
@@ -214,7 +214,7 @@ class SelectionMutations:
             _touch_children(info, [row])
             return inspection, row, session.get_one(m.Child, row.child_id)
 
-        done, errors = run_service(info, call)
+        done, errors = run_service(info, call, errors=SelectionError)
         if done is None:
             return SampleChildPayload(inspection=None, sampled=None, errors=errors)
         inspection, row, child = done
