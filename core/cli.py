@@ -6,16 +6,32 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.database import Database
 
 DURATION = re.compile(r"^(\d+)([mhd])$")
 
 
 def _settings() -> Settings:
     return Settings.from_env()
+
+
+def _migrated_database(url: str) -> Database:
+    """The database at ``url``, once it is known to exist and be migrated; else one line naming
+    ``jtai db upgrade`` and JTAI_DATABASE_URL (core/readiness.py), and nothing created."""
+    from core.database import Database
+    from core.readiness import database_problem
+
+    problem = database_problem(url)
+    if problem is not None:
+        raise click.ClickException(problem)
+    return Database(url)
 
 
 def parse_duration(value: str) -> dt.timedelta:
@@ -222,6 +238,8 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         from core.database import Database
 
         settings = _settings()
+        if not with_demo:  # --demo migrates; plain serving needs a migrated database
+            _refuse_unmigrated(settings.database_url)
         database = Database(
             settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
@@ -261,6 +279,20 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
     )
 
 
+def _refuse_unmigrated(url: str) -> None:
+    """Refuse an unmigrated database in one line, after the plugins are checked (a broken plugin
+    is the first thing to fix)."""
+    from core.readiness import database_problem
+
+    problem = database_problem(url, unreachable_is_a_problem=False)
+    if problem is not None:
+        from core.plugins import make_plugin_manager
+        from core.registry import build_registry
+
+        build_registry(make_plugin_manager())
+        raise click.ClickException(problem)
+
+
 def _sweep_at_start_up(database: object, settings: Settings) -> None:
     """What uploads killed mid-way left in the document store goes before serving starts."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -289,11 +321,10 @@ def documents() -> None:
     "whose bytes are missing. 'jtai serve' does this at start-up; run it from cron too.",
 )
 def documents_sweep() -> None:
-    from core.database import Database
     from core.workflow.storage import sweep_documents
 
     settings = _settings()
-    database = Database(settings.database_url)
+    database = _migrated_database(settings.database_url)
     try:
         swept = sweep_documents(database, settings)
     finally:
@@ -325,11 +356,10 @@ def token() -> None:
 def token_create(
     role: str, inspector_id: int | None, agency_id: int | None, label: str, expires_in: str
 ) -> None:
-    from core.database import Database
     from core.tokens import TokenError, create_token
     from core.viewer import Role
 
-    database = Database(_settings().database_url)
+    database = _migrated_database(_settings().database_url)
     try:
         with database.write() as session:
             issued = create_token(
@@ -349,10 +379,9 @@ def token_create(
 @token.command("revoke", help="Revoke a token by its id; it stops working at once.")
 @click.argument("token_id", type=int)
 def token_revoke(token_id: int) -> None:
-    from core.database import Database
     from core.tokens import revoke_token
 
-    database = Database(_settings().database_url)
+    database = _migrated_database(_settings().database_url)
     with database.write() as session:
         revoked = revoke_token(session, token_id)
     if not revoked:
@@ -373,7 +402,6 @@ def report(reference: str, output: str | None) -> None:
 
     from sqlalchemy import select
 
-    from core.database import Database
     from core.models import Inspection
     from core.plugins import make_plugin_manager
     from core.registry import build_registry
@@ -381,7 +409,7 @@ def report(reference: str, output: str | None) -> None:
     from core.workflow.report_html import render
 
     registry = build_registry(make_plugin_manager())
-    database = Database(_settings().database_url)
+    database = _migrated_database(_settings().database_url)
     try:
         with database.session() as session:
             found = session.scalar(select(Inspection).where(Inspection.reference == reference))
@@ -415,10 +443,9 @@ def webhooks() -> None:
 )
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 def webhooks_deliver(limit: int) -> None:
-    from core.database import Database
     from core.integrations.webhooks import deliver_due
 
-    database = Database(_settings().database_url)
+    database = _migrated_database(_settings().database_url)
     try:
         run = deliver_due(database, limit=limit)
     finally:
