@@ -389,15 +389,24 @@ def token_revoke(token_id: int) -> None:
     click.echo(f"Token {token_id} revoked.")
 
 
-@main.command(help="Print an inspection's report (the letter) as HTML, draft or published.")
+@main.command(
+    help="Print an inspection's report (the letter) as HTML: the latest published version, or "
+    "the draft before publication."
+)
 @click.argument("reference")
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(1),
+    help="A published version by number (1 for the first) instead of the latest.",
+)
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True),
     help="Write the HTML to this file instead of standard output.",
 )
-def report(reference: str, output: str | None) -> None:
+def report(reference: str, version: int | None, output: str | None) -> None:
     from pathlib import Path
 
     from sqlalchemy import select
@@ -405,30 +414,36 @@ def report(reference: str, output: str | None) -> None:
     from core.models import Inspection
     from core.plugins import make_plugin_manager
     from core.registry import build_registry
-    from core.workflow.report import assemble, report_row
-    from core.workflow.report_html import render
+    from core.viewer import Role, Viewer
+    from core.workflow.report import page_for
 
     registry = build_registry(make_plugin_manager())
     database = _migrated_database(_settings().database_url)
     try:
         with database.session() as session:
-            found = session.scalar(select(Inspection).where(Inspection.reference == reference))
+            found = session.scalar(select(Inspection.id).where(Inspection.reference == reference))
             if found is None:
                 raise click.ClickException(
                     f"No inspection with reference {reference!r}. References look like "
                     "JTAI-DEMO-001."
                 )
-            row = report_row(session, found.id)
-            letter = assemble(session, registry, found, row, drafts_visible=True)
+            page = page_for(session, registry, Viewer(role=Role.ADMIN), found, version)
     finally:
         database.dispose()
-    page = render(letter)
+    if page is None:
+        raise click.ClickException(
+            f"{reference} has no published version {version}: leave out --version for the latest."
+        )
+    letter, html = page
     if output:
-        Path(output).write_text(page, encoding="utf-8")
-        state = "published" if letter.is_published else "draft"
-        click.echo(f"Wrote the {state} report of {reference} to {output}.")
+        Path(output).write_text(html, encoding="utf-8")
+        if letter.version is not None:
+            state = f"version {letter.version} of the"
+        else:
+            state = "the published" if letter.is_published else "the draft"
+        click.echo(f"Wrote {state} report of {reference} to {output}.")
     else:
-        click.echo(page, nl=False)
+        click.echo(html, nl=False)
 
 
 @main.group(help="Webhooks: push changes to published findings to registered receivers.")
