@@ -14,6 +14,7 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from core.database import Database
+    from core.demo_timeline import DemoWeeks
 
 DURATION = re.compile(r"^(\d+)([mhd])$")
 
@@ -118,37 +119,44 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@main.command(help="Load the synthetic demo inspection (migrating the database first).")
+@main.command(
+    help="Load the synthetic demo inspection (migrating the database first): notified a few "
+    "working days ago, its lists uploaded, requests received, late and overdue, 20 children "
+    "selected and 6 tracked, evidence, published findings and the letter."
+)
 @click.option("--token/--no-token", default=True, help="Issue a lead inspector token for it.")
 def demo(token: bool) -> None:
     from core.database import Database
-    from core.demo import load_demo
     from core.migrate import upgrade
 
     database = Database(_settings().database_url)
     upgrade(database)
     with database.write() as session:
-        loaded = load_demo(session)
-        published = _load_demo_findings(session, loaded)
+        weeks = _load_demo_weeks(session)
+    loaded = weeks.demo
     click.echo(("Loaded" if loaded.created else "Found") + " the demo inspection JTAI-DEMO-001.")
-    if published:
-        click.echo(f"Published {published} demo findings and the demo report.")
+    if loaded.created:
+        click.echo(
+            f"Issued {weeks.requests} requests, uploaded {weeks.lists} lists, selected "
+            f"{weeks.selected} children and tracked {weeks.tracked}."
+        )
+    if weeks.findings:
+        click.echo(f"Published {weeks.findings} demo findings and the demo report.")
     if token:
         secret = _issue_lead_token(database, loaded.lead_inspector_id)
         click.echo(f"Lead inspector token (12 hours): {secret}")
 
 
-def _load_demo_findings(session: object, loaded: object) -> int:
-    """The demo's published findings and report, for integrators to pull (core/demo_findings.py)."""
+def _load_demo_weeks(session: object) -> DemoWeeks:
+    """The demo part way through its three weeks (core/demo_timeline.py)."""
     from sqlalchemy.orm import Session
 
-    from core.demo import DemoInspection
-    from core.demo_findings import load_demo_findings
+    from core.demo_timeline import load_demo_weeks
     from core.plugins import make_plugin_manager
     from core.registry import build_registry
 
-    assert isinstance(session, Session) and isinstance(loaded, DemoInspection)
-    return load_demo_findings(session, build_registry(make_plugin_manager()), loaded)
+    assert isinstance(session, Session)
+    return load_demo_weeks(session, build_registry(make_plugin_manager()))
 
 
 def _issue_lead_token(database: object, inspector_id: int) -> str:
@@ -246,13 +254,11 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         app = create_app(settings, database=database)  # first: a broken plugin stops us here
     if with_demo:
         # Alembic and the demo are imported only when asked for: plain serving needs neither.
-        from core.demo import load_demo
         from core.migrate import upgrade
 
         upgrade(database)
         with database.write() as session:
-            loaded = load_demo(session)
-            _load_demo_findings(session, loaded)
+            loaded = _load_demo_weeks(session).demo
         secret = _issue_lead_token(database, loaded.lead_inspector_id)
         click.echo("Demo inspection JTAI-DEMO-001 is loaded (synthetic data only).")
         click.echo("Open GraphiQL, signed in as its lead inspector for 12 hours:")

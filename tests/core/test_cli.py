@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,9 @@ def test_db_upgrade_then_demo_is_idempotent(env: dict[str, str]) -> None:
     assert f"Database at revision {head}" in run(env, "db", "upgrade")
     first = run(env, "demo")
     assert "Loaded the demo inspection JTAI-DEMO-001." in first
+    progress = r"Issued \d+ requests, uploaded 7 lists, selected 20 children and tracked 6\."
+    assert re.search(progress, first)
+    assert "Published 4 demo findings and the demo report." in first
     assert "Lead inspector token (12 hours): jtai_" in first
     assert "Found the demo inspection" in run(env, "demo", "--no-token")
 
