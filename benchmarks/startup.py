@@ -1,6 +1,7 @@
 """Start-up (issue 7, benchmark 6): from process start to serving, with the four plugins.
 
-Subject: spawn ``python -m core.cli serve`` on a free port with a fresh SQLite file, and poll
+Subject: spawn ``python -m core.cli serve`` on a free port with a fresh copy of a migrated SQLite
+file (serving refuses an unmigrated database; migrating is ``jtai db upgrade``'s work), and poll
 ``/healthz`` until it answers 200; the time is from just before the spawn to that answer. Baseline
 in the same run: spawn ``python -c pass`` and wait for it to exit (the interpreter's own start-up).
 A third row builds the app in a subprocess without serving (imports, plugins, registry, schema),
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,11 +22,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.harness import Result, measure
+from core.database import Database
+from core.migrate import upgrade
 
 BAR_SECONDS = 1.5
 REPO = Path(__file__).resolve().parents[1]
 POLL_SECONDS = 0.005
 GIVE_UP_SECONDS = 30.0
+TEMPLATE = "migrated.db"
 BUILD_APP = (
     "from core.app import create_app; from core.settings import Settings; "
     "create_app(Settings.from_env())"
@@ -49,9 +54,18 @@ def _healthy(port: int) -> bool:
         connection.close()
 
 
+def _migrated_template(directory: Path) -> None:
+    database = Database(f"sqlite:///{directory / TEMPLATE}")
+    upgrade(database)
+    database.dispose()
+
+
 def _env(directory: Path, run: int) -> dict[str, str]:
     env = dict(os.environ)
-    env["JTAI_DATABASE_URL"] = f"sqlite:///{directory / f'startup-{run}.db'}"
+    fresh = directory / f"startup-{run}.db"
+    if not fresh.exists():
+        shutil.copyfile(directory / TEMPLATE, fresh)
+    env["JTAI_DATABASE_URL"] = f"sqlite:///{fresh}"
     env["JTAI_STORAGE_DIR"] = str(directory / "documents")
     env.pop("JTAI_ENV", None)
     return env
@@ -106,6 +120,7 @@ def run(quick: bool) -> list[Result]:
     _compile_sources()
     with tempfile.TemporaryDirectory() as name:
         directory = Path(name)
+        _migrated_template(directory)
         baseline = measure(_spawn(["-c", "pass"], directory), runs, warmup)
         serving = measure(_serve(directory), runs, warmup)
         building = measure(_spawn(["-c", BUILD_APP], directory), runs - 1 if quick else runs, 0)

@@ -6,16 +6,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.database import Database
+    from core.demo_timeline import DemoWeeks
 
 DURATION = re.compile(r"^(\d+)([mhd])$")
 
 
 def _settings() -> Settings:
     return Settings.from_env()
+
+
+def _migrated_database(url: str) -> Database:
+    """The database at ``url``, once it is known to exist and be migrated; else one line naming
+    ``jtai db upgrade`` and JTAI_DATABASE_URL (core/readiness.py), and nothing created."""
+    from core.database import Database
+    from core.readiness import database_problem
+
+    problem = database_problem(url)
+    if problem is not None:
+        raise click.ClickException(problem)
+    return Database(url)
 
 
 def parse_duration(value: str) -> dt.timedelta:
@@ -102,37 +119,44 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@main.command(help="Load the synthetic demo inspection (migrating the database first).")
+@main.command(
+    help="Load the synthetic demo inspection (migrating the database first): notified a few "
+    "working days ago, its lists uploaded, requests received, late and overdue, 20 children "
+    "selected and 6 tracked, evidence, published findings and the letter."
+)
 @click.option("--token/--no-token", default=True, help="Issue a lead inspector token for it.")
 def demo(token: bool) -> None:
     from core.database import Database
-    from core.demo import load_demo
     from core.migrate import upgrade
 
     database = Database(_settings().database_url)
     upgrade(database)
     with database.write() as session:
-        loaded = load_demo(session)
-        published = _load_demo_findings(session, loaded)
+        weeks = _load_demo_weeks(session)
+    loaded = weeks.demo
     click.echo(("Loaded" if loaded.created else "Found") + " the demo inspection JTAI-DEMO-001.")
-    if published:
-        click.echo(f"Published {published} demo findings and the demo report.")
+    if loaded.created:
+        click.echo(
+            f"Issued {weeks.requests} requests, uploaded {weeks.lists} lists, selected "
+            f"{weeks.selected} children and tracked {weeks.tracked}."
+        )
+    if weeks.findings:
+        click.echo(f"Published {weeks.findings} demo findings and the demo report.")
     if token:
         secret = _issue_lead_token(database, loaded.lead_inspector_id)
         click.echo(f"Lead inspector token (12 hours): {secret}")
 
 
-def _load_demo_findings(session: object, loaded: object) -> int:
-    """The demo's published findings and report, for integrators to pull (core/demo_findings.py)."""
+def _load_demo_weeks(session: object) -> DemoWeeks:
+    """The demo part way through its three weeks (core/demo_timeline.py)."""
     from sqlalchemy.orm import Session
 
-    from core.demo import DemoInspection
-    from core.demo_findings import load_demo_findings
+    from core.demo_timeline import load_demo_weeks
     from core.plugins import make_plugin_manager
     from core.registry import build_registry
 
-    assert isinstance(session, Session) and isinstance(loaded, DemoInspection)
-    return load_demo_findings(session, build_registry(make_plugin_manager()), loaded)
+    assert isinstance(session, Session)
+    return load_demo_weeks(session, build_registry(make_plugin_manager()))
 
 
 def _issue_lead_token(database: object, inspector_id: int) -> str:
@@ -222,19 +246,19 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         from core.database import Database
 
         settings = _settings()
+        if not with_demo:  # --demo migrates; plain serving needs a migrated database
+            _refuse_unmigrated(settings.database_url)
         database = Database(
             settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         app = create_app(settings, database=database)  # first: a broken plugin stops us here
     if with_demo:
         # Alembic and the demo are imported only when asked for: plain serving needs neither.
-        from core.demo import load_demo
         from core.migrate import upgrade
 
         upgrade(database)
         with database.write() as session:
-            loaded = load_demo(session)
-            _load_demo_findings(session, loaded)
+            loaded = _load_demo_weeks(session).demo
         secret = _issue_lead_token(database, loaded.lead_inspector_id)
         click.echo("Demo inspection JTAI-DEMO-001 is loaded (synthetic data only).")
         click.echo("Open GraphiQL, signed in as its lead inspector for 12 hours:")
@@ -259,6 +283,20 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         log_level="info",
         log_config=log_config(),
     )
+
+
+def _refuse_unmigrated(url: str) -> None:
+    """Refuse an unmigrated database in one line, after the plugins are checked (a broken plugin
+    is the first thing to fix)."""
+    from core.readiness import database_problem
+
+    problem = database_problem(url, unreachable_is_a_problem=False)
+    if problem is not None:
+        from core.plugins import make_plugin_manager
+        from core.registry import build_registry
+
+        build_registry(make_plugin_manager())
+        raise click.ClickException(problem)
 
 
 def _sweep_at_start_up(database: object, settings: Settings) -> None:
@@ -289,11 +327,10 @@ def documents() -> None:
     "whose bytes are missing. 'jtai serve' does this at start-up; run it from cron too.",
 )
 def documents_sweep() -> None:
-    from core.database import Database
     from core.workflow.storage import sweep_documents
 
     settings = _settings()
-    database = Database(settings.database_url)
+    database = _migrated_database(settings.database_url)
     try:
         swept = sweep_documents(database, settings)
     finally:
@@ -362,11 +399,10 @@ def token() -> None:
 def token_create(
     role: str, inspector_id: int | None, agency_id: int | None, label: str, expires_in: str
 ) -> None:
-    from core.database import Database
     from core.tokens import TokenError, create_token
     from core.viewer import Role
 
-    database = Database(_settings().database_url)
+    database = _migrated_database(_settings().database_url)
     try:
         with database.write() as session:
             issued = create_token(
@@ -393,11 +429,10 @@ def token_create(
 )
 @click.argument("token_id", type=NodeIdParam("Token"))
 def token_revoke(token_id: int) -> None:
-    from core.database import Database
     from core.ids import global_id
     from core.tokens import revoke_token
 
-    database = Database(_settings().database_url)
+    database = _migrated_database(_settings().database_url)
     with database.write() as session:
         revoked = revoke_token(session, token_id)
     if not revoked:
@@ -405,47 +440,61 @@ def token_revoke(token_id: int) -> None:
     click.echo(f"Token {global_id('Token', token_id)} revoked.")
 
 
-@main.command(help="Print an inspection's report (the letter) as HTML, draft or published.")
+@main.command(
+    help="Print an inspection's report (the letter) as HTML: the latest published version, or "
+    "the draft before publication."
+)
 @click.argument("reference")
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(1),
+    help="A published version by number (1 for the first) instead of the latest.",
+)
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True),
     help="Write the HTML to this file instead of standard output.",
 )
-def report(reference: str, output: str | None) -> None:
+def report(reference: str, version: int | None, output: str | None) -> None:
     from pathlib import Path
 
     from sqlalchemy import select
 
-    from core.database import Database
     from core.models import Inspection
     from core.plugins import make_plugin_manager
     from core.registry import build_registry
-    from core.workflow.report import assemble, report_row
-    from core.workflow.report_html import render
+    from core.viewer import Role, Viewer
+    from core.workflow.report import page_for
 
     registry = build_registry(make_plugin_manager())
-    database = Database(_settings().database_url)
+    database = _migrated_database(_settings().database_url)
     try:
         with database.session() as session:
-            found = session.scalar(select(Inspection).where(Inspection.reference == reference))
+            found = session.scalar(select(Inspection.id).where(Inspection.reference == reference))
             if found is None:
                 raise click.ClickException(
                     f"No inspection with reference {reference!r}. References look like "
                     "JTAI-DEMO-001."
                 )
-            row = report_row(session, found.id)
-            letter = assemble(session, registry, found, row, drafts_visible=True)
+            page = page_for(session, registry, Viewer(role=Role.ADMIN), found, version)
     finally:
         database.dispose()
-    page = render(letter)
+    if page is None:
+        raise click.ClickException(
+            f"{reference} has no published version {version}: leave out --version for the latest."
+        )
+    letter, html = page
     if output:
-        Path(output).write_text(page, encoding="utf-8")
-        state = "published" if letter.is_published else "draft"
-        click.echo(f"Wrote the {state} report of {reference} to {output}.")
+        Path(output).write_text(html, encoding="utf-8")
+        if letter.version is not None:
+            state = f"version {letter.version} of the"
+        else:
+            state = "the published" if letter.is_published else "the draft"
+        click.echo(f"Wrote {state} report of {reference} to {output}.")
     else:
-        click.echo(page, nl=False)
+        click.echo(html, nl=False)
 
 
 @main.group(help="Webhooks: push changes to published findings to registered receivers.")
@@ -460,10 +509,9 @@ def webhooks() -> None:
 )
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 def webhooks_deliver(limit: int) -> None:
-    from core.database import Database
     from core.integrations.webhooks import deliver_due
 
-    database = Database(_settings().database_url)
+    database = _migrated_database(_settings().database_url)
     try:
         run = deliver_due(database, limit=limit)
     finally:

@@ -59,12 +59,16 @@ def last_weekday_on_or_before(day: dt.date, weekday: int) -> dt.date:
 
 
 def load_demo(
-    session: Session, *, today: dt.date | None = None, seed: int = 2016
+    session: Session,
+    *,
+    today: dt.date | None = None,
+    seed: int = 2016,
+    notified: dt.date | None = None,
 ) -> DemoInspection:
     """Create the demo inspection unless it exists; return its id and the lead inspector's.
 
-    Notified on the most recent Tuesday (the 2016 guidance's notification day), so the demo always
-    shows an inspection under way.
+    Notified on ``notified`` if given (``core.demo_timeline`` picks a day a few working days ago),
+    else on the most recent Tuesday (the 2016 guidance's notification day).
     """
     existing = session.scalar(select(Inspection).where(Inspection.reference == DEMO_REFERENCE))
     if existing is not None:
@@ -80,7 +84,7 @@ def load_demo(
     session.add(area)
     session.flush()
     session.add_all(Agency(area_id=area.id, kind=kind.value, name=name) for kind, name in AGENCIES)
-    notified = last_weekday_on_or_before(today or dt.date.today(), 1)
+    notified = notified or last_weekday_on_or_before(today or dt.date.today(), 1)
     inspection = Inspection(
         reference=DEMO_REFERENCE,
         area_id=area.id,

@@ -218,5 +218,5 @@ def load_demo_findings(
             statement_due_on=inspection.notification_date + dt.timedelta(days=70),
         ),
     )
-    rp.publish_report(session, lead, inspection, now)
+    rp.publish_report(session, registry, lead, inspection, now)
     return published

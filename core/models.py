@@ -459,6 +459,26 @@ class Report(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
+class ReportVersion(Base):
+    """A published version of the letter, frozen: the page and the data it was built from.
+
+    ``publishReport`` writes version 1; publishing it again after a finding was published or
+    withdrawn writes the next one, with its own date. Versions are never changed or deleted.
+    """
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("inspection_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column()
+    published_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    letter: Mapped[str] = mapped_column(Text)  # core.workflow.report_versions' JSON
+    html: Mapped[str] = mapped_column(Text)
+
+
 class FindingChange(Base):
     """The change feed: one row each time a published finding appears, changes or is withdrawn.
 

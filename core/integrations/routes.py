@@ -3,6 +3,7 @@
 - ``GET /inspections/{reference}/report.html``: the letter as a page (``{reference}`` is the
   inspection's reference, e.g. ``JTAI-DEMO-001``, or its global ID). The team and admins see the
   draft; agency users of the area and integrators see it once published; anyone else gets 404.
+  Once published it is the latest published version, as frozen; ``?version=N`` gives version N.
 - ``GET /exports/findings.csv`` and ``GET /exports/findings.json``: published findings, with the
   ``findings`` query's filters as query parameters (integrators and admins); the CSV also takes
   ``bom=1`` (a byte order mark first, for Excel).
@@ -32,8 +33,7 @@ from core.integrations import exports, feed
 from core.models import Inspection, utc_now
 from core.registry import Registry
 from core.viewer import Role, Viewer
-from core.workflow.report import letter_for
-from core.workflow.report_html import render
+from core.workflow.report import page_for
 
 FILTER_PARAMS = {
     "framework": "framework",
@@ -150,20 +150,23 @@ def document_routes(view: Authenticates) -> list[BaseRoute]:
             if not viewer.is_authenticated:
                 return _problem(401, UNAUTHENTICATED, "UNAUTHENTICATED")
             inspection_id = _inspection_id(session, request.path_params["reference"])
-            letter = (
-                letter_for(session, view.registry, viewer, inspection_id)
-                if inspection_id is not None
+            raw_version = request.query_params.get("version")
+            version = row_id(raw_version) if raw_version is not None else None
+            found = (
+                page_for(session, view.registry, viewer, inspection_id, version)
+                if inspection_id is not None and (raw_version is None or version is not None)
                 else None
             )
-        if letter is None:
+        if found is None:
             return HTMLResponse(
                 "<!DOCTYPE html><title>Not found</title><p>No report you may read has that "
-                "reference. Published reports are open to integrators and the area's agencies; "
-                "drafts to the inspection team.</p>",
+                "reference (or that version: ?version=1 for the first published). Published "
+                "reports are open to integrators and the area's agencies; drafts to the "
+                "inspection team.</p>",
                 status_code=404,
                 headers=PAGE_HEADERS,
             )
-        return HTMLResponse(render(letter), headers=PAGE_HEADERS)
+        return HTMLResponse(found[1], headers=PAGE_HEADERS)
 
     def export(
         render_as: Callable[[list[feed.PublicFinding], Request], tuple[str, str]],

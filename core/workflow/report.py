@@ -8,16 +8,21 @@ findings themselves, so the letter can never disagree with what integrators rece
 
 While the report is a draft the team sees every finding not withdrawn (drafts marked); once it is
 published, and for anyone who may see only published reports, it holds published findings only.
+
+Letters are versioned. ``publish_report`` freezes version 1: the letter's data and its HTML, as
+they were (``ReportVersion``). Findings may still be published or withdrawn afterwards (they go to
+the feed at once), but the published letter does not move: the lead inspector publishes the report
+again to write version 2, with its own date, and so on; until then every reader gets the last
+version published. Old versions stay readable by number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import access
@@ -29,76 +34,20 @@ from core.models import (
     Inspection,
     LocalArea,
     Report,
+    ReportVersion,
 )
 from core.registry import Registry
 from core.viewer import Role, Viewer
+from core.workflow import letter as letters
 from core.workflow.findings import FindingStatus
+from core.workflow.letter import HEADINGS, Letter, LetterFinding, Section, SectionKey, VersionInfo
+from core.workflow.report_html import render, with_versions
 from core.workflow.rules import Refused, clean_text, invalid, on_team, require_lead
 
 MAX_PART = 50_000
-
-
-class SectionKey(StrEnum):
-    CONTEXT = "context"
-    HEADLINE_FINDINGS = "headline_findings"
-    WHAT_NEEDS_TO_IMPROVE = "what_needs_to_improve"
-    STRENGTHS = "strengths"
-    MAIN_FINDINGS = "main_findings"
-    PRACTICE_STUDY_EFFECTIVE = "practice_study_effective"
-    PRACTICE_STUDY_IMPROVEMENT = "practice_study_improvement"
-    NEXT_STEPS = "next_steps"
-
-
-HEADINGS = {
-    SectionKey.CONTEXT: "Context",
-    SectionKey.HEADLINE_FINDINGS: "Headline findings",
-    SectionKey.WHAT_NEEDS_TO_IMPROVE: "What needs to improve?",
-    SectionKey.STRENGTHS: "Strengths",
-    SectionKey.MAIN_FINDINGS: "Main findings",
-    SectionKey.PRACTICE_STUDY_EFFECTIVE: "Practice study: highly effective practice",
-    SectionKey.PRACTICE_STUDY_IMPROVEMENT: "Practice study: areas for improvement",
-    SectionKey.NEXT_STEPS: "Next steps",
-}
 # Priority actions lead 'what needs to improve'; main findings run strengths first.
 _IMPROVE_ORDER = {"priority_action": 0, "area_for_improvement": 1}
 _MAIN_ORDER = {"strength": 0, "area_for_improvement": 1, "priority_action": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class LetterFinding:
-    id: int
-    kind: str
-    title: str
-    text: str
-    headline: bool
-    status: str
-    criteria: tuple[str, ...]
-    agencies: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    key: SectionKey
-    heading: str
-    paragraphs: tuple[str, ...]  # the section's own text, split at blank lines
-    findings: tuple[LetterFinding, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Letter:
-    inspection_id: int
-    reference: str
-    area_name: str
-    framework_code: str
-    framework_title: str
-    published_at: dt.datetime | None
-    statement_due_on: dt.date | None
-    signatories: tuple[str, ...]  # the inspectorates taking part, by name
-    sections: tuple[Section, ...]
-
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None
 
 
 def paragraphs(text: str) -> tuple[str, ...]:
@@ -117,21 +66,90 @@ def statement_sentence(due: dt.date | None) -> str:
 
 
 def letter_for(
-    session: Session, registry: Registry, viewer: Viewer, inspection_id: int
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection_id: int,
+    version: int | None = None,
 ) -> Letter | None:
     """The letter of an inspection as ``viewer`` may read it (``access.reports_visible_to``), or
-    None: the team and admins see the draft with draft findings marked; others, once published,
-    the published findings only."""
+    None: before publication the team and admins see the draft with draft findings marked; once
+    published, everyone who may read it gets the latest published version, or version
+    ``version``."""
+    found = _visible(session, viewer, inspection_id)
+    if found is None:
+        return None
+    inspection, report = found
+    if report is not None and report.published_at is not None:
+        stored = published_version(session, inspection.id, version)
+        if stored is not None:
+            return stored[0]
+        if version is not None or versions_of(session, inspection.id):
+            return None  # no such version
+        # Published before versions existed (revision 0010): assembled until published again.
+    elif version is not None:
+        return None
+    drafts_visible = viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
+    return assemble(session, registry, inspection, report, drafts_visible=drafts_visible)
+
+
+def page_for(
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection_id: int,
+    version: int | None = None,
+) -> tuple[Letter, str] | None:
+    """The letter and its page: a published version's page as it was frozen, with the list of
+    versions put in."""
+    found = _visible(session, viewer, inspection_id)
+    if found is None:
+        return None
+    _, report = found
+    if report is not None and report.published_at is not None:
+        stored = published_version(session, inspection_id, version)
+        if stored is not None:
+            return stored[0], with_versions(stored[1], stored[0])
+    letter = letter_for(session, registry, viewer, inspection_id, version)
+    return (letter, with_versions(render(letter), letter)) if letter is not None else None
+
+
+def _visible(
+    session: Session, viewer: Viewer, inspection_id: int
+) -> tuple[Inspection, Report | None] | None:
     row = session.execute(
         select(Inspection, Report)
         .outerjoin(Report, Report.inspection_id == Inspection.id)
         .where(Inspection.id == inspection_id, access.reports_visible_to(viewer))
     ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def versions_of(session: Session, inspection_id: int) -> tuple[VersionInfo, ...]:
+    rows = session.execute(
+        select(ReportVersion.number, ReportVersion.published_at)
+        .where(ReportVersion.inspection_id == inspection_id)
+        .order_by(ReportVersion.number)
+    )
+    return tuple(VersionInfo(number, published_at) for number, published_at in rows)
+
+
+def published_version(
+    session: Session, inspection_id: int, number: int | None = None
+) -> tuple[Letter, str] | None:
+    """A frozen version (the latest when ``number`` is None) and its page, with the list of every
+    version; None when there is no such version."""
+    query = select(ReportVersion.letter, ReportVersion.html).where(
+        ReportVersion.inspection_id == inspection_id
+    )
+    if number is None:
+        query = query.order_by(ReportVersion.number.desc()).limit(1)
+    else:
+        query = query.where(ReportVersion.number == number)
+    row = session.execute(query).one_or_none()
     if row is None:
         return None
-    inspection, report = row
-    drafts_visible = viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
-    return assemble(session, registry, inspection, report, drafts_visible=drafts_visible)
+    return letters.from_json(row.letter, versions_of(session, inspection_id)), row.html
 
 
 def report_row(session: Session, inspection_id: int) -> Report | None:
@@ -253,7 +271,8 @@ def _published_refusal(report: Report) -> Refused:
         invalid(
             "inspectionId",
             f"the report was published on {report.published_at:%Y-%m-%d}; a published letter "
-            "does not change. Change or withdraw findings instead: they go to the feed.",
+            "does not change. Publish or withdraw findings instead (they go to the feed), then "
+            "publishReport again for a new version of the letter.",
         )
     )
 
@@ -310,14 +329,18 @@ def update_report(
 
 
 def publish_report(
-    session: Session, viewer: Viewer, inspection: Inspection, now: dt.datetime
-) -> Report:
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection: Inspection,
+    now: dt.datetime,
+) -> ReportVersion:
     """Publish the letter (the lead inspector): every finding published or withdrawn, at least
-    one published, the context written and the statement of action's due date set."""
+    one published, the context written and the statement of action's due date set. The first
+    publication writes version 1; each later one writes the next version, refused when the letter
+    would say nothing the last version did not."""
     require_lead(session, viewer, inspection, "publishes the report")
     report = report_row(session, inspection.id)
-    if report is not None and report.published_at is not None:
-        raise _published_refusal(report)
     problems = []
     if report is None or not report.context:
         problems.append(invalid("inspectionId", "write the context first (updateReport)."))
@@ -344,6 +367,40 @@ def publish_report(
     if problems:
         raise Refused(*problems)
     assert report is not None
-    report.published_at = now
+    latest = published_version(session, inspection.id)
+    if report.published_at is None:
+        report.published_at = now  # first publication: the letter becomes public
+    number = (
+        session.scalar(
+            select(func.max(ReportVersion.number)).where(
+                ReportVersion.inspection_id == inspection.id
+            )
+        )
+        or 0
+    ) + 1
+    letter = replace(
+        assemble(session, registry, inspection, report, drafts_visible=False),
+        published_at=now,
+        version=number,
+    )
+    if latest is not None and letters.content(latest[0]) == letters.content(letter):
+        previous = latest[0]
+        assert previous.published_at is not None
+        raise Refused(
+            invalid(
+                "inspectionId",
+                f"version {previous.version} of the letter, published on "
+                f"{previous.published_at:%Y-%m-%d}, already says this; publish or withdraw a "
+                "finding first, then publish the report again.",
+            )
+        )
+    version = ReportVersion(
+        inspection_id=inspection.id,
+        number=number,
+        published_at=now,
+        letter=letters.to_json(letter),
+        html=render(letter),
+    )
+    session.add(version)
     session.flush()
-    return report
+    return version

@@ -3,14 +3,18 @@ the page, ``html.escape`` on every value), no scripts, one inline style sheet, p
 
 A template engine would add a dependency for one page with no loops the code cannot write plainly;
 escaping every value at the one place it is inserted is what keeps the page safe.
+
+A published version's page is frozen when it is published; the list of versions, which grows
+later, is put in at the marker ``VERSIONS_MARKER`` when the page is served (``with_versions``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 from string import Template
 
-from core.workflow.report import Letter, LetterFinding, Section, SectionKey
+from core.workflow.letter import Letter, LetterFinding, Section, SectionKey
 
 KIND_LABELS = {
     "strength": "Strength",
@@ -44,6 +48,7 @@ h3 { font-size: 1.1em; margin-bottom: 0.3em; }
 <h1>$title</h1>
 <p class="meta">$meta</p>
 $banner
+<!--jtai:versions-->
 </header>
 $sections
 <footer>
@@ -119,7 +124,7 @@ def render(letter: Letter) -> str:
     """The whole letter as one HTML page; every value escaped."""
     title = f"Joint targeted area inspection of {letter.area_name}"
     if letter.published_at is not None:
-        status = f"Published {letter.published_at.day} {letter.published_at:%B %Y}"
+        status = f"Published {_day(letter.published_at)}"
         banner = ""
     else:
         status = "Draft"
@@ -127,6 +132,8 @@ def render(letter: Letter) -> str:
             '<p class="banner">DRAFT: not published. Findings marked draft are not yet agreed '
             "by every inspectorate.</p>"
         )
+    if letter.version is not None:
+        status = f"Version {letter.version} · {status}"
     meta = f"{letter.reference} · {letter.framework_title} · {status}"
     return PAGE.substitute(
         title=escape(title),
@@ -141,3 +148,33 @@ def _join(names: tuple[str, ...]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+VERSIONS_MARKER = "<!--jtai:versions-->"
+
+
+def with_versions(page: str, letter: Letter) -> str:
+    """The page as served: the list of every published version (links relative to the page), and
+    a banner on a version that is not the latest."""
+    if len(letter.versions) < 2:
+        return page.replace(VERSIONS_MARKER, "", 1)
+    latest = letter.versions[-1]
+    items = []
+    for version in letter.versions:
+        label = f"Version {version.number}, published {_day(version.published_at)}"
+        if version.number == letter.version:
+            items.append(f"<li>{escape(label)} (this page)</li>")
+        else:
+            items.append(f'<li><a href="?version={version.number}">{escape(label)}</a></li>')
+    notice = ""
+    if not letter.is_latest:
+        notice = (
+            f'<p class="banner">This is version {letter.version}. It was replaced by version '
+            f"{latest.number}, published {escape(_day(latest.published_at))}.</p>\n"
+        )
+    block = f'{notice}<nav class="meta">Versions of this letter:\n<ul>\n' + "\n".join(items)
+    return page.replace(VERSIONS_MARKER, block + "\n</ul>\n</nav>", 1)
+
+
+def _day(moment: dt.datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,9 @@ from core.database import Database
 from core.ids import global_id, row_of_global_id
 from core.migrate import head_revision
 from core.models import Agency, ApiToken, Inspector
+from core.readiness import database_problem
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -42,6 +49,9 @@ def test_db_upgrade_then_demo_is_idempotent(env: dict[str, str]) -> None:
     assert f"Database at revision {head}" in run(env, "db", "upgrade")
     first = run(env, "demo")
     assert "Loaded the demo inspection JTAI-DEMO-001." in first
+    progress = r"Issued \d+ requests, uploaded 7 lists, selected 20 children and tracked 6\."
+    assert re.search(progress, first)
+    assert "Published 4 demo findings and the demo report." in first
     assert "Lead inspector token (12 hours): jtai_" in first
     assert "Found the demo inspection" in run(env, "demo", "--no-token")
 
@@ -104,3 +114,67 @@ def test_token_create_explains_a_bad_request(env: dict[str, str]) -> None:
         main, ["token", "create", "--role", "admin", "--expires-in", "soon"], env=env
     )
     assert bad.exit_code == 2 and "e.g. 30m, 12h, 7d" in bad.output
+
+
+# Every command that uses the database without migrating it, as a cron job would run it.
+NEEDS_A_MIGRATED_DATABASE = (
+    ("report", "JTAI-DEMO-001"),
+    ("token", "create", "--role", "admin"),
+    ("token", "revoke", "1"),
+    ("documents", "sweep"),
+    ("webhooks", "deliver"),
+    ("serve", "--port", "1"),
+)
+
+
+@pytest.mark.parametrize("command", NEEDS_A_MIGRATED_DATABASE, ids=" ".join)
+def test_an_unmigrated_database_is_refused_in_one_line_and_no_file_is_made(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JTAI_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", *command],
+        cwd=tmp_path,  # an empty directory: the default database would be ./var/jtai.db
+        env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"Error: No database at {tmp_path / 'var' / 'jtai.db'}")
+    assert "'jtai db upgrade'" in line and "JTAI_DATABASE_URL" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_without_tables_is_refused_then_accepted_once_upgraded(
+    env: dict[str, str],
+) -> None:
+    url = env["JTAI_DATABASE_URL"]
+    Path(url.removeprefix("sqlite:///")).write_bytes(b"")  # a file, but no tables
+    refused = CliRunner().invoke(main, ["token", "create", "--role", "admin"], env=env)
+    assert refused.exit_code == 1
+    assert refused.output == (
+        f"Error: The database at {url} is not migrated (no tables yet): run 'jtai db upgrade' "
+        "first, with JTAI_DATABASE_URL naming the database this command should use.\n"
+    )
+    run(env, "db", "upgrade")
+    assert f"Token {global_id('Token', 1)} " in run(env, "token", "create", "--role", "admin")
+
+
+DOWN = "postgresql://jtai:secret@127.0.0.1:1/jtai"
+
+
+def test_a_database_that_does_not_answer_is_named_without_its_password() -> None:
+    problem = database_problem(DOWN)
+    assert problem is not None and "secret" not in problem
+    assert problem.startswith("Cannot connect to the database at postgresql://jtai:***@127.0.0.1")
+    assert "check JTAI_DATABASE_URL" in problem and "'jtai db upgrade'" in problem
+    # A server started during an outage starts, and answers 503 until the database is back.
+    assert database_problem(DOWN, unreachable_is_a_problem=False) is None
+
+
+def test_a_migrated_database_has_no_problem(database: Database) -> None:
+    assert database_problem(database.url) is None

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import delete
 
 from core.cli import main
 from core.database import Database
 from core.demo import DemoInspection
+from core.models import ReportVersion
 from core.viewer import Role
 from tests.helpers.findings_world import (
     EVIDENCE_TEXT,
@@ -78,9 +80,10 @@ def write_report(gql: GraphQLClient, team: Team, **parts: Any) -> dict[str, Any]
     return payload
 
 
-def html(gql: GraphQLClient, reference: str, token: str | None) -> tuple[int, str]:
+def html(gql: GraphQLClient, reference: str, token: str | None, query: str = "") -> tuple[int, str]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = gql.request("GET", f"/inspections/{reference}/report.html", headers=headers)
+    path = f"/inspections/{reference}/report.html{query}"
+    response = gql.request("GET", path, headers=headers)
     return response.status_code, response.text
 
 
@@ -204,3 +207,138 @@ def test_jtai_report_prints_the_letter(
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     missing = CliRunner().invoke(main, ["report", "NO-SUCH"], env=env)
     assert missing.exit_code == 1 and "No inspection with reference 'NO-SUCH'" in missing.output
+
+
+VERSIONS = """
+query($id: ID!, $version: Int) { node(id: $id) { ... on Inspection {
+  report(version: $version) {
+    status version publishedAt htmlPath
+    versions { number publishedAt htmlPath }
+    sections { key findings { title } }
+} } } }
+"""
+WITHDRAW = "mutation($id: ID!) { withdrawFinding(findingId: $id) { errors { message } } }"
+
+
+def titles_of(report: dict[str, Any]) -> list[str]:
+    [main] = [s for s in report["sections"] if s["key"] == "MAIN_FINDINGS"]
+    return [f["title"] for f in main["findings"]]
+
+
+def test_a_published_letter_is_frozen_and_each_publication_makes_a_version(
+    gql: GraphQLClient, team: Team, make_token: TokenFactory
+) -> None:
+    agency = make_token(Role.AGENCY_USER, agency_id=team.agencies["police"][0])
+    publish_new(gql, team, kind="STRENGTH", title="First strength")
+    write_report(gql, team)
+    first = gql(PUBLISH_REPORT, {"id": team.inspection}, team.lead).ok()["publishReport"]
+    assert first["errors"] == []
+    read = gql(VERSIONS, {"id": team.inspection}, agency).ok()["node"]["report"]
+    assert read["version"] == 1 and titles_of(read) == ["First strength"]
+    assert read["htmlPath"] == "/inspections/JTAI-DEMO-001/report.html"
+    published_on = read["publishedAt"]
+    _, page_1 = html(gql, "JTAI-DEMO-001", agency)
+    assert "Version 1 · Published" in page_1 and "Versions of this letter" not in page_1
+
+    # A finding published after the letter goes to the feed, but the letter does not move.
+    late = publish_new(gql, team, kind="STRENGTH", title="Late strength")
+    again = gql(VERSIONS, {"id": team.inspection}, agency).ok()["node"]["report"]
+    assert again == read
+    assert html(gql, "JTAI-DEMO-001", agency) == (200, page_1)
+
+    # The lead publishes the report again: version 2, with its own date; version 1 unchanged.
+    second = gql(PUBLISH_REPORT, {"id": team.inspection}, team.lead).ok()["publishReport"]
+    assert second["errors"] == [] and second["report"]["status"] == "PUBLISHED"
+    latest = gql(VERSIONS, {"id": team.inspection}, agency).ok()["node"]["report"]
+    assert latest["version"] == 2 and titles_of(latest) == ["First strength", "Late strength"]
+    assert [v["number"] for v in latest["versions"]] == [1, 2]
+    assert latest["versions"][0]["publishedAt"] == published_on
+    assert latest["publishedAt"] == latest["versions"][1]["publishedAt"] >= published_on
+    assert latest["versions"][0]["htmlPath"] == "/inspections/JTAI-DEMO-001/report.html?version=1"
+    old = gql(VERSIONS, {"id": team.inspection, "version": 1}, agency).ok()["node"]["report"]
+    assert {k: v for k, v in old.items() if k not in ("versions", "htmlPath")} == {
+        k: v for k, v in read.items() if k not in ("versions", "htmlPath")
+    }
+    assert old["htmlPath"] == "/inspections/JTAI-DEMO-001/report.html?version=1"
+    status, page_2 = html(gql, "JTAI-DEMO-001", agency)
+    assert status == 200 and "Late strength" in page_2 and "Version 2 · Published" in page_2
+    assert '<a href="?version=1">Version 1, published' in page_2
+    status, old_page = html(gql, "JTAI-DEMO-001", agency, "?version=1")
+    assert status == 200 and "Late strength" not in old_page and "First strength" in old_page
+    assert "It was replaced by version 2" in old_page
+    # Byte for byte the page first published, but for the list of versions put in when served.
+    before, _, rest = old_page.partition('<p class="banner">This is version 1.')
+    assert before + rest.partition("</nav>")[2] == page_1
+
+    # Nothing new to say: refused, and nothing written.
+    same = gql(PUBLISH_REPORT, {"id": team.inspection}, team.lead).ok()["publishReport"]
+    assert "version 2 of the letter, published on" in same["errors"][0]["message"]
+    assert "already says this" in same["errors"][0]["message"]
+    # A withdrawal is a change too: version 3 no longer holds the finding, version 2 still does.
+    assert gql(WITHDRAW, {"id": late["id"]}, team.lead).ok()["withdrawFinding"]["errors"] == []
+    assert (
+        gql(PUBLISH_REPORT, {"id": team.inspection}, team.lead).ok()["publishReport"]["errors"]
+        == []
+    )
+    third = gql(VERSIONS, {"id": team.inspection}, agency).ok()["node"]["report"]
+    assert third["version"] == 3 and titles_of(third) == ["First strength"]
+    two = gql(VERSIONS, {"id": team.inspection, "version": 2}, agency).ok()["node"]["report"]
+    assert titles_of(two) == ["First strength", "Late strength"]
+    # No such version: null, and 404 for the page.
+    assert gql(VERSIONS, {"id": team.inspection, "version": 9}, agency).ok()["node"]["report"] is (
+        None
+    )
+    assert html(gql, "JTAI-DEMO-001", agency, "?version=9")[0] == 404
+    assert html(gql, "JTAI-DEMO-001", agency, "?version=first")[0] == 404
+    # The letter's own parts stay as published.
+    refused = write_report(gql, team, context="Rewritten")
+    assert "publishReport again for a new version" in refused["errors"][0]["message"]
+
+
+def test_a_draft_has_no_versions(gql: GraphQLClient, team: Team) -> None:
+    publish_new(gql, team)
+    draft = gql(VERSIONS, {"id": team.inspection}, team.lead).ok()["node"]["report"]
+    assert draft["status"] == "DRAFT" and draft["version"] is None and draft["versions"] == []
+    asked = gql(VERSIONS, {"id": team.inspection, "version": 1}, team.lead).ok()["node"]
+    assert asked["report"] is None
+    status, page = html(gql, "JTAI-DEMO-001", team.lead)
+    assert status == 200 and "jtai:versions" not in page
+
+
+def test_a_report_published_before_versions_is_assembled_until_published_again(
+    gql: GraphQLClient, database: Database, team: Team
+) -> None:
+    publish_new(gql, team, title="Before versions")
+    write_report(gql, team)
+    gql(PUBLISH_REPORT, {"id": team.inspection}, team.lead).ok()
+    with database.write() as session:  # as revision 0010 finds a report published before it
+        session.execute(delete(ReportVersion))
+    legacy = gql(VERSIONS, {"id": team.inspection}, team.lead).ok()["node"]["report"]
+    assert legacy["status"] == "PUBLISHED" and legacy["version"] is None
+    assert titles_of(legacy) == ["Before versions"] and legacy["versions"] == []
+    assert "Before versions" in html(gql, "JTAI-DEMO-001", team.lead)[1]
+    republished = gql(PUBLISH_REPORT, {"id": team.inspection}, team.lead).ok()["publishReport"]
+    assert republished["errors"] == []
+    now = gql(VERSIONS, {"id": team.inspection}, team.lead).ok()["node"]["report"]
+    assert now["version"] == 1
+
+
+def test_jtai_report_prints_a_published_version(
+    gql: GraphQLClient, database: Database, team: Team, tmp_path: Path
+) -> None:
+    publish_new(gql, team, title="In version one", kind="STRENGTH")
+    write_report(gql, team)
+    gql(PUBLISH_REPORT, {"id": team.inspection}, team.lead).ok()
+    publish_new(gql, team, title="In version two", kind="STRENGTH")
+    gql(PUBLISH_REPORT, {"id": team.inspection}, team.lead).ok()
+    env = {"JTAI_DATABASE_URL": database.url}
+    latest = CliRunner().invoke(main, ["report", "JTAI-DEMO-001"], env=env)
+    assert latest.exit_code == 0 and "In version two" in latest.output
+    out = tmp_path / "v1.html"
+    first = CliRunner().invoke(
+        main, ["report", "JTAI-DEMO-001", "--version", "1", "-o", str(out)], env=env
+    )
+    assert "Wrote version 1 of the report of JTAI-DEMO-001" in first.output
+    assert "In version two" not in out.read_text(encoding="utf-8")
+    missing = CliRunner().invoke(main, ["report", "JTAI-DEMO-001", "--version", "7"], env=env)
+    assert missing.exit_code == 1 and "has no published version 7" in missing.output

@@ -15,6 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.database import Database
+from core.migrate import upgrade
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Imported by nothing that serving needs; each costs start-up time (tens of ms for some).
@@ -55,9 +58,13 @@ print(json.dumps({"modules": sorted({name.split(".")[0] for name in sys.modules}
 
 
 def _run(tmp_path: Path, code: str, **extra_env: str) -> dict[str, object]:
+    url = f"sqlite:///{tmp_path / 'startup.db'}"
+    database = Database(url)
+    upgrade(database)  # here, not in the child: serving refuses an unmigrated database
+    database.dispose()
     env = {
         **os.environ,
-        "JTAI_DATABASE_URL": f"sqlite:///{tmp_path / 'startup.db'}",
+        "JTAI_DATABASE_URL": url,
         "JTAI_STORAGE_DIR": str(tmp_path / "documents"),
         **extra_env,
     }

@@ -28,7 +28,7 @@ from core.workflow.fieldwork import ConsentOutcome, ConsentPerson
 from core.workflow.fieldwork import PersonRole as PersonToMeetRole
 from core.workflow.findings import ChangeKind as FindingChangeKind
 from core.workflow.findings import FindingKind, FindingStatus
-from core.workflow.report import SectionKey as ReportSectionKey
+from core.workflow.letter import SectionKey as ReportSectionKey
 from core.workflow.requests import RequestStatus
 
 __all__ = [

@@ -41,8 +41,10 @@ class FindingFields(InspectionCore):
 
     @strawberry.field(
         description="The report: the letter assembled in the published order. The team and "
-        "admins see the draft; agency users of the area see it once published.",
+        "admins see the draft; agency users of the area and integrators see it once published. "
+        "Once published: the latest published version, or version `version` (null if there is "
+        "no such version).",
         extensions=scoped_by(access.reports_visible_to),
     )
-    async def report(self, info: Info) -> InspectionReport | None:
-        return await inspection_report(info, self.id)
+    async def report(self, info: Info, version: int | None = None) -> InspectionReport | None:
+        return await inspection_report(info, self.id, version)

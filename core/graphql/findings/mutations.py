@@ -307,13 +307,18 @@ class FindingMutations:
 
     @strawberry.mutation(
         description="Publish the report (the lead inspector): every finding published or "
-        "withdrawn, the context written and the statement of action's due date set.",
+        "withdrawn, the context written and the statement of action's due date set. The first "
+        "time writes version 1 of the letter; after findings are published or withdrawn, "
+        "publishing again writes the next version, with its own date (refused if the letter "
+        "would not change). Published versions never change.",
         extensions=signed_in(),
     )
     def publish_report(self, info: Info, inspection_id: relay.GlobalID) -> ReportPayload:
         def work(session: Session) -> int:
             inspection = _visible_inspection(info, inspection_id, "inspectionId")
-            rp.publish_report(session, info.context.viewer, inspection, utc_now())
+            rp.publish_report(
+                session, info.context.registry, info.context.viewer, inspection, utc_now()
+            )
             return inspection.id
 
         result, errors = run_service(info, work, under=None, errors=FindingError)

@@ -17,6 +17,7 @@ from core.graphql.reference import Criterion, Inspectorate
 from core.integrations.feed import finding_global_id
 from core.workflow import coverage
 from core.workflow import findings as wf
+from core.workflow import letter as lt
 from core.workflow import report as rp
 
 
@@ -49,14 +50,32 @@ class ReportSection:
     findings: list[ReportFinding] = strawberry.field(description="The findings it lists.")
 
 
+@strawberry.type(name="ReportVersion", description="One published version of the letter.")
+class ReportVersionSummary:
+    number: int = strawberry.field(description="1 for the first publication, then 2, 3, ...")
+    published_at: dt.datetime
+    html_path: str = strawberry.field(description="Where this version is served as a page.")
+
+
 @strawberry.type(
     description="The report: the letter to the area, assembled in the order letters are "
     "published (context; headline findings; what needs to improve; strengths; main findings; "
-    "the two practice studies; next steps with the statement of action's due date)."
+    "the two practice studies; next steps with the statement of action's due date). Once "
+    "published it is frozen as version 1; publishing findings or withdrawing them changes it "
+    "only when the lead inspector publishes the report again, as the next version."
 )
 class InspectionReport:
     status: ReportStatus
-    published_at: dt.datetime | None
+    published_at: dt.datetime | None = strawberry.field(
+        description="When this version was published; null for a draft."
+    )
+    version: int | None = strawberry.field(
+        description="This version's number; null for a draft (and for a report published "
+        "before letters were versioned, until it is published again)."
+    )
+    versions: list[ReportVersionSummary] = strawberry.field(
+        description="Every published version, oldest first (empty for a draft)."
+    )
     reference: str
     area_name: str
     framework_title: str
@@ -69,10 +88,20 @@ class InspectionReport:
     )
 
     @staticmethod
-    def of(letter: rp.Letter) -> InspectionReport:
+    def of(letter: lt.Letter) -> InspectionReport:
+        page = f"/inspections/{quote(letter.reference, safe='')}/report.html"
         return InspectionReport(
             status=ReportStatus.PUBLISHED if letter.is_published else ReportStatus.DRAFT,
             published_at=letter.published_at,
+            version=letter.version,
+            versions=[
+                ReportVersionSummary(
+                    number=v.number,
+                    published_at=v.published_at,
+                    html_path=f"{page}?version={v.number}",
+                )
+                for v in letter.versions
+            ],
             reference=letter.reference,
             area_name=letter.area_name,
             framework_title=letter.framework_title,
@@ -86,11 +115,11 @@ class InspectionReport:
                 )
                 for s in letter.sections
             ],
-            html_path=f"/inspections/{quote(letter.reference, safe='')}/report.html",
+            html_path=page if letter.is_latest else f"{page}?version={letter.version}",
         )
 
 
-def _report_finding(item: rp.LetterFinding) -> ReportFinding:
+def _report_finding(item: lt.LetterFinding) -> ReportFinding:
     return ReportFinding(
         id=strawberry.ID(finding_global_id(item.id)),
         kind=wf.FindingKind(item.kind),
@@ -103,9 +132,13 @@ def _report_finding(item: rp.LetterFinding) -> ReportFinding:
     )
 
 
-async def inspection_report(info: Info, inspection_id: int) -> InspectionReport | None:
+async def inspection_report(
+    info: Info, inspection_id: int, version: int | None = None
+) -> InspectionReport | None:
     context = info.context
-    letter = rp.letter_for(context.session, context.registry, context.viewer, inspection_id)
+    letter = rp.letter_for(
+        context.session, context.registry, context.viewer, inspection_id, version
+    )
     return InspectionReport.of(letter) if letter else None
 
 
