@@ -329,6 +329,12 @@ class EvidenceForm:
     ``code`` is kebab-case and unique within the plugin; the form's GraphQL types are named from the
     inspectorate's prefix and the code (``case-tracking`` -> ``OfstedCaseTrackingEvidence`` and
     ``OfstedCaseTrackingEvidenceInput``).
+
+    ``version`` counts the form's changes that matter to records (a question made required, a
+    choice retired): raise it with each. Every evidence record keeps the version it was recorded
+    against, and a record is checked by the rules of its own version: core never asks old records
+    for answers their form did not have, and reads retired choices as recorded (see
+    docs/plugins.md "Forms change over the years").
     """
 
     framework: str
@@ -338,6 +344,7 @@ class EvidenceForm:
     questions: tuple[Question, ...]
     description: str = ""
     source: str = ""
+    version: int = 1
 
 
 Contribution = Framework | Criterion | CodeSet | DocumentRequest | Milestone | EvidenceForm

@@ -27,6 +27,7 @@ from core.models import (
     EvidenceRecord,
     Finding,
     Inspection,
+    InspectionInspectorate,
     Inspector,
     IssuedRequest,
     ListQuery,
@@ -71,6 +72,7 @@ class Loaders:
         self.agencies_of_area = DataLoader(load_fn=self._agencies_of_area)
         self.requests = RequestLoaders(context)
         self.team_of_inspection = DataLoader(load_fn=self._team_of_inspection)
+        self.participants_of_inspection = DataLoader(load_fn=self._participants_of_inspection)
         self.children_page = DataLoader(
             load_fn=self._pages(
                 Child, Child.inspection_id, access.children_visible_to(viewer), audited="Child"
@@ -114,6 +116,18 @@ class Loaders:
         for agency in self._context.session.scalars(statement):
             grouped[agency.area_id].append(agency)
         return [grouped[i] for i in area_ids]
+
+    async def _participants_of_inspection(self, inspection_ids: list[int]) -> list[list[str]]:
+        """The codes of the inspectorates taking part in each inspection, sorted."""
+        statement = (
+            select(InspectionInspectorate)
+            .where(InspectionInspectorate.inspection_id.in_(inspection_ids))
+            .order_by(InspectionInspectorate.inspectorate)
+        )
+        grouped: dict[int, list[str]] = defaultdict(list)
+        for row in self._context.session.scalars(statement):
+            grouped[row.inspection_id].append(row.inspectorate)
+        return [grouped[i] for i in inspection_ids]
 
     async def _team_of_inspection(
         self, inspection_ids: list[int]

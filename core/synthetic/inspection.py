@@ -194,6 +194,13 @@ class InspectionBuilder:
                 }
             ],
         )
+        writer.insert(
+            "inspection_inspectorates",
+            [
+                {"inspection_id": self.inspection_id, "inspectorate": code}
+                for code in sorted(self.c.participants)
+            ],
+        )
         for code in sorted(self.c.participants):
             pool = self.run.inspectors[code]
             size = min(len(pool), TEAM_SIZE.get(code, DEFAULT_TEAM_SIZE))

@@ -30,6 +30,7 @@ from core.contributions import EvidenceForm, EvidenceSubject, Inspectorate, Ques
 from core.models import Agency, Child, ChildSelection, EvidenceRecord, Inspection, utc_now
 from core.registry import Registry, form_type_name
 from core.viewer import Role, Viewer
+from core.workflow.participation import participant_codes
 from core.workflow.rules import (
     Problem,
     ProblemKind,
@@ -165,6 +166,16 @@ def record(
                 f"of '{inspection.framework}' (query framework(code:) {{ evidenceForms }}).",
             )
         )
+    if inspectorate.code not in participant_codes(session, inspection.id):
+        raise Refused(
+            invalid(
+                "inspectionId",
+                f"{inspectorate.short_name} does not take part in inspection "
+                f"{inspection.reference} (taking part: "
+                f"{', '.join(participant_codes(session, inspection.id))}), so its forms are not "
+                "offered there. Record evidence on an inspection it takes part in.",
+            )
+        )
     existing = _draft_to_finish(session, viewer, inspectorate, form, evidence_ref, inspection)
     child_id = _child(session, form, inspection, child_ref)
     agency_id = _agency(session, form, inspection, agency_ref)
@@ -211,6 +222,7 @@ def record(
         row.agency_id = agency_id
         row.status = status
         row.answers = stored
+        row.form_version = form.version
         row.updated_at = utc_now()
     else:
         row = EvidenceRecord(
@@ -221,6 +233,7 @@ def record(
             agency_id=agency_id,
             status=status,
             answers=stored,
+            form_version=form.version,
             recorded_by_id=viewer.inspector_id,
         )
         session.add(row)

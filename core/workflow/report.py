@@ -33,6 +33,7 @@ from core.models import (
 from core.registry import Registry
 from core.viewer import Role, Viewer
 from core.workflow.findings import FindingStatus
+from core.workflow.participation import participant_codes
 from core.workflow.rules import Refused, clean_text, invalid, on_team, require_lead
 
 MAX_PART = 50_000
@@ -231,7 +232,11 @@ def assemble(
         framework_title=framework.title if framework else inspection.framework,
         published_at=report.published_at if report else None,
         statement_due_on=due,
-        signatories=tuple(i.name for i in registry.participants(inspection.framework)),
+        signatories=tuple(
+            inspectorate.name if inspectorate else code
+            for code in participant_codes(session, inspection.id)
+            for inspectorate in (registry.inspectorate(code),)
+        ),
         sections=sections,
     )
 
