@@ -455,6 +455,8 @@ class _Builder:
             if criterion.framework in i.item.frameworks
         }
         for evaluator in criterion.evaluated_by:
+            if evaluator not in self.inspectorates and evaluator != owner:
+                continue  # its plugin is not installed: plugins are installed independently
             _check(
                 evaluator in participants and evaluator != owner,
                 plugin,

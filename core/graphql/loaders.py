@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
@@ -54,6 +54,14 @@ class Page:
     total: int
 
 
+def readable_evidence(context: RequestContext) -> ColumnElement[bool]:
+    """Evidence recorded with a form some installed plugin still contributes: a record whose
+    plugin was removed has no type to be read as, and is left out until it is installed again
+    (``Inspection.missingPlugins`` says which)."""
+    forms = [(o.owner, o.item.code) for o in context.registry.evidence_forms]
+    return tuple_(EvidenceRecord.inspectorate, EvidenceRecord.form).in_(forms)
+
+
 class Loaders:
     def __init__(self, context: RequestContext) -> None:
         self._context = context
@@ -82,7 +90,7 @@ class Loaders:
             load_fn=self._pages(
                 EvidenceRecord,
                 EvidenceRecord.inspection_id,
-                access.evidence_visible_to(viewer),
+                and_(access.evidence_visible_to(viewer), readable_evidence(context)),
                 audited="EvidenceRecord",
             )
         )

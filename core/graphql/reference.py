@@ -199,9 +199,12 @@ class Criterion:
     def lead(self, info: Info) -> Inspectorate:
         return inspectorate_of(info, self.lead_code)
 
-    @strawberry.field(description="The other inspectorates that evaluate it.")
+    @strawberry.field(
+        description="The other inspectorates that evaluate it (those whose plugins are installed)."
+    )
     def evaluated_by(self, info: Info) -> list[Inspectorate]:
-        return [inspectorate_of(info, code) for code in self.evaluated_by_codes]
+        found = (info.context.registry.inspectorate(code) for code in self.evaluated_by_codes)
+        return [Inspectorate.of(i) for i in found if i is not None]
 
 
 # Criterion nodes by the id of the registry entry they show; the entry is kept with its node so
