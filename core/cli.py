@@ -36,11 +36,11 @@ class _Commands(click.Group):
     """Turns a plugin that breaks the contract into a one-paragraph error, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from core.registry import PluginContractError
+        from core.plugins import PluginError
 
         try:
             return super().invoke(ctx)
-        except PluginContractError as error:
+        except PluginError as error:
             raise click.ClickException(f"cannot start: {error}") from None
 
 

@@ -28,7 +28,7 @@ from core.contributions import (
     Milestone,
     QuestionKind,
 )
-from core.plugins import plugin_version
+from core.plugins import Origin, PluginError, plugin_origin, plugin_version
 
 T = TypeVar("T")
 
@@ -67,15 +67,8 @@ RESERVED_QUESTION_CODES = frozenset(
 )
 
 
-class PluginContractError(Exception):
+class PluginContractError(PluginError):
     """A plugin returned something the contract does not allow; start-up stops."""
-
-    def __init__(self, plugin: str, item: str, problem: str, fix: str) -> None:
-        self.plugin = plugin
-        self.item = item
-        self.problem = problem
-        self.fix = fix
-        super().__init__(f"Plugin '{plugin}': {item}: {problem}. Fix: {fix}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +96,30 @@ def natural_key(code: str) -> tuple[tuple[int, int | str], ...]:
     )
 
 
+def pascal_case(code: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[-_]", code))
+
+
 def form_type_name(inspectorate: Inspectorate, form: EvidenceForm) -> str:
     """The GraphQL name of a form's output type, e.g. ``OfstedCaseTrackingEvidence``."""
-    pascal = "".join(part.capitalize() for part in form.code.split("-"))
-    return f"{inspectorate.graphql_prefix}{pascal}Evidence"
+    return f"{inspectorate.graphql_prefix}{pascal_case(form.code)}Evidence"
+
+
+def choice_enum_name(inspectorate: Inspectorate, form: EvidenceForm, question: str) -> str:
+    """The GraphQL name of a choice question's enum, e.g. ``OfstedCaseTrackingEvidenceRisk``."""
+    return f"{form_type_name(inspectorate, form)}{pascal_case(question)}"
+
+
+def generated_type_names(inspectorate: Inspectorate, form: EvidenceForm) -> list[tuple[str, str]]:
+    """Every GraphQL type a form generates, with the part of the form that makes it."""
+    name = form_type_name(inspectorate, form)
+    names = [(name, "its output type"), (f"{name}Input", "its input type")]
+    names += [
+        (choice_enum_name(inspectorate, form, q.code), f"question {q.code!r} (its choices' enum)")
+        for q in form.questions
+        if q.choices
+    ]
+    return names
 
 
 class Registry:
@@ -204,7 +217,17 @@ def _call_each(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str,
     caller = getattr(manager.hook, hook_name)
     results = []
     for impl in sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name):
-        results.append((impl.plugin_name, impl.function()))
+        try:
+            value = impl.function()
+        except Exception as error:
+            raise PluginContractError(
+                impl.plugin_name,
+                f"hook {hook_name}",
+                f"raised {type(error).__name__}: {' '.join(str(error).split())}",
+                "correct the hook so that it returns its data ('jtai --debug plugins check' "
+                "shows the traceback)",
+            ) from error
+        results.append((impl.plugin_name, value))
     return results
 
 
@@ -253,8 +276,45 @@ class _Builder:
         self.requests: dict[tuple[str, str], Owned[DocumentRequest]] = {}
         self.milestones: dict[tuple[str, str], Owned[Milestone]] = {}
         self.forms: dict[tuple[str, str], Owned[EvidenceForm]] = {}
-        self.form_type_names: dict[str, str] = {}
+        self.type_names: dict[str, tuple[str, str, str]] = {}  # name -> plugin, item, part
         self.counts: dict[str, dict[str, int]] = {}
+        self.origins = {
+            name: plugin_origin(manager, name) for name, _ in manager.list_name_plugin()
+        }
+
+    def _clash(
+        self, plugin: str, other: str, item: str, problem: str, fix: str, other_item: str = ""
+    ) -> PluginContractError:
+        """Two plugins clash: the error goes to the one that must change, naming both.
+
+        A first-party plugin keeps its codes (records and clients depend on them); between two
+        outside plugins, the one installed later changes.
+        """
+        if plugin == other:
+            also = f" ({other_item})" if other_item else ""
+            return PluginContractError(plugin, item, problem + also, fix)
+
+        def keeps(name: str) -> tuple[bool, float, str]:
+            origin = self.origins.get(name, Origin(False, None, float("inf")))
+            return (not origin.first_party, origin.installed_at, name)
+
+        keeper, changer = sorted((plugin, other), key=keeps)
+        first = self.origins.get(keeper)
+        why = (
+            f"'{keeper}' is first-party and keeps its codes"
+            if first is not None and first.first_party and not self.origins[changer].first_party
+            else f"'{keeper}' was installed first"
+            if first is not None and first.installed_at < self.origins[changer].installed_at
+            else f"'{keeper}' comes first by name"
+        )
+        changer_item = item if changer == plugin else (other_item or item)
+        keeper_item = other_item or item if changer == plugin else item
+        return PluginContractError(
+            changer,
+            changer_item,
+            f"{problem}, clashing with plugin '{keeper}' ({keeper_item}); {why}",
+            f"in plugin '{changer}', {fix}",
+        )
 
     def build(self) -> Registry:
         self._inspectorates()
@@ -314,20 +374,22 @@ class _Builder:
             _check_pattern(INSPECTORATE_CODE, value.code, plugin, item, "code")
             _check_pattern(GRAPHQL_PREFIX, value.graphql_prefix, plugin, item, "graphql_prefix")
             if value.code in self.inspectorates:
-                other = self.inspectorates[value.code].plugin
-                raise PluginContractError(
+                raise self._clash(
                     plugin,
+                    self.inspectorates[value.code].plugin,
                     item,
-                    f"plugin '{other}' already contributes an inspectorate with this code",
-                    "give each inspectorate a unique code, or uninstall one of the two plugins",
+                    "the inspectorate code is taken",
+                    "choose another inspectorate code, or uninstall one of the two plugins",
                 )
             if value.graphql_prefix in prefixes:
-                raise PluginContractError(
+                other = prefixes[value.graphql_prefix]
+                raise self._clash(
                     plugin,
+                    other,
                     item,
-                    f"GraphQL prefix {value.graphql_prefix!r} is already used by plugin "
-                    f"'{prefixes[value.graphql_prefix]}'",
-                    "choose a prefix no other plugin uses",
+                    f"GraphQL prefix {value.graphql_prefix!r} is taken",
+                    "choose a graphql_prefix no other plugin uses",
+                    f"inspectorate {self.owner_of_plugin[other]!r}",
                 )
             for kind in value.agency_kinds:
                 _check(
@@ -389,12 +451,12 @@ class _Builder:
         item = f"framework {framework.code!r}"
         _check_pattern(KEBAB_CODE, framework.code, plugin, item, "code")
         if framework.code in self.frameworks:
-            other = self.frameworks[framework.code].plugin
-            raise PluginContractError(
+            raise self._clash(
                 plugin,
+                self.frameworks[framework.code].plugin,
                 item,
-                f"plugin '{other}' already declares a framework with this code",
-                "declare each framework once; other plugins take part by listing its code",
+                "the framework is declared twice",
+                "declare each framework once (take part by listing its code), or rename it",
             )
         self.frameworks[framework.code] = Owned(framework, owner, plugin)
 
@@ -421,9 +483,12 @@ class _Builder:
         item = f"code set {code_set.code!r}"
         _check_pattern(KEBAB_CODE, code_set.code, plugin, item, "code")
         if code_set.code in self.code_sets:
-            other = self.code_sets[code_set.code].plugin
-            raise PluginContractError(
-                plugin, item, f"plugin '{other}' already contributes it", "rename one of the two"
+            raise self._clash(
+                plugin,
+                self.code_sets[code_set.code].plugin,
+                item,
+                "the code set's code is taken",
+                "rename the code set",
             )
         _duplicates(plugin, item, "code", (c.code for c in code_set.codes))
         self.code_sets[code_set.code] = Owned(code_set, owner, plugin)
@@ -434,13 +499,13 @@ class _Builder:
         _check_pattern(CRITERION_CODE, criterion.code, plugin, item, "code")
         key = (criterion.framework, criterion.code)
         if key in self.criteria:
-            other = self.criteria[key].plugin
-            raise PluginContractError(
+            raise self._clash(
                 plugin,
+                self.criteria[key].plugin,
                 item,
-                f"plugin '{other}' already contributes this criterion",
+                "the criterion's code is taken",
                 "a criterion has one lead: contribute it from one plugin and list the others in "
-                "evaluated_by",
+                "evaluated_by, or give a new criterion a code of its own",
             )
         _check(
             criterion.reference_only == (criterion.text is None),
@@ -483,12 +548,12 @@ class _Builder:
         _check_pattern(REQUEST_REFERENCE, request.reference, plugin, item, "reference")
         key = (request.framework, request.reference)
         if key in self.requests:
-            other = self.requests[key].plugin
-            raise PluginContractError(
+            raise self._clash(
                 plugin,
+                self.requests[key].plugin,
                 item,
-                f"plugin '{other}' already contributes a request with this reference",
-                "give each request a reference unique within its framework",
+                "the request's reference is taken",
+                "give the request a reference unique within its framework",
             )
         _check(
             bool(request.addressed_to)
@@ -524,7 +589,7 @@ class _Builder:
             # Uploaded rows are stored by list code: one code means one spec in a framework.
             same_code = next(
                 (
-                    o.item.reference
+                    o
                     for o in self.requests.values()
                     if o.item.framework == request.framework
                     and o.item.list_spec is not None
@@ -533,14 +598,15 @@ class _Builder:
                 ),
                 None,
             )
-            _check(
-                same_code is None,
-                plugin,
-                item,
-                f"list code {spec.code!r} is already the code of a different list (request "
-                f"{same_code!r})",
-                "give each list spec a code unique within its framework",
-            )
+            if same_code is not None:
+                raise self._clash(
+                    plugin,
+                    same_code.plugin,
+                    item,
+                    f"list code {spec.code!r} is the code of a different list",
+                    "give the list spec a code unique within its framework",
+                    f"document request {same_code.item.reference!r}",
+                )
         self.requests[key] = Owned(request, owner, plugin)
 
     def _add_milestone(self, plugin: str, owner: str, milestone: Milestone) -> None:
@@ -548,13 +614,14 @@ class _Builder:
         self._framework(plugin, owner, item, milestone.framework)
         _check_pattern(KEBAB_CODE, milestone.code, plugin, item, "code")
         key = (milestone.framework, milestone.code)
-        _check(
-            key not in self.milestones,
-            plugin,
-            item,
-            "another milestone of the framework has this code",
-            "give each milestone a code unique within its framework",
-        )
+        if key in self.milestones:
+            raise self._clash(
+                plugin,
+                self.milestones[key].plugin,
+                item,
+                "another milestone of the framework has this code",
+                "give the milestone a code unique within its framework",
+            )
         self.milestones[key] = Owned(milestone, owner, plugin)
 
     def _add_form(self, plugin: str, owner: str, form: EvidenceForm) -> None:
@@ -568,15 +635,6 @@ class _Builder:
             "the plugin already contributes a form with this code",
             "give each of the plugin's forms a unique code (add the edition, e.g. '-2024')",
         )
-        type_name = form_type_name(self.inspectorates[owner].item, form)
-        if type_name in self.form_type_names:
-            raise PluginContractError(
-                plugin,
-                item,
-                f"its GraphQL type {type_name} clashes with a form of plugin "
-                f"'{self.form_type_names[type_name]}'",
-                "rename the form",
-            )
         _check(bool(form.questions), plugin, item, "has no questions", "add at least one question")
         _duplicates(plugin, item, "question", (q.code for q in form.questions))
         for question in form.questions:
@@ -611,8 +669,37 @@ class _Builder:
                     f"cite codes of the criteria of {form.framework!r}, as listed by "
                     f"'jtai plugins' or framework(code: {form.framework!r}) {{ criteria }}",
                 )
-        self.form_type_names[type_name] = plugin
+        self._claim_type_names(plugin, item, self.inspectorates[owner].item, form)
         self.forms[(owner, form.code)] = Owned(form, owner, plugin)
+
+    def _claim_type_names(
+        self, plugin: str, item: str, inspectorate: Inspectorate, form: EvidenceForm
+    ) -> None:
+        """Every GraphQL type name the form generates must be new: name the part that makes it."""
+        for name, part in generated_type_names(inspectorate, form):
+            taken = self.type_names.get(name)
+            if taken is not None:
+                other, other_item, other_part = taken
+                if other == plugin:
+                    raise PluginContractError(
+                        plugin,
+                        f"{item}, {part}",
+                        f"generates GraphQL type {name}, which {other_item}, {other_part} "
+                        "generates too",
+                        "rename the question or the form (a choice question's enum is named "
+                        "from the form's type and the question's code)"
+                        if part.startswith("question") or other_part.startswith("question")
+                        else "rename the form",
+                    )
+                raise self._clash(
+                    plugin,
+                    other,
+                    f"{item}, {part}",
+                    f"its GraphQL type name {name} is taken",
+                    "rename the form, or the question whose choices make the enum",
+                    f"{other_item}, {other_part}",
+                )
+            self.type_names[name] = (plugin, item, part)
 
 
 def _duplicates(plugin: str, item: str, what: str, codes: Iterable[str]) -> None:

@@ -44,7 +44,7 @@ from core.contributions import (
 )
 from core.graphql.schema import build_schema, print_schema
 from core.hookspecs import hookimpl
-from core.plugins import make_plugin_manager
+from core.plugins import PluginError, make_plugin_manager
 from core.registry import PluginContractError, Registry, build_registry
 
 # --- A small fictional world that satisfies the contract ------------------------------------------
@@ -299,7 +299,7 @@ def test_two_plugins_with_the_same_inspectorate_code() -> None:
         error,
         "rival",
         "inspectorate 'partner'",
-        "plugin 'partner' already contributes an inspectorate with this code",
+        "the inspectorate code is taken, clashing with plugin 'partner' (inspectorate 'partner')",
     )
 
 
@@ -312,7 +312,8 @@ def test_two_plugins_with_the_same_graphql_prefix() -> None:
         error,
         "rival",
         "inspectorate 'rival'",
-        "GraphQL prefix 'Partner' is already used by plugin 'partner'",
+        "GraphQL prefix 'Partner' is taken, clashing with plugin 'partner' (inspectorate "
+        "'partner')",
     )
 
 
@@ -344,7 +345,8 @@ def test_a_criterion_code_contributed_twice_in_one_framework(reverse: bool) -> N
         error,
         "partner",
         "criterion 'C-10' of framework 'fw-2030'",
-        "plugin 'lead' already contributes this criterion",
+        "the criterion's code is taken, clashing with plugin 'lead' (criterion 'C-10' of "
+        "framework 'fw-2030')",
     )
     assert "evaluated_by" in error.fix
 
@@ -444,7 +446,7 @@ def test_two_different_lists_with_one_code_in_a_framework() -> None:
         error,
         "partner",
         "document request 'list.children-again' of framework 'fw-2030'",
-        "list code 'children' is already the code of a different list (request 'list.children')",
+        "list code 'children' is the code of a different list (document request 'list.children')",
     )
 
 
@@ -535,20 +537,49 @@ def test_a_choice_question_without_choices() -> None:
 # --- Hooks the contract does not have ------------------------------------------------------------
 
 
-def test_a_misspelt_hook_stops_the_plugin_manager() -> None:
+def test_a_misspelt_hook_stops_the_plugin_manager_in_one_line_with_the_right_name() -> None:
     misspelt = types.ModuleType("jtai_misspelt_plugin")
     misspelt.jtai_inspectorate = _returning(PARTNER)  # type: ignore[attr-defined]
     misspelt.jtai_critera = _returning((PARTNER_CRITERION,))  # type: ignore[attr-defined]
 
-    with pytest.raises(pluggy.PluginValidationError) as caught:
+    with pytest.raises(PluginError) as caught:
         make_plugin_manager(load_entry_points=False, extra_plugins=[("misspelt", misspelt)])
 
-    assert caught.value.plugin is misspelt
-    message = str(caught.value)
-    assert message.startswith("Plugin 'misspelt': ")
-    assert "unknown hook 'jtai_critera'" in message
-    assert "jtai_misspelt_plugin" in message
-    assert "Fix: name the hook as in core/hookspecs.py" in message
+    assert str(caught.value) == (
+        "Plugin 'misspelt': hook jtai_critera: unknown hook 'jtai_critera': core/hookspecs.py "
+        "has no hook of that name. Fix: rename it to 'jtai_criteria'"
+    )
+
+
+def test_a_hook_taking_arguments_stops_the_plugin_manager_naming_the_plugin() -> None:
+    def jtai_criteria(framework: str) -> tuple[Criterion, ...]:
+        return ()
+
+    greedy = types.ModuleType("jtai_greedy_plugin")
+    greedy.jtai_criteria = hookimpl(jtai_criteria)  # type: ignore[attr-defined]
+
+    with pytest.raises(PluginError) as caught:
+        make_plugin_manager(load_entry_points=False, extra_plugins=[("greedy", greedy)])
+
+    assert caught.value.plugin == "greedy"
+    assert "framework" in caught.value.problem and "\n" not in str(caught.value)
+    assert "copy each signature from core/hookspecs.py" in caught.value.fix
+
+
+def test_a_hook_that_raises_is_reported_in_one_line_naming_the_plugin() -> None:
+    def jtai_criteria() -> tuple[Criterion, ...]:
+        raise KeyError("fw-2030")
+
+    failing = partner()
+    failing.jtai_criteria = hookimpl(jtai_criteria)  # type: ignore[attr-defined]
+
+    error = contract_error(("lead", lead()), ("partner", failing))
+
+    assert str(error).startswith(
+        "Plugin 'partner': hook jtai_criteria: raised KeyError: 'fw-2030'. Fix: "
+    )
+    assert "jtai --debug plugins check" in error.fix
+    assert isinstance(error.__cause__, KeyError)
 
 
 # --- The real plugins ----------------------------------------------------------------------------
