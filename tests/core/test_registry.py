@@ -571,7 +571,7 @@ def test_a_hook_that_raises_is_reported_in_one_line_naming_the_plugin() -> None:
         raise KeyError("fw-2030")
 
     failing = partner()
-    failing.jtai_criteria = hookimpl(jtai_criteria)  # type: ignore[attr-defined]
+    failing.jtai_criteria = hookimpl(jtai_criteria)
 
     error = contract_error(("lead", lead()), ("partner", failing))
 
