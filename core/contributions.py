@@ -215,6 +215,17 @@ class FieldRule(StrEnum):
     ONLY_WHEN_UNBORN = "only_when_unborn"  # e.g. expected date of birth
 
 
+class FieldRole(StrEnum):
+    """What core reads a list field for (see ``ListField.role``); other fields are data only."""
+
+    # A yes/no field of a SELECTION list: the child is living or has lived with domestic abuse.
+    # Core selects only children it flags (the 'living with domestic abuse' rule).
+    DOMESTIC_ABUSE_FLAG = "domestic_abuse_flag"
+    # The code field of the MEETINGS list: its code set is the meeting types core accepts when a
+    # meeting is recorded.
+    MEETING_TYPE = "meeting_type"
+
+
 @dataclass(frozen=True, slots=True)
 class ListField:
     """One column of a list the area sends.
@@ -231,16 +242,38 @@ class ListField:
     code_set: str | None = None
     rule: FieldRule | None = None
     aliases: tuple[str, ...] = ()
+    role: FieldRole | None = None
+
+
+class ListRole(StrEnum):
+    """What core uses a list for (see ``ListSpec.role``); a list with no role is data only.
+
+    Core finds the lists it works with by role, never by a plugin's codes, so that any framework
+    can name its lists as its guidance does.
+    """
+
+    SELECTION = "selection"  # the 20 children are selected from these (flagged domestic abuse)
+    SAMPLING = "sampling"  # child-level lists inspectors sample children from
+    SELECTED_CHILD_DETAILS = (
+        "selected_child_details"  # more on each selected child; one a framework
+    )
+    MEETINGS = "meetings"  # the area's meetings in the fieldwork week; one a framework
 
 
 @dataclass(frozen=True, slots=True)
 class ListSpec:
-    """The field specification of a list request; uploaded lists are validated against it."""
+    """The field specification of a list request; uploaded lists are validated against it.
+
+    ``role`` says what core uses the list for; the registry checks each role's needs per
+    framework (a SELECTION list has a DOMESTIC_ABUSE_FLAG field, the MEETINGS list a
+    MEETING_TYPE field, at most one list of the one-a-framework roles).
+    """
 
     code: str
     title: str
     coverage: str
     fields: tuple[ListField, ...]
+    role: ListRole | None = None
 
 
 class RequestScope(StrEnum):
@@ -269,14 +302,25 @@ class DocumentRequest:
     list_spec: ListSpec | None = None
 
 
+class MilestoneRole(StrEnum):
+    """What a milestone means to core: choices made after it are recorded as late."""
+
+    SELECT_CHILDREN = "select_children"  # the lead selects the (up to) 20 children
+    NAME_TRACKED_CHILDREN = "name_tracked_children"  # the lead names the 5-7 tracked children
+
+
 @dataclass(frozen=True, slots=True)
 class Milestone:
-    """Something the inspection team itself must do by a deadline (e.g. select the 20 children)."""
+    """Something the inspection team itself must do by a deadline (e.g. select the 20 children).
+
+    ``role`` says which of core's steps it times, at most one milestone of a framework for each.
+    """
 
     framework: str
     code: str
     title: str
     deadline: Deadline
+    role: MilestoneRole | None = None
 
 
 # --- What inspectors record -----------------------------------------------------------------------
@@ -362,14 +406,17 @@ __all__ = [
     "DocumentRequest",
     "EvidenceForm",
     "EvidenceSubject",
+    "FieldRole",
     "FieldRule",
     "FieldType",
     "Framework",
     "FrameworkArea",
     "Inspectorate",
     "ListField",
+    "ListRole",
     "ListSpec",
     "Milestone",
+    "MilestoneRole",
     "Question",
     "QuestionKind",
     "RequestScope",

@@ -21,11 +21,15 @@ from core.contributions import (
     Criterion,
     DocumentRequest,
     EvidenceForm,
+    FieldRole,
     FieldType,
     Framework,
     Inspectorate,
+    ListField,
+    ListRole,
     ListSpec,
     Milestone,
+    MilestoneRole,
     QuestionKind,
 )
 from core.plugins import Origin, PluginError, plugin_origin, plugin_version
@@ -199,6 +203,31 @@ class Registry:
         """The spec of the list ``code`` some request of ``framework`` asks for."""
         return self._list_specs.get((framework, code))
 
+    # --- What core relies on, found by role (core/contributions.py), never by a plugin's codes ---
+
+    def lists_with_role(self, framework: str, role: ListRole) -> tuple[ListSpec, ...]:
+        """The framework's lists core uses for ``role``, in request order, each once."""
+        found: dict[str, ListSpec] = {}
+        for owned in self.document_requests_of(framework):
+            spec = owned.item.list_spec
+            if spec is not None and spec.role is role:
+                found.setdefault(spec.code, spec)
+        return tuple(found.values())
+
+    def list_with_role(self, framework: str, role: ListRole) -> ListSpec | None:
+        """The framework's one list for a one-a-framework role (SELECTED_CHILD_DETAILS,
+        MEETINGS), if it has one."""
+        return next(iter(self.lists_with_role(framework, role)), None)
+
+    def milestone_with_role(self, framework: str, role: MilestoneRole) -> Milestone | None:
+        return next((o.item for o in self.milestones_of(framework) if o.item.role is role), None)
+
+    def meeting_types(self, framework: str) -> CodeSet | None:
+        """The code set of the MEETING_TYPE field of the framework's MEETINGS list, if any."""
+        meetings = self.list_with_role(framework, ListRole.MEETINGS)
+        field = field_with_role(meetings, FieldRole.MEETING_TYPE) if meetings else None
+        return self.code_set(field.code_set) if field and field.code_set else None
+
     def milestones_of(self, framework: str) -> tuple[Owned[Milestone], ...]:
         return tuple(o for o in self.milestones if o.item.framework == framework)
 
@@ -207,6 +236,19 @@ class Registry:
 
     def evidence_form(self, inspectorate: str, code: str) -> Owned[EvidenceForm] | None:
         return self._forms.get((inspectorate, code))
+
+
+def field_with_role(spec: ListSpec, role: FieldRole) -> ListField | None:
+    """The field of ``spec`` core reads for ``role`` (at most one: the registry checks it)."""
+    return next((f for f in spec.fields if f.role is role), None)
+
+
+# What each field role needs: the list role it belongs on and its type.
+FIELD_ROLE_NEEDS = {
+    FieldRole.DOMESTIC_ABUSE_FLAG: (ListRole.SELECTION, FieldType.YES_NO),
+    FieldRole.MEETING_TYPE: (ListRole.MEETINGS, FieldType.CODE),
+}
+ONE_A_FRAMEWORK = (ListRole.SELECTED_CHILD_DETAILS, ListRole.MEETINGS)
 
 
 # --- Building ------------------------------------------------------------------------------------
@@ -277,6 +319,7 @@ class _Builder:
         self.milestones: dict[tuple[str, str], Owned[Milestone]] = {}
         self.forms: dict[tuple[str, str], Owned[EvidenceForm]] = {}
         self.type_names: dict[str, tuple[str, str, str]] = {}  # name -> plugin, item, part
+        self.one_a_framework: dict[tuple[str, str], tuple[str, str]] = {}  # -> plugin, list code
         self.counts: dict[str, dict[str, int]] = {}
         self.origins = {
             name: plugin_origin(manager, name) for name, _ in manager.list_name_plugin()
@@ -586,6 +629,7 @@ class _Builder:
                         f"is of type {list_field.type.value!r} but names a code set",
                         "give the field type FieldType.CODE, or drop code_set",
                     )
+            self._check_list_roles(plugin, item, spec, request.framework)
             # Uploaded rows are stored by list code: one code means one spec in a framework.
             same_code = next(
                 (
@@ -609,6 +653,49 @@ class _Builder:
                 )
         self.requests[key] = Owned(request, owner, plugin)
 
+    def _check_list_roles(self, plugin: str, item: str, spec: ListSpec, framework: str) -> None:
+        for role, (list_role, field_type) in FIELD_ROLE_NEEDS.items():
+            fields = [f for f in spec.fields if f.role is role]
+            for list_field in fields:
+                _check(
+                    spec.role is list_role and list_field.type is field_type,
+                    plugin,
+                    f"{item}, list field {list_field.name!r}",
+                    f"role {role.name} needs a {field_type.value} field of a {list_role.name} "
+                    f"list; this is a {list_field.type.value} field of a "
+                    f"{spec.role.name if spec.role else 'role-less'} list",
+                    f"give the role to a {field_type.value} field of the framework's "
+                    f"{list_role.name} list, or drop it",
+                )
+            _check(
+                len(fields) <= 1,
+                plugin,
+                item,
+                f"{len(fields)} fields have role {role.name}",
+                "give the role to one field of the list",
+            )
+            _check(
+                spec.role is not list_role or len(fields) == 1,
+                plugin,
+                item,
+                f"a {list_role.name} list needs a field with role {role.name}; none has it",
+                f"set role=FieldRole.{role.name} on the list's {field_type.value} field that "
+                "core should read",
+            )
+        if spec.role in ONE_A_FRAMEWORK:
+            key = (spec.role.value, framework)
+            other = self.one_a_framework.get(key)
+            if other is not None and other[1] != spec.code:
+                raise self._clash(
+                    plugin,
+                    other[0],
+                    item,
+                    f"a framework has one {spec.role.name} list, and this is a second",
+                    "drop the role from one of the two lists",
+                    f"list {other[1]!r}",
+                )
+            self.one_a_framework[key] = (plugin, spec.code)
+
     def _add_milestone(self, plugin: str, owner: str, milestone: Milestone) -> None:
         item = f"milestone {milestone.code!r} of framework {milestone.framework!r}"
         self._framework(plugin, owner, item, milestone.framework)
@@ -622,6 +709,25 @@ class _Builder:
                 "another milestone of the framework has this code",
                 "give the milestone a code unique within its framework",
             )
+        if milestone.role is not None:
+            same = next(
+                (
+                    o
+                    for (framework, _), o in self.milestones.items()
+                    if framework == milestone.framework and o.item.role is milestone.role
+                ),
+                None,
+            )
+            if same is not None:
+                raise self._clash(
+                    plugin,
+                    same.plugin,
+                    item,
+                    f"role {milestone.role.name} is already the role of a milestone of the "
+                    "framework",
+                    "give each milestone role to one milestone of a framework",
+                    f"milestone {same.item.code!r}",
+                )
         self.milestones[key] = Owned(milestone, owner, plugin)
 
     def _add_form(self, plugin: str, owner: str, form: EvidenceForm) -> None:

@@ -12,6 +12,7 @@ import datetime as dt
 import types
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import pluggy
 import pytest
@@ -30,12 +31,16 @@ from core.contributions import (
     DocumentRequest,
     EvidenceForm,
     EvidenceSubject,
+    FieldRole,
     FieldType,
     Framework,
     FrameworkArea,
     Inspectorate,
     ListField,
+    ListRole,
     ListSpec,
+    Milestone,
+    MilestoneRole,
     Question,
     QuestionKind,
     RequestScope,
@@ -625,3 +630,116 @@ def test_registration_order_changes_neither_the_registry_nor_the_schema() -> Non
         assert registry.inspectorates == first_registry.inspectorates
         assert registry.evidence_forms == first_registry.evidence_forms
         assert registry.document_requests == first_registry.document_requests
+
+
+# --- Roles: what core relies on, declared in the plugins' data -----------------------------------
+
+MEETING_TYPES = CodeSet("meeting-kinds", "Meeting kinds", "tests", (Code("CONF", "Conference"),))
+
+
+def _list(code: str, role: ListRole | None, *fields: ListField, reference: str = "") -> Any:
+    return replace(
+        CHILD_LIST,
+        reference=reference or f"list.{code}",
+        list_spec=ListSpec(code=code, title=code.title(), coverage="all", fields=fields, role=role),
+    )
+
+
+FLAG = ListField("da", "Domestic abuse", FieldType.YES_NO, role=FieldRole.DOMESTIC_ABUSE_FLAG)
+KIND = ListField(
+    "kind", "Kind", FieldType.CODE, code_set="meeting-kinds", role=FieldRole.MEETING_TYPE
+)
+NAME = ListField("child_name", "Name", FieldType.TEXT)
+
+
+def test_core_finds_lists_milestones_and_meeting_types_by_role() -> None:
+    requests = (
+        _list("kids-b", ListRole.SELECTION, NAME, FLAG),
+        _list("kids-a", ListRole.SELECTION, NAME, FLAG),
+        _list("visits", ListRole.MEETINGS, KIND),
+        _list("extra", ListRole.SELECTED_CHILD_DETAILS, NAME),
+        _list("plain", None, NAME),
+    )
+    milestone = Milestone(
+        "fw-2030", "pick", "Pick", Deadline.working_day(1, TimeOfDay.MIDDAY),
+        role=MilestoneRole.SELECT_CHILDREN,
+    )  # fmt: skip
+    registry = build_registry(
+        manager(
+            ("lead", lead(jtai_code_sets=(CATEGORY, MEETING_TYPES), jtai_milestones=(milestone,))),
+            ("partner", partner(jtai_document_requests=requests)),
+        )
+    )
+
+    assert [s.code for s in registry.lists_with_role("fw-2030", ListRole.SELECTION)] == [
+        "kids-a",
+        "kids-b",
+    ]  # request reference order
+    assert registry.list_with_role("fw-2030", ListRole.SAMPLING) is None
+    assert registry.meeting_types("fw-2030") == MEETING_TYPES
+    assert registry.meeting_types("fw-2031") is None
+    assert registry.milestone_with_role("fw-2030", MilestoneRole.SELECT_CHILDREN) == milestone
+    assert registry.milestone_with_role("fw-2030", MilestoneRole.NAME_TRACKED_CHILDREN) is None
+
+
+@pytest.mark.parametrize(
+    ("requests", "item", "problem"),
+    [
+        (
+            (_list("kids", ListRole.SELECTION, NAME),),
+            "document request 'list.kids' of framework 'fw-2030'",
+            "a SELECTION list needs a field with role DOMESTIC_ABUSE_FLAG; none has it",
+        ),
+        (
+            (_list("kids", None, NAME, FLAG),),
+            "document request 'list.kids' of framework 'fw-2030', list field 'da'",
+            "role DOMESTIC_ABUSE_FLAG needs a yes_no field of a SELECTION list; this is a yes_no "
+            "field of a role-less list",
+        ),
+        (
+            (
+                _list(
+                    "visits", ListRole.MEETINGS, replace(KIND, type=FieldType.TEXT, code_set=None)
+                ),
+            ),
+            "document request 'list.visits' of framework 'fw-2030', list field 'kind'",
+            "role MEETING_TYPE needs a code field of a MEETINGS list; this is a text field",
+        ),
+        (
+            (_list("kids", ListRole.SELECTION, NAME, FLAG, replace(FLAG, name="da2")),),
+            "document request 'list.kids' of framework 'fw-2030'",
+            "2 fields have role DOMESTIC_ABUSE_FLAG",
+        ),
+        (
+            (_list("visits", ListRole.MEETINGS, KIND), _list("more", ListRole.MEETINGS, KIND)),
+            "document request 'list.more' of framework 'fw-2030'",  # the second returned
+            "a framework has one MEETINGS list, and this is a second (list 'visits')",
+        ),
+    ],
+    ids=["no-flag", "flag-off-selection", "meeting-type-not-code", "two-flags", "two-meetings"],
+)
+def test_roles_are_checked_per_framework(
+    requests: tuple[DocumentRequest, ...], item: str, problem: str
+) -> None:
+    error = contract_error(
+        ("lead", lead(jtai_code_sets=(CATEGORY, MEETING_TYPES))),
+        ("partner", partner(jtai_document_requests=requests)),
+    )
+
+    assert_reported(error, "partner", item, problem)
+
+
+def test_a_milestone_role_is_given_once_a_framework() -> None:
+    due = Deadline.working_day(1, TimeOfDay.MIDDAY)
+    first = Milestone("fw-2030", "pick", "Pick", due, role=MilestoneRole.SELECT_CHILDREN)
+    second = replace(first, code="pick-again")
+
+    error = contract_error(("lead", lead(jtai_milestones=(first, second))), ("partner", partner()))
+
+    assert_reported(
+        error,
+        "lead",
+        "milestone 'pick-again' of framework 'fw-2030'",
+        "role SELECT_CHILDREN is already the role of a milestone of the framework (milestone "
+        "'pick')",
+    )
