@@ -338,8 +338,12 @@ class QuestionKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """One answer of a choice question. Never remove a choice evidence may have recorded: set
+    ``retired`` instead, so that old records still read (new evidence may not choose it)."""
+
     code: str  # UPPER_SNAKE_CASE: it becomes a GraphQL enum value
     label: str
+    retired: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +351,9 @@ class Question:
     """One question of an evidence form.
 
     ``code`` is snake_case and becomes a GraphQL field (camelCased). ``criteria`` are the codes of
-    the framework's criteria the answer evidences.
+    the framework's criteria the answer evidences. ``since`` is the form version that added the
+    question: records of earlier versions never had it, so a required question added later is
+    required of new evidence only (and its output field is nullable).
     """
 
     code: str
@@ -357,6 +363,7 @@ class Question:
     choices: tuple[Choice, ...] = ()
     criteria: tuple[str, ...] = ()
     help: str = ""
+    since: int = 1
 
 
 class EvidenceSubject(StrEnum):

@@ -742,6 +742,13 @@ class _Builder:
             "give each of the plugin's forms a unique code (add the edition, e.g. '-2024')",
         )
         _check(bool(form.questions), plugin, item, "has no questions", "add at least one question")
+        _check(
+            form.version >= 1,
+            plugin,
+            item,
+            f"version {form.version} is not a version",
+            "number the form's versions from 1",
+        )
         _duplicates(plugin, item, "question", (q.code for q in form.questions))
         for question in form.questions:
             question_item = f"{item}, question {question.code!r}"
@@ -764,6 +771,21 @@ class _Builder:
                 "give choices to choice and multi_choice questions only",
             )
             _duplicates(plugin, question_item, "choice", (c.code for c in question.choices))
+            _check(
+                1 <= question.since <= form.version,
+                plugin,
+                question_item,
+                f"since={question.since} is outside the form's versions 1..{form.version}",
+                "set since to the form version that added the question, and raise "
+                "EvidenceForm.version with each change that matters to records",
+            )
+            _check(
+                not question.choices or not all(c.retired for c in question.choices),
+                plugin,
+                question_item,
+                "every choice is retired",
+                "keep at least one choice current, or retire the question from a new edition",
+            )
             for choice in question.choices:
                 _check_pattern(ENUM_CODE, choice.code, plugin, question_item, "choice code")
             for code in question.criteria:

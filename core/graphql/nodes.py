@@ -220,6 +220,11 @@ class Evidence(relay.Node):
         default_factory=list,
         description="Codes of criteria the inspector cited beyond those of the questions.",
     )
+    form_version: int = strawberry.field(
+        default=1,
+        description="The version of its form the evidence was recorded against: the questions "
+        "and choices of that version are the ones it answers.",
+    )
 
     # Set on each generated type: which plugin form it renders.
     jtai_inspectorate: ClassVar[str] = ""

@@ -368,6 +368,11 @@ class Milestone:
 class Choice:
     code: str
     label: str
+    retired: bool = strawberry.field(
+        default=False,
+        description="Kept so that evidence recorded with it still reads; new evidence may not "
+        "choose it.",
+    )
 
 
 def camel(snake: str) -> str:
@@ -388,6 +393,11 @@ class Question:
     help: str
     framework_code: str
     criterion_codes: list[str]
+    since: int = strawberry.field(
+        default=1,
+        description="The form version that added the question; evidence of earlier versions "
+        "has no answer to it.",
+    )
 
     @strawberry.field(description="The criteria an answer evidences.")
     def criteria(self, info: Info) -> list[Criterion]:
@@ -409,6 +419,11 @@ class EvidenceForm:
     )
     questions: list[Question]
     owner_code: str
+    version: int = strawberry.field(
+        default=1,
+        description="The form's version: each evidence record keeps the version it was "
+        "recorded against (Evidence.formVersion).",
+    )
 
     @staticmethod
     def of(info: Info, owned: Owned[c.EvidenceForm]) -> EvidenceForm:
@@ -430,14 +445,18 @@ class EvidenceForm:
                     text=q.text,
                     kind=q.kind,
                     required=q.required,
-                    choices=[Choice(code=x.code, label=x.label) for x in q.choices],
+                    choices=[
+                        Choice(code=x.code, label=x.label, retired=x.retired) for x in q.choices
+                    ],
                     help=q.help,
                     framework_code=item.framework,
                     criterion_codes=list(q.criteria),
+                    since=q.since,
                 )
                 for q in item.questions
             ],
             owner_code=owned.owner,
+            version=item.version,
         )
 
     @strawberry.field

@@ -192,6 +192,17 @@ def record(
                     "Shorten it, or put the detail in the case file.",
                 )
             )
+        retired = {c.code for c in question.choices if c.retired}
+        chosen = value if isinstance(value, list) else [value]
+        for code in [c for c in chosen if c in retired]:
+            current = ", ".join(c.code for c in question.choices if not c.retired)
+            problems.append(
+                invalid(
+                    _camel(question.code),
+                    f"{code} is retired from '{form.title}' (version {form.version}); evidence "
+                    f"recorded before keeps it, new evidence chooses one of {current}.",
+                )
+            )
         stored[question.code] = value
     cited_codes = [code.strip() for code in cited_criteria or []]
     for index in unknown_criteria(registry, inspection.framework, cited_codes):

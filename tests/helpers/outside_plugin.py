@@ -28,7 +28,14 @@ CODE = "ciw"
 
 
 class OutsideInspectorate:
-    """Hooks of a fictional Welsh care inspectorate taking part in the 2016 deep dive."""
+    """Hooks of a fictional Welsh care inspectorate taking part in the 2016 deep dive.
+
+    ``form_version=2`` is its next release: the refuge visit form gains a required question and
+    retires the choice PARTLY, as a real form changes over the years.
+    """
+
+    def __init__(self, form_version: int = 1) -> None:
+        self.form_version = form_version
 
     @hookimpl
     def jtai_inspectorate(self) -> Inspectorate:
@@ -68,21 +75,29 @@ class OutsideInspectorate:
 
     @hookimpl
     def jtai_evidence_forms(self) -> tuple[EvidenceForm, ...]:
+        later = self.form_version >= 2
+        risk = Question(
+            code="risk_understood",
+            text="How well do refuge staff understand the risk to the children?",
+            kind=QuestionKind.CHOICE,
+            choices=(Choice("WELL", "Well"), Choice("PARTLY", "Partly", retired=later)),
+            criteria=("CIW-1",),
+        )
+        plan = Question(
+            code="safety_plan_seen",
+            text="Was a safety plan seen for the family?",
+            kind=QuestionKind.YES_NO,
+            required=True,
+            since=2,
+        )
         return (
             EvidenceForm(
                 framework="da-2016",
                 code="refuge-visit",
                 title="Refuge visit",
                 subject=EvidenceSubject.AGENCY,
-                questions=(
-                    Question(
-                        code="risk_understood",
-                        text="How well do refuge staff understand the risk to the children?",
-                        kind=QuestionKind.CHOICE,
-                        choices=(Choice("WELL", "Well"), Choice("PARTLY", "Partly")),
-                        criteria=("CIW-1",),
-                    ),
-                ),
+                questions=(risk, plan) if later else (risk,),
+                version=self.form_version,
             ),
         )
 
