@@ -19,6 +19,7 @@ from core.cli import main
 from core.graphql.schema import build_schema, print_schema
 from core.plugins import make_plugin_manager
 from core.registry import PluginContractError, build_registry
+from tests.helpers.environment import FIRST_PARTY
 
 MODULE = "jtai_example_inspectorate"
 
@@ -122,10 +123,10 @@ def _type_names(sdl: str) -> set[str]:
 
 
 def test_an_external_plugin_joins_through_the_entry_points(install_example: Install) -> None:
-    before = print_schema(build_schema(build_registry(make_plugin_manager())))
+    before = print_schema(build_schema(build_registry(make_plugin_manager(only=FIRST_PARTY))))
     install_example()
 
-    manager = make_plugin_manager()
+    manager = make_plugin_manager(only=(*FIRST_PARTY, "example"))
     registry = build_registry(manager)
     sdl = print_schema(build_schema(registry))
 

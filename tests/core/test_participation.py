@@ -22,6 +22,7 @@ from core.models import EvidenceRecord, InspectionInspectorate, IssuedRequest, T
 from core.plugins import make_plugin_manager
 from core.settings import Settings
 from core.viewer import Role
+from tests.helpers.environment import FIRST_PARTY
 from tests.helpers.findings_world import (
     Team,
     agree,
@@ -32,7 +33,6 @@ from tests.helpers.findings_world import (
 )
 from tests.helpers.graphql import GraphQLClient, TokenFactory
 from tests.helpers.ids import gid, gid_number
-from tests.helpers.inspections import FIRST_PARTY
 from tests.helpers.outside_plugin import CODE, OutsideInspectorate
 
 PARTICIPATION = """

@@ -8,9 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Agency, Inspection, LocalArea, TeamMember
 from core.workflow.participation import record_participants
-
-# The first-party inspectorates: the inspections tests write take part with exactly these four.
-FIRST_PARTY = ("cqc", "hmicfrs", "hmip", "ofsted")
+from tests.helpers.environment import FIRST_PARTY
 
 
 def add_led_inspection(session: Session, lead_inspector_id: int, code: str) -> Inspection:
