@@ -7,6 +7,7 @@ the plugin manager loads it with the four first-party inspectorates. Nothing in 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -29,6 +30,8 @@ PLUGIN_SOURCE = '''\
 from core.contributions import (
     AgencyKind,
     Choice,
+    Code,
+    CodeSet,
     EvidenceForm,
     EvidenceSubject,
     Inspectorate,
@@ -326,3 +329,78 @@ def test_plugins_check_runs_the_contract_checks_on_one_plugin(install_example: I
     assert passing.output.splitlines()[-1] == "All 4 checks passed."
     assert unknown.exit_code == 1
     assert "FAIL exampel: is installed: no plugin of that name" in unknown.output
+
+
+# --- Clashes: the error goes to the plugin that must change -------------------------------------
+
+CLASHING_PREFIX = """
+
+INSPECTORATE = replace(INSPECTORATE, graphql_prefix="OfstedCase")
+FORMS = (replace(FORMS[0], code="tracking"),)
+"""
+
+
+def test_a_clash_with_a_first_party_plugin_asks_the_outside_plugin_to_change(
+    install_example: Install,
+) -> None:
+    # 'example' sorts before 'ofsted'; its form's type would be OfstedCaseTrackingEvidence too.
+    install_example(appended="\nfrom dataclasses import replace" + CLASHING_PREFIX)
+
+    with pytest.raises(PluginContractError) as caught:
+        build_registry(make_plugin_manager(only=(*FIRST_PARTY, "example")))
+
+    error = caught.value
+    assert error.plugin == "example"
+    assert error.item == "evidence form 'tracking', its output type"
+    assert error.problem == (
+        "its GraphQL type name OfstedCaseTrackingEvidence is taken, clashing with plugin "
+        "'ofsted' (evidence form 'case-tracking', its output type); 'ofsted' is first-party and "
+        "keeps its codes"
+    )
+    assert error.fix.startswith("in plugin 'example', rename the form")
+
+
+def test_between_two_outside_plugins_the_later_installed_changes(
+    install_example: Install, tmp_path: Path
+) -> None:
+    folder = install_example()  # 'example', installed first
+    second = "jtai_example_second"
+    (folder / f"{second}.py").write_text(
+        PLUGIN_SOURCE.replace("@CITED@", "ESN-23")
+        .replace('code="example"', 'code="second"')
+        .replace('graphql_prefix="Example"', 'graphql_prefix="Second"')
+        + "\nCODE_SETS = (CodeSet('refuge-types', 'Refuge types', 'tests', (Code('A', 'A'),)),)"
+        + "\n\n\n@hookimpl\ndef jtai_code_sets():\n    return CODE_SETS\n",
+        encoding="utf-8",
+    )
+    (folder / MODULE).with_suffix(".py").write_text(
+        (folder / f"{MODULE}.py").read_text(encoding="utf-8")
+        + "\nCODE_SETS = (CodeSet('refuge-types', 'Refuge types', 'tests', (Code('A', 'A'),)),)"
+        + "\n\n\n@hookimpl\ndef jtai_code_sets():\n    return CODE_SETS\n",
+        encoding="utf-8",
+    )
+    dist_info = folder / f"{second}-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: jtai-example-second\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (dist_info / "entry_points.txt").write_text(f"[jtai]\nsecond = {second}\n", encoding="utf-8")
+    first_info = folder / f"{MODULE}-1.0.dist-info"
+    # 'second' sorts after 'example' but was installed first: it keeps the code set.
+    os.utime(dist_info, (1_000_000, 1_000_000))
+    os.utime(first_info, (2_000_000, 2_000_000))
+
+    try:
+        with pytest.raises(PluginContractError) as caught:
+            build_registry(make_plugin_manager(only=(*FIRST_PARTY, "example", "second")))
+    finally:
+        sys.modules.pop(second, None)
+
+    error = caught.value
+    assert error.plugin == "example"
+    assert error.item == "code set 'refuge-types'"
+    assert (
+        "clashing with plugin 'second' (code set 'refuge-types'); 'second' was installed "
+        "first" in error.problem
+    )
+    assert error.fix == "in plugin 'example', rename the code set"
