@@ -22,6 +22,7 @@ from core.plugins import make_plugin_manager
 from core.registry import PluginContractError, build_registry
 from core.settings import Settings
 from core.viewer import Role
+from tests.helpers.environment import FIRST_PARTY
 from tests.helpers.graphql import GraphQLClient, Response, TokenFactory
 from tests.helpers.ids import gid
 from tests.helpers.outside_plugin import CODE, OutsideInspectorate
@@ -39,7 +40,9 @@ READ = (
 
 
 def app_with_form(database: Database, tmp_path: Path, version: int) -> GraphQLClient:
-    manager = make_plugin_manager(extra_plugins=[(CODE, OutsideInspectorate(version))])
+    manager = make_plugin_manager(
+        only=FIRST_PARTY, extra_plugins=[(CODE, OutsideInspectorate(version))]
+    )
     settings = Settings(database_url=database.url, storage_dir=tmp_path)
     app: Starlette = create_app(settings, plugin_manager=manager, database=database)
     return GraphQLClient(app, database)
@@ -123,7 +126,9 @@ class AheadOfItsForm(OutsideInspectorate):
 
 def test_a_question_added_after_the_form_version_is_refused() -> None:
     with pytest.raises(PluginContractError) as raised:
-        build_registry(make_plugin_manager(extra_plugins=[(CODE, AheadOfItsForm())]))
+        build_registry(
+            make_plugin_manager(only=FIRST_PARTY, extra_plugins=[(CODE, AheadOfItsForm())])
+        )
 
     assert raised.value.item == "evidence form 'refuge-visit', question 'safety_plan_seen'"
     assert "since=2 is outside the form's versions 1..1" in raised.value.problem

@@ -46,7 +46,7 @@ query($id: ID!) { node(id: $id) { ... on Inspection {
 
 def with_fifth(database: Database, tmp_path: Path) -> GraphQLClient:
     """The app as served once the outside plugin is installed beside the four."""
-    manager = make_plugin_manager(extra_plugins=[(CODE, OutsideInspectorate())])
+    manager = make_plugin_manager(only=FIRST_PARTY, extra_plugins=[(CODE, OutsideInspectorate())])
     settings = Settings(database_url=database.url, max_page_size=100, storage_dir=tmp_path)
     app: Starlette = create_app(settings, plugin_manager=manager, database=database)
     return GraphQLClient(app, database)
@@ -132,7 +132,8 @@ def test_the_newcomer_can_neither_agree_nor_record_on_an_inspection_it_is_not_pa
 def create(gql: GraphQLClient, admin: str, area: str, lead: str, **extra: Any) -> dict[str, Any]:
     payload: dict[str, Any] = gql(
         "mutation($input: CreateInspectionInput!) { createInspection(input: $input) { "
-        "inspection { id inspectorates { code } } errors { field message } } }",
+        "inspection { id inspectorates { code } timetable { deadlines { reference } } } "
+        "errors { field message } } }",
         {
             "input": {
                 "areaId": area,
@@ -170,6 +171,12 @@ def test_a_new_inspection_takes_every_inspectorate_of_its_framework_or_those_cho
     assert every["errors"] == []
     assert [i["code"] for i in every["inspection"]["inspectorates"]] == sorted([*FIRST_PARTY, CODE])
     assert [i["code"] for i in chosen["inspection"]["inspectorates"]] == ["cqc", "ofsted"]
+    deadlines = [
+        {d["reference"] for d in payload["inspection"]["timetable"]["deadlines"]}
+        for payload in (every, chosen)
+    ]
+    assert "ciw.refuges" in deadlines[0] and "ciw.refuges" not in deadlines[1]
+    assert "3.1" in deadlines[0] and "3.1" not in deadlines[1]  # HMICFRS's, not taking part
     assert no_lead["inspection"] is None
     assert [e["field"] for e in no_lead["errors"]] == ["input.inspectorateCodes"]
     assert "lead inspectorate 'ofsted' always takes part" in no_lead["errors"][0]["message"]

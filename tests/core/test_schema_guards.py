@@ -18,6 +18,7 @@ from core.graphql.schema import _check_rules
 from core.hookspecs import hookimpl
 from core.plugins import make_plugin_manager
 from core.registry import PluginContractError, build_registry
+from tests.helpers.environment import FIRST_PARTY
 
 
 def test_a_root_field_without_an_access_rule_is_refused() -> None:
@@ -68,7 +69,7 @@ class ClashingForms:
 
 
 def test_generated_names_that_clash_stop_start_up_naming_the_plugin_and_both_parts() -> None:
-    manager = make_plugin_manager(extra_plugins=[("clash", ClashingForms())])
+    manager = make_plugin_manager(only=FIRST_PARTY, extra_plugins=[("clash", ClashingForms())])
 
     with pytest.raises(PluginContractError) as raised:
         build_registry(manager)
@@ -107,7 +108,7 @@ class ChoiceCodedInput:
 
 
 def test_a_choice_question_coded_input_is_refused_naming_the_question() -> None:
-    manager = make_plugin_manager(extra_plugins=[("clash", ChoiceCodedInput())])
+    manager = make_plugin_manager(only=FIRST_PARTY, extra_plugins=[("clash", ChoiceCodedInput())])
 
     with pytest.raises(PluginContractError) as raised:
         build_registry(manager)

@@ -38,6 +38,7 @@ from core.registry import Registry
 from core.settings import Settings
 from core.viewer import Role
 from plugins.ofsted.requests import CHILDREN_IN_NEED
+from tests.helpers.environment import FIRST_PARTY
 from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
 from tests.helpers.ids import gid, gid_text
 from tests.helpers.selection_world import (
@@ -335,7 +336,9 @@ def test_children_outside_the_framework_age_scope_break_the_age_scope_rule(
     lead_token: str,
     tmp_path: Path,
 ) -> None:
-    manager = make_plugin_manager(extra_plugins=[("lists", Da2024SelectionList())])
+    manager = make_plugin_manager(
+        only=FIRST_PARTY, extra_plugins=[("lists", Da2024SelectionList())]
+    )
     settings = Settings(database_url=database.url, storage_dir=tmp_path)
     gql = GraphQLClient(create_app(settings, plugin_manager=manager, database=database), database)
     admin = make_token(Role.ADMIN)

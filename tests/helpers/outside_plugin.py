@@ -21,8 +21,6 @@ from core.contributions import (
     TimeOfDay,
 )
 from core.hookspecs import hookimpl
-from core.plugins import make_plugin_manager
-from core.registry import Registry, build_registry
 
 CODE = "ciw"
 
@@ -100,8 +98,3 @@ class OutsideInspectorate:
                 version=self.form_version,
             ),
         )
-
-
-def with_outside_plugin() -> Registry:
-    """The installed plugins and the outside one."""
-    return build_registry(make_plugin_manager(extra_plugins=[(CODE, OutsideInspectorate())]))
