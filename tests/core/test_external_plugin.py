@@ -404,3 +404,51 @@ def test_between_two_outside_plugins_the_later_installed_changes(
         "first" in error.problem
     )
     assert error.fix == "in plugin 'example', rename the code set"
+
+
+THICK_AND_EMPTY = """
+
+FORMS = ()
+
+
+@hookimpl
+def jtai_milestones():
+    milestones = []
+    for _ in range(0):
+        milestones.append(None)
+    # A hook that computes is thick: data belongs in a module of its own.
+    return tuple(milestones)
+"""
+
+
+def test_plugins_check_names_each_failure_and_its_fix(install_example: Install) -> None:
+    install_example(appended=THICK_AND_EMPTY, readme="# Example\n\nRefuges, made up.\n")
+
+    result = CliRunner().invoke(main, ["plugins", "check", "example"])
+
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "ok   *: starts (registry and schema)"
+    assert lines[1].startswith("FAIL example: has a README.md beside its hooks: ")
+    assert "does not say where the content comes from. Fix: name the guidance" in lines[1]
+    assert lines[2] == (
+        "FAIL example: has thin hooks (at most 6 lines each): jtai_milestones (7 lines). Fix: "
+        "define the data in a module of its own and return it from the hook"
+    )
+    assert lines[3].startswith(
+        "FAIL example: contributes to a framework it takes part in: it contributes no criterion, "
+        "request, milestone or form. Fix: contribute to one of its frameworks (da-2016)"
+    )
+    assert lines[-1] == "Error: 3 of 4 checks failed."
+
+
+def test_plugins_check_reports_a_plugin_that_cannot_load(install_example: Install) -> None:
+    install_example(appended="\nimport jtai_a_module_nobody_installed\n")
+
+    result = CliRunner().invoke(main, ["plugins", "check"])
+
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith(
+        "FAIL example: loads: importing it raised ModuleNotFoundError: No module named "
+        "'jtai_a_module_nobody_installed'. Fix: correct the plugin's module"
+    )
