@@ -50,21 +50,27 @@ def parse_duration(value: str) -> dt.timedelta:
 
 
 class _Commands(click.Group):
-    """Turns a plugin that breaks the contract into a one-paragraph error, not a traceback."""
+    """Turns a plugin that breaks the contract into a one-line error, not a traceback
+    (``--debug`` prints the traceback behind it too)."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from core.registry import PluginContractError
+        from core.plugins import PluginError
 
         try:
             return super().invoke(ctx)
-        except PluginContractError as error:
+        except PluginError as error:
+            if ctx.params.get("debug"):
+                import traceback
+
+                click.echo("".join(traceback.format_exception(error)), err=True)
             raise click.ClickException(f"cannot start: {error}") from None
 
 
 @click.group(
     cls=_Commands, help="The JTAI graph: a GraphQL API for joint targeted area inspections."
 )
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback behind a plugin's error.")
+def main(debug: bool) -> None:
     pass
 
 
@@ -78,12 +84,21 @@ def schema() -> None:
     click.echo(print_schema(built), nl=False)
 
 
-@main.command(help="List each plugin, its version and what it contributes.")
-def plugins() -> None:
+@main.group(
+    invoke_without_command=True,
+    help="List each plugin, its version and what it contributes, after every check 'jtai serve' "
+    "runs at start-up (the GraphQL schema included).",
+)
+@click.pass_context
+def plugins(ctx: click.Context) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from core.graphql.schema import build_schema
     from core.plugins import make_plugin_manager
     from core.registry import build_registry
 
     registry = build_registry(make_plugin_manager())
+    build_schema(registry)
     for info in registry.plugins:
         who = (
             f"{info.inspectorate.short_name} ({info.inspectorate.code})"
@@ -95,6 +110,25 @@ def plugins() -> None:
             click.echo(f"  frameworks: {', '.join(info.inspectorate.frameworks)}")
         for kind, count in info.contributions:
             click.echo(f"  {kind.replace('_', ' ')}: {count}")
+
+
+@plugins.command(
+    "check",
+    help="Run the plugin contract's checks against the installed plugins (or plugin NAME): it "
+    "starts, it has a README.md saying where its content comes from, thin hooks, and it "
+    "contributes to a framework. Works from any directory.",
+)
+@click.argument("name", required=False)
+def plugins_check(name: str | None) -> None:
+    from core.plugin_check import check_plugins
+
+    results = check_plugins(name)
+    for result in results:
+        click.echo(result.line())
+    failed = sum(not r.ok for r in results)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(results)} checks failed.")
+    click.echo(f"All {len(results)} checks passed.")
 
 
 @main.group(help="Database commands.")

@@ -215,6 +215,17 @@ class FieldRule(StrEnum):
     ONLY_WHEN_UNBORN = "only_when_unborn"  # e.g. expected date of birth
 
 
+class FieldRole(StrEnum):
+    """What core reads a list field for (see ``ListField.role``); other fields are data only."""
+
+    # A yes/no field of a SELECTION list: the child is living or has lived with domestic abuse.
+    # Core selects only children it flags (the 'living with domestic abuse' rule).
+    DOMESTIC_ABUSE_FLAG = "domestic_abuse_flag"
+    # The code field of the MEETINGS list: its code set is the meeting types core accepts when a
+    # meeting is recorded.
+    MEETING_TYPE = "meeting_type"
+
+
 @dataclass(frozen=True, slots=True)
 class ListField:
     """One column of a list the area sends.
@@ -231,16 +242,38 @@ class ListField:
     code_set: str | None = None
     rule: FieldRule | None = None
     aliases: tuple[str, ...] = ()
+    role: FieldRole | None = None
+
+
+class ListRole(StrEnum):
+    """What core uses a list for (see ``ListSpec.role``); a list with no role is data only.
+
+    Core finds the lists it works with by role, never by a plugin's codes, so that any framework
+    can name its lists as its guidance does.
+    """
+
+    SELECTION = "selection"  # the 20 children are selected from these (flagged domestic abuse)
+    SAMPLING = "sampling"  # child-level lists inspectors sample children from
+    SELECTED_CHILD_DETAILS = (
+        "selected_child_details"  # more on each selected child; one a framework
+    )
+    MEETINGS = "meetings"  # the area's meetings in the fieldwork week; one a framework
 
 
 @dataclass(frozen=True, slots=True)
 class ListSpec:
-    """The field specification of a list request; uploaded lists are validated against it."""
+    """The field specification of a list request; uploaded lists are validated against it.
+
+    ``role`` says what core uses the list for; the registry checks each role's needs per
+    framework (a SELECTION list has a DOMESTIC_ABUSE_FLAG field, the MEETINGS list a
+    MEETING_TYPE field, at most one list of the one-a-framework roles).
+    """
 
     code: str
     title: str
     coverage: str
     fields: tuple[ListField, ...]
+    role: ListRole | None = None
 
 
 class RequestScope(StrEnum):
@@ -269,14 +302,25 @@ class DocumentRequest:
     list_spec: ListSpec | None = None
 
 
+class MilestoneRole(StrEnum):
+    """What a milestone means to core: choices made after it are recorded as late."""
+
+    SELECT_CHILDREN = "select_children"  # the lead selects the (up to) 20 children
+    NAME_TRACKED_CHILDREN = "name_tracked_children"  # the lead names the 5-7 tracked children
+
+
 @dataclass(frozen=True, slots=True)
 class Milestone:
-    """Something the inspection team itself must do by a deadline (e.g. select the 20 children)."""
+    """Something the inspection team itself must do by a deadline (e.g. select the 20 children).
+
+    ``role`` says which of core's steps it times, at most one milestone of a framework for each.
+    """
 
     framework: str
     code: str
     title: str
     deadline: Deadline
+    role: MilestoneRole | None = None
 
 
 # --- What inspectors record -----------------------------------------------------------------------
@@ -294,8 +338,12 @@ class QuestionKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """One answer of a choice question. Never remove a choice evidence may have recorded: set
+    ``retired`` instead, so that old records still read (new evidence may not choose it)."""
+
     code: str  # UPPER_SNAKE_CASE: it becomes a GraphQL enum value
     label: str
+    retired: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +351,9 @@ class Question:
     """One question of an evidence form.
 
     ``code`` is snake_case and becomes a GraphQL field (camelCased). ``criteria`` are the codes of
-    the framework's criteria the answer evidences.
+    the framework's criteria the answer evidences. ``since`` is the form version that added the
+    question: records of earlier versions never had it, so a required question added later is
+    required of new evidence only (and its output field is nullable).
     """
 
     code: str
@@ -313,6 +363,7 @@ class Question:
     choices: tuple[Choice, ...] = ()
     criteria: tuple[str, ...] = ()
     help: str = ""
+    since: int = 1
 
 
 class EvidenceSubject(StrEnum):
@@ -329,6 +380,12 @@ class EvidenceForm:
     ``code`` is kebab-case and unique within the plugin; the form's GraphQL types are named from the
     inspectorate's prefix and the code (``case-tracking`` -> ``OfstedCaseTrackingEvidence`` and
     ``OfstedCaseTrackingEvidenceInput``).
+
+    ``version`` counts the form's changes that matter to records (a question made required, a
+    choice retired): raise it with each. Every evidence record keeps the version it was recorded
+    against, and a record is checked by the rules of its own version: core never asks old records
+    for answers their form did not have, and reads retired choices as recorded (see
+    docs/plugins.md "Forms change over the years").
     """
 
     framework: str
@@ -338,6 +395,7 @@ class EvidenceForm:
     questions: tuple[Question, ...]
     description: str = ""
     source: str = ""
+    version: int = 1
 
 
 Contribution = Framework | Criterion | CodeSet | DocumentRequest | Milestone | EvidenceForm
@@ -355,14 +413,17 @@ __all__ = [
     "DocumentRequest",
     "EvidenceForm",
     "EvidenceSubject",
+    "FieldRole",
     "FieldRule",
     "FieldType",
     "Framework",
     "FrameworkArea",
     "Inspectorate",
     "ListField",
+    "ListRole",
     "ListSpec",
     "Milestone",
+    "MilestoneRole",
     "Question",
     "QuestionKind",
     "RequestScope",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.contributions import AgencyKind
 from core.models import Agency, Child, Inspection, Inspector, LocalArea, TeamMember
+from core.workflow.participation import record_participants
 
 DEMO_AREA_CODE = "ZZ-DEMO-1"  # not an ONS code, so it can never match a real area
 DEMO_REFERENCE = "JTAI-DEMO-001"
@@ -93,6 +94,8 @@ def load_demo(
     )
     session.add(inspection)
     session.flush()
+    # The inspectorates of the demo's team take part, whatever else is installed.
+    record_participants(session, inspection, sorted({code for _, code, _ in TEAM}))
     lead_id = 0
     for name, inspectorate, is_lead in TEAM:
         email = name.lower().replace(" ", ".") + "@example.org"

@@ -49,7 +49,6 @@ from core.workflow.requests import issue_area_requests
 DEMO_WORKING_DAY = 6  # today is this working day after notification: week 2, lists all due
 DEMO_SELECTED = 20
 DEMO_TRACKED = 6
-LATE_LIST = "contacts"  # the one list the area sent after its deadline
 SEED = "jtai-demo:northvale"
 
 
@@ -141,16 +140,22 @@ def _upload_lists(
     area.draw_children()
     code_sets = {code_set.code: code_set for code_set in registry.code_sets}
     uploaded = 0
+    sampling = sel.sampling_lists(registry, inspection.framework)
+    wanted = {
+        *(spec.code for spec in sel.selection_lists(registry, inspection.framework)),
+        *sampling,
+    }
+    late_list = sampling[0] if sampling else None  # the one list the area sent after its deadline
     for request in sorted(issued, key=lambda r: (r.due_at, r.reference)):
         asked = registry.document_request(inspection.framework, request.reference)
         spec = asked.item.list_spec if asked is not None else None
-        if spec is None or spec.code not in (*sel.SELECTION_LISTS, *sel.SAMPLING_LISTS):
+        if spec is None or spec.code not in wanted:
             continue
         data = list_csv(spec, [area.values(spec.code, kid) for kid in area.members[spec.code]])
         filename = f"northvale-{spec.code}.csv"
         result = read_list(data, filename, spec, code_sets, as_of=inspection.notification_date)
         assert result.accepted, f"the demo's {spec.code} list was refused: {result.errors[:3]}"
-        late = spec.code == LATE_LIST
+        late = spec.code == late_list
         accept_list(
             session,
             request.id,
@@ -190,7 +195,7 @@ def _select(
     now: dt.datetime,
 ) -> list[int]:
     """The first 20 children (by local ID) that the selection rules allow."""
-    memberships = sel.selection_memberships(session, inspection.id)
+    memberships = sel.selection_memberships(session, registry, inspection)
     children = session.scalars(
         select(Child).where(Child.id.in_(list(memberships))).order_by(Child.local_id)
     ).all()

@@ -12,6 +12,26 @@ and implementing some of the hooks below with the ``hookimpl`` marker::
     @hookimpl
     def jtai_inspectorate() -> Inspectorate: ...
 
+What core relies on is declared by **role**, never by a plugin's codes (core names none):
+
+- ``ListSpec.role`` (``ListRole``): ``SELECTION`` lists are those the (up to) 20 children are
+  selected from; ``SAMPLING`` lists those inspectors sample children from;
+  ``SELECTED_CHILD_DETAILS`` the one list with more on each selected child; ``MEETINGS`` the one
+  list of the area's meetings in the fieldwork week.
+- ``ListField.role`` (``FieldRole``): ``DOMESTIC_ABUSE_FLAG`` is the yes/no field of each
+  SELECTION list that flags a child living with domestic abuse (only flagged children are
+  selected); ``MEETING_TYPE`` is the code field of the MEETINGS list whose code set is the
+  meeting types core accepts.
+- ``Milestone.role`` (``MilestoneRole``): ``SELECT_CHILDREN`` and ``NAME_TRACKED_CHILDREN`` time
+  those steps (a choice after the deadline is recorded as late).
+
+The registry checks roles per framework: a field role sits on a field of the right type in a list
+of the right role, a SELECTION list has exactly one DOMESTIC_ABUSE_FLAG field and a MEETINGS list
+one MEETING_TYPE field, and a framework has at most one SELECTED_CHILD_DETAILS list, one MEETINGS
+list and one milestone of each role. A framework without a role's list simply lacks that step
+(core refuses it, naming the framework). ``EvidenceForm.version`` counts a form's editions: each
+evidence record keeps the version it was recorded against.
+
 Each hook returns plain frozen dataclasses from ``core.contributions``. Core calls every hook once,
 at start-up, from one place (``core.registry.build_registry``), validates what comes back and
 orders it deterministically; a problem stops start-up with an error naming the plugin, the item
@@ -53,6 +73,9 @@ def jtai_inspectorate() -> Inspectorate | None:
     :return: the :class:`~core.contributions.Inspectorate` (code, names, GraphQL prefix, the agency
         kinds it inspects and the codes of the frameworks it takes part in). Every plugin that
         contributes anything must return one; its code owns everything else the plugin returns.
+        Taking part in a framework makes the inspectorate part of inspections *created* after
+        the plugin is installed (by default); an inspection keeps the inspectorates it was
+        created with, whatever is installed or removed later.
 
     Called once at start-up, before any other hook.
     """
@@ -78,8 +101,9 @@ def jtai_criteria() -> Sequence[Criterion]:  # type: ignore[empty-body]
     """Contribute evaluation criteria to frameworks.
 
     :return: criteria, each naming its framework. The contributing inspectorate leads each one;
-        ``evaluated_by`` names the other inspectorates that evaluate it, all of which must take part
-        in the framework. Codes are unique within a framework across all plugins.
+        ``evaluated_by`` names the other inspectorates that evaluate it, each taking part in the
+        framework if its plugin is installed (one not installed is skipped: plugins are
+        installed independently). Codes are unique within a framework across all plugins.
 
     Called once at start-up, after every framework is known.
     """
@@ -105,7 +129,8 @@ def jtai_document_requests() -> Sequence[DocumentRequest]:  # type: ignore[empty
 
     :return: requests, each naming its framework, the agency kinds it is addressed to, whether it is
         asked once per area or per selected or tracked child, and its deadline rule relative to
-        notification. A list request carries its field specification. References are unique
+        notification. A list request carries its field specification, with the ``ListRole``
+        and ``FieldRole`` core reads it by (see the module's docstring). References are unique
         within a framework across all plugins; the plugin's inspectorate owns the request.
 
     Called once at start-up, after every framework and code set is known.
@@ -116,7 +141,8 @@ def jtai_document_requests() -> Sequence[DocumentRequest]:  # type: ignore[empty
 def jtai_milestones() -> Sequence[Milestone]:  # type: ignore[empty-body]
     """Contribute the inspection team's own deadlines (e.g. 'select 20 children by midday day one').
 
-    :return: milestones, each naming its framework; codes unique within a framework.
+    :return: milestones, each naming its framework; codes unique within a framework. A
+        milestone that times one of core's steps carries its ``MilestoneRole``.
 
     Called once at start-up, after every framework is known.
     """

@@ -118,6 +118,20 @@ class Inspection(Base):
     team: Mapped[list[TeamMember]] = relationship(back_populates="inspection", lazy="raise")
 
 
+class InspectionInspectorate(Base):
+    """An inspectorate taking part in one inspection, fixed when the inspection is created.
+
+    Installing or removing a plugin later never changes who takes part in an existing inspection.
+    """
+
+    __tablename__ = "inspection_inspectorates"
+
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), primary_key=True
+    )
+    inspectorate: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class TeamMember(Base):
     """An inspector on an inspection's team; exactly one is the lead inspector."""
 
@@ -181,6 +195,8 @@ class EvidenceRecord(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The version of the form the answers were recorded against (EvidenceForm.version).
+    form_version: Mapped[int] = mapped_column(default=1, server_default="1")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)

@@ -22,14 +22,18 @@ from core.contributions import (
     Criterion,
     DocumentRequest,
     EvidenceForm,
+    FieldRole,
     FieldType,
     Framework,
     Inspectorate,
+    ListField,
+    ListRole,
     ListSpec,
     Milestone,
+    MilestoneRole,
     QuestionKind,
 )
-from core.plugins import plugin_version
+from core.plugins import Origin, PluginError, plugin_origin, plugin_version
 
 T = TypeVar("T")
 
@@ -69,15 +73,8 @@ RESERVED_QUESTION_CODES = frozenset(
 )
 
 
-class PluginContractError(Exception):
+class PluginContractError(PluginError):
     """A plugin returned something the contract does not allow; start-up stops."""
-
-    def __init__(self, plugin: str, item: str, problem: str, fix: str) -> None:
-        self.plugin = plugin
-        self.item = item
-        self.problem = problem
-        self.fix = fix
-        super().__init__(f"Plugin '{plugin}': {item}: {problem}. Fix: {fix}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +102,30 @@ def natural_key(code: str) -> tuple[tuple[int, int | str], ...]:
     )
 
 
+def pascal_case(code: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[-_]", code))
+
+
 def form_type_name(inspectorate: Inspectorate, form: EvidenceForm) -> str:
     """The GraphQL name of a form's output type, e.g. ``OfstedCaseTrackingEvidence``."""
-    pascal = "".join(part.capitalize() for part in form.code.split("-"))
-    return f"{inspectorate.graphql_prefix}{pascal}Evidence"
+    return f"{inspectorate.graphql_prefix}{pascal_case(form.code)}Evidence"
+
+
+def choice_enum_name(inspectorate: Inspectorate, form: EvidenceForm, question: str) -> str:
+    """The GraphQL name of a choice question's enum, e.g. ``OfstedCaseTrackingEvidenceRisk``."""
+    return f"{form_type_name(inspectorate, form)}{pascal_case(question)}"
+
+
+def generated_type_names(inspectorate: Inspectorate, form: EvidenceForm) -> list[tuple[str, str]]:
+    """Every GraphQL type a form generates, with the part of the form that makes it."""
+    name = form_type_name(inspectorate, form)
+    names = [(name, "its output type"), (f"{name}Input", "its input type")]
+    names += [
+        (choice_enum_name(inspectorate, form, q.code), f"question {q.code!r} (its choices' enum)")
+        for q in form.questions
+        if q.choices
+    ]
+    return names
 
 
 def form_input_name(inspectorate: Inspectorate, form: EvidenceForm) -> str:
@@ -210,6 +227,31 @@ class Registry:
         """The spec of the list ``code`` some request of ``framework`` asks for."""
         return self._list_specs.get((framework, code))
 
+    # --- What core relies on, found by role (core/contributions.py), never by a plugin's codes ---
+
+    def lists_with_role(self, framework: str, role: ListRole) -> tuple[ListSpec, ...]:
+        """The framework's lists core uses for ``role``, in request order, each once."""
+        found: dict[str, ListSpec] = {}
+        for owned in self.document_requests_of(framework):
+            spec = owned.item.list_spec
+            if spec is not None and spec.role is role:
+                found.setdefault(spec.code, spec)
+        return tuple(found.values())
+
+    def list_with_role(self, framework: str, role: ListRole) -> ListSpec | None:
+        """The framework's one list for a one-a-framework role (SELECTED_CHILD_DETAILS,
+        MEETINGS), if it has one."""
+        return next(iter(self.lists_with_role(framework, role)), None)
+
+    def milestone_with_role(self, framework: str, role: MilestoneRole) -> Milestone | None:
+        return next((o.item for o in self.milestones_of(framework) if o.item.role is role), None)
+
+    def meeting_types(self, framework: str) -> CodeSet | None:
+        """The code set of the MEETING_TYPE field of the framework's MEETINGS list, if any."""
+        meetings = self.list_with_role(framework, ListRole.MEETINGS)
+        field = field_with_role(meetings, FieldRole.MEETING_TYPE) if meetings else None
+        return self.code_set(field.code_set) if field and field.code_set else None
+
     def milestones_of(self, framework: str) -> tuple[Owned[Milestone], ...]:
         return tuple(o for o in self.milestones if o.item.framework == framework)
 
@@ -220,6 +262,19 @@ class Registry:
         return self._forms.get((inspectorate, code))
 
 
+def field_with_role(spec: ListSpec, role: FieldRole) -> ListField | None:
+    """The field of ``spec`` core reads for ``role`` (at most one: the registry checks it)."""
+    return next((f for f in spec.fields if f.role is role), None)
+
+
+# What each field role needs: the list role it belongs on and its type.
+FIELD_ROLE_NEEDS = {
+    FieldRole.DOMESTIC_ABUSE_FLAG: (ListRole.SELECTION, FieldType.YES_NO),
+    FieldRole.MEETING_TYPE: (ListRole.MEETINGS, FieldType.CODE),
+}
+ONE_A_FRAMEWORK = (ListRole.SELECTED_CHILD_DETAILS, ListRole.MEETINGS)
+
+
 # --- Building ------------------------------------------------------------------------------------
 
 
@@ -228,7 +283,17 @@ def _call_each(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str,
     caller = getattr(manager.hook, hook_name)
     results = []
     for impl in sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name):
-        results.append((impl.plugin_name, impl.function()))
+        try:
+            value = impl.function()
+        except Exception as error:
+            raise PluginContractError(
+                impl.plugin_name,
+                f"hook {hook_name}",
+                f"raised {type(error).__name__}: {' '.join(str(error).split())}",
+                "correct the hook so that it returns its data ('jtai --debug plugins check' "
+                "shows the traceback)",
+            ) from error
+        results.append((impl.plugin_name, value))
     return results
 
 
@@ -277,8 +342,46 @@ class _Builder:
         self.requests: dict[tuple[str, str], Owned[DocumentRequest]] = {}
         self.milestones: dict[tuple[str, str], Owned[Milestone]] = {}
         self.forms: dict[tuple[str, str], Owned[EvidenceForm]] = {}
-        self.form_type_names: dict[str, str] = {}
+        self.type_names: dict[str, tuple[str, str, str]] = {}  # name -> plugin, item, part
+        self.one_a_framework: dict[tuple[str, str], tuple[str, str]] = {}  # -> plugin, list code
         self.counts: dict[str, dict[str, int]] = {}
+        self.origins = {
+            name: plugin_origin(manager, name) for name, _ in manager.list_name_plugin()
+        }
+
+    def _clash(
+        self, plugin: str, other: str, item: str, problem: str, fix: str, other_item: str = ""
+    ) -> PluginContractError:
+        """Two plugins clash: the error goes to the one that must change, naming both.
+
+        A first-party plugin keeps its codes (records and clients depend on them); between two
+        outside plugins, the one installed later changes.
+        """
+        if plugin == other:
+            also = f" ({other_item})" if other_item else ""
+            return PluginContractError(plugin, item, problem + also, fix)
+
+        def keeps(name: str) -> tuple[bool, float, str]:
+            origin = self.origins.get(name, Origin(False, None, float("inf")))
+            return (not origin.first_party, origin.installed_at, name)
+
+        keeper, changer = sorted((plugin, other), key=keeps)
+        first = self.origins.get(keeper)
+        why = (
+            f"'{keeper}' is first-party and keeps its codes"
+            if first is not None and first.first_party and not self.origins[changer].first_party
+            else f"'{keeper}' was installed first"
+            if first is not None and first.installed_at < self.origins[changer].installed_at
+            else f"'{keeper}' comes first by name"
+        )
+        changer_item = item if changer == plugin else (other_item or item)
+        keeper_item = other_item or item if changer == plugin else item
+        return PluginContractError(
+            changer,
+            changer_item,
+            f"{problem}, clashing with plugin '{keeper}' ({keeper_item}); {why}",
+            f"in plugin '{changer}', {fix}",
+        )
 
     def build(self) -> Registry:
         self._inspectorates()
@@ -338,20 +441,22 @@ class _Builder:
             _check_pattern(INSPECTORATE_CODE, value.code, plugin, item, "code")
             _check_pattern(GRAPHQL_PREFIX, value.graphql_prefix, plugin, item, "graphql_prefix")
             if value.code in self.inspectorates:
-                other = self.inspectorates[value.code].plugin
-                raise PluginContractError(
+                raise self._clash(
                     plugin,
+                    self.inspectorates[value.code].plugin,
                     item,
-                    f"plugin '{other}' already contributes an inspectorate with this code",
-                    "give each inspectorate a unique code, or uninstall one of the two plugins",
+                    "the inspectorate code is taken",
+                    "choose another inspectorate code, or uninstall one of the two plugins",
                 )
             if value.graphql_prefix in prefixes:
-                raise PluginContractError(
+                other = prefixes[value.graphql_prefix]
+                raise self._clash(
                     plugin,
+                    other,
                     item,
-                    f"GraphQL prefix {value.graphql_prefix!r} is already used by plugin "
-                    f"'{prefixes[value.graphql_prefix]}'",
-                    "choose a prefix no other plugin uses",
+                    f"GraphQL prefix {value.graphql_prefix!r} is taken",
+                    "choose a graphql_prefix no other plugin uses",
+                    f"inspectorate {self.owner_of_plugin[other]!r}",
                 )
             for kind in value.agency_kinds:
                 _check(
@@ -413,12 +518,12 @@ class _Builder:
         item = f"framework {framework.code!r}"
         _check_pattern(KEBAB_CODE, framework.code, plugin, item, "code")
         if framework.code in self.frameworks:
-            other = self.frameworks[framework.code].plugin
-            raise PluginContractError(
+            raise self._clash(
                 plugin,
+                self.frameworks[framework.code].plugin,
                 item,
-                f"plugin '{other}' already declares a framework with this code",
-                "declare each framework once; other plugins take part by listing its code",
+                "the framework is declared twice",
+                "declare each framework once (take part by listing its code), or rename it",
             )
         self.frameworks[framework.code] = Owned(framework, owner, plugin)
 
@@ -445,9 +550,12 @@ class _Builder:
         item = f"code set {code_set.code!r}"
         _check_pattern(KEBAB_CODE, code_set.code, plugin, item, "code")
         if code_set.code in self.code_sets:
-            other = self.code_sets[code_set.code].plugin
-            raise PluginContractError(
-                plugin, item, f"plugin '{other}' already contributes it", "rename one of the two"
+            raise self._clash(
+                plugin,
+                self.code_sets[code_set.code].plugin,
+                item,
+                "the code set's code is taken",
+                "rename the code set",
             )
         _duplicates(plugin, item, "code", (c.code for c in code_set.codes))
         self.code_sets[code_set.code] = Owned(code_set, owner, plugin)
@@ -458,13 +566,13 @@ class _Builder:
         _check_pattern(CRITERION_CODE, criterion.code, plugin, item, "code")
         key = (criterion.framework, criterion.code)
         if key in self.criteria:
-            other = self.criteria[key].plugin
-            raise PluginContractError(
+            raise self._clash(
                 plugin,
+                self.criteria[key].plugin,
                 item,
-                f"plugin '{other}' already contributes this criterion",
+                "the criterion's code is taken",
                 "a criterion has one lead: contribute it from one plugin and list the others in "
-                "evaluated_by",
+                "evaluated_by, or give a new criterion a code of its own",
             )
         _check(
             criterion.reference_only == (criterion.text is None),
@@ -479,6 +587,8 @@ class _Builder:
             if criterion.framework in i.item.frameworks
         }
         for evaluator in criterion.evaluated_by:
+            if evaluator not in self.inspectorates and evaluator != owner:
+                continue  # its plugin is not installed: plugins are installed independently
             _check(
                 evaluator in participants and evaluator != owner,
                 plugin,
@@ -505,12 +615,12 @@ class _Builder:
         _check_pattern(REQUEST_REFERENCE, request.reference, plugin, item, "reference")
         key = (request.framework, request.reference)
         if key in self.requests:
-            other = self.requests[key].plugin
-            raise PluginContractError(
+            raise self._clash(
                 plugin,
+                self.requests[key].plugin,
                 item,
-                f"plugin '{other}' already contributes a request with this reference",
-                "give each request a reference unique within its framework",
+                "the request's reference is taken",
+                "give the request a reference unique within its framework",
             )
         _check(
             bool(request.addressed_to)
@@ -543,10 +653,11 @@ class _Builder:
                         f"is of type {list_field.type.value!r} but names a code set",
                         "give the field type FieldType.CODE, or drop code_set",
                     )
+            self._check_list_roles(plugin, item, spec, request.framework)
             # Uploaded rows are stored by list code: one code means one spec in a framework.
             same_code = next(
                 (
-                    o.item.reference
+                    o
                     for o in self.requests.values()
                     if o.item.framework == request.framework
                     and o.item.list_spec is not None
@@ -555,28 +666,92 @@ class _Builder:
                 ),
                 None,
             )
+            if same_code is not None:
+                raise self._clash(
+                    plugin,
+                    same_code.plugin,
+                    item,
+                    f"list code {spec.code!r} is the code of a different list",
+                    "give the list spec a code unique within its framework",
+                    f"document request {same_code.item.reference!r}",
+                )
+        self.requests[key] = Owned(request, owner, plugin)
+
+    def _check_list_roles(self, plugin: str, item: str, spec: ListSpec, framework: str) -> None:
+        for role, (list_role, field_type) in FIELD_ROLE_NEEDS.items():
+            fields = [f for f in spec.fields if f.role is role]
+            for list_field in fields:
+                _check(
+                    spec.role is list_role and list_field.type is field_type,
+                    plugin,
+                    f"{item}, list field {list_field.name!r}",
+                    f"role {role.name} needs a {field_type.value} field of a {list_role.name} "
+                    f"list; this is a {list_field.type.value} field of a "
+                    f"{spec.role.name if spec.role else 'role-less'} list",
+                    f"give the role to a {field_type.value} field of the framework's "
+                    f"{list_role.name} list, or drop it",
+                )
             _check(
-                same_code is None,
+                len(fields) <= 1,
                 plugin,
                 item,
-                f"list code {spec.code!r} is already the code of a different list (request "
-                f"{same_code!r})",
-                "give each list spec a code unique within its framework",
+                f"{len(fields)} fields have role {role.name}",
+                "give the role to one field of the list",
             )
-        self.requests[key] = Owned(request, owner, plugin)
+            _check(
+                spec.role is not list_role or len(fields) == 1,
+                plugin,
+                item,
+                f"a {list_role.name} list needs a field with role {role.name}; none has it",
+                f"set role=FieldRole.{role.name} on the list's {field_type.value} field that "
+                "core should read",
+            )
+        if spec.role in ONE_A_FRAMEWORK:
+            key = (spec.role.value, framework)
+            other = self.one_a_framework.get(key)
+            if other is not None and other[1] != spec.code:
+                raise self._clash(
+                    plugin,
+                    other[0],
+                    item,
+                    f"a framework has one {spec.role.name} list, and this is a second",
+                    "drop the role from one of the two lists",
+                    f"list {other[1]!r}",
+                )
+            self.one_a_framework[key] = (plugin, spec.code)
 
     def _add_milestone(self, plugin: str, owner: str, milestone: Milestone) -> None:
         item = f"milestone {milestone.code!r} of framework {milestone.framework!r}"
         self._framework(plugin, owner, item, milestone.framework)
         _check_pattern(KEBAB_CODE, milestone.code, plugin, item, "code")
         key = (milestone.framework, milestone.code)
-        _check(
-            key not in self.milestones,
-            plugin,
-            item,
-            "another milestone of the framework has this code",
-            "give each milestone a code unique within its framework",
-        )
+        if key in self.milestones:
+            raise self._clash(
+                plugin,
+                self.milestones[key].plugin,
+                item,
+                "another milestone of the framework has this code",
+                "give the milestone a code unique within its framework",
+            )
+        if milestone.role is not None:
+            same = next(
+                (
+                    o
+                    for (framework, _), o in self.milestones.items()
+                    if framework == milestone.framework and o.item.role is milestone.role
+                ),
+                None,
+            )
+            if same is not None:
+                raise self._clash(
+                    plugin,
+                    same.plugin,
+                    item,
+                    f"role {milestone.role.name} is already the role of a milestone of the "
+                    "framework",
+                    "give each milestone role to one milestone of a framework",
+                    f"milestone {same.item.code!r}",
+                )
         self.milestones[key] = Owned(milestone, owner, plugin)
 
     def _add_form(self, plugin: str, owner: str, form: EvidenceForm) -> None:
@@ -590,16 +765,14 @@ class _Builder:
             "the plugin already contributes a form with this code",
             "give each of the plugin's forms a unique code (add the edition, e.g. '-2024')",
         )
-        type_name = form_type_name(self.inspectorates[owner].item, form)
-        if type_name in self.form_type_names:
-            raise PluginContractError(
-                plugin,
-                item,
-                f"its GraphQL type {type_name} clashes with a form of plugin "
-                f"'{self.form_type_names[type_name]}'",
-                "rename the form",
-            )
         _check(bool(form.questions), plugin, item, "has no questions", "add at least one question")
+        _check(
+            form.version >= 1,
+            plugin,
+            item,
+            f"version {form.version} is not a version",
+            "number the form's versions from 1",
+        )
         _duplicates(plugin, item, "question", (q.code for q in form.questions))
         for question in form.questions:
             question_item = f"{item}, question {question.code!r}"
@@ -622,6 +795,21 @@ class _Builder:
                 "give choices to choice and multi_choice questions only",
             )
             _duplicates(plugin, question_item, "choice", (c.code for c in question.choices))
+            _check(
+                1 <= question.since <= form.version,
+                plugin,
+                question_item,
+                f"since={question.since} is outside the form's versions 1..{form.version}",
+                "set since to the form version that added the question, and raise "
+                "EvidenceForm.version with each change that matters to records",
+            )
+            _check(
+                not question.choices or not all(c.retired for c in question.choices),
+                plugin,
+                question_item,
+                "every choice is retired",
+                "keep at least one choice current, or retire the question from a new edition",
+            )
             for choice in question.choices:
                 _check_pattern(ENUM_CODE, choice.code, plugin, question_item, "choice code")
             for code in question.criteria:
@@ -633,8 +821,37 @@ class _Builder:
                     f"cite codes of the criteria of {form.framework!r}, as listed by "
                     f"'jtai plugins' or framework(code: {form.framework!r}) {{ criteria }}",
                 )
-        self.form_type_names[type_name] = plugin
+        self._claim_type_names(plugin, item, self.inspectorates[owner].item, form)
         self.forms[(owner, form.code)] = Owned(form, owner, plugin)
+
+    def _claim_type_names(
+        self, plugin: str, item: str, inspectorate: Inspectorate, form: EvidenceForm
+    ) -> None:
+        """Every GraphQL type name the form generates must be new: name the part that makes it."""
+        for name, part in generated_type_names(inspectorate, form):
+            taken = self.type_names.get(name)
+            if taken is not None:
+                other, other_item, other_part = taken
+                if other == plugin:
+                    raise PluginContractError(
+                        plugin,
+                        f"{item}, {part}",
+                        f"generates GraphQL type {name}, which {other_item}, {other_part} "
+                        "generates too",
+                        "rename the question or the form (a choice question's enum is named "
+                        "from the form's type and the question's code)"
+                        if part.startswith("question") or other_part.startswith("question")
+                        else "rename the form",
+                    )
+                raise self._clash(
+                    plugin,
+                    other,
+                    f"{item}, {part}",
+                    f"its GraphQL type name {name} is taken",
+                    "rename the form, or the question whose choices make the enum",
+                    f"{other_item}, {other_part}",
+                )
+            self.type_names[name] = (plugin, item, part)
 
 
 def _duplicates(plugin: str, item: str, what: str, codes: Iterable[str]) -> None:

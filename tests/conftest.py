@@ -24,7 +24,7 @@ from core.registry import Registry, build_registry
 from core.settings import Settings
 from core.tokens import create_token
 from core.viewer import Role
-from tests.helpers.environment import POSTGRES_URL
+from tests.helpers.environment import FIRST_PARTY, POSTGRES_URL
 from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -32,7 +32,8 @@ BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 @pytest.fixture(scope="session")
 def registry() -> Registry:
-    return build_registry(make_plugin_manager())
+    """The first-party plugins' registry, whatever else is installed."""
+    return build_registry(make_plugin_manager(only=FIRST_PARTY))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -81,7 +82,8 @@ def app(migrated_database: Database, tmp_path_factory: pytest.TempPathFactory) -
         max_page_size=100,
         storage_dir=tmp_path_factory.mktemp("documents"),  # never the working tree's var/
     )
-    return create_app(settings, database=migrated_database)
+    manager = make_plugin_manager(only=FIRST_PARTY)  # the suite's world: the first-party four
+    return create_app(settings, plugin_manager=manager, database=migrated_database)
 
 
 @pytest.fixture

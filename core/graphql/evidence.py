@@ -116,6 +116,7 @@ class EvidenceCatalog:
             agency_id=row.agency_id,
             recorded_by_id=row.recorded_by_id,
             cited_criteria=rules.cited(answers),
+            form_version=row.form_version,
             **values,
         )
         return node
@@ -151,7 +152,9 @@ def _generate(owned: Owned[c.EvidenceForm], inspectorate: c.Inspectorate) -> Gen
         if question.choices:
             enum_name = f"{name}{_pascal(question.code)}"
             members = {
-                ch.code: strawberry.enum_value(ch.code, description=ch.label)
+                ch.code: strawberry.enum_value(
+                    ch.code, description=ch.label + (" (retired)" if ch.retired else "")
+                )
                 for ch in question.choices
             }
             enum = Enum(enum_name, members, module=GENERATED_MODULE, qualname=enum_name)  # type: ignore[misc]
@@ -204,14 +207,18 @@ def _generate(owned: Owned[c.EvidenceForm], inspectorate: c.Inspectorate) -> Gen
     for question in form.questions:
         answer = _answer_type(question, enums.get(question.code))
         described = _describe(question)
-        if question.required:
+        # Records of versions before ``since`` never had the question: only a question required
+        # from the first version is non-null on the output type.
+        if question.required and question.since == 1:
             output_annotations[question.code] = answer
             output_namespace[question.code] = strawberry.field(description=described)
-            input_annotations[question.code] = answer
-            input_namespace[question.code] = strawberry.field(description=described)
         else:
             output_annotations[question.code] = Optional[answer]  # noqa: UP045
             output_namespace[question.code] = strawberry.field(default=None, description=described)
+        if question.required:
+            input_annotations[question.code] = answer
+            input_namespace[question.code] = strawberry.field(description=described)
+        else:
             input_annotations[question.code] = Optional[answer]  # noqa: UP045
             input_namespace[question.code] = strawberry.field(default=None, description=described)
 
@@ -258,10 +265,12 @@ def _decode(question: c.Question, enum: type[Enum] | None, value: Any) -> Any:
     kind = question.kind
     if kind is c.QuestionKind.DATE:
         return dt.date.fromisoformat(value)
+    # A choice removed from the form (it should have been retired) reads as no answer.
+    known = {member.value for member in enum} if enum is not None else set()
     if kind is c.QuestionKind.CHOICE and enum is not None:
-        return enum(value)
+        return enum(value) if value in known else None
     if kind is c.QuestionKind.MULTI_CHOICE and enum is not None:
-        return [enum(v) for v in value]
+        return [enum(v) for v in value if v in known]
     return value
 
 

@@ -154,8 +154,8 @@ class MeetingNode:
     child_pks: strawberry.Private[list[int]]
 
     @staticmethod
-    def of(info: Info, row: m.Meeting) -> MeetingNode:
-        code_set = fw.meeting_types(info.context.registry)
+    def of(info: Info, row: m.Meeting, framework: str) -> MeetingNode:
+        code_set = fw.meeting_types(info.context.registry, framework)
         found = next(
             (x for x in (code_set.codes if code_set else ()) if x.code == row.meeting_type), None
         )
@@ -214,7 +214,7 @@ class PersonToMeetNode:
 
 async def meetings(info: Info, inspection: InspectionCore) -> list[MeetingNode]:
     rows = await info.context.loaders.selection.meetings.load(inspection.id)
-    return [MeetingNode.of(info, row) for row in rows]
+    return [MeetingNode.of(info, row, inspection.framework_code) for row in rows]
 
 
 async def people_to_meet(info: Info, inspection: InspectionCore) -> list[PersonToMeetNode]:
@@ -284,7 +284,7 @@ class FieldworkMutations:
         extensions=signed_in(),
     )
     def add_meeting(self, info: Info, input: AddMeetingInput) -> AddMeetingPayload:
-        def call(session: Session) -> m.Meeting:
+        def call(session: Session) -> tuple[m.Meeting, str]:
             inspection_id = node_id("input.inspectionId", input.inspection_id, "Inspection")
             child_ids = node_ids("input.childIds", input.child_ids, "Child")
             inspector_id = (
@@ -304,12 +304,13 @@ class FieldworkMutations:
                 inspector_id,
             )
             info.context.touch("Child", meeting.child_ids)
-            return meeting
+            return meeting, session.get_one(m.Inspection, meeting.inspection_id).framework
 
-        meeting, errors = run_service(info, call, errors=FieldworkError)
-        if meeting is None:
+        done, errors = run_service(info, call, errors=FieldworkError)
+        if done is None:
             return AddMeetingPayload(meeting=None, errors=errors)
-        return AddMeetingPayload(meeting=MeetingNode.of(info, meeting), errors=[])
+        meeting, framework = done
+        return AddMeetingPayload(meeting=MeetingNode.of(info, meeting, framework), errors=[])
 
     @strawberry.mutation(
         description="Add someone for inspectors to talk with: the MARAC coordinator, Cafcass, an "

@@ -48,8 +48,10 @@ class InspectionFields(InspectionCore):
     """The hub's own fields after its core ones: the timetable, the area's agencies, the team."""
 
     @strawberry.field(description="Weeks, days and every deadline, as dates and times.")
-    def timetable(self, info: Info) -> Timetable:
-        return _timetable(info, self.framework_code, self.notification_date)
+    async def timetable(self, info: Info) -> Timetable:
+        # The deadlines of the inspectorates taking part only: a plugin installed later adds none.
+        taking_part = await info.context.loaders.participants_of_inspection.load(self.id)
+        return _timetable(info, self.framework_code, self.notification_date, set(taking_part))
 
     @strawberry.field(description="The area's agencies.")
     async def agencies(self, info: Info) -> list[Agency]:
@@ -194,15 +196,21 @@ class Timetable:
     deadlines: list[ScheduledDeadline]
 
 
-def _timetable(info: Info, framework: str, notification: dt.date) -> Timetable:
+def _timetable(
+    info: Info, framework: str, notification: dt.date, taking_part: set[str]
+) -> Timetable:
     registry = info.context.registry
     owners: dict[str, tuple[DeadlineKind, str, str]] = {}
     rules: list[tuple[str, str, c.Deadline]] = []
     for request in registry.document_requests_of(framework):
+        if request.owner not in taking_part:
+            continue
         key = f"request:{request.item.reference}"
         owners[key] = (DeadlineKind.DOCUMENT_REQUEST, request.item.reference, request.owner)
         rules.append((key, request.item.title, request.item.deadline))
     for milestone in registry.milestones_of(framework):
+        if milestone.owner not in taking_part:
+            continue
         key = f"milestone:{milestone.item.code}"
         owners[key] = (DeadlineKind.MILESTONE, milestone.item.code, milestone.owner)
         rules.append((key, milestone.item.title, milestone.item.deadline))

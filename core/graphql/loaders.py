@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
@@ -28,6 +28,7 @@ from core.models import (
     EvidenceRecord,
     Finding,
     Inspection,
+    InspectionInspectorate,
     Inspector,
     IssuedRequest,
     ListQuery,
@@ -71,6 +72,14 @@ class Page:
         return (self.total, self.up_to_after, self.from_before)
 
 
+def readable_evidence(context: RequestContext) -> ColumnElement[bool]:
+    """Evidence recorded with a form some installed plugin still contributes: a record whose
+    plugin was removed has no type to be read as, and is left out until it is installed again
+    (``Inspection.missingPlugins`` says which)."""
+    forms = [(o.owner, o.item.code) for o in context.registry.evidence_forms]
+    return tuple_(EvidenceRecord.inspectorate, EvidenceRecord.form).in_(forms)
+
+
 class Loaders:
     def __init__(self, context: RequestContext) -> None:
         self._context = context
@@ -89,6 +98,7 @@ class Loaders:
         self.agencies_of_area = DataLoader(load_fn=self._agencies_of_area)
         self.requests = RequestLoaders(context)
         self.team_of_inspection = DataLoader(load_fn=self._team_of_inspection)
+        self.participants_of_inspection = DataLoader(load_fn=self._participants_of_inspection)
         self.children_page = DataLoader(
             load_fn=self._pages(
                 Child,
@@ -102,7 +112,7 @@ class Loaders:
             load_fn=self._pages(
                 EvidenceRecord,
                 EvidenceRecord.inspection_id,
-                access.evidence_visible_to(viewer),
+                and_(access.evidence_visible_to(viewer), readable_evidence(context)),
                 audited="EvidenceRecord",
                 filters_of=_evidence_filters,
             )
@@ -137,6 +147,18 @@ class Loaders:
         for agency in self._context.session.scalars(statement):
             grouped[agency.area_id].append(agency)
         return [grouped[i] for i in area_ids]
+
+    async def _participants_of_inspection(self, inspection_ids: list[int]) -> list[list[str]]:
+        """The codes of the inspectorates taking part in each inspection, sorted."""
+        statement = (
+            select(InspectionInspectorate)
+            .where(InspectionInspectorate.inspection_id.in_(inspection_ids))
+            .order_by(InspectionInspectorate.inspectorate)
+        )
+        grouped: dict[int, list[str]] = defaultdict(list)
+        for row in self._context.session.scalars(statement):
+            grouped[row.inspection_id].append(row.inspectorate)
+        return [grouped[i] for i in inspection_ids]
 
     async def _team_of_inspection(
         self, inspection_ids: list[int]

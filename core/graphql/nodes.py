@@ -89,6 +89,25 @@ class Agency(relay.Node):
     async def area(self, info: Info) -> LocalArea:
         return LocalArea.of(await info.context.loaders.area.load(self.area_id))
 
+    @strawberry.field(
+        description="The inspectorates taking part, fixed when the inspection was created: "
+        "sign-off, requests, forms offered and coverage follow them. Those whose plugin is not "
+        "installed any more are in missingPlugins instead."
+    )
+    async def inspectorates(self, info: Info) -> list[Inspectorate]:
+        codes = await info.context.loaders.participants_of_inspection.load(self.id)
+        found = (info.context.registry.inspectorate(code) for code in codes)
+        return [Inspectorate.of(i) for i in found if i is not None]
+
+    @strawberry.field(
+        description="Codes of inspectorates taking part whose plugin is not installed: the "
+        "inspection stays readable, but an action needing them (publishing a finding they have "
+        "not agreed) is refused until the plugin is installed again. Empty when all is well."
+    )
+    async def missing_plugins(self, info: Info) -> list[str]:
+        codes = await info.context.loaders.participants_of_inspection.load(self.id)
+        return [code for code in codes if info.context.registry.inspectorate(code) is None]
+
 
 @strawberry.type(description="A member of one inspectorate's staff.")
 class Inspector(relay.Node):
@@ -262,6 +281,11 @@ class Evidence(relay.Node):
         default_factory=list,
         description="Codes of criteria the inspector cited beyond those of the questions.",
     )
+    form_version: int = strawberry.field(
+        default=1,
+        description="The version of its form the evidence was recorded against: the questions "
+        "and choices of that version are the ones it answers.",
+    )
 
     # Set on each generated type: which plugin form it renders.
     jtai_inspectorate: ClassVar[str] = ""
@@ -376,6 +400,25 @@ class InspectionCore(relay.Node):
     @strawberry.field
     async def area(self, info: Info) -> LocalArea:
         return LocalArea.of(await info.context.loaders.area.load(self.area_id))
+
+    @strawberry.field(
+        description="The inspectorates taking part, fixed when the inspection was created: "
+        "sign-off, requests, forms offered and coverage follow them. Those whose plugin is not "
+        "installed any more are in missingPlugins instead."
+    )
+    async def inspectorates(self, info: Info) -> list[Inspectorate]:
+        codes = await info.context.loaders.participants_of_inspection.load(self.id)
+        found = (info.context.registry.inspectorate(code) for code in codes)
+        return [Inspectorate.of(i) for i in found if i is not None]
+
+    @strawberry.field(
+        description="Codes of inspectorates taking part whose plugin is not installed: the "
+        "inspection stays readable, but an action needing them (publishing a finding they have "
+        "not agreed) is refused until the plugin is installed again. Empty when all is well."
+    )
+    async def missing_plugins(self, info: Info) -> list[str]:
+        codes = await info.context.loaders.participants_of_inspection.load(self.id)
+        return [code for code in codes if info.context.registry.inspectorate(code) is None]
 
 
 if TYPE_CHECKING:

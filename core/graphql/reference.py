@@ -237,9 +237,12 @@ class Criterion:
     def lead(self, info: Info) -> Inspectorate:
         return inspectorate_of(info, self.lead_code)
 
-    @strawberry.field(description="The other inspectorates that evaluate it.")
+    @strawberry.field(
+        description="The other inspectorates that evaluate it (those whose plugins are installed)."
+    )
     def evaluated_by(self, info: Info) -> list[Inspectorate]:
-        return [inspectorate_of(info, code) for code in self.evaluated_by_codes]
+        found = (info.context.registry.inspectorate(code) for code in self.evaluated_by_codes)
+        return [Inspectorate.of(i) for i in found if i is not None]
 
 
 # Criterion nodes by the id of the registry entry they show; the entry is kept with its node so
@@ -421,6 +424,11 @@ class Milestone:
 class Choice:
     code: str
     label: str
+    retired: bool = strawberry.field(
+        default=False,
+        description="Kept so that evidence recorded with it still reads; new evidence may not "
+        "choose it.",
+    )
 
 
 def camel(snake: str) -> str:
@@ -441,6 +449,11 @@ class Question:
     help: str
     framework_code: str = strawberry.field(deprecation_reason=use("framework { code }"))
     criterion_codes: list[str] = strawberry.field(deprecation_reason=use("criteria { code }"))
+    since: int = strawberry.field(
+        default=1,
+        description="The form version that added the question; evidence of earlier versions "
+        "has no answer to it.",
+    )
 
     @strawberry.field(description="The framework of the question's form.")
     def framework(self, info: Info) -> Framework:
@@ -497,6 +510,12 @@ class EvidenceForm:
             return False
         return True
 
+    version: int = strawberry.field(
+        default=1,
+        description="The form's version: each evidence record keeps the version it was "
+        "recorded against (Evidence.formVersion).",
+    )
+
     @staticmethod
     def of(info: Info, owned: Owned[c.EvidenceForm]) -> EvidenceForm:
         item = owned.item
@@ -519,14 +538,18 @@ class EvidenceForm:
                     text=q.text,
                     kind=q.kind,
                     required=q.required,
-                    choices=[Choice(code=x.code, label=x.label) for x in q.choices],
+                    choices=[
+                        Choice(code=x.code, label=x.label, retired=x.retired) for x in q.choices
+                    ],
                     help=q.help,
                     framework_code=item.framework,
                     criterion_codes=list(q.criteria),
+                    since=q.since,
                 )
                 for q in item.questions
             ],
             owner_code=owned.owner,
+            version=item.version,
         )
 
     @strawberry.field(description="The framework the form is used under.")

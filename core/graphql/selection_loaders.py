@@ -26,7 +26,7 @@ from core.models import (
     PersonToMeet,
 )
 from core.viewer import Viewer
-from core.workflow.selection import EXTRA_FIELDS_LIST, Kind
+from core.workflow.selection import Kind, selected_child_details
 
 Chosen = tuple[ChildSelection, Child]
 
@@ -74,6 +74,13 @@ class SelectionLoaders:
     def _extra_fields(self, viewer: Viewer) -> Callable[[list[int]], Any]:
         """The latest 'selected-children' row of each child, whichever upload brought it."""
 
+        registry = self._context.registry
+        details = {
+            code
+            for framework in registry.frameworks
+            if (code := selected_child_details(registry, framework.code)) is not None
+        }
+
         async def load(inspection_ids: list[int]) -> list[dict[int, ListRow]]:
             statement = (
                 select(ListRow)
@@ -81,7 +88,7 @@ class SelectionLoaders:
                 .join(Child, Child.id == ListRow.child_id)
                 .where(
                     ListRow.inspection_id.in_(inspection_ids),
-                    ListRow.list_code == EXTRA_FIELDS_LIST,
+                    ListRow.list_code.in_(details),
                     access.selected_children_visible_to(viewer),
                 )
                 .order_by(ListUpload.id, ListRow.row_number, ListRow.id)

@@ -83,6 +83,12 @@ class CreateInspectionInput:
     inspector_ids: list[relay.GlobalID] = strawberry.field(
         default_factory=list, description="The rest of the team."
     )
+    inspectorates: list[str] | None = strawberry.field(
+        default=None,
+        description="The inspectorates taking part, by code: some of those whose plugins take "
+        "part in the framework, the lead's always among them. Null (the default) takes all of "
+        "them. Fixed for the inspection's life: plugins installed later do not join it.",
+    )
 
 
 @strawberry.type
@@ -256,6 +262,7 @@ class SetupMutations:
                 reference=input.reference,
                 lead_ref=lead,
                 member_refs=members,
+                inspectorate_codes=input.inspectorates,
             )
 
         row, errors = _as_admin(info, call)

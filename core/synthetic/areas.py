@@ -26,7 +26,7 @@ from core.synthetic.distributions import (
     weighted,
 )
 from core.synthetic.errors import GenerateError
-from core.workflow.selection import MAX_SELECTED, SELECTION_LISTS
+from core.workflow.selection import MAX_SELECTED
 
 
 def area_agencies(area: str, rng: random.Random) -> list[tuple[str, str]]:
@@ -153,12 +153,12 @@ class Area:
 
     def selectable(self) -> list[Kid]:
         """Children on the lists of children in need or on plans, each once, in ID order."""
-        seen = {k.local_id: k for code in SELECTION_LISTS for k in self.members[code]}
+        seen = {k.local_id: k for code in self.c.selection_lists for k in self.members[code]}
         return [seen[local_id] for local_id in sorted(seen)]
 
     def child_row(self, kid: Kid) -> dict[str, Any]:
         on_disability_list = not kid.lists.isdisjoint(DISABILITY_LISTS)
-        on_selection_list = not kid.lists.isdisjoint(SELECTION_LISTS)
+        on_selection_list = not kid.lists.isdisjoint(self.c.selection_lists)
         return {
             "local_id": kid.local_id,
             "gender": kid.gender,

@@ -7,7 +7,15 @@ from bisect import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.contributions import CodeSet, Deadline, EvidenceForm, ListSpec, RequestScope
+from core.contributions import (
+    CodeSet,
+    Deadline,
+    EvidenceForm,
+    ListRole,
+    ListSpec,
+    MilestoneRole,
+    RequestScope,
+)
 from core.registry import Registry
 from core.synthetic.distributions import (
     CATEGORY_WEIGHTS,
@@ -15,12 +23,12 @@ from core.synthetic.distributions import (
     ETHNICITY_WEIGHTS,
     GENDER_WEIGHTS,
     MEETING_WEIGHTS,
-    MEETINGS_LIST,
+    MINIMUM_ROWS,
     PRIMARY_NEED_WEIGHTS,
     SOURCE_WEIGHTS,
 )
 from core.synthetic.errors import GenerateError
-from core.workflow.selection import EXTRA_FIELDS_LIST, SAMPLING_LISTS, SELECTION_LISTS
+from core.workflow.selection import sampling_lists, selected_child_details, selection_lists
 
 FRAMEWORK = "da-2016"  # the framework whose requests carry the Annex A list specifications
 
@@ -55,6 +63,13 @@ class Catalogue:
     criteria: tuple[tuple[str, str, str], ...]  # (code, title, leading inspectorate)
     all_criteria: tuple[str, ...]
     milestones: Mapping[str, Deadline]
+    # The lists and milestones core relies on, found by role (core/contributions.py).
+    selection_lists: tuple[str, ...]
+    sampling_lists: tuple[str, ...]
+    details_list: str
+    meetings_list: str
+    select_milestone: str | None
+    track_milestone: str | None
     gender: Codes
     ethnicity: Codes
     primary_need: Codes
@@ -81,13 +96,22 @@ def read_catalogue(registry: Registry, framework: str) -> Catalogue:
             child_requests.append((request.reference, kinds, request.deadline))
         else:
             area_requests.append((request.reference, kinds, request.deadline))
-    wanted = (*SELECTION_LISTS, *SAMPLING_LISTS, EXTRA_FIELDS_LIST, MEETINGS_LIST)
-    missing = [code for code in wanted if code not in specs]
-    if missing:
+    selection = tuple(s.code for s in selection_lists(registry, framework))
+    sampling = sampling_lists(registry, framework)
+    details = selected_child_details(registry, framework)
+    meetings = registry.list_with_role(framework, ListRole.MEETINGS)
+    # The population model (core/synthetic/distributions.py) is calibrated on the lists of
+    # 2016's Annex A, by their codes: a framework whose lists have other codes is not modelled.
+    by_role = (*selection, *sampling, meetings.code if meetings else None)
+    unmodelled = sorted(str(code) for code in by_role if code not in MINIMUM_ROWS)
+    if not selection or not sampling or details is None or meetings is None or unmodelled:
         raise GenerateError(
-            f"framework {framework!r} has no request for the list(s) {', '.join(missing)}; the "
-            "generator writes the Annex A lists of the lead inspectorate's plugin."
+            f"framework {framework!r} does not have the lists the generator models (selection, "
+            "sampling, selected-child details and meetings lists, by role, with the codes of "
+            f"2016's Annex A){': ' + ', '.join(unmodelled) if unmodelled else ''}."
         )
+    select = registry.milestone_with_role(framework, MilestoneRole.SELECT_CHILDREN)
+    track = registry.milestone_with_role(framework, MilestoneRole.NAME_TRACKED_CHILDREN)
 
     def codes(code: str, weights: Mapping[str, float]) -> Codes:
         code_set = registry.code_set(code)
@@ -118,6 +142,12 @@ def read_catalogue(registry: Registry, framework: str) -> Catalogue:
         criteria=criteria,
         all_criteria=tuple(o.item.code for o in registry.criteria_of(framework)),
         milestones={o.item.code: o.item.deadline for o in registry.milestones_of(framework)},
+        selection_lists=selection,
+        sampling_lists=sampling,
+        details_list=details,
+        meetings_list=meetings.code,
+        select_milestone=select.code if select else None,
+        track_milestone=track.code if track else None,
         gender=codes("gender", GENDER_WEIGHTS),
         ethnicity=codes("ethnicity", ETHNICITY_WEIGHTS),
         primary_need=codes("primary-need", PRIMARY_NEED_WEIGHTS),

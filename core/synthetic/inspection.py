@@ -18,7 +18,6 @@ from core.synthetic.areas import Area, Kid, area_agencies
 from core.synthetic.catalogue import Catalogue
 from core.synthetic.distributions import (
     DEFAULT_TEAM_SIZE,
-    MEETINGS_LIST,
     ROOTS,
     SAMPLED,
     STEMS,
@@ -38,16 +37,7 @@ from core.synthetic.requests import area_requests, child_requests
 from core.synthetic.writer import Writer, table_named
 from core.timetable import ENGLAND_AND_WALES, due_at, inspection_weeks
 from core.workflow.list_problems import NO_PROBLEMS, summary_json
-from core.workflow.selection import (
-    EXTRA_FIELDS_LIST,
-    MAX_SELECTED,
-    MAX_TRACKED,
-    MIN_TRACKED,
-    SAMPLING_LISTS,
-    SELECT_MILESTONE,
-    SELECTION_LISTS,
-    TRACK_MILESTONE,
-)
+from core.workflow.selection import MAX_SELECTED, MAX_TRACKED, MIN_TRACKED
 
 # --- What comes back ------------------------------------------------------------------------------
 
@@ -119,8 +109,8 @@ class InspectionBuilder:
         self.selected: list[Kid] = []
         self.track_due = self.created
 
-    def _milestone(self, code: str, fallback_day: int) -> dt.datetime:
-        deadline = self.c.milestones.get(code)
+    def _milestone(self, code: str | None, fallback_day: int) -> dt.datetime:
+        deadline = self.c.milestones.get(code) if code else None
         if deadline is None:
             return london_time(self.notified + dt.timedelta(days=fallback_day), 12)
         return due_at(deadline, self.notified).astimezone(dt.UTC)
@@ -194,6 +184,13 @@ class InspectionBuilder:
                 }
             ],
         )
+        writer.insert(
+            "inspection_inspectorates",
+            [
+                {"inspection_id": self.inspection_id, "inspectorate": code}
+                for code in sorted(self.c.participants)
+            ],
+        )
         for code in sorted(self.c.participants):
             pool = self.run.inspectors[code]
             size = min(len(pool), TEAM_SIZE.get(code, DEFAULT_TEAM_SIZE))
@@ -251,14 +248,14 @@ class InspectionBuilder:
         )
         values: dict[str, list[tuple[int | None, dict[str, Any]]]] = {
             code: [(k.id, area.values(code, k)) for k in area.members[code]]
-            for code in (*SELECTION_LISTS, *SAMPLING_LISTS)
+            for code in (*self.c.selection_lists, *self.c.sampling_lists)
         }
-        values[EXTRA_FIELDS_LIST] = [
+        values[self.c.details_list] = [
             (k.id, area.extra_fields(k)) for k in sorted(self.selected, key=lambda k: k.local_id)
         ]
-        values[MEETINGS_LIST] = [
+        values[self.c.meetings_list] = [
             (None, area.meeting(self.on_site, self.selected))
-            for _ in range(area.sizes[MEETINGS_LIST])
+            for _ in range(area.sizes[self.c.meetings_list])
         ]
         uploads = []
         for code, rows in values.items():
@@ -302,13 +299,13 @@ class InspectionBuilder:
         sampled: list[tuple[Kid, str]] = []
         taken: set[str] = set()
         for _ in range(between(rng, *SAMPLED)):
-            code = rng.choice(SAMPLING_LISTS)
+            code = rng.choice(self.c.sampling_lists)
             kid = rng.choice(area.members[code])
             if kid.local_id not in taken:
                 taken.add(kid.local_id)
                 sampled.append((kid, code))
-        self.track_due = self._milestone(TRACK_MILESTONE, 2)
-        select_due = self._milestone(SELECT_MILESTONE, 1)
+        self.track_due = self._milestone(self.c.track_milestone, 2)
+        select_due = self._milestone(self.c.select_milestone, 1)
         members = [i for code in sorted(self.team) for i in self.team[code]]
 
         def row(kid: Kid, kind: str, at: dt.datetime, by: int, **extra: Any) -> dict[str, Any]:

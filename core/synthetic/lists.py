@@ -14,9 +14,8 @@ from core.contributions import FieldType, ListField, ListSpec
 from core.registry import Registry
 from core.synthetic.areas import Area
 from core.synthetic.catalogue import FRAMEWORK, read_catalogue
-from core.synthetic.distributions import MEETINGS_LIST, MINIMUM_ROWS
+from core.synthetic.distributions import MINIMUM_ROWS
 from core.synthetic.errors import GenerateError
-from core.workflow.selection import EXTRA_FIELDS_LIST, SAMPLING_LISTS, SELECTION_LISTS
 
 EXAMPLE_NOTIFICATION = dt.date(2016, 10, 4)  # a Tuesday in the da-2016 period
 
@@ -36,16 +35,16 @@ def synthetic_list(
     sizes = dict(MINIMUM_ROWS)
     if list_code in sizes:
         sizes[list_code] = rows
-    elif list_code == EXTRA_FIELDS_LIST:
+    elif list_code == catalogue.details_list:
         sizes["children-in-need"] = max(sizes["children-in-need"], rows * 3)
     area = Area(catalogue, rng, notified, sizes)
     area.draw_children()
-    if list_code in SELECTION_LISTS or list_code in SAMPLING_LISTS:
+    if list_code in catalogue.selection_lists or list_code in catalogue.sampling_lists:
         return [area.values(list_code, kid) for kid in area.members[list_code]]
     flagged = [k for k in area.selectable() if k.domestic_abuse]
-    if list_code == EXTRA_FIELDS_LIST:
+    if list_code == catalogue.details_list:
         return [area.extra_fields(kid) for kid in flagged[:rows]]
-    if list_code == MEETINGS_LIST:
+    if list_code == catalogue.meetings_list:
         days = [notified + dt.timedelta(days=d) for d in range(14, 19)]
         return [area.meeting(days, flagged) for _ in range(rows)]
     raise GenerateError(f"no list {list_code!r} in framework {FRAMEWORK!r}.")

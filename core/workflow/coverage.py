@@ -19,6 +19,7 @@ from core.contributions import Criterion, Inspectorate
 from core.models import EvidenceRecord, Inspection
 from core.registry import Owned, Registry
 from core.viewer import Role, Viewer
+from core.workflow import participation
 from core.workflow.evidence import criteria_evidenced
 from core.workflow.rules import on_team
 
@@ -85,9 +86,12 @@ def evidence_coverage(
                 tally.children.add(record.child_id)
             if record.agency_id is not None:
                 tally.agencies.add(record.agency_id)
-    taking_part = registry.participants(framework)
+    taking_part = participation.taking_part(session, registry, inspection)
+    codes = {i.code for i in taking_part}
     criteria = []
     for owned in registry.criteria_of(framework):
+        if owned.owner not in codes:
+            continue  # led by an inspectorate that joined the framework after this inspection
         per = [(i, tallies.get((owned.item.code, i.code), _Tally())) for i in taking_part]
         criteria.append(
             CriterionCoverage(

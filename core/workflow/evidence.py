@@ -30,6 +30,7 @@ from core.contributions import EvidenceForm, EvidenceSubject, Inspectorate, Ques
 from core.models import Agency, Child, ChildSelection, EvidenceRecord, Inspection, utc_now
 from core.registry import Registry, form_type_name
 from core.viewer import Role, Viewer
+from core.workflow.participation import participant_codes
 from core.workflow.rules import (
     Problem,
     ProblemKind,
@@ -157,6 +158,16 @@ def recording_inspection(
                 f"of '{inspection.framework}' (query framework(code:) {{ evidenceForms }}).",
             )
         )
+    if inspectorate.code not in participant_codes(session, inspection.id):
+        raise Refused(
+            invalid(
+                "inspectionId",
+                f"{inspectorate.short_name} does not take part in inspection "
+                f"{inspection.reference} (taking part: "
+                f"{', '.join(participant_codes(session, inspection.id))}), so its forms are not "
+                "offered there. Record evidence on an inspection it takes part in.",
+            )
+        )
     return inspection
 
 
@@ -194,6 +205,17 @@ def record(
                     "Shorten it, or put the detail in the case file.",
                 )
             )
+        retired = {c.code for c in question.choices if c.retired}
+        chosen = value if isinstance(value, list) else [value]
+        for code in [c for c in chosen if c in retired]:
+            current = ", ".join(c.code for c in question.choices if not c.retired)
+            problems.append(
+                invalid(
+                    _camel(question.code),
+                    f"{code} is retired from '{form.title}' (version {form.version}); evidence "
+                    f"recorded before keeps it, new evidence chooses one of {current}.",
+                )
+            )
         stored[question.code] = value
     cited_codes = [code.strip() for code in cited_criteria or []]
     for index in unknown_criteria(registry, inspection.framework, cited_codes):
@@ -224,6 +246,7 @@ def record(
         row.agency_id = agency_id
         row.status = status
         row.answers = stored
+        row.form_version = form.version
         row.updated_at = utc_now()
     else:
         row = EvidenceRecord(
@@ -234,6 +257,7 @@ def record(
             agency_id=agency_id,
             status=status,
             answers=stored,
+            form_version=form.version,
             recorded_by_id=viewer.inspector_id,
         )
         session.add(row)

@@ -53,7 +53,6 @@ from core.workflow.rules import (
 )
 from core.workflow.selection import Kind, choices
 
-MEETING_TYPES = "meeting-type"  # the code set of the 'meetings' list (seed 003 para 14)
 MAX_VENUE = 200
 MAX_ORGANISATION = 200
 MAX_CONSENT_REASON = 2000
@@ -107,15 +106,21 @@ def _require_lead_or_local_authority(
     )
 
 
-def meeting_types(registry: Registry) -> CodeSet | None:
-    return registry.code_set(MEETING_TYPES)
+def meeting_types(registry: Registry, framework: str) -> CodeSet | None:
+    """The meeting types of ``framework``: the code set of its MEETINGS list's MEETING_TYPE field
+    (roles in core/contributions.py)."""
+    return registry.meeting_types(framework)
 
 
-def _meeting_type(registry: Registry, value: str) -> str:
-    code_set = meeting_types(registry)
+def _meeting_type(registry: Registry, framework: str, value: str) -> str:
+    code_set = meeting_types(registry, framework)
     if code_set is None:
         raise Refused(
-            invalid("type", f"no plugin gives the '{MEETING_TYPES}' code set, so no meeting type.")
+            invalid(
+                "type",
+                f"framework '{framework}' has no list of meetings with a meeting-type field "
+                "(roles MEETINGS and MEETING_TYPE), so it has no meeting types.",
+            )
         )
     wanted = value.strip().casefold()
     for code in code_set.codes:
@@ -139,7 +144,7 @@ def add_meeting(
     """Add a multi-agency meeting of the fieldwork week (lead inspector or the area's LA)."""
     inspection = visible_inspection(session, viewer, inspection_id)
     _require_lead_or_local_authority(session, viewer, inspection, "adds meetings")
-    code = _meeting_type(registry, meeting_type)
+    code = _meeting_type(registry, inspection.framework, meeting_type)
     problems: list[Problem] = check_in_fieldwork_week(
         "startsAt", starts_at, inspection, "The meeting"
     )

@@ -38,6 +38,7 @@ from core.models import (
 )
 from core.registry import Registry
 from core.viewer import Viewer
+from core.workflow.participation import missing_plugin_problem, missing_plugins, taking_part
 from core.workflow.rules import (
     Problem,
     Refused,
@@ -362,19 +363,20 @@ def update_finding(
     return True
 
 
-def taking_part(registry: Registry, inspection: Inspection) -> tuple[Inspectorate, ...]:
-    return registry.participants(inspection.framework)
+def _agreed(session: Session, finding: Finding) -> set[str]:
+    return set(
+        session.scalars(
+            select(FindingAgreement.inspectorate).where(FindingAgreement.finding_id == finding.id)
+        )
+    )
 
 
 def awaiting_agreement(
     session: Session, registry: Registry, inspection: Inspection, finding: Finding
 ) -> list[Inspectorate]:
-    agreed = set(
-        session.scalars(
-            select(FindingAgreement.inspectorate).where(FindingAgreement.finding_id == finding.id)
-        )
-    )
-    return [i for i in taking_part(registry, inspection) if i.code not in agreed]
+    """The installed inspectorates taking part that have not agreed the finding yet."""
+    agreed = _agreed(session, finding)
+    return [i for i in taking_part(session, registry, inspection) if i.code not in agreed]
 
 
 def check_agree(
@@ -395,13 +397,13 @@ def check_agree(
                 code=WRONG_STATUS,
             )
         )
-    participants = {i.code: i for i in taking_part(registry, inspection)}
+    participants = {i.code: i for i in taking_part(session, registry, inspection)}
     code = viewer.inspectorate or ""
     if code not in participants:
         raise Refused(
             not_allowed(
-                f"Inspectorate '{code}' does not take part in framework "
-                f"'{inspection.framework}', so it has no agreement to give."
+                f"Inspectorate '{code}' does not take part in inspection "
+                f"{inspection.reference}, so it has no agreement to give."
             )
         )
     existing = session.execute(
@@ -465,6 +467,10 @@ def check_publish(
         )
     missing = awaiting_agreement(session, registry, inspection, finding)
     problems = []
+    agreed = _agreed(session, finding)
+    uninstalled = [c for c in missing_plugins(session, registry, inspection) if c not in agreed]
+    if uninstalled:
+        problems.append(missing_plugin_problem("findingId", inspection, uninstalled))
     if missing:
         problems.append(
             invalid(

@@ -41,6 +41,7 @@ from core.viewer import Role, Viewer
 from core.workflow import letter as letters
 from core.workflow.findings import FindingStatus
 from core.workflow.letter import HEADINGS, Letter, LetterFinding, Section, SectionKey, VersionInfo
+from core.workflow.participation import participant_codes
 from core.workflow.report_html import render, with_versions
 from core.workflow.rules import Refused, clean_text, invalid, on_team, require_lead
 
@@ -249,7 +250,11 @@ def assemble(
         framework_title=framework.title if framework else inspection.framework,
         published_at=report.published_at if report else None,
         statement_due_on=due,
-        signatories=tuple(i.name for i in registry.participants(inspection.framework)),
+        signatories=tuple(
+            inspectorate.name if inspectorate else code
+            for code in participant_codes(session, inspection.id)
+            for inspectorate in (registry.inspectorate(code),)
+        ),
         sections=sections,
     )
 

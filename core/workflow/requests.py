@@ -20,6 +20,7 @@ from core.models import Agency, Child, Inspection, IssuedRequest, utc_now
 from core.registry import Registry
 from core.timetable import due_at
 from core.viewer import Role, Viewer
+from core.workflow.participation import participant_codes
 from core.workflow.rules import Problem, ProblemKind, Ref, Refused, is_lead, not_found_as_given
 
 
@@ -93,10 +94,11 @@ def issue_area_requests(
     session: Session, registry: Registry, inspection: Inspection
 ) -> list[IssuedRequest]:
     """Issue every once-per-area request of the inspection's framework; idempotent."""
+    taking_part = participant_codes(session, inspection.id)
     requests = [
         o.item
         for o in registry.document_requests_of(inspection.framework)
-        if o.item.scope is not RequestScope.TRACKED_CHILD
+        if o.item.scope is not RequestScope.TRACKED_CHILD and o.owner in taking_part
     ]
     return _issue(session, inspection, requests, None)
 
@@ -105,10 +107,11 @@ def issue_child_requests(
     session: Session, registry: Registry, inspection: Inspection, child: Child
 ) -> list[IssuedRequest]:
     """Issue the per-tracked-child requests (case files, joint evaluation, consent); idempotent."""
+    taking_part = participant_codes(session, inspection.id)
     requests = [
         o.item
         for o in registry.document_requests_of(inspection.framework)
-        if o.item.scope is RequestScope.TRACKED_CHILD
+        if o.item.scope is RequestScope.TRACKED_CHILD and o.owner in taking_part
     ]
     return _issue(session, inspection, requests, child)
 

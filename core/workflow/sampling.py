@@ -17,7 +17,6 @@ from core.models import Child, Inspection
 from core.registry import Registry
 from core.workflow.ages import Birth, age_in_years, birth_of, is_unborn
 from core.workflow.selection import (
-    CHILD_PROTECTION_PLANS,
     MAX_SELECTED,
     Kind,
     Membership,
@@ -35,8 +34,6 @@ ETHNICITY = "ethnicity"
 DISABILITY = "disability"
 DIMENSIONS = (LIST, AGE_BAND, GENDER, ETHNICITY, DISABILITY)
 
-CP_LABEL = "child protection plan"
-CIN_LABEL = "child in need"
 UNBORN = "unborn"
 AGE_NOT_RECORDED = "age not recorded"
 AGE_BANDS = ((0, 4), (5, 10), (11, 15))  # then 16+
@@ -58,7 +55,7 @@ def age_band(birth: Birth, on: dt.date) -> str:
 class Profile:
     """The strata a suggested sample is balanced across."""
 
-    list: str  # a child on both lists counts as on a child protection plan, the closer support
+    list: str  # the title of the first selection list the child is on (Membership.list_title)
     age_band: str
     gender: str
     ethnicity: str
@@ -91,7 +88,7 @@ def profile_of(child: Child, membership: Membership, notified: dt.date) -> Profi
         else "no disability"
     )
     return Profile(
-        list=CP_LABEL if CHILD_PROTECTION_PLANS in membership.lists else CIN_LABEL,
+        list=membership.list_title,
         age_band=age_band(birth_of(child, membership.rows), notified),
         gender=child.gender or "gender not recorded",
         ethnicity=child.ethnicity or "ethnicity not recorded",
@@ -201,7 +198,7 @@ def eligible_children(
 ) -> list[tuple[Child, Profile]]:
     """Every child of the inspection who passes each selection rule but 'twenty children' (and,
     given ``visible``, whom the asker may see)."""
-    memberships = selection_memberships(session, inspection.id)
+    memberships = selection_memberships(session, registry, inspection)
     children = session.scalars(
         select(Child)
         .where(
@@ -241,7 +238,7 @@ def suggest_sample(
     """
     eligible = eligible_children(session, registry, inspection, visible)
     selected = choices(session, inspection.id, Kind.SELECTED)
-    memberships = selection_memberships(session, inspection.id, list(selected))
+    memberships = selection_memberships(session, registry, inspection, list(selected))
     selected_children = session.scalars(
         select(Child)
         .where(Child.id.in_(list(selected)), visible if visible is not None else true())

@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.contributions import FieldRole, ListRole, ListSpec, MilestoneRole
 from core.models import (
     Child,
     ChildSelection,
@@ -43,7 +44,7 @@ from core.models import (
     ListUpload,
     utc_now,
 )
-from core.registry import Registry
+from core.registry import Registry, field_with_role
 from core.timetable import due_at
 from core.viewer import Viewer
 from core.workflow.ages import age_scope_problem, birth_of
@@ -63,19 +64,39 @@ from core.workflow.rules import (
     visible_inspection,
 )
 
-CHILDREN_IN_NEED = "children-in-need"
-CHILD_PROTECTION_PLANS = "child-protection-plans"
-SELECTION_LISTS = (CHILDREN_IN_NEED, CHILD_PROTECTION_PLANS)
-SAMPLING_LISTS = ("contacts", "early-help", "referrals", "assessments", "section-47")
-EXTRA_FIELDS_LIST = "selected-children"
-DOMESTIC_ABUSE_FIELD = "domestic_abuse"
-
 MAX_SELECTED = 20
 MIN_TRACKED = 5
 MAX_TRACKED = 7
-SELECT_MILESTONE = "select-children"
-TRACK_MILESTONE = "name-tracked-children"
 MAX_REASON = 1000
+
+
+# --- The lists and milestones core relies on, by role (core/contributions.py) ---------------------
+# One function per role: every other module asks these, never a plugin's codes.
+
+
+def selection_lists(registry: Registry, framework: str) -> tuple[ListSpec, ...]:
+    """The lists the 20 children are selected from (role SELECTION), in request order."""
+    return registry.lists_with_role(framework, ListRole.SELECTION)
+
+
+def sampling_lists(registry: Registry, framework: str) -> tuple[str, ...]:
+    """The codes of the child-level lists children are sampled from (role SAMPLING)."""
+    return tuple(s.code for s in registry.lists_with_role(framework, ListRole.SAMPLING))
+
+
+def selected_child_details(registry: Registry, framework: str) -> str | None:
+    """The code of the list with more on each selected child (role SELECTED_CHILD_DETAILS)."""
+    spec = registry.list_with_role(framework, ListRole.SELECTED_CHILD_DETAILS)
+    return spec.code if spec else None
+
+
+def domestic_abuse_fields(registry: Registry, framework: str) -> dict[str, str]:
+    """For each selection list's code, the name of its field flagging domestic abuse."""
+    return {
+        spec.code: field.name
+        for spec in selection_lists(registry, framework)
+        if (field := field_with_role(spec, FieldRole.DOMESTIC_ABUSE_FLAG)) is not None
+    }
 
 
 class Kind(StrEnum):
@@ -118,44 +139,59 @@ def is_yes(value: Any) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Membership:
-    """A child's rows on the selection lists: which lists, and whether any flags domestic abuse."""
+    """A child's rows on the selection lists: which lists, and whether any flags domestic abuse.
+
+    ``list_title`` is the title of the first of the framework's selection lists (in request
+    reference order) the child is on: under da-2016 a child on both counts as on a child
+    protection plan, the closer support.
+    """
 
     lists: frozenset[str]
     domestic_abuse: bool
     rows: tuple[ListRow, ...]
+    list_title: str = ""
 
 
 def selection_memberships(
-    session: Session, inspection_id: int, child_ids: Iterable[int] | None = None
+    session: Session,
+    registry: Registry,
+    inspection: Inspection,
+    child_ids: Iterable[int] | None = None,
 ) -> dict[int, Membership]:
+    specs = selection_lists(registry, inspection.framework)
+    flags = domestic_abuse_fields(registry, inspection.framework)
     grouped: dict[int, list[ListRow]] = defaultdict(list)
-    for row in current_rows(session, inspection_id, SELECTION_LISTS, child_ids):
+    for row in current_rows(session, inspection.id, [s.code for s in specs], child_ids):
         if row.child_id is not None:
             grouped[row.child_id].append(row)
-    return {
-        child_id: Membership(
-            lists=frozenset(r.list_code for r in rows),
-            domestic_abuse=any(is_yes(r.values.get(DOMESTIC_ABUSE_FIELD)) for r in rows),
+    memberships = {}
+    for child_id, rows in grouped.items():
+        lists = frozenset(r.list_code for r in rows)
+        memberships[child_id] = Membership(
+            lists=lists,
+            domestic_abuse=any(is_yes(r.values.get(flags.get(r.list_code, ""))) for r in rows),
             rows=tuple(rows),
+            list_title=next(s.title for s in specs if s.code in lists),
         )
-        for child_id, rows in grouped.items()
-    }
+    return memberships
 
 
 # --- Deadlines ------------------------------------------------------------------------------------
 
 
-def milestone_due(registry: Registry, inspection: Inspection, code: str) -> dt.datetime | None:
-    for milestone in registry.milestones_of(inspection.framework):
-        if milestone.item.code == code:
-            return due_at(milestone.item.deadline, inspection.notification_date)
-    return None  # the framework sets no deadline for it (da-2024, front-door-2024)
+def milestone_due(
+    registry: Registry, inspection: Inspection, role: MilestoneRole
+) -> dt.datetime | None:
+    milestone = registry.milestone_with_role(inspection.framework, role)
+    if milestone is None:
+        return None  # the framework sets no deadline for it (da-2024, front-door-2024)
+    return due_at(milestone.deadline, inspection.notification_date)
 
 
 def is_late(
-    registry: Registry, inspection: Inspection, code: str, now: dt.datetime | None = None
+    registry: Registry, inspection: Inspection, role: MilestoneRole, now: dt.datetime | None = None
 ) -> bool:
-    due = milestone_due(registry, inspection, code)
+    due = milestone_due(registry, inspection, role)
     return due is not None and (now or utc_now()) > due
 
 
@@ -186,12 +222,12 @@ def child_problems(
 ) -> list[Problem]:
     """Why this child may not be selected (every rule but 'twenty children'); empty if it may."""
     if membership is None:
+        names = "', '".join(s.code for s in selection_lists(registry, inspection.framework))
         return [
             invalid(
                 field,
-                f"{_named(child)} is on neither the '{CHILDREN_IN_NEED}' list nor the "
-                f"'{CHILD_PROTECTION_PLANS}' list of {inspection.reference}; the 20 are "
-                "selected from those two lists.",
+                f"{_named(child)} is on none of the selection lists of "
+                f"{inspection.reference} ('{names}'); the 20 are selected from those.",
                 Rule.SELECTION_LIST,
             )
         ]
@@ -266,12 +302,12 @@ def select_children(
                 Rule.TWENTY_CHILDREN,
             )
         )
-    memberships = selection_memberships(session, inspection.id, [c.id for _, c in new])
+    memberships = selection_memberships(session, registry, inspection, [c.id for _, c in new])
     for index, child in new:
         membership = memberships.get(child.id)
         problems += child_problems(registry, inspection, child, membership, f"childIds[{index}]")
     refuse_if(problems)
-    late = is_late(registry, inspection, SELECT_MILESTONE, now)
+    late = is_late(registry, inspection, MilestoneRole.SELECT_CHILDREN, now)
     for index, child in new:
         row = ChildSelection(
             inspection_id=inspection.id,
@@ -357,7 +393,7 @@ def track_children(
                 )
             )
     refuse_if(problems)
-    late = is_late(registry, inspection, TRACK_MILESTONE, now)
+    late = is_late(registry, inspection, MilestoneRole.NAME_TRACKED_CHILDREN, now)
     for child in new:
         row = ChildSelection(
             inspection_id=inspection.id,
@@ -386,6 +422,7 @@ def selection_complete(selected_count: int) -> bool:
 
 def sample_child(
     session: Session,
+    registry: Registry,
     viewer: Viewer,
     inspection_id: int,
     child_id: int,
@@ -405,12 +442,13 @@ def sample_child(
     cleaned = clean_text("reason", reason, MAX_REASON, required=True)
     [child] = children_of(session, inspection, [child_id], "childId")
     code = list_code.strip().lower()
-    if code not in SAMPLING_LISTS:
+    sampled_from = sampling_lists(registry, inspection.framework)
+    if code not in sampled_from:
         raise Refused(
             invalid(
                 "listCode",
                 f"{list_code[:60]!r} is not one of the child-level lists children are sampled "
-                f"from: {', '.join(SAMPLING_LISTS)}.",
+                f"from: {', '.join(sampled_from) or 'none in this framework'}.",
                 Rule.SAMPLING_LIST,
             )
         )

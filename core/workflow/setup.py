@@ -21,6 +21,7 @@ from core.registry import Registry
 from core.timetable import ENGLAND_AND_WALES
 from core.tokens import IssuedToken, TokenError, create_token, revoke_token
 from core.viewer import Role, Viewer
+from core.workflow.participation import choose_participants, participant_codes, record_participants
 from core.workflow.rules import Ref, Refused, invalid, not_allowed, viewer_name
 from core.workflow.rules import not_found_as_given as not_found
 
@@ -113,16 +114,19 @@ def create_inspector(
 
 
 def _check_team_member(
-    registry: Registry, inspection: m.Inspection, inspector: m.Inspector, field: str
+    session: Session,
+    inspection: m.Inspection,
+    inspector: m.Inspector,
+    field: str,
 ) -> None:
-    participants = {i.code for i in registry.participants(inspection.framework)}
+    participants = participant_codes(session, inspection.id)
     if inspector.inspectorate not in participants:
         raise Refused(
             invalid(
                 field,
                 f"{inspector.name} is from '{inspector.inspectorate}', which does not take part "
-                f"in framework '{inspection.framework}' (taking part: "
-                f"{', '.join(sorted(participants))}). Choose an inspector of one of those.",
+                f"in inspection {inspection.reference} (taking part: "
+                f"{', '.join(participants)}). Choose an inspector of one of those.",
             )
         )
 
@@ -138,6 +142,7 @@ def create_inspection(
     reference: str,
     lead_ref: Ref,
     member_refs: Sequence[Ref],
+    inspectorate_codes: Sequence[str] | None = None,
 ) -> m.Inspection:
     require_admin(viewer)
     framework = registry.framework(framework_code)
@@ -153,6 +158,9 @@ def create_inspection(
                 "notified on a working day. Choose a working day.",
             )
         )
+    participants = choose_participants(
+        registry, framework.code, inspectorate_codes, "inspectorates"
+    )
     reference = _text("reference", reference, 40)
     if session.scalar(select(m.Inspection.id).where(m.Inspection.reference == reference)):
         raise Refused(
@@ -169,6 +177,8 @@ def create_inspection(
         notification_date=notification_date,
     )
     session.add(inspection)
+    session.flush()
+    record_participants(session, inspection, participants)
     session.flush()
     lead = _inspector(session, "leadInspectorId", lead_ref)
     lead_inspectorate = registry.framework_lead(framework.code)
@@ -189,7 +199,7 @@ def create_inspection(
             raise Refused(
                 invalid(field, f"{member.name} is on the team already.", code=ALREADY_EXISTS)
             )
-        _check_team_member(registry, inspection, member, field)
+        _check_team_member(session, inspection, member, field)
         seen.add(member.id)
         session.add(m.TeamMember(inspection_id=inspection.id, inspector_id=member.id))
     session.flush()
@@ -204,7 +214,7 @@ def add_team_member(
     if inspection is None:
         raise Refused(not_found("inspectionId", inspection_ref.given, "inspection"))
     inspector = _inspector(session, "inspectorId", inspector_ref)
-    _check_team_member(registry, inspection, inspector, "inspectorId")
+    _check_team_member(session, inspection, inspector, "inspectorId")
     exists = select(m.TeamMember.id).where(
         m.TeamMember.inspection_id == inspection.id, m.TeamMember.inspector_id == inspector.id
     )

@@ -4,13 +4,14 @@ Seed 002 says only that inspectors select children from the local authority's li
 da-2024 has no milestones; front-door-2024 has no seed.
 """
 
-from core.contributions import Deadline, Milestone, TimeOfDay
+from core.contributions import Deadline, Milestone, MilestoneRole, TimeOfDay
 from plugins.ofsted.frameworks import DA_2016
 
 MILESTONES: tuple[Milestone, ...] = (
     Milestone(
         framework=DA_2016,
         code="select-children",
+        role=MilestoneRole.SELECT_CHILDREN,
         title=(
             "Lead inspector selects 20 children living with domestic abuse from the lists of "
             "children in need and children on a child protection plan"
@@ -26,6 +27,7 @@ MILESTONES: tuple[Milestone, ...] = (
     Milestone(
         framework=DA_2016,
         code="name-tracked-children",
+        role=MilestoneRole.NAME_TRACKED_CHILDREN,
         title=(
             "Lead inspector tells the local authority the five to seven children whose "
             "experiences the local partnership should evaluate jointly"

@@ -13,13 +13,17 @@ Only da-2016 has requests: seed 002 (da-2024) says agencies provide lists, docum
 audits but not which or when, and there is no seed for front-door-2024.
 """
 
+from dataclasses import replace
+
 from core.contributions import (
     AgencyKind,
     Deadline,
     DocumentRequest,
+    FieldRole,
     FieldRule,
     FieldType,
     ListField,
+    ListRole,
     ListSpec,
     RequestScope,
     TimeOfDay,
@@ -109,19 +113,23 @@ ALLOCATED_WORKER = _field(
     "Social worker",
     required=False,
 )
-DOMESTIC_ABUSE = _field(
-    "domestic_abuse",
-    "Whether the child is living or has lived with domestic abuse (Y/N)",
-    FieldType.YES_NO,
-    "Domestic abuse",
-    "Living with domestic abuse",
-    "DA",
-    "DA flag",
+DOMESTIC_ABUSE = replace(
+    _field(
+        "domestic_abuse",
+        "Whether the child is living or has lived with domestic abuse (Y/N)",
+        FieldType.YES_NO,
+        "Domestic abuse",
+        "Living with domestic abuse",
+        "DA",
+        "DA flag",
+    ),
+    role=FieldRole.DOMESTIC_ABUSE_FLAG,
 )
 
 # --- Lists for selection (paragraph 10) ---------------------------------------------------------
 
 CHILDREN_IN_NEED = ListSpec(
+    role=ListRole.SELECTION,
     code="children-in-need",
     title="Children identified as a child in need",
     coverage=(
@@ -168,6 +176,7 @@ CHILDREN_IN_NEED = ListSpec(
 )
 
 CHILD_PROTECTION_PLANS = ListSpec(
+    role=ListRole.SELECTION,
     code="child-protection-plans",
     title="Children on a child protection plan",
     coverage=(
@@ -254,6 +263,7 @@ CHILD_PROTECTION_PLANS = ListSpec(
 # --- Extra information on the 20 selected children (paragraph 12) --------------------------------
 
 SELECTED_CHILDREN = ListSpec(
+    role=ListRole.SELECTED_CHILD_DETAILS,
     code="selected-children",
     title="Additional information on each of the 20 selected children",
     coverage="The 20 children living with domestic abuse that the lead inspector selected.",
@@ -319,6 +329,7 @@ SELECTED_CHILDREN = ListSpec(
 # --- Multi-agency meetings in the fieldwork week (paragraph 14; fields are Ofsted's design) ------
 
 MEETINGS = ListSpec(
+    role=ListRole.MEETINGS,
     code="meetings",
     title="Multi-agency meetings during the fieldwork week",
     coverage=(
@@ -328,7 +339,10 @@ MEETINGS = ListSpec(
         "example, MARAC meetings)."
     ),
     fields=(
-        _field("meeting_type", "Meeting type", FieldType.CODE, "Type", code_set="meeting-type"),
+        replace(
+            _field("meeting_type", "Meeting type", FieldType.CODE, "Type", code_set="meeting-type"),
+            role=FieldRole.MEETING_TYPE,
+        ),
         _field("meeting_date", "Date", FieldType.DATE, "Meeting date"),
         _field("meeting_time", "Time", FieldType.TEXT, "Start time", "Meeting time"),
         _field(
@@ -346,6 +360,7 @@ MEETINGS = ListSpec(
 # --- Child-level lists for sampling (paragraph 15) -----------------------------------------------
 
 CONTACTS = ListSpec(
+    role=ListRole.SAMPLING,
     code="contacts",
     title="Contacts",
     coverage="All those who have been the subject of a contact in the three months before "
@@ -364,6 +379,7 @@ CONTACTS = ListSpec(
 )
 
 EARLY_HELP = ListSpec(
+    role=ListRole.SAMPLING,
     code="early-help",
     title="Early help",
     coverage=(
@@ -390,6 +406,7 @@ EARLY_HELP = ListSpec(
 )
 
 REFERRALS = ListSpec(
+    role=ListRole.SAMPLING,
     code="referrals",
     title="Referrals",
     coverage="All those who have been the subject of a referral in the three months before "
@@ -430,6 +447,7 @@ REFERRALS = ListSpec(
 )
 
 ASSESSMENTS = ListSpec(
+    role=ListRole.SAMPLING,
     code="assessments",
     title="Assessments",
     coverage=(
@@ -466,6 +484,7 @@ ASSESSMENTS = ListSpec(
 )
 
 SECTION_47 = ListSpec(
+    role=ListRole.SAMPLING,
     code="section-47",
     title="Section 47",
     coverage=(

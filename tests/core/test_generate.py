@@ -26,9 +26,9 @@ from core.viewer import Role
 from core.workflow import evidence as evidence_rules
 from core.workflow.lists import json_ready
 from core.workflow.selection import (
-    SAMPLING_LISTS,
     child_problems,
     current_rows,
+    sampling_lists,
     selection_memberships,
 )
 from tests.helpers.graphql import GraphQLClient, TokenFactory
@@ -182,7 +182,7 @@ def test_selections_keep_the_rules_of_the_workflow(database: Database, registry:
             assert len(selected) == 20
             assert 5 <= len(tracked) <= 7 and tracked <= selected
             assert chosen["sampled"]
-            memberships = selection_memberships(session, inspection.id, selected)
+            memberships = selection_memberships(session, registry, inspection, selected)
             for child_id in selected:
                 child = session.get(m.Child, child_id)
                 assert child is not None and child.lives_with_domestic_abuse is True
@@ -191,7 +191,8 @@ def test_selections_keep_the_rules_of_the_workflow(database: Database, registry:
                 )
                 assert problems == []  # on a selection list, flagged, in the age scope
             for sample in chosen["sampled"]:
-                assert sample.list_code in SAMPLING_LISTS and sample.reason
+                assert sample.list_code is not None and sample.reason
+                assert sample.list_code in sampling_lists(registry, inspection.framework)
                 assert current_rows(session, inspection.id, [sample.list_code], [sample.child_id])
             issued = session.scalars(
                 select(m.IssuedRequest.child_id).where(

@@ -12,6 +12,7 @@ import datetime as dt
 import types
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import pluggy
 import pytest
@@ -30,12 +31,16 @@ from core.contributions import (
     DocumentRequest,
     EvidenceForm,
     EvidenceSubject,
+    FieldRole,
     FieldType,
     Framework,
     FrameworkArea,
     Inspectorate,
     ListField,
+    ListRole,
     ListSpec,
+    Milestone,
+    MilestoneRole,
     Question,
     QuestionKind,
     RequestScope,
@@ -44,8 +49,9 @@ from core.contributions import (
 )
 from core.graphql.schema import build_schema, print_schema
 from core.hookspecs import hookimpl
-from core.plugins import make_plugin_manager
+from core.plugins import PluginError, make_plugin_manager
 from core.registry import PluginContractError, Registry, build_registry
+from tests.helpers.environment import FIRST_PARTY
 
 # --- A small fictional world that satisfies the contract ------------------------------------------
 
@@ -299,7 +305,7 @@ def test_two_plugins_with_the_same_inspectorate_code() -> None:
         error,
         "rival",
         "inspectorate 'partner'",
-        "plugin 'partner' already contributes an inspectorate with this code",
+        "the inspectorate code is taken, clashing with plugin 'partner' (inspectorate 'partner')",
     )
 
 
@@ -312,7 +318,8 @@ def test_two_plugins_with_the_same_graphql_prefix() -> None:
         error,
         "rival",
         "inspectorate 'rival'",
-        "GraphQL prefix 'Partner' is already used by plugin 'partner'",
+        "GraphQL prefix 'Partner' is taken, clashing with plugin 'partner' (inspectorate "
+        "'partner')",
     )
 
 
@@ -344,7 +351,8 @@ def test_a_criterion_code_contributed_twice_in_one_framework(reverse: bool) -> N
         error,
         "partner",
         "criterion 'C-10' of framework 'fw-2030'",
-        "plugin 'lead' already contributes this criterion",
+        "the criterion's code is taken, clashing with plugin 'lead' (criterion 'C-10' of "
+        "framework 'fw-2030')",
     )
     assert "evaluated_by" in error.fix
 
@@ -444,7 +452,7 @@ def test_two_different_lists_with_one_code_in_a_framework() -> None:
         error,
         "partner",
         "document request 'list.children-again' of framework 'fw-2030'",
-        "list code 'children' is already the code of a different list (request 'list.children')",
+        "list code 'children' is the code of a different list (document request 'list.children')",
     )
 
 
@@ -535,20 +543,49 @@ def test_a_choice_question_without_choices() -> None:
 # --- Hooks the contract does not have ------------------------------------------------------------
 
 
-def test_a_misspelt_hook_stops_the_plugin_manager() -> None:
+def test_a_misspelt_hook_stops_the_plugin_manager_in_one_line_with_the_right_name() -> None:
     misspelt = types.ModuleType("jtai_misspelt_plugin")
     misspelt.jtai_inspectorate = _returning(PARTNER)  # type: ignore[attr-defined]
     misspelt.jtai_critera = _returning((PARTNER_CRITERION,))  # type: ignore[attr-defined]
 
-    with pytest.raises(pluggy.PluginValidationError) as caught:
+    with pytest.raises(PluginError) as caught:
         make_plugin_manager(load_entry_points=False, extra_plugins=[("misspelt", misspelt)])
 
-    assert caught.value.plugin is misspelt
-    message = str(caught.value)
-    assert message.startswith("Plugin 'misspelt': ")
-    assert "unknown hook 'jtai_critera'" in message
-    assert "jtai_misspelt_plugin" in message
-    assert "Fix: name the hook as in core/hookspecs.py" in message
+    assert str(caught.value) == (
+        "Plugin 'misspelt': hook jtai_critera: unknown hook 'jtai_critera': core/hookspecs.py "
+        "has no hook of that name. Fix: rename it to 'jtai_criteria'"
+    )
+
+
+def test_a_hook_taking_arguments_stops_the_plugin_manager_naming_the_plugin() -> None:
+    def jtai_criteria(framework: str) -> tuple[Criterion, ...]:
+        return ()
+
+    greedy = types.ModuleType("jtai_greedy_plugin")
+    greedy.jtai_criteria = hookimpl(jtai_criteria)  # type: ignore[attr-defined]
+
+    with pytest.raises(PluginError) as caught:
+        make_plugin_manager(load_entry_points=False, extra_plugins=[("greedy", greedy)])
+
+    assert caught.value.plugin == "greedy"
+    assert "framework" in caught.value.problem and "\n" not in str(caught.value)
+    assert "copy each signature from core/hookspecs.py" in caught.value.fix
+
+
+def test_a_hook_that_raises_is_reported_in_one_line_naming_the_plugin() -> None:
+    def jtai_criteria() -> tuple[Criterion, ...]:
+        raise KeyError("fw-2030")
+
+    failing = partner()
+    failing.jtai_criteria = hookimpl(jtai_criteria)
+
+    error = contract_error(("lead", lead()), ("partner", failing))
+
+    assert str(error).startswith(
+        "Plugin 'partner': hook jtai_criteria: raised KeyError: 'fw-2030'. Fix: "
+    )
+    assert "jtai --debug plugins check" in error.fix
+    assert isinstance(error.__cause__, KeyError)
 
 
 # --- The real plugins ----------------------------------------------------------------------------
@@ -561,8 +598,8 @@ REAL_PLUGINS = [
 ]
 
 
-def test_the_installed_plugins_build_a_registry() -> None:
-    registry = build_registry(make_plugin_manager())
+def test_the_first_party_plugins_build_a_registry() -> None:
+    registry = build_registry(make_plugin_manager(only=FIRST_PARTY))
 
     assert [i.code for i in registry.inspectorates] == ["cqc", "hmicfrs", "hmip", "ofsted"]
     assert [p.name for p in registry.plugins] == ["cqc", "hmicfrs", "hmip", "ofsted"]
@@ -594,3 +631,116 @@ def test_registration_order_changes_neither_the_registry_nor_the_schema() -> Non
         assert registry.inspectorates == first_registry.inspectorates
         assert registry.evidence_forms == first_registry.evidence_forms
         assert registry.document_requests == first_registry.document_requests
+
+
+# --- Roles: what core relies on, declared in the plugins' data -----------------------------------
+
+MEETING_TYPES = CodeSet("meeting-kinds", "Meeting kinds", "tests", (Code("CONF", "Conference"),))
+
+
+def _list(code: str, role: ListRole | None, *fields: ListField, reference: str = "") -> Any:
+    return replace(
+        CHILD_LIST,
+        reference=reference or f"list.{code}",
+        list_spec=ListSpec(code=code, title=code.title(), coverage="all", fields=fields, role=role),
+    )
+
+
+FLAG = ListField("da", "Domestic abuse", FieldType.YES_NO, role=FieldRole.DOMESTIC_ABUSE_FLAG)
+KIND = ListField(
+    "kind", "Kind", FieldType.CODE, code_set="meeting-kinds", role=FieldRole.MEETING_TYPE
+)
+NAME = ListField("child_name", "Name", FieldType.TEXT)
+
+
+def test_core_finds_lists_milestones_and_meeting_types_by_role() -> None:
+    requests = (
+        _list("kids-b", ListRole.SELECTION, NAME, FLAG),
+        _list("kids-a", ListRole.SELECTION, NAME, FLAG),
+        _list("visits", ListRole.MEETINGS, KIND),
+        _list("extra", ListRole.SELECTED_CHILD_DETAILS, NAME),
+        _list("plain", None, NAME),
+    )
+    milestone = Milestone(
+        "fw-2030", "pick", "Pick", Deadline.working_day(1, TimeOfDay.MIDDAY),
+        role=MilestoneRole.SELECT_CHILDREN,
+    )  # fmt: skip
+    registry = build_registry(
+        manager(
+            ("lead", lead(jtai_code_sets=(CATEGORY, MEETING_TYPES), jtai_milestones=(milestone,))),
+            ("partner", partner(jtai_document_requests=requests)),
+        )
+    )
+
+    assert [s.code for s in registry.lists_with_role("fw-2030", ListRole.SELECTION)] == [
+        "kids-a",
+        "kids-b",
+    ]  # request reference order
+    assert registry.list_with_role("fw-2030", ListRole.SAMPLING) is None
+    assert registry.meeting_types("fw-2030") == MEETING_TYPES
+    assert registry.meeting_types("fw-2031") is None
+    assert registry.milestone_with_role("fw-2030", MilestoneRole.SELECT_CHILDREN) == milestone
+    assert registry.milestone_with_role("fw-2030", MilestoneRole.NAME_TRACKED_CHILDREN) is None
+
+
+@pytest.mark.parametrize(
+    ("requests", "item", "problem"),
+    [
+        (
+            (_list("kids", ListRole.SELECTION, NAME),),
+            "document request 'list.kids' of framework 'fw-2030'",
+            "a SELECTION list needs a field with role DOMESTIC_ABUSE_FLAG; none has it",
+        ),
+        (
+            (_list("kids", None, NAME, FLAG),),
+            "document request 'list.kids' of framework 'fw-2030', list field 'da'",
+            "role DOMESTIC_ABUSE_FLAG needs a yes_no field of a SELECTION list; this is a yes_no "
+            "field of a role-less list",
+        ),
+        (
+            (
+                _list(
+                    "visits", ListRole.MEETINGS, replace(KIND, type=FieldType.TEXT, code_set=None)
+                ),
+            ),
+            "document request 'list.visits' of framework 'fw-2030', list field 'kind'",
+            "role MEETING_TYPE needs a code field of a MEETINGS list; this is a text field",
+        ),
+        (
+            (_list("kids", ListRole.SELECTION, NAME, FLAG, replace(FLAG, name="da2")),),
+            "document request 'list.kids' of framework 'fw-2030'",
+            "2 fields have role DOMESTIC_ABUSE_FLAG",
+        ),
+        (
+            (_list("visits", ListRole.MEETINGS, KIND), _list("more", ListRole.MEETINGS, KIND)),
+            "document request 'list.more' of framework 'fw-2030'",  # the second returned
+            "a framework has one MEETINGS list, and this is a second (list 'visits')",
+        ),
+    ],
+    ids=["no-flag", "flag-off-selection", "meeting-type-not-code", "two-flags", "two-meetings"],
+)
+def test_roles_are_checked_per_framework(
+    requests: tuple[DocumentRequest, ...], item: str, problem: str
+) -> None:
+    error = contract_error(
+        ("lead", lead(jtai_code_sets=(CATEGORY, MEETING_TYPES))),
+        ("partner", partner(jtai_document_requests=requests)),
+    )
+
+    assert_reported(error, "partner", item, problem)
+
+
+def test_a_milestone_role_is_given_once_a_framework() -> None:
+    due = Deadline.working_day(1, TimeOfDay.MIDDAY)
+    first = Milestone("fw-2030", "pick", "Pick", due, role=MilestoneRole.SELECT_CHILDREN)
+    second = replace(first, code="pick-again")
+
+    error = contract_error(("lead", lead(jtai_milestones=(first, second))), ("partner", partner()))
+
+    assert_reported(
+        error,
+        "lead",
+        "milestone 'pick-again' of framework 'fw-2030'",
+        "role SELECT_CHILDREN is already the role of a milestone of the framework (milestone "
+        "'pick')",
+    )

@@ -6,14 +6,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from core.contributions import RequestScope
+from core.app import create_app
+from core.contributions import (
+    AgencyKind,
+    Deadline,
+    DocumentRequest,
+    Inspectorate,
+    RequestScope,
+    TimeOfDay,
+)
 from core.database import Database
 from core.demo import DemoInspection
+from core.hookspecs import hookimpl
 from core.models import (
     Agency,
     AuditEvent,
@@ -23,8 +33,12 @@ from core.models import (
     Inspector,
     IssuedRequest,
 )
+from core.plugins import make_plugin_manager
 from core.registry import Registry
+from core.settings import Settings
 from core.viewer import Role
+from plugins.ofsted.requests import CHILDREN_IN_NEED
+from tests.helpers.environment import FIRST_PARTY
 from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
 from tests.helpers.ids import gid, gid_text
 from tests.helpers.selection_world import (
@@ -190,7 +204,9 @@ def test_a_child_on_neither_selection_list_breaks_the_list_rule(
     payload = select_children(gql, lead_token, world, [34, 5])
     error = the_error(payload)
     assert error["field"] == "input.childIds[0]"
-    assert error["message"].startswith("Rule 'on a selection list': child DEMO00035 is on neither")
+    assert error["message"].startswith(
+        "Rule 'on a selection list': child DEMO00035 is on none of the selection lists"
+    )
     assert selections(database) == []
 
 
@@ -290,13 +306,41 @@ def test_only_the_lead_inspector_selects_and_nothing_changes_otherwise(
 # --- The age scope (da-2024: unborn to 7) -------------------------------------------------------
 
 
+class Da2024SelectionList:
+    """A test plugin asking for a selection list under da-2024, whose guidance (seed 002) names
+    none: core finds selection lists by role, so the age scope rule is reached through it."""
+
+    @hookimpl
+    def jtai_inspectorate(self) -> Inspectorate:
+        return Inspectorate("lists", "Lists (test)", "Lists", "Lists", (), ("da-2024",))
+
+    @hookimpl
+    def jtai_document_requests(self) -> tuple[DocumentRequest, ...]:
+        return (
+            DocumentRequest(
+                framework="da-2024",
+                reference="list.children-in-need",
+                title=CHILDREN_IN_NEED.title,
+                addressed_to=(AgencyKind.LOCAL_AUTHORITY,),
+                scope=RequestScope.AREA,
+                deadline=Deadline.working_day(0, TimeOfDay.END_OF_DAY),
+                list_spec=CHILDREN_IN_NEED,
+            ),
+        )
+
+
 def test_children_outside_the_framework_age_scope_break_the_age_scope_rule(
-    gql: GraphQLClient,
     database: Database,
     demo: DemoInspection,
     make_token: TokenFactory,
     lead_token: str,
+    tmp_path: Path,
 ) -> None:
+    manager = make_plugin_manager(
+        only=FIRST_PARTY, extra_plugins=[("lists", Da2024SelectionList())]
+    )
+    settings = Settings(database_url=database.url, storage_dir=tmp_path)
+    gql = GraphQLClient(create_app(settings, plugin_manager=manager, database=database), database)
     admin = make_token(Role.ADMIN)
     with database.session() as session:
         area_id = session.scalar(
@@ -649,7 +693,10 @@ def test_a_suggestion_is_reproducible_balanced_reasoned_and_writes_nothing(
         )
 
     assert spread("ageBand") == {"unborn": 4, "0-4": 4, "5-10": 4, "11-15": 4, "16+": 4}
-    assert near(spread("list"), {"child protection plan": 10, "child in need": 10})
+    assert near(
+        spread("list"),
+        {"Children on a child protection plan": 10, "Children identified as a child in need": 10},
+    )
     assert near(spread("gender"), {"M": 20 / 3, "F": 20 / 3, "U": 20 / 3})
     assert near(spread("ethnicity"), {"WBRI": 5, "APKN": 5, "BAFR": 5, "MWBC": 5})
     assert near(spread("disability"), {"disability": 9, "no disability": 11})
@@ -668,7 +715,8 @@ def test_a_suggestion_is_reproducible_balanced_reasoned_and_writes_nothing(
 
     # Each says why: its groups, then the group it fills.
     pattern = re.compile(
-        r"^(child protection plan|child in need); (unborn|age \d+-\d+|age 16\+); [MFU]; "
+        r"^(Children on a child protection plan|Children identified as a child in need); "
+        r"(unborn|age \d+-\d+|age 16\+); [MFU]; "
         r"(WBRI|APKN|BAFR|MWBC); (no disability|disability) — .+$"
     )
     assert all(pattern.match(s["reason"]) for s in suggestions), suggestions

@@ -99,7 +99,7 @@ def test_an_admin_sets_up_an_inspection_with_a_team_from_all_four(
         ({"notificationDate": "2016-11-12"}, "input.notificationDate", "weekend or bank holiday"),
         ({"notificationDate": "2016-12-26"}, "input.notificationDate", "weekend or bank holiday"),
         ({"framework": "front-door-2024", "notificationDate": "2024-06-03"},
-         "input.inspectorIds[0]", "does not take part in framework 'front-door-2024'"),
+         "input.inspectorIds[0]", "which does not take part in inspection JTAI-SETUP-1"),
     ],
 )  # fmt: skip
 def test_a_bad_inspection_is_refused_by_field_and_nothing_is_created(

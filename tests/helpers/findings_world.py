@@ -13,6 +13,7 @@ from core.database import Database
 from core.demo import DemoInspection
 from core.models import Agency, Child, ChildSelection, Inspection, Inspector, LocalArea, TeamMember
 from core.viewer import Role
+from core.workflow.participation import participant_codes, record_participants
 from tests.helpers.graphql import GraphQLClient, TokenFactory
 from tests.helpers.ids import gid
 
@@ -264,5 +265,6 @@ def second_inspection(
             session.add(
                 TeamMember(inspection_id=inspection.id, inspector_id=inspector_id, is_lead=is_lead)
             )
+        record_participants(session, inspection, participant_codes(session, demo.inspection_id))
         session.add(Child(inspection_id=inspection.id, local_id=f"{code}-CHILD-1"))
         return inspection.id

@@ -7,6 +7,8 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from core.models import Agency, Inspection, LocalArea, TeamMember
+from core.workflow.participation import record_participants
+from tests.helpers.environment import FIRST_PARTY
 
 
 def add_led_inspection(session: Session, lead_inspector_id: int, code: str) -> Inspection:
@@ -27,6 +29,7 @@ def add_led_inspection(session: Session, lead_inspector_id: int, code: str) -> I
     )
     session.add(inspection)
     session.flush()
+    record_participants(session, inspection, FIRST_PARTY)
     session.add(
         TeamMember(inspection_id=inspection.id, inspector_id=lead_inspector_id, is_lead=True)
     )

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from core import access
 from core import models as m
 from core.graphql.context import Context, Info
+from core.graphql.loaders import readable_evidence
 
 # --- Batch loading what findings cite -------------------------------------------------------------
 
@@ -59,6 +60,7 @@ class FindingLoaders:
             .where(
                 m.FindingEvidence.finding_id.in_(ids),
                 access.evidence_visible_to(self._context.viewer),
+                readable_evidence(self._context),
             )
             .order_by(m.EvidenceRecord.id),
             ids,

@@ -146,8 +146,10 @@ class Finding(relay.Node):
     async def awaiting_agreement_from(self, info: Info) -> list[Inspectorate]:
         rows = await finding_loaders(info).agreements.load(self.id)
         agreed = {r.inspectorate for r in rows}
-        taking_part = info.context.registry.participants(self.framework_code)
-        return [Inspectorate.of(i) for i in taking_part if i.code not in agreed]
+        taking_part = await info.context.loaders.participants_of_inspection.load(self.inspection_id)
+        registry = info.context.registry
+        found = (registry.inspectorate(code) for code in taking_part if code not in agreed)
+        return [Inspectorate.of(i) for i in found if i is not None]
 
     @strawberry.field(
         description="Whether agreeFinding would succeed for you now (the same rules decide): "

@@ -204,6 +204,7 @@ class SelectionMutations:
             child_id = node_id("input.childId", input.child_id, "Child")
             inspection, row = sel.sample_child(
                 session,
+                info.context.registry,
                 info.context.viewer,
                 inspection_id,
                 child_id,

@@ -44,7 +44,7 @@ async def _extra_fields(
     row = rows.get(child_id)
     if row is None:
         return None
-    spec = _list_spec(info, framework, sel.EXTRA_FIELDS_LIST)
+    spec = info.context.registry.list_with_role(framework, c.ListRole.SELECTED_CHILD_DETAILS)
     fields = (
         [(f.name, f.label) for f in spec.fields if f.name != "child_id"]
         if spec is not None
