@@ -434,3 +434,61 @@ def webhooks_deliver(limit: int) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@main.group(help="The audit trail: check its hash chain, export it.")
+def audit() -> None:
+    pass
+
+
+@audit.command(
+    "verify",
+    help="Check the hash chain of every audit event; name the first broken link (exit 1).",
+)
+def audit_verify() -> None:
+    from core.audit import verify_trail
+    from core.database import Database
+
+    database = Database(_settings().database_url)
+    try:
+        with database.session() as session:
+            checked = verify_trail(session)
+    finally:
+        database.dispose()
+    if checked.broken is not None:
+        raise click.ClickException(
+            f"audit trail broken at event {checked.broken.event_id}: {checked.broken.reason} "
+            f"({checked.count} events read). Compare with an export or a backup."
+        )
+    click.echo(f"{checked.count} audit events verified; last hash {checked.last_hash}")
+
+
+@audit.command("export", help="Write audit events as JSON lines, oldest first, with their hashes.")
+@click.option(
+    "--since",
+    help="Only events at or after this UTC date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM).",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File; default stdout.")
+def audit_export(since: str | None, output: str | None) -> None:
+    from core.audit import export_lines
+    from core.database import Database
+
+    start = _utc_moment(since) if since else None
+    database = Database(_settings().database_url)
+    try:
+        with database.session() as session, click.open_file(output or "-", "w") as out:
+            for line in export_lines(session, start):
+                out.write(line + "\n")
+    finally:
+        database.dispose()
+
+
+def _utc_moment(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date or time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).",
+            param_hint="--since",
+        ) from None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

@@ -23,6 +23,10 @@ class Viewer:
     inspectorate: str | None = None
     agency_id: int | None = None
     area_id: int | None = None
+    # Signed in with an identity provider's JWT: who it says this is, for the audit trail.
+    issuer: str | None = None
+    subject: str | None = None
+    email: str | None = None  # the email claim an inspector was found by
 
     @property
     def is_authenticated(self) -> bool:
