@@ -47,6 +47,8 @@ class JwtSettings:
     keys_file: Path  # a JWKS (JSON) or a PEM public key
     role_claim: str = "jtai_role"
     agency_claim: str = "jtai_agency_id"
+    # An inspector is found by the token's email only if the provider says it verified it.
+    require_email_verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,4 +186,5 @@ def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
         keys_file=keys_file,
         role_claim=env.get("JTAI_JWT_ROLE_CLAIM", "jtai_role"),
         agency_claim=env.get("JTAI_JWT_AGENCY_CLAIM", "jtai_agency_id"),
+        require_email_verified=_switch(env, "JTAI_JWT_REQUIRE_EMAIL_VERIFIED", True),
     )

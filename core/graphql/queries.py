@@ -59,6 +59,13 @@ class AuditEventNode:
     role: str | None
     inspector_id: int | None
     agency_id: int | None
+    actor_issuer: str | None = strawberry.field(
+        description="For identity-provider sign-ins: the JWT's issuer (null for our tokens)."
+    )
+    actor_subject: str | None = strawberry.field(description="... and the JWT's subject.")
+    actor_email: str | None = strawberry.field(
+        description="The email claim an inspector was found by."
+    )
     operation_type: str
     operation_name: str | None
     document_hash: str = strawberry.field(description="SHA-256 of the GraphQL document.")
@@ -75,6 +82,9 @@ class AuditEventNode:
             role=row.role,
             inspector_id=row.inspector_id,
             agency_id=row.agency_id,
+            actor_issuer=row.actor_issuer,
+            actor_subject=row.actor_subject,
+            actor_email=row.actor_email,
             operation_type=row.operation_type,
             operation_name=row.operation_name,
             document_hash=row.document_hash,
