@@ -40,6 +40,7 @@ from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.schema import BuiltSchema, build_schema
 from core.http_guards import RequestGuards, log_disconnect
+from core.integrations.downloads import download_routes
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
 from core.plugins import make_plugin_manager
@@ -496,6 +497,7 @@ def create_app(
         Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
     ]
     routes += document_routes(view)  # the report page and the exports
+    routes += download_routes(view)  # documents' bytes
     if not settings.production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
     app = Starlette(

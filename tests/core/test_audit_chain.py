@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Connection, insert, select, text
 

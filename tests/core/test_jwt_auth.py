@@ -405,6 +405,7 @@ def test_providers_that_never_send_email_verified_can_be_allowed_to(
     )
     token = sign(jtai_role="inspector", email=INSPECTOR_EMAIL, email_verified=verified)
     viewer = JwtVerifier(settings).viewer(session, token)
+    assert viewer is not None
     assert (viewer.inspector_id == rows.inspector_id) is found
 
 
