@@ -108,7 +108,7 @@ def test_the_team_admins_and_the_sending_agency_download_the_exact_bytes(
     assert headers["content-type"] == "application/pdf"
     assert headers["content-length"] == str(len(CASE_FILE))
     assert headers["content-disposition"] == (
-        "attachment; filename=\"Case notes __x.pdf\"; "
+        'attachment; filename="Case notes __x.pdf"; '
         "filename*=UTF-8''Case%20notes%20%C3%A9%3Bx.pdf"
     )
     assert headers["x-content-type-options"] == "nosniff"
