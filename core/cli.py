@@ -492,3 +492,66 @@ def _utc_moment(value: str) -> dt.datetime:
             param_hint="--since",
         ) from None
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+@main.group(help="How long child-level data is kept after the letter, and its deletion.")
+def retention() -> None:
+    pass
+
+
+@retention.command("status", help="Say what the retention setting is and what falls due when.")
+def retention_status() -> None:
+    from core.database import Database
+    from core.models import utc_now
+    from core.retention import NOT_SET, letters
+
+    settings = _settings()
+    days = settings.retention_days_after_letter
+    if days is None:
+        click.echo(NOT_SET)
+        return
+    now = utc_now()
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            found = letters(session, days)
+    finally:
+        database.dispose()
+    click.echo(
+        f"Child-level data is kept {days} days after an inspection's letter is published "
+        f"(JTAI_RETENTION_DAYS_AFTER_LETTER); {len(found)} published letters."
+    )
+    for letter in found:
+        if letter.purged_at is not None:
+            state = f"purged {letter.purged_at:%Y-%m-%d}"
+        elif letter.purge_from <= now:
+            state = "due now: run 'jtai retention purge'"
+        else:
+            state = f"kept until {letter.purge_from:%Y-%m-%d}"
+        click.echo(f"  {letter.reference}: letter {letter.published_at:%Y-%m-%d}, {state}")
+
+
+@retention.command(
+    "purge",
+    help="Delete the child-level data of every inspection past its retention period, one "
+    "transaction each, with an audit event of the counts.",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def retention_purge(dry_run: bool) -> None:
+    from core.database import Database
+    from core.retention import NOT_SET, purge
+    from core.workflow.storage import document_store_for
+
+    settings = _settings()
+    days = settings.retention_days_after_letter
+    if days is None:
+        raise click.ClickException(NOT_SET)
+    database = Database(settings.database_url)
+    try:
+        done = purge(database, document_store_for(settings), days, dry_run=dry_run)
+    finally:
+        database.dispose()
+    verb = "Would purge" if dry_run else "Purged"
+    click.echo(f"{verb} {len(done)} inspection{'s' if len(done) != 1 else ''}.")
+    for purged in done:
+        click.echo(f"  {purged.summary()}")

@@ -89,6 +89,9 @@ class Settings:
     ready_probe_timeout: int = 2
     # Origins whose pages may call the API from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    # Days child-level data is kept after an inspection's letter is published (core/retention.py);
+    # None (the default) purges nothing.
+    retention_days_after_letter: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -141,6 +144,11 @@ class Settings:
             ),
             ready_probe_timeout=_int(env, "JTAI_READY_PROBE_TIMEOUT", defaults.ready_probe_timeout),
             cors_origins=_origins(env, "JTAI_CORS_ORIGINS"),
+            retention_days_after_letter=(
+                _int(env, "JTAI_RETENTION_DAYS_AFTER_LETTER", 1)
+                if env.get("JTAI_RETENTION_DAYS_AFTER_LETTER")
+                else None
+            ),
         )
 
 
