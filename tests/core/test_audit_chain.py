@@ -7,15 +7,20 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
+from alembic import command
 from click.testing import CliRunner, Result
 from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.exc import DatabaseError
 
 from core import audit
 from core.audit_chain import GENESIS, chain_hash
 from core.cli import main
 from core.database import Database
+from core.migrate import alembic_config, upgrade
 from core.models import AuditEvent
 from core.viewer import Role, Viewer
 from tests.helpers.graphql import GraphQLClient
@@ -184,3 +189,36 @@ def _parse(value: str) -> Any:
     import datetime as dt
 
     return dt.datetime.fromisoformat(value)
+
+
+def test_migration_0012_chains_the_events_written_before_it_and_downgrades(
+    tmp_path: Path,
+) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        upgrade(database, "0009")
+        with database.engine.begin() as connection:
+            for number in range(3):
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_events (occurred_at, request_id, role, "
+                        "operation_type, document_hash, touched, outcome) VALUES "
+                        f"('2026-11-0{number + 1} 10:00:00.000000', 'r{number}', 'admin', "
+                        "'query', :hash, '{\"Child\": [1]}', 'ok')"
+                    ),
+                    {"hash": "a" * 64},
+                )
+        upgrade(database)
+        with database.session() as session:
+            checked = audit.verify_trail(session)
+        assert checked.broken is None and checked.count == 3
+        with pytest.raises(DatabaseError, match="append-only"), database.engine.begin() as c:
+            c.execute(text("UPDATE audit_events SET outcome = 'error'"))
+        command.downgrade(alembic_config(database), "0009")
+        with database.engine.connect() as connection:
+            columns = {
+                row[1] for row in connection.execute(text("PRAGMA table_info(audit_events)"))
+            }
+        assert "hash" not in columns and "touched" in columns
+    finally:
+        database.dispose()

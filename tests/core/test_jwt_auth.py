@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from core.database import Database
 from core.jwt_auth import JwtVerifier
 from core.models import Agency, Base, Inspector, LocalArea
-from core.settings import JwtSettings, SettingsError
+from core.settings import JwtSettings, Settings, SettingsError
 from core.viewer import ANONYMOUS, Role, Viewer
 
 ISSUER = "https://idp.example.org/realms/jtai"
@@ -552,3 +552,15 @@ def test_encryption_keys_in_a_jwks_are_ignored(
         role=Role.ADMIN, issuer=ISSUER, subject=SIGNED_BY
     )
     assert verifier.viewer(session, sign(key=keys.other_rsa, kid="enc-1")) == ANONYMOUS
+
+
+def test_requiring_email_verified_is_a_setting(jwks_file: Path) -> None:
+    names = {
+        "JTAI_JWT_ISSUER": ISSUER,
+        "JTAI_JWT_AUDIENCE": AUDIENCE,
+        "JTAI_JWT_KEYS_FILE": str(jwks_file),
+    }
+    default = Settings.from_env(names).jwt
+    relaxed = Settings.from_env({**names, "JTAI_JWT_REQUIRE_EMAIL_VERIFIED": "0"}).jwt
+    assert default is not None and default.require_email_verified is True
+    assert relaxed is not None and relaxed.require_email_verified is False

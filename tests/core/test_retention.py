@@ -34,7 +34,7 @@ from core.models import (
     utc_now,
 )
 from core.registry import Registry
-from core.settings import Settings
+from core.settings import Settings, SettingsError
 from core.viewer import Role
 from tests.core.test_uploads import upload_document
 from tests.helpers.evidence import RECORD_CASE_TRACKING, case_tracking_input, choose_child
@@ -273,3 +273,15 @@ def test_without_the_setting_nothing_is_purged_and_status_says_so(
         refused.output
     )
     assert count(database, Child) == 40
+
+
+def test_the_retention_setting_is_read_and_checked() -> None:
+    assert Settings.from_env({}).retention_days_after_letter is None
+    assert (
+        Settings.from_env({"JTAI_RETENTION_DAYS_AFTER_LETTER": "730"}).retention_days_after_letter
+        == 730
+    )
+    with pytest.raises(
+        SettingsError, match="JTAI_RETENTION_DAYS_AFTER_LETTER has value 'two years'"
+    ):
+        Settings.from_env({"JTAI_RETENTION_DAYS_AFTER_LETTER": "two years"})
