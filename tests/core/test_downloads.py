@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection
 from core.integrations.downloads import content_disposition
-from core.models import AuditEvent, Inspector
+from core.models import AuditEvent, Document, DocumentChunk, Inspector
 from core.settings import Settings
 from core.viewer import Role
 from tests.core.test_uploads import upload_document
@@ -36,6 +36,7 @@ class Sent:
     tokens: dict[str, str]
     document_id: str
     download_url: str
+    store_dir: Path
 
 
 @pytest.fixture(params=["local", "database"])
@@ -75,7 +76,7 @@ def sent(
         {"id": document_id},
         lead_token,
     ).ok()["node"]["downloadUrl"]
-    return Sent(gql, tokens, document_id, url)
+    return Sent(gql, tokens, document_id, url, tmp_path / "store")
 
 
 def get(sent: Sent, url: str, role: str | None) -> tuple[int, dict[str, str], bytes]:
@@ -180,3 +181,17 @@ def test_the_fallback_name_is_printable_ascii_and_cannot_break_the_header(
     header = content_disposition(name)
     assert header.startswith(f"attachment; filename=\"{fallback}\"; filename*=UTF-8''")
     assert header.isascii() and "\r" not in header and "\n" not in header
+
+
+def test_a_document_whose_bytes_are_gone_is_an_error_that_says_so(
+    sent: Sent, database: Database
+) -> None:
+    with database.write() as session:
+        key = session.scalar(select(Document.storage_key))
+        assert key is not None
+        session.execute(delete(DocumentChunk))
+    for path in Path(sent.store_dir).glob(key):
+        path.unlink()
+    status, headers, body = get(sent, sent.download_url, "lead")
+    assert status == 500 and headers["content-type"] == "application/json"
+    assert b"bytes are missing from the document store" in body and b"%PDF" not in body
