@@ -229,6 +229,13 @@ def test_a_purge_leaves_nothing_of_the_inspections_children_anywhere(
     assert SYNTHETIC not in str(event.counts)
     verified = jtai(inspected.env, "audit", "verify")
     assert verified.exit_code == 0, verified.output
+    late = upload_document(
+        inspected.gql, inspected.tokens["la"], request_id(database, "1.6"), CASE_FILE, "late.pdf"
+    )
+    assert (
+        late["document"] is None
+        and "child-level data was deleted on" in (late["errors"][0]["message"])
+    )
     again = jtai(inspected.env, "retention", "purge")
     assert "Purged 0 inspections." in again.output
     status = jtai(inspected.env, "retention", "status")
