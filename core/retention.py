@@ -114,16 +114,15 @@ def _purge_rows(
     and what removes stored files once the transaction has committed."""
     counts: dict[str, int] = {}
     after_commit: list[Callable[[], None]] = []
+    requests = select(IssuedRequest.id).where(IssuedRequest.inspection_id == inspection_id)
     documents = session.execute(
-        select(Document.id, Document.storage_key, Document.size_bytes)
-        .join(IssuedRequest, IssuedRequest.id == Document.request_id)
-        .where(IssuedRequest.inspection_id == inspection_id)
+        select(Document.storage_key, Document.size_bytes).where(Document.request_id.in_(requests))
     ).all()
-    for _, key, _ in documents:
+    for key, _ in documents:
         after_commit.append(store.delete(session, key))
-    session.execute(delete(Document).where(Document.id.in_([row[0] for row in documents])))
+    session.execute(delete(Document).where(Document.request_id.in_(requests)))
     counts["documents"] = len(documents)
-    counts["document_bytes"] = sum(row[2] for row in documents)
+    counts["document_bytes"] = sum(size for _, size in documents)
 
     uploads = select(ListUpload.id).where(ListUpload.inspection_id == inspection_id)
     counts["list_queries"] = _count(
