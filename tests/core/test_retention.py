@@ -229,6 +229,11 @@ def test_a_purge_leaves_nothing_of_the_inspections_children_anywhere(
     assert SYNTHETIC not in str(event.counts)
     verified = jtai(inspected.env, "audit", "verify")
     assert verified.exit_code == 0, verified.output
+    trail = inspected.gql(
+        "{ auditEvents(first: 100) { totalCount nodes { operationType touched { kind ids } } } }",
+        token=inspected.tokens["admin"],
+    ).ok()["auditEvents"]
+    assert trail["totalCount"] > 0
     late = upload_document(
         inspected.gql, inspected.tokens["la"], request_id(database, "1.6"), CASE_FILE, "late.pdf"
     )
