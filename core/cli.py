@@ -432,10 +432,6 @@ def webhooks_deliver(limit: int) -> None:
     click.echo(run.summary())
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 @main.group(help="The audit trail: check its hash chain, export it.")
 def audit() -> None:
     pass
@@ -555,3 +551,7 @@ def retention_purge(dry_run: bool) -> None:
     click.echo(f"{verb} {len(done)} inspection{'s' if len(done) != 1 else ''}.")
     for purged in done:
         click.echo(f"  {purged.summary()}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
