@@ -47,6 +47,7 @@ from core.graphql.context import Context
 from core.graphql.extensions import BAD_USER_INPUT, PRE_EXECUTION_CODES, with_codes
 from core.graphql.schema import BuiltSchema, build_schema
 from core.http_guards import RequestGuards, log_disconnect
+from core.integrations.downloads import download_routes
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
 from core.persisted import PersistedQueries, PersistedQueryProblem, load_manifest
@@ -657,6 +658,7 @@ def create_app(
         Route(GRAPHQL_PATH, view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]
     routes += document_routes(view)  # the report page and the exports
+    routes += download_routes(view)  # documents' bytes
     if not settings.production:
         routes.append(Mount(ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR)))
     app = Starlette(

@@ -15,19 +15,25 @@ another one holds.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from core.audit_chain import GENESIS, Verified, as_fields, chain_hash, iter_fields, verify
 from core.database import begin_write
-from core.models import AuditEvent
+from core.models import AuditEvent, utc_now
 from core.viewer import Viewer
 
 # Kinds of row whose reading is audited: a child, evidence about children and agencies, and
 # accepted lists (their queries quote cells of children's rows).
-CHILD_LEVEL = frozenset({"Child", "EvidenceRecord", "ListUpload"})
+CHILD_LEVEL = frozenset({"Child", "EvidenceRecord", "ListUpload", "Document"})
+# Serialises the writers of the hash chain on PostgreSQL (any constant; one per database).
+_CHAIN_LOCK = 0x4A544149
 
 OK, REJECTED, ERROR = "ok", "rejected", "error"
 
@@ -36,7 +42,7 @@ OK, REJECTED, ERROR = "ok", "rejected", "error"
 class Operation:
     """The GraphQL operation a request runs, as the trail names it."""
 
-    type: str  # query | mutation
+    type: str  # query | mutation | download | retention: AuditOperationType in the graph
     name: str | None
     document: str | None
 
@@ -63,6 +69,9 @@ def event(
         role=viewer.role.value if viewer.role else None,
         inspector_id=viewer.inspector_id,
         agency_id=viewer.agency_id,
+        actor_issuer=viewer.issuer and viewer.issuer[:300],
+        actor_subject=viewer.subject and viewer.subject[:300],
+        actor_email=viewer.email and viewer.email[:320],
         operation_type=operation.type,
         operation_name=(operation.name or None) and operation.name[:200],
         document_hash=document_hash(operation.document),
@@ -81,14 +90,15 @@ def add_to_write(
 ) -> None:
     """Add the event of a write that succeeds to the write's own transaction, so that both commit
     or neither does."""
-    session.add(
+    append(
+        session,
         event(
             viewer=viewer,
             request_id=request_id,
             operation=operation,
             touched=touched,
             outcome=OK,
-        )
+        ),
     )
 
 
@@ -104,12 +114,56 @@ def record(
     """Write one event in a transaction of its own, after the operation's work has ended."""
     session.rollback()  # the operation's own transactions are over: committed or not
     with begin_write(session):
-        session.add(
+        append(
+            session,
             event(
                 viewer=viewer,
                 request_id=request_id,
                 operation=operation,
                 touched=touched,
                 outcome=outcome,
-            )
+            ),
         )
+
+
+def append(session: Session, new: AuditEvent) -> None:
+    """Add ``new`` to the trail inside the caller's write transaction, chained to the last event.
+
+    Writers take turns until they commit: a transaction-scoped advisory lock on PostgreSQL; on
+    SQLite the write transaction (``BEGIN IMMEDIATE``) already admits one writer at a time. So
+    two events never name the same predecessor.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    previous = (
+        session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    )
+    if new.occurred_at is None:
+        new.occurred_at = utc_now()
+    new.previous_hash = previous
+    new.hash = chain_hash(previous, as_fields(new))
+    session.add(new)
+    session.flush()
+
+
+def verify_trail(session: Session) -> Verified:
+    """Walk the whole trail in id order, a batch of rows at a time."""
+    rows = session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    )
+    try:
+        return verify(iter_fields(rows))
+    finally:
+        rows.close()  # verify stops at the first broken link: end the server-side cursor
+
+
+def export_lines(session: Session, since: dt.datetime | None) -> Iterator[str]:
+    """The trail from ``since`` on (all of it without), one JSON object a line, with each event's
+    hashes: a copy shipped elsewhere can be checked against the database later."""
+    statement = select(AuditEvent).order_by(AuditEvent.id)
+    if since is not None:
+        statement = statement.where(AuditEvent.occurred_at >= since)
+    for row in session.scalars(statement.execution_options(yield_per=1000)):
+        fields = as_fields(row)
+        fields["occurred_at"] = row.occurred_at.astimezone(dt.UTC).isoformat()
+        yield json.dumps(fields, sort_keys=True, separators=(",", ":"))

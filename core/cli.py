@@ -559,5 +559,126 @@ def webhooks_deliver(limit: int) -> None:
     click.echo(run.summary())
 
 
+@main.group(help="The audit trail: check its hash chain, export it.")
+def audit() -> None:
+    pass
+
+
+@audit.command(
+    "verify",
+    help="Check the hash chain of every audit event; name the first broken link (exit 1).",
+)
+def audit_verify() -> None:
+    from core.audit import verify_trail
+    from core.database import Database
+
+    database = Database(_settings().database_url)
+    try:
+        with database.session() as session:
+            checked = verify_trail(session)
+    finally:
+        database.dispose()
+    if checked.broken is not None:
+        raise click.ClickException(
+            f"audit trail broken at event {checked.broken.event_id}: {checked.broken.reason} "
+            f"({checked.count} events read). Compare with an export or a backup."
+        )
+    click.echo(f"{checked.count} audit events verified; last hash {checked.last_hash}")
+
+
+@audit.command("export", help="Write audit events as JSON lines, oldest first, with their hashes.")
+@click.option(
+    "--since",
+    help="Only events at or after this UTC date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM).",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File; default stdout.")
+def audit_export(since: str | None, output: str | None) -> None:
+    from core.audit import export_lines
+    from core.database import Database
+
+    start = _utc_moment(since) if since else None
+    database = Database(_settings().database_url)
+    try:
+        with database.session() as session, click.open_file(output or "-", "w") as out:
+            for line in export_lines(session, start):
+                out.write(line + "\n")
+    finally:
+        database.dispose()
+
+
+def _utc_moment(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date or time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).",
+            param_hint="--since",
+        ) from None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+@main.group(help="How long child-level data is kept after the letter, and its deletion.")
+def retention() -> None:
+    pass
+
+
+@retention.command("status", help="Say what the retention setting is and what falls due when.")
+def retention_status() -> None:
+    from core.database import Database
+    from core.models import utc_now
+    from core.retention import NOT_SET, letters
+
+    settings = _settings()
+    days = settings.retention_days_after_letter
+    if days is None:
+        click.echo(NOT_SET)
+        return
+    now = utc_now()
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            found = letters(session, days)
+    finally:
+        database.dispose()
+    click.echo(
+        f"Child-level data is kept {days} days after an inspection's letter is published "
+        f"(JTAI_RETENTION_DAYS_AFTER_LETTER); {len(found)} published letters."
+    )
+    for letter in found:
+        if letter.purged_at is not None:
+            state = f"purged {letter.purged_at:%Y-%m-%d}"
+        elif letter.purge_from <= now:
+            state = "due now: run 'jtai retention purge'"
+        else:
+            state = f"kept until {letter.purge_from:%Y-%m-%d}"
+        click.echo(f"  {letter.reference}: letter {letter.published_at:%Y-%m-%d}, {state}")
+
+
+@retention.command(
+    "purge",
+    help="Delete the child-level data of every inspection past its retention period, one "
+    "transaction each, with an audit event of the counts.",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def retention_purge(dry_run: bool) -> None:
+    from core.database import Database
+    from core.retention import NOT_SET, purge
+    from core.workflow.storage import document_store_for
+
+    settings = _settings()
+    days = settings.retention_days_after_letter
+    if days is None:
+        raise click.ClickException(NOT_SET)
+    database = Database(settings.database_url)
+    try:
+        done = purge(database, document_store_for(settings), days, dry_run=dry_run)
+    finally:
+        database.dispose()
+    verb = "Would purge" if dry_run else "Purged"
+    click.echo(f"{verb} {len(done)} inspection{'s' if len(done) != 1 else ''}.")
+    for purged in done:
+        click.echo(f"  {purged.summary()}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -172,23 +172,43 @@ def _viewer_for_role(session: Session, settings: JwtSettings, claims: dict[str, 
         role = None
     if role is None:
         raise _Rejected("missing or unknown role claim")
+    # Who this is, for the audit trail: the issuer and subject name the person at the provider.
+    subject = claims.get("sub")
+    who = Viewer(
+        role=role,
+        issuer=str(claims["iss"]),
+        subject=subject if isinstance(subject, str) else None,
+    )
     if role is Role.INSPECTOR:
-        inspector = _inspector_by_email(session, claims)
-        return Viewer(role=role, inspector_id=inspector.id, inspectorate=inspector.inspectorate)
+        email, inspector = _inspector_by_email(session, settings, claims)
+        return replace(
+            who, inspector_id=inspector.id, inspectorate=inspector.inspectorate, email=email
+        )
     if role is Role.AGENCY_USER:
         agency_id = _agency_id(claims.get(settings.agency_claim))
         agency = session.get(Agency, agency_id) if agency_id is not None else None
         if agency is None:
             raise _Rejected("agency claim names no agency")
-        return Viewer(role=role, agency_id=agency.id, area_id=agency.area_id)
-    return Viewer(role=role)
+        return replace(who, agency_id=agency.id, area_id=agency.area_id)
+    return who
 
 
-def _inspector_by_email(session: Session, claims: dict[str, Any]) -> Inspector:
+def _email_verified(settings: JwtSettings, claims: dict[str, Any]) -> bool:
+    """``email_verified`` true (some providers send the string "true"); when the provider never
+    sends it (JTAI_JWT_REQUIRE_EMAIL_VERIFIED=0), its absence is accepted, but never false."""
+    verified = claims.get("email_verified")
+    if verified is None:
+        return not settings.require_email_verified
+    return verified is True or verified == "true"
+
+
+def _inspector_by_email(
+    session: Session, settings: JwtSettings, claims: dict[str, Any]
+) -> tuple[str, Inspector]:
     email = claims.get("email")
     if not isinstance(email, str) or "@" not in email:
         raise _Rejected("inspector token without an email claim")
-    if claims.get("email_verified", True) is not True:
+    if not _email_verified(settings, claims):
         raise _Rejected("email not verified by the identity provider")
     # ASCII case only: Unicode case folding would let a look-alike address (such as one with
     # the Kelvin sign for 'k') match another inspector's.
@@ -197,7 +217,7 @@ def _inspector_by_email(session: Session, claims: dict[str, Any]) -> Inspector:
     matches = [row for row in rows if _ascii_lower(row.email) == wanted]
     if len(matches) != 1:
         raise _Rejected("email claim matches no single inspector")
-    return matches[0]
+    return email, matches[0]
 
 
 def _agency_id(value: object) -> int | None:

@@ -113,6 +113,8 @@ class Inspection(Base):
     framework: Mapped[str] = mapped_column(String(60))  # code of a registered framework
     notification_date: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    # When ``jtai retention purge`` deleted its child-level data (core/retention.py).
+    child_data_purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     area: Mapped[LocalArea] = relationship(lazy="raise")
     team: Mapped[list[TeamMember]] = relationship(back_populates="inspection", lazy="raise")
@@ -574,11 +576,21 @@ class AuditEvent(Base):
     role: Mapped[str | None] = mapped_column(String(40))
     inspector_id: Mapped[int | None] = mapped_column()
     agency_id: Mapped[int | None] = mapped_column()
+    # Who signed in with an identity provider's JWT: its issuer and subject, and the email
+    # claim used to find the inspector (core/jwt_auth.py); null for the CLI's tokens (token_id).
+    actor_issuer: Mapped[str | None] = mapped_column(String(300))
+    actor_subject: Mapped[str | None] = mapped_column(String(300))
+    actor_email: Mapped[str | None] = mapped_column(String(320))
     operation_type: Mapped[str] = mapped_column(String(20))
     operation_name: Mapped[str | None] = mapped_column(String(200))
     document_hash: Mapped[str] = mapped_column(String(64))
     touched: Mapped[dict[str, list[int]]] = mapped_column(JSON)
+    # What a retention purge removed, as counts by kind (never ids or values).
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(20))
+    # The hash chain (core/audit_chain.py): the previous event's hash, and this one's.
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 __all__ = [

@@ -47,6 +47,8 @@ class JwtSettings:
     keys_file: Path  # a JWKS (JSON) or a PEM public key
     role_claim: str = "jtai_role"
     agency_claim: str = "jtai_agency_id"
+    # An inspector is found by the token's email only if the provider says it verified it.
+    require_email_verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,9 @@ class Settings:
     apq_cache_size: int = 1000
     trusted_documents: Path | None = None
     trusted_documents_only: bool | None = None
+    # Days child-level data is kept after an inspection's letter is published (core/retention.py);
+    # None (the default) purges nothing.
+    retention_days_after_letter: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -152,6 +157,11 @@ class Settings:
             trusted_documents_only=_switch(env, "JTAI_TRUSTED_DOCUMENTS_ONLY", False)
             if env.get("JTAI_TRUSTED_DOCUMENTS_ONLY")
             else None,
+            retention_days_after_letter=(
+                _int(env, "JTAI_RETENTION_DAYS_AFTER_LETTER", 1)
+                if env.get("JTAI_RETENTION_DAYS_AFTER_LETTER")
+                else None
+            ),
         )
 
 
@@ -197,4 +207,5 @@ def _jwt(env: Mapping[str, str]) -> JwtSettings | None:
         keys_file=keys_file,
         role_claim=env.get("JTAI_JWT_ROLE_CLAIM", "jtai_role"),
         agency_claim=env.get("JTAI_JWT_AGENCY_CLAIM", "jtai_agency_id"),
+        require_email_verified=_switch(env, "JTAI_JWT_REQUIRE_EMAIL_VERIFIED", True),
     )

@@ -26,6 +26,10 @@ class Viewer:
     area_id: int | None = None
     # When the token or JWT stops being accepted; not part of who the viewer is.
     expires_at: dt.datetime | None = field(default=None, compare=False)
+    # Signed in with an identity provider's JWT: who it says this is, for the audit trail.
+    issuer: str | None = None
+    subject: str | None = None
+    email: str | None = None  # the email claim an inspector was found by
 
     @property
     def is_authenticated(self) -> bool:

@@ -400,6 +400,7 @@ class RequestLoaders:
         grouped: dict[int, list[Document]] = defaultdict(list)
         for document in self._context.session.scalars(statement):
             grouped[document.request_id].append(document)
+        self._context.touch("Document", (d.id for rows in grouped.values() for d in rows))
         return [grouped[i] for i in request_ids]
 
     async def _documents(self, ids: list[int]) -> list[Document | None]:
@@ -407,6 +408,7 @@ class RequestLoaders:
             Document.id.in_(ids), access.documents_visible_to(self._context.viewer)
         )
         found = {row.id: row for row in self._context.session.scalars(statement)}
+        self._context.touch("Document", found)
         return [found.get(i) for i in ids]
 
     def _list_uploads_where(

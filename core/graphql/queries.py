@@ -83,6 +83,12 @@ class AuditOperationType(Enum):
     QUERY = "query"
     MUTATION = "mutation"
     SUBSCRIPTION = "subscription"
+    DOWNLOAD = strawberry.enum_value(
+        "download", description="A document downloaded from `GET /documents/<id>`."
+    )
+    RETENTION = strawberry.enum_value(
+        "retention", description="`jtai retention purge` deleting an inspection's child data."
+    )
 
 
 @strawberry.enum(description="How an audited operation ended.")
@@ -109,6 +115,13 @@ class AuditEventNode(relay.Node):
     role: ViewerRole | None
     inspector_id: strawberry.ID | None = strawberry.field(description="The Inspector's global ID.")
     agency_id: strawberry.ID | None = strawberry.field(description="The Agency's global ID.")
+    actor_issuer: str | None = strawberry.field(
+        description="For identity-provider sign-ins: the JWT's issuer (null for our tokens)."
+    )
+    actor_subject: str | None = strawberry.field(description="... and the JWT's subject.")
+    actor_email: str | None = strawberry.field(
+        description="The email claim an inspector was found by."
+    )
     operation_type: AuditOperationType
     operation_name: str | None
     document_hash: str = strawberry.field(description="SHA-256 of the GraphQL document.")
@@ -125,6 +138,9 @@ class AuditEventNode(relay.Node):
             role=ViewerRole(row.role) if row.role else None,
             inspector_id=_global("Inspector", row.inspector_id),
             agency_id=_global("Agency", row.agency_id),
+            actor_issuer=row.actor_issuer,
+            actor_subject=row.actor_subject,
+            actor_email=row.actor_email,
             operation_type=AuditOperationType(row.operation_type),
             operation_name=row.operation_name,
             document_hash=row.document_hash,

@@ -28,13 +28,21 @@ def request_to_answer(
     """The request an upload answers, if the viewer may answer it: (id, framework, request)."""
     field = "requestId"
     found = session.execute(
-        select(IssuedRequest, Inspection.framework)
+        select(IssuedRequest, Inspection.framework, Inspection.child_data_purged_at)
         .join(Inspection, Inspection.id == IssuedRequest.inspection_id)
         .where(IssuedRequest.id == request_ref.id, access.requests_visible_to(viewer))
     ).first()
     if found is None:
         raise Refused(not_found_as_given(field, request_ref.given, "request"))
-    request, framework = found
+    request, framework, purged_at = found
+    if purged_at is not None:
+        raise Refused(
+            invalid(
+                field,
+                f"the inspection's child-level data was deleted on {purged_at:%Y-%m-%d} under "
+                "JTAI_RETENTION_DAYS_AFTER_LETTER: it takes no more documents or lists.",
+            )
+        )
     answerer = viewer.role is Role.ADMIN or (
         viewer.role is Role.AGENCY_USER and viewer.agency_id == request.agency_id
     )

@@ -27,6 +27,7 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast
@@ -94,6 +95,12 @@ class DocumentStore(Protocol):
         """The stored bytes, for reading; ``FileNotFoundError`` for an unknown key."""
         ...
 
+    def delete(self, session: Session, key: str) -> Callable[[], None]:
+        """Inside the write transaction that deletes the document naming ``key``: remove its
+        bytes with the transaction, or return what removes them once it has committed (a crash
+        in between leaves bytes no document names, which :meth:`sweep` removes)."""
+        ...
+
     def sweep(self, session: Session, *, older_than: dt.datetime) -> Swept:
         """Remove what no committed document names and was written before ``older_than``."""
         ...
@@ -143,6 +150,10 @@ class LocalFileStore:
 
     def open(self, session: Session, key: str) -> BinaryIO:
         return self._path(key).open("rb")
+
+    def delete(self, session: Session, key: str) -> Callable[[], None]:
+        path = self._path(key)
+        return lambda: path.unlink(missing_ok=True)  # only once the row's deletion committed
 
     def sweep(self, session: Session, *, older_than: dt.datetime) -> Swept:
         named = set(session.scalars(select(Document.storage_key)))
@@ -211,6 +222,10 @@ class DatabaseDocumentStore:
 
     def rolled_back(self, key: str) -> None:
         pass  # the rollback took the rows with it
+
+    def delete(self, session: Session, key: str) -> Callable[[], None]:
+        self.discard(session, key)  # goes with the transaction
+        return lambda: None
 
     def open(self, session: Session, key: str) -> BinaryIO:
         count = session.scalar(

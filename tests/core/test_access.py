@@ -19,7 +19,7 @@ from strawberry.types.base import (
 
 from core.database import Database
 from core.demo import DemoInspection
-from core.graphql.base.permissions import ScopedBy
+from core.graphql.base.permissions import ScopedBy, audited_as
 from core.graphql.schema import build_schema
 from core.models import Agency, AuditEvent, Child, Inspector, LocalArea
 from core.registry import Registry
@@ -74,6 +74,36 @@ def test_every_field_returning_child_or_evidence_data_declares_its_rule(
     assert unguarded == [], (
         f"fields returning child or evidence data with no access rule: {unguarded}. "
         "Add extensions=scoped_by(core.access.<rule>) or a permission rule."
+    )
+
+
+def test_every_field_returning_child_level_data_audits_what_it_returns(
+    registry: Registry,
+) -> None:
+    """Documents, lists, consent, children and evidence: whatever field returns them, the ids it
+    returns reach the request's audit event (ScopedBy notes them, core/graphql/base/permissions.py).
+    A new field returning such data without a ScopedBy that audits it fails here."""
+    type_map = build_schema(registry).schema.schema_converter.type_map
+    unaudited = []
+    kinds: set[str] = set()
+    for concrete in type_map.values():
+        definition = concrete.definition
+        if not isinstance(definition, StrawberryObjectDefinition) or definition.is_input:
+            continue
+        if definition.type_var_map:
+            continue  # Connection[X] and Edge[X]: the field returning the connection audits
+        for field in definition.fields:
+            returned = audited_as(_graphql_name(_unwrap(field.type)))
+            if returned is None:
+                continue
+            kinds.add(returned[0])
+            audits = [e.audits for e in field.extensions if isinstance(e, ScopedBy)]
+            if returned not in audits:
+                unaudited.append(f"{definition.name}.{field.python_name}")
+    assert kinds == {"Child", "Document", "ListUpload", "EvidenceRecord"}, kinds
+    assert unaudited == [], (
+        f"fields returning child-level data that no audit event would name: {unaudited}. "
+        "Declare extensions=scoped_by(core.access.<rule>): it notes the ids for the audit trail."
     )
 
 

@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 from core.database import Database
 from core.jwt_auth import JwtVerifier
 from core.models import Agency, Base, Inspector, LocalArea
-from core.settings import JwtSettings, SettingsError
+from core.settings import JwtSettings, Settings, SettingsError
 from core.viewer import ANONYMOUS, Role, Viewer
 
 ISSUER = "https://idp.example.org/realms/jtai"
 AUDIENCE = "jtai-graph"
 INSPECTOR_EMAIL = "Ada.Inspector@example.org"
+SIGNED_BY = "user-1"  # every token's "sub" unless told otherwise
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,14 @@ def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
 def test_an_inspector_is_found_by_email_whatever_its_case(
     verifier: JwtVerifier, session: Session, rows: Rows, sign: Sign
 ) -> None:
-    token = sign(jtai_role="inspector", email="ada.inspector@EXAMPLE.ORG")
+    token = sign(jtai_role="inspector", email="ada.inspector@EXAMPLE.ORG", email_verified=True)
     assert verifier.viewer(session, token) == Viewer(
-        role=Role.INSPECTOR, inspector_id=rows.inspector_id, inspectorate="ofsted"
+        role=Role.INSPECTOR,
+        inspector_id=rows.inspector_id,
+        inspectorate="ofsted",
+        issuer=ISSUER,
+        subject=SIGNED_BY,
+        email="ada.inspector@EXAMPLE.ORG",
     )
 
 
@@ -181,7 +187,11 @@ def test_an_agency_user_gets_the_agency_and_its_area(
     agency_id: int | str = rows.agency_id if claim == "as int" else str(rows.agency_id)
     token = sign(jtai_role="agency_user", jtai_agency_id=agency_id)
     assert verifier.viewer(session, token) == Viewer(
-        role=Role.AGENCY_USER, agency_id=rows.agency_id, area_id=rows.area_id
+        role=Role.AGENCY_USER,
+        agency_id=rows.agency_id,
+        area_id=rows.area_id,
+        issuer=ISSUER,
+        subject=SIGNED_BY,
     )
 
 
@@ -190,7 +200,7 @@ def test_admins_and_integrators_are_bound_to_no_one(
     verifier: JwtVerifier, session: Session, sign: Sign, role: Role
 ) -> None:
     viewer = verifier.viewer(session, sign(jtai_role=role.value))
-    assert viewer == Viewer(role=role)
+    assert viewer == Viewer(role=role, issuer=ISSUER, subject=SIGNED_BY)
     assert viewer.token_id is None
 
 
@@ -198,21 +208,29 @@ def test_the_kid_selects_the_ec_key_of_the_jwks(
     verifier: JwtVerifier, session: Session, keys: Keys, sign: Sign
 ) -> None:
     token = sign(key=keys.ec, algorithm="ES256", kid="ec-1")
-    assert verifier.viewer(session, token) == Viewer(role=Role.ADMIN)
+    assert verifier.viewer(session, token) == Viewer(
+        role=Role.ADMIN, issuer=ISSUER, subject=SIGNED_BY
+    )
 
 
 @pytest.mark.parametrize("algorithm", ["RS384", "RS512", "PS256"])
 def test_an_rsa_key_verifies_each_accepted_rsa_algorithm(
     verifier: JwtVerifier, session: Session, sign: Sign, algorithm: str
 ) -> None:
-    assert verifier.viewer(session, sign(algorithm=algorithm)) == Viewer(role=Role.ADMIN)
+    assert verifier.viewer(session, sign(algorithm=algorithm)) == Viewer(
+        role=Role.ADMIN, issuer=ISSUER, subject=SIGNED_BY
+    )
 
 
 def test_a_pem_public_key_verifies_tokens_with_or_without_a_kid(
     pem_verifier: JwtVerifier, session: Session, sign: Sign
 ) -> None:
-    assert pem_verifier.viewer(session, sign(kid=None)) == Viewer(role=Role.ADMIN)
-    assert pem_verifier.viewer(session, sign(kid="anything")) == Viewer(role=Role.ADMIN)
+    assert pem_verifier.viewer(session, sign(kid=None)) == Viewer(
+        role=Role.ADMIN, issuer=ISSUER, subject=SIGNED_BY
+    )
+    assert pem_verifier.viewer(session, sign(kid="anything")) == Viewer(
+        role=Role.ADMIN, issuer=ISSUER, subject=SIGNED_BY
+    )
 
 
 def test_the_viewer_carries_the_tokens_expiry(
@@ -227,7 +245,9 @@ def test_a_token_expired_within_the_leeway_is_accepted(
     verifier: JwtVerifier, session: Session, sign: Sign
 ) -> None:
     exp = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=10)
-    assert verifier.viewer(session, sign(exp=exp)) == Viewer(role=Role.ADMIN)
+    assert verifier.viewer(session, sign(exp=exp)) == Viewer(
+        role=Role.ADMIN, issuer=ISSUER, subject=SIGNED_BY
+    )
 
 
 # Not a JWT: left for the caller
@@ -348,13 +368,18 @@ def test_no_kid_with_several_keys_is_anonymous(
 @pytest.mark.parametrize(
     "claims",
     [
-        {"jtai_role": "inspector", "email": "someone.else@example.org"},
+        {"jtai_role": "inspector", "email": "someone.else@example.org", "email_verified": True},
         {"jtai_role": "inspector"},
         {"jtai_role": "inspector", "email": INSPECTOR_EMAIL, "email_verified": False},
+        {"jtai_role": "inspector", "email": INSPECTOR_EMAIL},
         # The Kelvin sign folds to 'k' under Unicode rules; only ASCII case is ignored.
-        {"jtai_role": "inspector", "email": INSPECTOR_EMAIL.replace("r@", "r\u212a@")},
+        {
+            "jtai_role": "inspector",
+            "email": INSPECTOR_EMAIL.replace("r@", "r\u212a@"),
+            "email_verified": True,
+        },
     ],
-    ids=["unknown email", "no email", "unverified email", "look-alike email"],
+    ids=["unknown email", "no email", "unverified email", "unsaid verified", "look-alike email"],
 )
 def test_an_inspector_token_naming_no_inspector_is_anonymous(
     verifier: JwtVerifier, session: Session, sign: Sign, claims: dict[str, Any]
@@ -377,6 +402,21 @@ def test_an_unknown_role_is_anonymous(
     assert verifier.viewer(session, sign(jtai_role=role)) == ANONYMOUS
 
 
+@pytest.mark.parametrize(
+    ("verified", "found"), [(None, True), (True, True), ("true", True), (False, False)]
+)
+def test_providers_that_never_send_email_verified_can_be_allowed_to(
+    jwks_file: Path, session: Session, rows: Rows, sign: Sign, verified: object, found: bool
+) -> None:
+    settings = JwtSettings(
+        issuer=ISSUER, audience=AUDIENCE, keys_file=jwks_file, require_email_verified=False
+    )
+    token = sign(jtai_role="inspector", email=INSPECTOR_EMAIL, email_verified=verified)
+    viewer = JwtVerifier(settings).viewer(session, token)
+    assert viewer is not None
+    assert (viewer.inspector_id == rows.inspector_id) is found
+
+
 def test_the_role_is_read_from_the_configured_claim(
     jwks_file: Path, session: Session, sign: Sign
 ) -> None:
@@ -385,7 +425,7 @@ def test_the_role_is_read_from_the_configured_claim(
     )
     verifier = JwtVerifier(settings)
     assert verifier.viewer(session, sign(**{"roles/jtai": "integrator"})) == Viewer(
-        role=Role.INTEGRATOR
+        role=Role.INTEGRATOR, issuer=ISSUER, subject=SIGNED_BY
     )
     assert verifier.viewer(session, sign()) == ANONYMOUS  # jtai_role alone is not read
 
@@ -498,7 +538,9 @@ def test_a_jwks_of_one_key_without_a_kid_verifies_any_token(
         json.dumps({"keys": [RSAAlgorithm.to_jwk(keys.rsa.public_key(), as_dict=True)]})
     )
     verifier = JwtVerifier(_settings(path))
-    assert verifier.viewer(session, sign(kid=None)) == Viewer(role=Role.ADMIN)
+    assert verifier.viewer(session, sign(kid=None)) == Viewer(
+        role=Role.ADMIN, issuer=ISSUER, subject=SIGNED_BY
+    )
 
 
 def test_encryption_keys_in_a_jwks_are_ignored(
@@ -514,5 +556,19 @@ def test_encryption_keys_in_a_jwks_are_ignored(
     path = tmp_path / "mixed.json"
     path.write_text(json.dumps({"keys": [signing, encrypting]}))
     verifier = JwtVerifier(_settings(path))
-    assert verifier.viewer(session, sign()) == Viewer(role=Role.ADMIN)
+    assert verifier.viewer(session, sign()) == Viewer(
+        role=Role.ADMIN, issuer=ISSUER, subject=SIGNED_BY
+    )
     assert verifier.viewer(session, sign(key=keys.other_rsa, kid="enc-1")) == ANONYMOUS
+
+
+def test_requiring_email_verified_is_a_setting(jwks_file: Path) -> None:
+    names = {
+        "JTAI_JWT_ISSUER": ISSUER,
+        "JTAI_JWT_AUDIENCE": AUDIENCE,
+        "JTAI_JWT_KEYS_FILE": str(jwks_file),
+    }
+    default = Settings.from_env(names).jwt
+    relaxed = Settings.from_env({**names, "JTAI_JWT_REQUIRE_EMAIL_VERIFIED": "0"}).jwt
+    assert default is not None and default.require_email_verified is True
+    assert relaxed is not None and relaxed.require_email_verified is False

@@ -10,8 +10,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
+from strawberry import relay
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 
 from core.graphql.base.context import ContextT
@@ -70,24 +72,91 @@ def has_rule(field: StrawberryField) -> bool:
     return any(isinstance(e, PermissionExtension) for e in field.extensions)
 
 
-class ScopedBy(FieldExtension):
-    """Declares the ``core.access`` rule a field's SQL applies to the rows it returns.
+# Child-level types (core/audit.py's CHILD_LEVEL): the kind of row the audit trail names for
+# each, and the attribute holding that row's id. Evidence types are matched by their suffix.
+AUDITED_TYPES: dict[str, tuple[str, str]] = {
+    "Child": ("Child", "id"),
+    "Document": ("Document", "id"),
+    "ListUpload": ("ListUpload", "id"),
+    "TrackedChildConsent": ("Child", "child_id"),
+}
+EVIDENCE = ("EvidenceRecord", "id")
 
-    It changes nothing at run time: the resolver applies the rule in its query. It makes the rule
-    visible where the field is declared, and the access test refuses any field returning child or
-    evidence data that declares none (tests/core/test_access.py).
+
+def audited_as(type_name: str | None) -> tuple[str, str] | None:
+    """How a GraphQL type's objects are named in the audit trail; None if they are not audited."""
+    if type_name is None:
+        return None
+    if type_name.endswith("Evidence"):
+        return EVIDENCE
+    return AUDITED_TYPES.get(type_name)
+
+
+def returned_type_name(type_: Any) -> str | None:
+    """The object type a field returns, through lists, optionals and ``Connection[X]``."""
+    while isinstance(type_, StrawberryOptional | StrawberryList):
+        type_ = type_.of_type
+    definition = get_object_definition(type_)
+    if definition is None:
+        return None
+    for argument in (definition.type_var_map or {}).values():
+        return returned_type_name(argument)
+    return definition.name
+
+
+class ScopedBy(FieldExtension):
+    """Declares the ``core.access`` rule a field's SQL applies to the rows it returns, and audits
+    the child-level rows it returns.
+
+    The resolver applies the rule in its query; the declaration makes the rule visible where the
+    field is declared, and the access test refuses any field returning child-level or evidence
+    data that declares none (tests/core/test_access.py). When the field returns child-level
+    objects (``AUDITED_TYPES``, evidence), their ids are noted for the request's audit event,
+    whichever resolver or loader built them.
     """
 
     def __init__(self, rule: Callable[..., object]) -> None:
         self.rule = rule
+        self.audits: tuple[str, str] | None = None
+
+    def apply(self, field: StrawberryField) -> None:
+        self.audits = audited_as(returned_type_name(field.type))
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        return next_(source, info, **kwargs)
+        value = next_(source, info, **kwargs)
+        self._note(info, value)
+        return value
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        return await next_(source, info, **kwargs)
+        value = await next_(source, info, **kwargs)
+        self._note(info, value)
+        return value
+
+    def _note(self, info: Info, value: Any) -> None:
+        if self.audits is None or value is None:
+            return
+        kind, attribute = self.audits
+        found = [_row_id(getattr(item, attribute, None)) for item in _items(value)]
+        info.context.touch(kind, (i for i in found if i is not None))
+
+
+def _items(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    edges = getattr(value, "edges", None)
+    if isinstance(edges, list):
+        return [edge.node for edge in edges]
+    return [value]
+
+
+def _row_id(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, relay.GlobalID):
+        return int(value.node_id) if value.node_id.isdigit() else None
+    return None
 
 
 def scoped_by(rule: Callable[..., object]) -> list[FieldExtension]:

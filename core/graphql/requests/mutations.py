@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
+from core import access
 from core import contributions as c
 from core import models as m
 from core.graphql.base.domain_errors import ListError, RequestError, as_domain
@@ -20,7 +21,7 @@ from core.graphql.base.errors import MutationFailed, UserError, invalid
 from core.graphql.base.inputs import node_id
 from core.graphql.base.mutations import run, run_service, user_errors
 from core.graphql.base.pagination import Connection, sequence_page
-from core.graphql.base.permissions import signed_in
+from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Info
 from core.graphql.nodes import InspectionCore, InspectionRef
 from core.graphql.requests.types import (
@@ -57,7 +58,9 @@ class IssueDocumentRequestsPayload:
 
 @strawberry.type
 class UploadDocumentPayload:
-    document: Document | None
+    document: Document | None = strawberry.field(
+        extensions=scoped_by(access.documents_visible_to)  # the uploader's own, audited
+    )
     duplicate: bool = strawberry.field(
         description="True when these exact bytes were sent for this request before: the document "
         "returned is that earlier one, and no second copy was kept."
@@ -74,7 +77,9 @@ class UploadListPayload:
     duplicate: bool = strawberry.field(
         description="True when these exact bytes are the list already current for this request."
     )
-    list_upload: ListUpload | None
+    list_upload: ListUpload | None = strawberry.field(
+        extensions=scoped_by(access.list_uploads_visible_to)  # the uploader's own, audited
+    )
     request: IssuedRequest | None
     problem_summary: ListProblemSummary = strawberry.field(
         description="Every problem found, counted and grouped by what to fix: read this first."

@@ -25,6 +25,7 @@ from core.graphql.reference import (
     NotInstalled,
     inspectorate_of,
 )
+from core.integrations.downloads import download_path
 from core.lists import Problem
 from core.registry import Owned
 from core.workflow import documents
@@ -172,6 +173,13 @@ class Document(relay.Node):
     async def request(self, info: Info) -> IssuedRequest | None:
         row = await info.context.loaders.requests.request.load(self.request_id)
         return IssuedRequest.of(*row) if row else None
+
+    @strawberry.field(
+        description="Where to download its bytes, relative to the API's origin: GET it with the "
+        "same bearer token. Each download is recorded in the audit trail."
+    )
+    def download_url(self) -> str:
+        return download_path(self.id)
 
 
 @strawberry.type(
