@@ -10,7 +10,7 @@ delivery, which queues a copy so the log keeps every attempt.
 Every request carries::
 
     X-JTAI-Delivery:  the delivery's id (the same on every retry of it)
-    X-JTAI-Event:     finding.published | finding.updated | finding.withdrawn
+    X-JTAI-Event:     finding.published | .updated | .withdrawn | .republished
     X-JTAI-Timestamp: when this attempt was signed, in Unix seconds
     X-JTAI-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
 

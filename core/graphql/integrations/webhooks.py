@@ -49,7 +49,9 @@ class WebhookDeliveryStatus(Enum):
 class WebhookDeliveryNode:
     id: int
     webhook_id: int
-    event: str = strawberry.field(description="finding.published, .updated or .withdrawn.")
+    event: str = strawberry.field(
+        description="finding.published, .updated, .withdrawn or .republished."
+    )
     status: WebhookDeliveryStatus
     attempts: int
     next_attempt_at: dt.datetime | None = strawberry.field(
