@@ -98,9 +98,15 @@ def one_of_each(database: Database, registry: Registry, demo: DemoInspection) ->
             inspectorate = registry.inspectorate(owned.owner)
             assert inspectorate is not None
             evidence[form_type_name(inspectorate, owned.item)] = record
-        session.add_all([document, upload])
+        meeting = m.Meeting(
+            inspection_id=inspection.id, meeting_type="ICPC", starts_at=WHEN, child_ids=[]
+        )
+        person = m.PersonToMeet(inspection_id=inspection.id, role="idva", organisation="Refuge")
+        session.add_all([document, upload, meeting, person])
         session.flush()
         return {
+            "Meeting": meeting.id,
+            "PersonToMeet": person.id,
             "Inspection": inspection.id,
             "LocalArea": inspection.area_id,
             "Agency": agency.id,
