@@ -334,7 +334,7 @@ def test_people_to_meet_are_changed_and_removed(
     assert (cleared["agency"], cleared["arrangedFor"]) == (None, None)
     council = agency_token(database, make_token, COUNCIL)
     assert gql(NODE, {"id": person["id"]}, council).ok()["node"]["role"] == "REFUGE_WORKER"
-    refusals = [
+    refusals: list[tuple[dict[str, Any], str]] = [
         ({"organisation": " "}, "input.organisation"),
         ({"organisation": None}, "input.organisation"),
         ({"role": None}, "input.role"),
