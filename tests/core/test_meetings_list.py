@@ -216,6 +216,23 @@ def test_a_replaced_list_updates_its_meetings_but_not_those_changed_by_hand(
     assert (final[1]["id"], final[1]["listRowNumber"]) == (marac["id"], 2)
 
 
+def test_a_row_that_no_longer_makes_a_meeting_removes_the_one_it_made(
+    gql: GraphQLClient, world: World, council: str, lead_token: str, database: Database
+) -> None:
+    first = world.local_ids[0]
+    send_meetings(gql, database, council, [["ICPC", day(world, 1), "10:00", first, ""]])
+    [made] = week(gql, lead_token, world)
+    sent = send_meetings(gql, database, council, [["ICPC", day(world, 1), "soon", first, ""]])
+    assert [q["code"] for q in sent["listUpload"]["queries"]["nodes"]] == ["meeting_not_made"]
+    [after] = week(gql, lead_token, world)
+    assert after["id"] == made["id"] and after["removedAt"] is not None
+    # Corrected again, the same record comes back.
+    send_meetings(gql, database, council, [["ICPC", day(world, 1), "10:30", first, ""]])
+    [back] = week(gql, lead_token, world)
+    assert back["id"] == made["id"] and back["removedAt"] is None
+    assert dt.datetime.fromisoformat(back["startsAt"]) == at(world, 1, 10, 30)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

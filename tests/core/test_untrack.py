@@ -226,6 +226,17 @@ def test_untracking_cancels_the_unanswered_requests_and_keeps_the_answered(
         int(gid_number(i)) for i in payload["cancelledRequestIds"]
     )
     assert feed(database) == [] and deliveries(database) == []
+    # The tracker filters by the new status, and the other statuses leave cancelled ones out.
+    by_status = """query($id: ID!, $status: RequestStatus) { inspection(id: $id) {
+      requests(status: $status, first: 100) { totalCount } } }"""
+    totals = {
+        status: gql(by_status, {"id": world.inspection, "status": status}, team.lead).ok()[
+            "inspection"
+        ]["requests"]["totalCount"]
+        for status in ("CANCELLED", "OUTSTANDING", "OVERDUE", "RECEIVED", "RECEIVED_LATE")
+    }
+    assert totals["CANCELLED"] == len(unanswered)
+    assert sum(totals.values()) == len(after["requests"]["nodes"])
 
 
 def test_tracking_again_asks_again(
@@ -314,6 +325,14 @@ def test_unknown_and_untracked_children_are_refused_naming_each(
     empty = {"inspectionId": world.inspection, "childIds": []}
     errors = gql(UNTRACK, {"input": empty}, team.lead).ok()["untrackChildren"]["errors"]
     assert [e["field"] for e in errors] == ["input.childIds"]
+    too_long = {
+        "inspectionId": world.inspection,
+        "childIds": [world.child(0)],
+        "reason": "x" * 1001,
+    }
+    errors = gql(UNTRACK, {"input": too_long}, team.lead).ok()["untrackChildren"]["errors"]
+    assert [e["field"] for e in errors] == ["input.reason"]
+    assert "at most 1000 characters" in errors[0]["message"]
     _unchanged(gql, team, world, database)
 
 
