@@ -21,8 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("issued_requests") as batch:
-        batch.add_column(sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("issued_requests", sa.Column("cancelled_at", sa.DateTime(timezone=True)))
     op.create_table(
         "untrackings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,9 +97,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_finding_events_finding_id"), table_name="finding_events")
     op.drop_table("finding_events")
-    with op.batch_alter_table("people_to_meet") as batch:
-        batch.drop_column("removed_at")
-        batch.drop_column("edited_at")
+    op.drop_column("people_to_meet", "removed_at")
+    op.drop_column("people_to_meet", "edited_at")
     with op.batch_alter_table("meetings") as batch:
         batch.drop_index(op.f("ix_meetings_list_row_id"))
         batch.drop_constraint(op.f("fk_meetings_list_row_id_list_rows"), type_="foreignkey")
@@ -111,5 +109,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_untrackings_inspection_id"), table_name="untrackings")
     op.drop_index(op.f("ix_untrackings_child_id"), table_name="untrackings")
     op.drop_table("untrackings")
-    with op.batch_alter_table("issued_requests") as batch:
-        batch.drop_column("cancelled_at")
+    # Natively (SQLite 3.35+): rebuilding the table would break the keys pointing at it.
+    op.drop_column("issued_requests", "cancelled_at")
