@@ -5,6 +5,10 @@ people inspectors talk with; the ``Inspection`` fields ``consents``, ``meetings`
 The rules live in ``core.workflow.fieldwork``; the mutations call it through ``run_service``, so a
 refusal comes back as ``errors`` data naming the input field (tests/core/test_fieldwork.py).
 
+Meetings and people to meet are nodes: ``node(id:)`` finds them for whoever sees their inspection,
+and ``updateMeeting``/``removeMeeting``, ``updatePersonToMeet``/``removePersonToMeet`` take their
+global IDs (tests/core/test_fieldwork_corrections.py).
+
 Who sees what (``core.access``): users of every agency of the area see the tracked children's
 consent, since the agency that sought consent records it. Meetings and people to meet are not
 child-level and reach whoever sees the inspection; a meeting's children reach only those who see

@@ -9,6 +9,9 @@ The guidance (seed 003 paragraphs 7, 14 and 20; DOMAIN.md sections 3 and 4.6):
   'meeting-type' code set, a time in week 3 (rule 'fieldwork week'), the inspection's children.
 - Inspectors also talk with the MARAC coordinator, Cafcass, IDVAs, refuge workers and voluntary
   sector providers: people to meet, added by the same people.
+- Meetings and people to meet are changed and removed by whoever may add them, under the same
+  rules; a removed one is kept (``removed_at``), and a meeting changed by hand (``edited_at``) is
+  never overwritten by a later meetings list (core/workflow/meetings_list.py).
 - The local agencies record the consent of the tracked children and their parents or carers to
   meet inspectors, or why not (rules 'consent for tracked children', 'reason unless given'). Here a
   user of any agency of the inspection's area records it; recording again replaces the answer.
