@@ -282,6 +282,14 @@ class RequestScope(StrEnum):
     TRACKED_CHILD = "tracked_child"  # once for each of the 5-7 tracked children
 
 
+class RequestRole(StrEnum):
+    """What a document request means to core (see ``DocumentRequest.role``)."""
+
+    # The partnership's joint evaluations of the tracked children (a TRACKED_CHILD request): once
+    # they are due, a child is untracked only with a reason.
+    JOINT_EVALUATION = "joint_evaluation"
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentRequest:
     """Something the inspection team asks the area for, with its deadline.
@@ -300,6 +308,7 @@ class DocumentRequest:
     deadline: Deadline
     description: str = ""
     list_spec: ListSpec | None = None
+    role: RequestRole | None = None  # at most one request of a framework for each role
 
 
 class MilestoneRole(StrEnum):

@@ -24,13 +24,15 @@ What core relies on is declared by **role**, never by a plugin's codes (core nam
   meeting types core accepts.
 - ``Milestone.role`` (``MilestoneRole``): ``SELECT_CHILDREN`` and ``NAME_TRACKED_CHILDREN`` time
   those steps (a choice after the deadline is recorded as late).
+- ``DocumentRequest.role`` (``RequestRole``): ``JOINT_EVALUATION`` is the per-tracked-child
+  request for the partnership's joint evaluations; once it is due, untracking needs a reason.
 
 The registry checks roles per framework: a field role sits on a field of the right type in a list
 of the right role, a SELECTION list has exactly one DOMESTIC_ABUSE_FLAG field and a MEETINGS list
 one MEETING_TYPE field, and a framework has at most one SELECTED_CHILD_DETAILS list, one MEETINGS
-list and one milestone of each role. A framework without a role's list simply lacks that step
-(core refuses it, naming the framework). ``EvidenceForm.version`` counts a form's editions: each
-evidence record keeps the version it was recorded against.
+list, one milestone of each role and one request of each role. A framework without a role's list
+simply lacks that step (core refuses it, naming the framework). ``EvidenceForm.version`` counts a
+form's editions: each evidence record keeps the version it was recorded against.
 
 Each hook returns plain frozen dataclasses from ``core.contributions``. Core calls every hook once,
 at start-up, from one place (``core.registry.build_registry``), validates what comes back and

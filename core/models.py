@@ -231,6 +231,9 @@ class IssuedRequest(Base):
     due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
     received_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # Set when the child it is about was untracked before it was answered: kept, never deleted,
+    # so the agency and the tracker see it was withdrawn (core/workflow/corrections.py).
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class Document(Base):
@@ -343,8 +346,27 @@ class ChildSelection(Base):
     list_code: Mapped[str | None] = mapped_column(String(60))  # for sampled: the list it came from
 
 
+class Untracking(Base):
+    """A tracked child taken out of tracking (a correction): when, by whom, and why."""
+
+    __tablename__ = "untrackings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    tracked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    untracked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    untracked_by_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # after the joint evaluations' due
+    reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_requests: Mapped[int] = mapped_column(default=0)
+
+
 class Meeting(Base):
-    """A multi-agency meeting in the fieldwork week that an inspector may observe."""
+    """A multi-agency meeting in the fieldwork week that an inspector may observe: added by hand
+    or made from a row of the accepted meetings list (``list_row_number`` set)."""
 
     __tablename__ = "meetings"
 
@@ -357,6 +379,13 @@ class Meeting(Base):
     venue: Mapped[str | None] = mapped_column(String(200))
     attending_inspector_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"))
     child_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The meetings list row it came from: its number, and the row while the list is current.
+    list_row_number: Mapped[int | None] = mapped_column()
+    list_row_id: Mapped[int | None] = mapped_column(
+        ForeignKey("list_rows.id", ondelete="SET NULL"), index=True
+    )
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())  # by hand: lists skip it
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())  # kept, shown as removed
 
 
 class PersonToMeet(Base):
@@ -372,6 +401,8 @@ class PersonToMeet(Base):
     organisation: Mapped[str] = mapped_column(String(200))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     arranged_for: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())  # kept, shown as removed
 
 
 class Consent(Base):
@@ -460,6 +491,22 @@ class FindingAgreement(Base):
     agreed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
+class FindingEvent(Base):
+    """A finding's history: each step taken on it (agreed, agreement withdrawn, published,
+    withdrawn, republished...), by whom and, for a correction, why."""
+
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(30))  # core.workflow.findings.FindingAction
+    inspectorate: Mapped[str | None] = mapped_column(String(40))
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+
+
 class Report(Base):
     """The parts of the published letter that are not findings (DOMAIN.md section 7)."""
 
@@ -509,7 +556,7 @@ class FindingChange(Base):
     finding_id: Mapped[int] = mapped_column(
         ForeignKey("findings.id", ondelete="CASCADE"), index=True
     )
-    change: Mapped[str] = mapped_column(String(20))  # published | updated | withdrawn
+    change: Mapped[str] = mapped_column(String(20))  # published|updated|withdrawn|republished
     occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 

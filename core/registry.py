@@ -32,6 +32,7 @@ from core.contributions import (
     Milestone,
     MilestoneRole,
     QuestionKind,
+    RequestRole,
 )
 from core.plugins import Origin, PluginError, plugin_origin, plugin_version
 
@@ -242,6 +243,11 @@ class Registry:
         """The framework's one list for a one-a-framework role (SELECTED_CHILD_DETAILS,
         MEETINGS), if it has one."""
         return next(iter(self.lists_with_role(framework, role)), None)
+
+    def request_with_role(self, framework: str, role: RequestRole) -> DocumentRequest | None:
+        return next(
+            (o.item for o in self.document_requests_of(framework) if o.item.role is role), None
+        )
 
     def milestone_with_role(self, framework: str, role: MilestoneRole) -> Milestone | None:
         return next((o.item for o in self.milestones_of(framework) if o.item.role is role), None)
@@ -622,6 +628,24 @@ class _Builder:
                 "the request's reference is taken",
                 "give the request a reference unique within its framework",
             )
+        if request.role is not None:
+            same = next(
+                (
+                    o
+                    for (framework, _), o in self.requests.items()
+                    if framework == request.framework and o.item.role is request.role
+                ),
+                None,
+            )
+            if same is not None:
+                raise self._clash(
+                    plugin,
+                    same.plugin,
+                    item,
+                    f"role {request.role.name} is already the role of a request of the framework",
+                    "give each request role to one request of a framework",
+                    f"document request {same.item.reference!r}",
+                )
         _check(
             bool(request.addressed_to)
             and all(isinstance(kind, AgencyKind) for kind in request.addressed_to),

@@ -5,6 +5,10 @@ people inspectors talk with; the ``Inspection`` fields ``consents``, ``meetings`
 The rules live in ``core.workflow.fieldwork``; the mutations call it through ``run_service``, so a
 refusal comes back as ``errors`` data naming the input field (tests/core/test_fieldwork.py).
 
+Meetings and people to meet are nodes: ``node(id:)`` finds them for whoever sees their inspection,
+and ``updateMeeting``/``removeMeeting``, ``updatePersonToMeet``/``removePersonToMeet`` take their
+global IDs (tests/core/test_fieldwork_corrections.py).
+
 Who sees what (``core.access``): users of every agency of the area see the tracked children's
 consent, since the agency that sought consent records it. Meetings and people to meet are not
 child-level and reach whoever sees the inspection; a meeting's children reach only those who see
@@ -14,7 +18,9 @@ children.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -25,7 +31,8 @@ from core import access
 from core import models as m
 from core.graphql.base.domain_errors import FieldworkError
 from core.graphql.base.enums import ConsentOutcome, ConsentPerson, PersonToMeetRole
-from core.graphql.base.inputs import node_id, node_ids
+from core.graphql.base.errors import MutationFailed, invalid
+from core.graphql.base.inputs import in_order, node_id, node_ids, row_ids
 from core.graphql.base.mutations import run_service
 from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Info
@@ -142,25 +149,44 @@ async def consents(info: Info, inspection: InspectionCore) -> list[TrackedChildC
 
 @strawberry.type(
     name="Meeting",
-    description="A multi-agency meeting in the fieldwork week that an inspector may observe.",
+    description="A multi-agency meeting in the fieldwork week that an inspector may observe: "
+    "added by hand, or made from a row of the accepted meetings list.",
 )
-class MeetingNode:
-    id: int
+class MeetingNode(relay.Node):
+    id: relay.NodeID[int]
     type: Code = strawberry.field(description="From the lead inspectorate's 'meeting-type' codes.")
     starts_at: dt.datetime
     venue: str | None
     child_count: int = strawberry.field(description="How many of the inspection's children.")
+    list_row_number: int | None = strawberry.field(
+        description="The row of the meetings list it was made from, as the file numbers it; null "
+        "for a meeting added by hand."
+    )
+    edited_at: dt.datetime | None = strawberry.field(
+        description="When it was last changed by hand; a later meetings list leaves it as it is "
+        "(and flags the difference as a QUERY)."
+    )
+    removed_at: dt.datetime | None = strawberry.field(
+        description="When it was removed; removed meetings are kept and listed only on request."
+    )
     attending_inspector_id: strawberry.Private[int | None]
     child_pks: strawberry.Private[list[int]]
 
     @staticmethod
-    def of(info: Info, row: m.Meeting, framework: str) -> MeetingNode:
+    def of(info: Info, row: m.Meeting, framework: str | None = None) -> MeetingNode:
+        """``framework``: the inspection's, when the caller has it; else read (the session keeps
+        each inspection once)."""
+        if framework is None:
+            framework = info.context.session.get_one(m.Inspection, row.inspection_id).framework
         code_set = fw.meeting_types(info.context.registry, framework)
         found = next(
             (x for x in (code_set.codes if code_set else ()) if x.code == row.meeting_type), None
         )
         return MeetingNode(
             id=row.id,
+            list_row_number=row.list_row_number,
+            edited_at=row.edited_at,
+            removed_at=row.removed_at,
             type=Code(
                 code=row.meeting_type,
                 label=found.label if found else row.meeting_type,
@@ -172,6 +198,14 @@ class MeetingNode:
             attending_inspector_id=row.attending_inspector_id,
             child_pks=list(row.child_ids),
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[MeetingNode | None]:
+        ids = list(node_ids)
+        rows = _visible_rows(info, m.Meeting, row_ids(ids))
+        return in_order(ids, {row.id: MeetingNode.of(info, row) for row in rows})
 
     @strawberry.field(description="The inspector who will observe it, once one is named.")
     async def attending_inspector(self, info: Info) -> Inspector | None:
@@ -187,11 +221,15 @@ class MeetingNode:
 
 
 @strawberry.type(name="PersonToMeet", description="Someone inspectors talk with (para 7).")
-class PersonToMeetNode:
-    id: int
+class PersonToMeetNode(relay.Node):
+    id: relay.NodeID[int]
     role: PersonToMeetRole
     organisation: str
     arranged_for: dt.datetime | None
+    edited_at: dt.datetime | None = strawberry.field(description="When it was last changed.")
+    removed_at: dt.datetime | None = strawberry.field(
+        description="When it was removed; removed people are kept and listed only on request."
+    )
     agency_id: strawberry.Private[int | None]
 
     @staticmethod
@@ -201,8 +239,18 @@ class PersonToMeetNode:
             role=fw.PersonRole(row.role),
             organisation=row.organisation,
             arranged_for=row.arranged_for,
+            edited_at=row.edited_at,
+            removed_at=row.removed_at,
             agency_id=row.agency_id,
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PersonToMeetNode | None]:
+        ids = list(node_ids)
+        rows = _visible_rows(info, m.PersonToMeet, row_ids(ids))
+        return in_order(ids, {row.id: PersonToMeetNode.of(row) for row in rows})
 
     @strawberry.field(description="The area's agency they work for, if it is one.")
     async def agency(self, info: Info) -> Agency | None:
@@ -212,14 +260,34 @@ class PersonToMeetNode:
         return Agency.of(row) if row else None
 
 
-async def meetings(info: Info, inspection: InspectionCore) -> list[MeetingNode]:
+def _visible_rows(info: Info, model: Any, ids: list[int]) -> list[Any]:
+    """Meetings or people to meet by id, of the inspections the viewer sees (the team, the area's
+    agencies, admins): what ``node(id:)`` resolves."""
+    return list(
+        info.context.session.scalars(
+            select(model)
+            .join(m.Inspection, m.Inspection.id == model.inspection_id)
+            .where(model.id.in_(ids), access.inspections_visible_to(info.context.viewer))
+        )
+    )
+
+
+async def meetings(
+    info: Info, inspection: InspectionCore, include_removed: bool = False
+) -> list[MeetingNode]:
     rows = await info.context.loaders.selection.meetings.load(inspection.id)
-    return [MeetingNode.of(info, row, inspection.framework_code) for row in rows]
+    return [
+        MeetingNode.of(info, row, inspection.framework_code)
+        for row in rows
+        if include_removed or row.removed_at is None
+    ]
 
 
-async def people_to_meet(info: Info, inspection: InspectionCore) -> list[PersonToMeetNode]:
+async def people_to_meet(
+    info: Info, inspection: InspectionCore, include_removed: bool = False
+) -> list[PersonToMeetNode]:
     rows = await info.context.loaders.selection.people.load(inspection.id)
-    return [PersonToMeetNode.of(row) for row in rows]
+    return [PersonToMeetNode.of(row) for row in rows if include_removed or row.removed_at is None]
 
 
 @strawberry.input
@@ -253,6 +321,95 @@ class AddPersonToMeetInput:
 class AddPersonToMeetPayload:
     person: PersonToMeetNode | None
     errors: list[FieldworkError]
+
+
+@strawberry.input(description="Changes to a meeting; a field left out stays as it is.")
+class UpdateMeetingInput:
+    meeting_id: relay.GlobalID
+    type: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A code of the 'meeting-type' code set."
+    )
+    starts_at: dt.datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="With its UTC offset; in week 3."
+    )
+    venue: str | None = strawberry.field(default=strawberry.UNSET, description="null clears it.")
+    child_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=strawberry.UNSET, description="The inspection's children; replaces the list."
+    )
+    attending_inspector_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description="An inspector on the team; null clears it."
+    )
+
+
+@strawberry.type
+class MeetingPayload:
+    meeting: MeetingNode | None
+    errors: list[FieldworkError]
+
+
+@strawberry.input(description="Changes to a person to meet; a field left out stays as it is.")
+class UpdatePersonToMeetInput:
+    person_id: relay.GlobalID
+    role: PersonToMeetRole | None = strawberry.UNSET
+    organisation: str | None = strawberry.UNSET
+    agency_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description="An agency of the area; null clears it."
+    )
+    arranged_for: dt.datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="In week 3, with its UTC offset; null clears it."
+    )
+
+
+@strawberry.type
+class PersonToMeetPayload:
+    person: PersonToMeetNode | None
+    errors: list[FieldworkError]
+
+
+def _given(value: Any) -> bool:
+    return value is not strawberry.UNSET
+
+
+def _required(field: str, value: Any) -> None:
+    """A field that may be left out but not cleared."""
+    if value is None:
+        raise MutationFailed(invalid(field, "leave it out to keep it; it cannot be cleared."))
+
+
+def _meeting_changes(input: UpdateMeetingInput) -> fw.MeetingChanges:
+    changes: dict[str, Any] = {}
+    if _given(input.type):
+        _required("input.type", input.type)
+        changes["meeting_type"] = input.type
+    if _given(input.starts_at):
+        _required("input.startsAt", input.starts_at)
+        changes["starts_at"] = input.starts_at
+    if _given(input.venue):
+        changes["venue"] = input.venue
+    if _given(input.child_ids):
+        changes["child_ids"] = node_ids("input.childIds", input.child_ids or [], "Child")
+    if _given(input.attending_inspector_id):
+        value = input.attending_inspector_id
+        changes["attending_inspector_id"] = (
+            node_id("input.attendingInspectorId", value, "Inspector") if value else None
+        )
+    return fw.MeetingChanges(**changes)
+
+
+def _person_changes(input: UpdatePersonToMeetInput) -> fw.PersonChanges:
+    changes: dict[str, Any] = {}
+    if _given(input.role):
+        _required("input.role", input.role)
+        changes["role"] = fw.PersonRole(input.role.value if input.role else "")
+    if _given(input.organisation):
+        _required("input.organisation", input.organisation)
+        changes["organisation"] = input.organisation
+    if _given(input.agency_id):
+        value = input.agency_id
+        changes["agency_id"] = node_id("input.agencyId", value, "Agency") if value else None
+    if _given(input.arranged_for):
+        changes["arranged_for"] = input.arranged_for
+    return fw.PersonChanges(**changes)
 
 
 @strawberry.input
@@ -342,6 +499,91 @@ class FieldworkMutations:
         )
 
     @strawberry.mutation(
+        description="Change a meeting (the lead inspector or a user of the area's local "
+        "authority), with the rules of adding one. A meeting changed by hand keeps its changes "
+        "when a later meetings list arrives.",
+        extensions=signed_in(),
+    )
+    def update_meeting(self, info: Info, input: UpdateMeetingInput) -> MeetingPayload:
+        def call(session: Session) -> m.Meeting:
+            meeting_id = node_id("input.meetingId", input.meeting_id, "Meeting")
+            changes = _meeting_changes(input)
+            meeting = fw.update_meeting(
+                session,
+                info.context.registry,
+                info.context.viewer,
+                meeting_id,
+                changes,
+                info.context.asked_at,
+            )
+            info.context.touch("Meeting", (meeting.id,))
+            info.context.touch("Child", meeting.child_ids)
+            return meeting
+
+        meeting, errors = run_service(info, call, errors=FieldworkError)
+        return MeetingPayload(
+            meeting=MeetingNode.of(info, meeting) if meeting else None, errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Remove a meeting (the lead inspector or a user of the area's local "
+        "authority). It is kept, with removedAt, and a later meetings list does not bring it back.",
+        extensions=signed_in(),
+    )
+    def remove_meeting(self, info: Info, meeting_id: relay.GlobalID) -> MeetingPayload:
+        def call(session: Session) -> m.Meeting:
+            row_id = node_id("meetingId", meeting_id, "Meeting")
+            meeting = fw.remove_meeting(session, info.context.viewer, row_id, info.context.asked_at)
+            info.context.touch("Meeting", (meeting.id,))
+            return meeting
+
+        meeting, errors = run_service(info, call, under=None, errors=FieldworkError)
+        return MeetingPayload(
+            meeting=MeetingNode.of(info, meeting) if meeting else None, errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Change someone to meet (the lead inspector or a user of the area's local "
+        "authority), with the rules of adding them.",
+        extensions=signed_in(),
+    )
+    def update_person_to_meet(
+        self, info: Info, input: UpdatePersonToMeetInput
+    ) -> PersonToMeetPayload:
+        def call(session: Session) -> m.PersonToMeet:
+            person_id = node_id("input.personId", input.person_id, "PersonToMeet")
+            changes = _person_changes(input)
+            person = fw.update_person_to_meet(
+                session, info.context.viewer, person_id, changes, info.context.asked_at
+            )
+            info.context.touch("PersonToMeet", (person.id,))
+            return person
+
+        person, errors = run_service(info, call, errors=FieldworkError)
+        return PersonToMeetPayload(
+            person=PersonToMeetNode.of(person) if person else None, errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Remove someone to meet (the lead inspector or a user of the area's local "
+        "authority). They are kept, with removedAt.",
+        extensions=signed_in(),
+    )
+    def remove_person_to_meet(self, info: Info, person_id: relay.GlobalID) -> PersonToMeetPayload:
+        def call(session: Session) -> m.PersonToMeet:
+            row_id = node_id("personId", person_id, "PersonToMeet")
+            person = fw.remove_person_to_meet(
+                session, info.context.viewer, row_id, info.context.asked_at
+            )
+            info.context.touch("PersonToMeet", (person.id,))
+            return person
+
+        person, errors = run_service(info, call, under=None, errors=FieldworkError)
+        return PersonToMeetPayload(
+            person=PersonToMeetNode.of(person) if person else None, errors=errors
+        )
+
+    @strawberry.mutation(
         description="Record whether a tracked child, or their parent or carer, consents to meet "
         "inspectors, or why not (a user of an agency of the inspected area). A reason is required "
         "unless consent is GIVEN; recording again replaces the answer.",
@@ -384,9 +626,23 @@ class FieldworkFields(InspectionCore):
         return await consents(info, self)
 
     @strawberry.field(description="Multi-agency meetings of the fieldwork week, soonest first.")
-    async def meetings(self, info: Info) -> list[MeetingNode]:
-        return await meetings(info, self)
+    async def meetings(
+        self,
+        info: Info,
+        include_removed: Annotated[
+            bool,
+            strawberry.argument(description="Also the meetings removed (each with its removedAt)."),
+        ] = False,
+    ) -> list[MeetingNode]:
+        return await meetings(info, self, include_removed)
 
     @strawberry.field(description="People inspectors talk with (MARAC, Cafcass, IDVAs...).")
-    async def people_to_meet(self, info: Info) -> list[PersonToMeetNode]:
-        return await people_to_meet(info, self)
+    async def people_to_meet(
+        self,
+        info: Info,
+        include_removed: Annotated[
+            bool,
+            strawberry.argument(description="Also the people removed (each with its removedAt)."),
+        ] = False,
+    ) -> list[PersonToMeetNode]:
+        return await people_to_meet(info, self, include_removed)

@@ -12,7 +12,7 @@ Every request carries::
     X-JTAI-Delivery:  the delivery's id (the same on every retry of it)
     X-JTAI-Change:    the change's feed cursor, the body's ``cursor``: the same on every retry
                       and every redelivery, the key a receiver deduplicates on
-    X-JTAI-Event:     finding.published | finding.updated | finding.withdrawn
+    X-JTAI-Event:     finding.published | .updated | .withdrawn | .republished
     X-JTAI-Timestamp: when this attempt was signed, in Unix seconds
     X-JTAI-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
 

@@ -55,6 +55,15 @@ def request_to_answer(
                 "inspectors see what arrives in the tracker.",
             )
         )
+    if request.cancelled_at is not None:
+        raise Refused(
+            invalid(
+                field,
+                "this request was cancelled on "
+                f"{request.cancelled_at:%Y-%m-%d %H:%M} UTC, when the child it is about was "
+                "untracked; nothing more is asked for it.",
+            )
+        )
     owned = registry.document_request(framework, request.reference)
     if owned is None:
         raise Refused(

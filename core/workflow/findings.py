@@ -7,7 +7,11 @@ inspectorate taking part in the framework records that inspectorate's agreement 
 kept); the lead inspector publishes it only once every one of them has agreed. Changing a draft's
 content clears the agreements given to the old content.
 
-Publishing, and any later change or withdrawal, appends a row to the change feed
+Corrections: the inspectorate that agreed may withdraw its agreement while the finding is not
+published; withdrawing a finding clears its agreements, and the lead republishes it once every
+inspectorate has agreed again. Every step is kept in the finding's history (``FindingEvent``).
+
+Publishing, and any later change, withdrawal or republication, appends a row to the change feed
 (``FindingChange``) and queues a signed delivery to every active webhook, in the same transaction
 as the change itself: a change is never visible without its feed row, nor the reverse.
 """
@@ -32,6 +36,7 @@ from core.models import (
     FindingAgreement,
     FindingChange,
     FindingCriterion,
+    FindingEvent,
     FindingEvidence,
     Inspection,
     Inspector,
@@ -76,6 +81,19 @@ class ChangeKind(StrEnum):
     PUBLISHED = "published"
     UPDATED = "updated"
     WITHDRAWN = "withdrawn"
+    REPUBLISHED = "republished"  # published again after a withdrawal, agreed again
+
+
+class FindingAction(StrEnum):
+    """A step in a finding's history (``FindingEvent``), corrections included."""
+
+    AGREED = "agreed"
+    AGREEMENT_WITHDRAWN = "agreement_withdrawn"  # by the inspectorate that agreed
+    AGREEMENTS_CLEARED = "agreements_cleared"  # the draft's content changed
+    PUBLISHED = "published"
+    UPDATED = "updated"  # a published finding changed
+    WITHDRAWN = "withdrawn"
+    REPUBLISHED = "republished"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +120,25 @@ def _require_team(session: Session, viewer: Viewer, inspection: Inspection, doin
                 f"in as {viewer_name(viewer)}."
             )
         )
+
+
+def record(
+    session: Session,
+    finding: Finding,
+    action: FindingAction,
+    viewer: Viewer,
+    now: dt.datetime,
+) -> None:
+    """Add a step to the finding's history: who (and for which inspectorate) and when."""
+    session.add(
+        FindingEvent(
+            finding_id=finding.id,
+            action=action.value,
+            inspectorate=viewer.inspectorate,
+            inspector_id=viewer.inspector_id,
+            occurred_at=now,
+        )
+    )
 
 
 # --- Content --------------------------------------------------------------------------------------
@@ -356,9 +393,16 @@ def update_finding(
     _store(session, finding, new, old)
     finding.updated_at = now
     if status is FindingStatus.DRAFT:
-        session.execute(delete(FindingAgreement).where(FindingAgreement.finding_id == finding.id))
+        cleared = session.scalars(
+            delete(FindingAgreement)
+            .where(FindingAgreement.finding_id == finding.id)
+            .returning(FindingAgreement.id)
+        ).all()
+        if cleared:
+            record(session, finding, FindingAction.AGREEMENTS_CLEARED, viewer, now)
     else:
         append_change(session, registry, finding, ChangeKind.UPDATED, now)
+        record(session, finding, FindingAction.UPDATED, viewer, now)
     session.flush()
     return True
 
@@ -389,11 +433,12 @@ def check_agree(
     """Refuse unless the viewer may agree ``finding`` now: what ``agree_finding`` checks and
     ``Finding.viewerCanAgree`` asks."""
     _require_team(session, viewer, inspection, "agree its findings")
-    if finding.status != FindingStatus.DRAFT.value:
+    if finding.status == FindingStatus.PUBLISHED.value:
         raise Refused(
             invalid(
                 "findingId",
-                f"the finding is {finding.status}; only drafts are agreed.",
+                "the finding is published; only drafts, and withdrawn findings to be "
+                "republished, are agreed.",
                 code=WRONG_STATUS,
             )
         )
@@ -431,7 +476,8 @@ def agree_finding(
     finding: Finding,
     now: dt.datetime,
 ) -> FindingAgreement:
-    """Record the agreement of the viewer's inspectorate to a draft finding."""
+    """Record the agreement of the viewer's inspectorate to a draft finding, or to a withdrawn
+    one the lead means to republish."""
     check_agree(session, registry, viewer, inspection, finding)
     code = viewer.inspectorate or ""
     assert viewer.inspector_id is not None
@@ -439,8 +485,48 @@ def agree_finding(
         finding_id=finding.id, inspectorate=code, inspector_id=viewer.inspector_id, agreed_at=now
     )
     session.add(agreement)
+    record(session, finding, FindingAction.AGREED, viewer, now)
     session.flush()
     return agreement
+
+
+def withdraw_agreement(
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection: Inspection,
+    finding: Finding,
+    now: dt.datetime,
+) -> None:
+    """Withdraw the viewer's inspectorate's agreement (an inspector of the inspectorate that
+    agreed), while the finding is not published; the history keeps both steps."""
+    _require_team(session, viewer, inspection, "withdraw agreements to its findings")
+    if finding.status == FindingStatus.PUBLISHED.value:
+        raise Refused(
+            invalid(
+                "findingId",
+                "the finding is published: its agreements stand. An agreement is withdrawn "
+                "while the finding is a draft; ask the lead inspector to withdraw the finding "
+                "first (withdrawFinding).",
+            )
+        )
+    code = viewer.inspectorate or ""
+    agreement = session.scalar(
+        select(FindingAgreement).where(
+            FindingAgreement.finding_id == finding.id, FindingAgreement.inspectorate == code
+        )
+    )
+    if agreement is None:
+        raise Refused(
+            invalid(
+                "findingId",
+                f"inspectorate '{code}' has not agreed this finding, so it has no agreement to "
+                "withdraw; only the inspectorate that agreed withdraws its agreement.",
+            )
+        )
+    session.delete(agreement)
+    record(session, finding, FindingAction.AGREEMENT_WITHDRAWN, viewer, now)
+    session.flush()
 
 
 def describe(inspectorates: Sequence[Inspectorate]) -> str:
@@ -500,6 +586,50 @@ def publish_finding(
     finding.updated_at = now
     session.flush()
     append_change(session, registry, finding, ChangeKind.PUBLISHED, now)
+    record(session, finding, FindingAction.PUBLISHED, viewer, now)
+
+
+def republish_finding(
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection: Inspection,
+    finding: Finding,
+    now: dt.datetime,
+) -> None:
+    """Publish a withdrawn finding again (the lead inspector), once every inspectorate taking
+    part has agreed it again since the withdrawal; the feed and webhooks say 'republished'."""
+    require_lead(session, viewer, inspection, "republishes findings")
+    if finding.status != FindingStatus.WITHDRAWN.value:
+        raise Refused(
+            invalid(
+                "findingId",
+                f"the finding is {finding.status}; only a withdrawn finding is republished "
+                "(a draft is published with publishFinding).",
+            )
+        )
+    missing = awaiting_agreement(session, registry, inspection, finding)
+    problems = []
+    if missing:
+        problems.append(
+            invalid(
+                "findingId",
+                f"not yet agreed again by {describe(missing)}. Withdrawing a finding cleared its "
+                "agreements: an inspector of each inspectorate taking part runs agreeFinding "
+                "before it is republished.",
+            )
+        )
+    problems += _ready_to_publish(session, finding, _current(session, finding))
+    if problems:
+        raise Refused(*problems)
+    was_published = finding.published_at is not None
+    finding.status = FindingStatus.PUBLISHED.value
+    finding.published_at = finding.published_at or now
+    finding.updated_at = now
+    session.flush()
+    kind = ChangeKind.REPUBLISHED if was_published else ChangeKind.PUBLISHED
+    append_change(session, registry, finding, kind, now)
+    record(session, finding, FindingAction.REPUBLISHED, viewer, now)
 
 
 def withdraw_finding(
@@ -517,9 +647,12 @@ def withdraw_finding(
     was_published = finding.status == FindingStatus.PUBLISHED.value
     finding.status = FindingStatus.WITHDRAWN.value
     finding.updated_at = now
+    # Republishing it takes every inspectorate's agreement again (the history keeps the old).
+    session.execute(delete(FindingAgreement).where(FindingAgreement.finding_id == finding.id))
     session.flush()
     if was_published:
         append_change(session, registry, finding, ChangeKind.WITHDRAWN, now)
+    record(session, finding, FindingAction.WITHDRAWN, viewer, now)
 
 
 def append_change(

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
 from core import access
@@ -29,9 +29,12 @@ class RequestStatus(StrEnum):
     OVERDUE = "overdue"  # not received, past due
     RECEIVED = "received"  # received by the due time
     RECEIVED_LATE = "received_late"  # received after it
+    CANCELLED = "cancelled"  # its child was untracked before it was answered: asked no more
 
 
 def request_status(request: IssuedRequest, now: dt.datetime | None = None) -> RequestStatus:
+    if request.cancelled_at is not None:
+        return RequestStatus.CANCELLED
     if request.received_at is not None:
         late = request.received_at > request.due_at
         return RequestStatus.RECEIVED_LATE if late else RequestStatus.RECEIVED
@@ -43,10 +46,13 @@ def request_status(request: IssuedRequest, now: dt.datetime | None = None) -> Re
 def status_clause(status: RequestStatus, now: dt.datetime) -> ColumnElement[bool]:
     """``request_status(request, now) is status``, as SQL, so that lists filter and page in SQL."""
     received, due = IssuedRequest.received_at, IssuedRequest.due_at
+    cancelled = IssuedRequest.cancelled_at
+    if status is RequestStatus.CANCELLED:
+        return cancelled.is_not(None)
     if status is RequestStatus.OUTSTANDING:
-        return and_(received.is_(None), due >= now)
+        return and_(received.is_(None), cancelled.is_(None), due >= now)
     if status is RequestStatus.OVERDUE:
-        return and_(received.is_(None), due < now)
+        return and_(received.is_(None), cancelled.is_(None), due < now)
     if status is RequestStatus.RECEIVED:
         return and_(received.is_not(None), received <= due)
     return and_(received.is_not(None), received > due)
@@ -114,6 +120,42 @@ def issue_child_requests(
         if o.item.scope is RequestScope.TRACKED_CHILD and o.owner in taking_part
     ]
     return _issue(session, inspection, requests, child)
+
+
+def cancel_child_requests(
+    session: Session, inspection: Inspection, child: Child, now: dt.datetime
+) -> list[int]:
+    """Cancel the child's per-child requests not yet answered (kept, never deleted); returns their
+    ids. Answered ones stand, with what was sent."""
+    cancelled = session.scalars(
+        update(IssuedRequest)
+        .where(
+            IssuedRequest.inspection_id == inspection.id,
+            IssuedRequest.child_id == child.id,
+            IssuedRequest.received_at.is_(None),
+            IssuedRequest.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=now)
+        .returning(IssuedRequest.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return sorted(cancelled)
+
+
+def reinstate_child_requests(session: Session, inspection: Inspection, child: Child) -> list[int]:
+    """Tracking a child again asks again what its untracking cancelled."""
+    reinstated = session.scalars(
+        update(IssuedRequest)
+        .where(
+            IssuedRequest.inspection_id == inspection.id,
+            IssuedRequest.child_id == child.id,
+            IssuedRequest.cancelled_at.is_not(None),
+        )
+        .values(cancelled_at=None)
+        .returning(IssuedRequest.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return sorted(reinstated)
 
 
 def issue(

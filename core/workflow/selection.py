@@ -35,20 +35,25 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.contributions import FieldRole, ListRole, ListSpec, MilestoneRole
+from core.contributions import FieldRole, ListRole, ListSpec, MilestoneRole, RequestRole
 from core.models import (
     Child,
     ChildSelection,
     Inspection,
     ListRow,
     ListUpload,
+    Untracking,
     utc_now,
 )
 from core.registry import Registry, field_with_role
 from core.timetable import due_at
 from core.viewer import Viewer
 from core.workflow.ages import age_scope_problem, birth_of
-from core.workflow.requests import issue_child_requests
+from core.workflow.requests import (
+    cancel_child_requests,
+    issue_child_requests,
+    reinstate_child_requests,
+)
 from core.workflow.rules import (
     Problem,
     Refused,
@@ -339,7 +344,9 @@ def deselect_child(
             invalid(
                 "childId",
                 f"{_named(child)} is tracked: the partnership has been asked to evaluate their "
-                "experiences, so they stay among the selected children.",
+                "experiences, so they stay among the selected children. Untrack the child first "
+                "(untrackChildren, which cancels their unanswered per-child requests), then "
+                "deselect them.",
                 Rule.TRACKED_STAY_SELECTED,
             )
         )
@@ -407,8 +414,94 @@ def track_children(
         session.add(row)
         tracked[child.id] = row
         issue_child_requests(session, registry, inspection, child)
+        reinstate_child_requests(session, inspection, child)  # tracked again: asked again
     session.flush()
     return inspection, [tracked[c.id] for c in children]
+
+
+def joint_evaluations_due(registry: Registry, inspection: Inspection) -> dt.datetime | None:
+    """When the partnership's joint evaluations of the tracked children are due, if the framework
+    asks for them: the one place core finds that request."""
+    request = registry.request_with_role(inspection.framework, RequestRole.JOINT_EVALUATION)
+    if request is None:
+        return None
+    return due_at(request.deadline, inspection.notification_date).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Untracked:
+    """A child taken out of tracking, and the ids of the requests that cancelled."""
+
+    untracking: Untracking
+    child: Child
+    cancelled_request_ids: list[int]
+
+
+def untrack_children(
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection_id: int,
+    child_ids: Sequence[int],
+    reason: str | None,
+    now: dt.datetime | None = None,
+) -> tuple[Inspection, list[Untracked]]:
+    """Take tracked children out of tracking (lead inspector): each child's per-child requests not
+    yet answered are cancelled (kept, with status CANCELLED); answered ones and evidence stay, and
+    the child stays selected. After the joint evaluations are due, only with a reason."""
+    inspection = visible_inspection(session, viewer, inspection_id)
+    require_lead(session, viewer, inspection, "untracks children")
+    if not child_ids:
+        raise Refused(invalid("childIds", "give at least one child."))
+    at = now or utc_now()
+    problems: list[Problem] = []
+    try:
+        cleaned = clean_text("reason", reason, MAX_REASON, required=False)
+    except Refused as refused:
+        problems += refused.problems
+        cleaned = None
+    children = children_of(session, inspection, child_ids)
+    index_of = {child_id: index for index, child_id in reversed(list(enumerate(child_ids)))}
+    tracked = choices(session, inspection.id, Kind.TRACKED, [c.id for c in children])
+    for child in children:
+        if child.id not in tracked:
+            problems.append(
+                invalid(
+                    f"childIds[{index_of[child.id]}]",
+                    f"{_named(child)} is not tracked, so there is nothing to untrack.",
+                )
+            )
+    due = joint_evaluations_due(registry, inspection)
+    late = due is not None and at > due
+    if late and cleaned is None and due is not None:
+        problems.append(
+            invalid(
+                "reason",
+                f"the joint evaluations of the tracked children were due "
+                f"{due:%Y-%m-%d %H:%M} UTC; after that a child is untracked only with a reason, "
+                "which is recorded. Give one.",
+            )
+        )
+    refuse_if(problems)
+    done = []
+    for child in children:
+        row = tracked[child.id]
+        cancelled = cancel_child_requests(session, inspection, child, at)
+        untracking = Untracking(
+            inspection_id=inspection.id,
+            child_id=child.id,
+            tracked_at=row.chosen_at,
+            untracked_at=at,
+            untracked_by_id=viewer.inspector_id,
+            late=late,
+            reason=cleaned,
+            cancelled_requests=len(cancelled),
+        )
+        session.add(untracking)
+        session.delete(row)
+        done.append(Untracked(untracking, child, cancelled))
+    session.flush()
+    return inspection, done
 
 
 def tracking_complete(tracked_count: int) -> bool:

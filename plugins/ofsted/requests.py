@@ -25,6 +25,7 @@ from core.contributions import (
     ListField,
     ListRole,
     ListSpec,
+    RequestRole,
     RequestScope,
     TimeOfDay,
     Weekday,
@@ -718,6 +719,7 @@ JOINT_EVALUATION = DocumentRequest(
     addressed_to=(LA,),
     scope=RequestScope.TRACKED_CHILD,
     deadline=END_OF_DAY_SEVEN,
+    role=RequestRole.JOINT_EVALUATION,
     description=(
         "The local agencies' joint evaluation of the experiences of each of the five to seven "
         "children the lead inspector named at the end of day two, provided electronically. The "

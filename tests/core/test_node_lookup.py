@@ -100,7 +100,11 @@ def one_of_each(database: Database, registry: Registry, demo: DemoInspection) ->
             evidence[form_type_name(inspectorate, owned.item)] = record
         change = m.FindingChange(finding_id=finding.id, change="published", occurred_at=WHEN)
         webhook = m.Webhook(url="https://receiver.example.org/", secret="s", label="node test")
-        session.add_all([document, upload, change, webhook])
+        meeting = m.Meeting(
+            inspection_id=inspection.id, meeting_type="ICPC", starts_at=WHEN, child_ids=[]
+        )
+        person = m.PersonToMeet(inspection_id=inspection.id, role="idva", organisation="Refuge")
+        session.add_all([document, upload, change, webhook, meeting, person])
         session.flush()
         delivery = m.WebhookDelivery(webhook_id=webhook.id, change_id=change.id, body="{}")
         token = m.ApiToken(token_hash="2" * 64, label="node", role="admin", expires_at=WHEN)
@@ -118,6 +122,8 @@ def one_of_each(database: Database, registry: Registry, demo: DemoInspection) ->
             "WebhookDelivery": delivery.id,
             "Token": token.id,
             "AuditEvent": audit.id,
+            "Meeting": meeting.id,
+            "PersonToMeet": person.id,
             "Inspection": inspection.id,
             "LocalArea": inspection.area_id,
             "Agency": agency.id,

@@ -85,6 +85,7 @@ class Team:
     agencies: dict[str, list[int]]  # by kind
     evidence: dict[str, str] = field(default_factory=dict)  # inspectorate -> evidence global ID
     tracked_child: int = 0
+    audit_from: int = 0  # the audit trail's last event id before the test's steps
 
     @property
     def inspection(self) -> str:

@@ -27,7 +27,7 @@ from core.viewer import Role as ViewerRole
 from core.workflow.fieldwork import ConsentOutcome, ConsentPerson
 from core.workflow.fieldwork import PersonRole as PersonToMeetRole
 from core.workflow.findings import ChangeKind as FindingChangeKind
-from core.workflow.findings import FindingKind, FindingStatus
+from core.workflow.findings import FindingAction, FindingKind, FindingStatus
 from core.workflow.letter import SectionKey as ReportSectionKey
 from core.workflow.requests import RequestStatus
 
@@ -39,6 +39,7 @@ __all__ = [
     "EvidenceSubject",
     "FieldRule",
     "FieldType",
+    "FindingAction",
     "FindingChangeKind",
     "FindingKind",
     "FindingStatus",
@@ -107,6 +108,11 @@ strawberry.enum(
     FindingChangeKind,
     name="FindingChangeKind",
     description="What happened to a published finding.",
+)
+strawberry.enum(
+    FindingAction,
+    description="A step in a finding's history, corrections (withdrawn agreements, "
+    "withdrawals, republications) included.",
 )
 strawberry.enum(
     ReportSectionKey, name="ReportSectionKey", description="The sections of the letter, in order."

@@ -26,6 +26,7 @@ class FindingLoaders:
         self.evidence = DataLoader(load_fn=self._evidence)
         self.agreements = DataLoader(load_fn=self._agreements)
         self.changes = DataLoader(load_fn=self._changes)
+        self.history = DataLoader(load_fn=self._history)
 
     def _grouped(self, statement: Any, keys: list[int]) -> list[list[Any]]:
         grouped: dict[int, list[Any]] = defaultdict(list)
@@ -81,6 +82,14 @@ class FindingLoaders:
             select(m.FindingChange.finding_id, m.FindingChange)
             .where(m.FindingChange.finding_id.in_(ids))
             .order_by(m.FindingChange.id),
+            ids,
+        )
+
+    async def _history(self, ids: list[int]) -> list[list[m.FindingEvent]]:
+        return self._grouped(
+            select(m.FindingEvent.finding_id, m.FindingEvent)
+            .where(m.FindingEvent.finding_id.in_(ids))
+            .order_by(m.FindingEvent.id),
             ids,
         )
 

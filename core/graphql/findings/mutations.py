@@ -256,12 +256,31 @@ class FindingMutations:
         return _finding_payload(info, result, errors)
 
     @strawberry.mutation(
-        description="Record your inspectorate's agreement to a draft finding (one inspector of "
-        "each inspectorate taking part); who agreed and when are kept.",
+        description="Record your inspectorate's agreement to a draft finding, or to a withdrawn "
+        "one to be republished (one inspector of each inspectorate taking part); who agreed and "
+        "when are kept.",
         extensions=signed_in(),
     )
     def agree_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
         return _act_on_finding(info, finding_id, wf.agree_finding)
+
+    @strawberry.mutation(
+        description="Withdraw your inspectorate's agreement to a finding (an inspector of the "
+        "inspectorate that agreed), while it is a draft (or withdrawn and not yet republished). "
+        "The finding's history keeps the agreement and its withdrawal.",
+        extensions=signed_in(),
+    )
+    def withdraw_agreement(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
+        return _act_on_finding(info, finding_id, wf.withdraw_agreement)
+
+    @strawberry.mutation(
+        description="Publish a withdrawn finding again (the lead inspector), once every "
+        "inspectorate taking part has agreed it again (withdrawing cleared the agreements). It "
+        "goes to the change feed and to webhooks as REPUBLISHED.",
+        extensions=signed_in(),
+    )
+    def republish_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:
+        return _act_on_finding(info, finding_id, wf.republish_finding)
 
     @strawberry.mutation(
         description="Publish a draft finding (the lead inspector), once every inspectorate taking "
@@ -274,7 +293,8 @@ class FindingMutations:
 
     @strawberry.mutation(
         description="Withdraw a finding (the lead inspector). A published one goes to the change "
-        "feed and to webhooks as WITHDRAWN, and leaves the findings integrators pull.",
+        "feed and to webhooks as WITHDRAWN, and leaves the findings integrators pull. Its "
+        "agreements are cleared: republishFinding takes them again.",
         extensions=signed_in(),
     )
     def withdraw_finding(self, info: Info, finding_id: relay.GlobalID) -> FindingPayload:

@@ -12,7 +12,12 @@ from strawberry import relay
 
 from core import access
 from core import models as m
-from core.graphql.base.enums import FindingChangeKind, FindingKind, FindingStatus
+from core.graphql.base.enums import (
+    FindingAction,
+    FindingChangeKind,
+    FindingKind,
+    FindingStatus,
+)
 from core.graphql.base.inputs import in_order, row_ids
 from core.graphql.base.pagination import encode_cursor
 from core.graphql.base.permissions import scoped_by
@@ -44,6 +49,31 @@ class FindingAgreement:
 
     @strawberry.field(description="The inspector who agreed for the inspectorate.")
     async def inspector(self, info: Info) -> Inspector | None:
+        row = await info.context.loaders.inspector.load(self.inspector_id)
+        return Inspector.of(row) if row else None
+
+
+@strawberry.type(
+    description="A step in a finding's history: what was done, by which inspectorate's "
+    "inspector, and when. Corrections (an agreement withdrawn, a withdrawal, a republication) "
+    "appear here beside the steps they correct."
+)
+class FindingHistoryEntry:
+    action: FindingAction
+    occurred_at: dt.datetime
+    inspectorate_code: strawberry.Private[str | None]
+    inspector_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The inspectorate acting; null for an admin.")
+    def inspectorate(self, info: Info) -> Inspectorate | None:
+        if self.inspectorate_code is None:
+            return None
+        return inspectorate_of(info, self.inspectorate_code)
+
+    @strawberry.field(description="The inspector who took the step.")
+    async def inspector(self, info: Info) -> Inspector | None:
+        if self.inspector_id is None:
+            return None
         row = await info.context.loaders.inspector.load(self.inspector_id)
         return Inspector.of(row) if row else None
 
@@ -164,6 +194,22 @@ class Finding(relay.Node):
     )
     def viewer_can_publish(self, info: Info) -> bool:
         return _viewer_may(info, self.id, wf.check_publish)
+
+    @strawberry.field(
+        description="Every step taken on it, oldest first: agreements given and withdrawn, "
+        "publication, changes, withdrawal and republication."
+    )
+    async def history(self, info: Info) -> list[FindingHistoryEntry]:
+        rows = await finding_loaders(info).history.load(self.id)
+        return [
+            FindingHistoryEntry(
+                action=wf.FindingAction(r.action),
+                occurred_at=r.occurred_at,
+                inspectorate_code=r.inspectorate,
+                inspector_id=r.inspector_id,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="Its entries in the change feed, oldest first.")
     async def changes(self, info: Info) -> list[FindingChangeNode]:

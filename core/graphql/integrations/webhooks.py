@@ -64,6 +64,7 @@ class WebhookEvent(Enum):
     FINDING_PUBLISHED = "finding.published"
     FINDING_UPDATED = "finding.updated"
     FINDING_WITHDRAWN = "finding.withdrawn"
+    FINDING_REPUBLISHED = "finding.republished"
 
 
 @strawberry.enum(description="Where a delivery stands.")

@@ -37,6 +37,7 @@ from core.models import utc_now
 from core.workflow import documents
 from core.workflow.list_problems import NO_PROBLEMS, ProblemSummary, summarise
 from core.workflow.lists import RecordedList, accept_list, storage_problems
+from core.workflow.meetings_list import add_list_queries, make_meetings, meetings_list
 from core.workflow.requests import issue
 from core.workflow.rules import Ref, Refused
 from core.workflow.storage import FileTooLarge, StoredFile
@@ -338,6 +339,14 @@ class RequestMutations:
                 received_at=utc_now(),
                 max_queries=max_queries,
             )
+            meetings = meetings_list(registry, framework)
+            if recorded is not None and meetings is not None and meetings.code == spec.code:
+                # The meetings list becomes the fieldwork week's meetings, in the same commit.
+                made = make_meetings(session, registry, spec, recorded.upload, utc_now())
+                add_list_queries(
+                    session, recorded.upload, result.queries, made.queries, max_queries
+                )
+                context.touch("Meeting", made.touched)
             if recorded is not None:
                 touched = (*recorded.child_ids, *recorded.removed_ids, *recorded.delisted_ids)
                 context.touch("Child", sorted(set(touched)))

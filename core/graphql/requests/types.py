@@ -264,6 +264,10 @@ class IssuedRequest(relay.Node):
     received_at: dt.datetime | None = strawberry.field(
         description="When the first document or accepted list arrived."
     )
+    cancelled_at: dt.datetime | None = strawberry.field(
+        description="When it was cancelled, because the child it is about was untracked before "
+        "it was answered (status CANCELLED); null while it stands."
+    )
     inspection_id: strawberry.Private[int]
     agency_id: strawberry.Private[int]
     child_id: strawberry.Private[int | None]
@@ -277,6 +281,7 @@ class IssuedRequest(relay.Node):
             due_at=row.due_at,
             issued_at=row.issued_at,
             received_at=row.received_at,
+            cancelled_at=row.cancelled_at,
             inspection_id=row.inspection_id,
             agency_id=row.agency_id,
             child_id=row.child_id,
@@ -300,9 +305,16 @@ class IssuedRequest(relay.Node):
             raise NotInstalled(f"document request of {self.framework_code}", self.reference)
         return owned
 
-    @strawberry.field(description="Where it stands now: outstanding, overdue, received (late).")
+    @strawberry.field(
+        description="Where it stands now: outstanding, overdue, received (late), or cancelled."
+    )
     def status(self, info: Info) -> RequestStatus:
-        return _status(self.due_at, self.received_at, info.context.asked_at)
+        return request_status(
+            m.IssuedRequest(
+                due_at=self.due_at, received_at=self.received_at, cancelled_at=self.cancelled_at
+            ),
+            info.context.asked_at,
+        )
 
     @strawberry.field(
         description="Whether you may send what it asks: uploadDocument, or uploadList for a "
@@ -399,9 +411,3 @@ class IssuedRequest(relay.Node):
     async def list_uploads(self, info: Info) -> list[ListUpload]:
         rows = await info.context.loaders.requests.list_uploads_of_request.load(self.id)
         return [ListUpload.of(*row) for row in rows]
-
-
-def _status(
-    due_at: dt.datetime, received_at: dt.datetime | None, now: dt.datetime
-) -> RequestStatus:
-    return request_status(m.IssuedRequest(due_at=due_at, received_at=received_at), now)

@@ -15,12 +15,14 @@ from core.graphql.selection.types import (
     SampledChild,
     SelectedChild,
     TrackedChild,
+    UntrackedChild,
     extra_fields_due,
     sampled_children,
     selected_children,
     selection_complete,
     tracked_children,
     tracking_complete,
+    untracked_children,
 )
 from core.viewer import Role
 from core.workflow.rules import is_lead
@@ -53,6 +55,13 @@ class SelectionFields(InspectionCore):
     )
     async def tracked_children(self, info: Info) -> list[TrackedChild]:
         return await tracked_children(info, self)
+
+    @strawberry.field(
+        description="Children taken out of tracking, oldest first: when, by whom and why.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    def untracked_children(self, info: Info) -> list[UntrackedChild]:
+        return untracked_children(info, self)
 
     @strawberry.field(description="True once five to seven children are tracked.")
     async def tracking_complete(self, info: Info) -> bool:

@@ -17,7 +17,12 @@ from core.graphql.base.mutations import run_service
 from core.graphql.base.permissions import scoped_by, signed_in
 from core.graphql.context import Info
 from core.graphql.nodes import InspectionCore, InspectionRef
-from core.graphql.selection.types import SampledChild, SelectedChild, TrackedChild
+from core.graphql.selection.types import (
+    SampledChild,
+    SelectedChild,
+    TrackedChild,
+    UntrackedChild,
+)
 from core.workflow import selection as sel
 
 # --- Mutations ------------------------------------------------------------------------------------
@@ -69,6 +74,29 @@ class TrackChildrenPayload:
     tracked: list[TrackedChild] = strawberry.field(
         description="The children asked for, tracked (now or before).",
         extensions=scoped_by(access.children_visible_to),
+    )
+    errors: list[SelectionError]
+
+
+@strawberry.input
+class UntrackChildrenInput:
+    inspection_id: relay.GlobalID
+    child_ids: list[relay.GlobalID] = strawberry.field(description="Tracked children to untrack.")
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why (recorded); required once the joint evaluations are due.",
+    )
+
+
+@strawberry.type
+class UntrackChildrenPayload:
+    inspection: InspectionRef | None
+    untracked: list[UntrackedChild] = strawberry.field(
+        description="The children asked for, untracked now.",
+        extensions=scoped_by(access.children_visible_to),
+    )
+    cancelled_request_ids: list[relay.GlobalID] = strawberry.field(
+        description="The per-child requests cancelled (status CANCELLED in the tracker)."
     )
     errors: list[SelectionError]
 
@@ -144,8 +172,8 @@ class SelectionMutations:
         )
 
     @strawberry.mutation(
-        description="Take a child out of the selected children (the lead inspector), unless the "
-        "child is tracked.",
+        description="Take a child out of the selected children (the lead inspector); a tracked "
+        "child is refused until untracked (untrackChildren).",
         extensions=signed_in(),
     )
     def deselect_child(self, info: Info, input: DeselectChildInput) -> DeselectChildPayload:
@@ -190,6 +218,48 @@ class SelectionMutations:
         return TrackChildrenPayload(
             inspection=InspectionCore.of(inspection),
             tracked=[TrackedChild.of(row, child) for row, child in rows],
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Take tracked children out of tracking (the lead inspector): each child's "
+        "per-child requests not yet answered are cancelled (kept, with status CANCELLED, and the "
+        "agencies see it in myRequests); answered ones and evidence stay, the child stays "
+        "selected, and trackingComplete is recomputed. After the joint evaluations are due, "
+        "only with a reason, which is recorded.",
+        extensions=signed_in(),
+    )
+    def untrack_children(self, info: Info, input: UntrackChildrenInput) -> UntrackChildrenPayload:
+        def call(session: Session) -> tuple[m.Inspection, list[sel.Untracked]]:
+            inspection_id = node_id("input.inspectionId", input.inspection_id, "Inspection")
+            child_ids = node_ids("input.childIds", input.child_ids, "Child")
+            inspection, done = sel.untrack_children(
+                session,
+                info.context.registry,
+                info.context.viewer,
+                inspection_id,
+                child_ids,
+                input.reason,
+                now=info.context.asked_at,
+            )
+            info.context.touch("Child", (u.child.id for u in done))
+            info.context.touch("IssuedRequest", (i for u in done for i in u.cancelled_request_ids))
+            return inspection, done
+
+        result, errors = run_service(info, call, errors=SelectionError)
+        if result is None:
+            return UntrackChildrenPayload(
+                inspection=None, untracked=[], cancelled_request_ids=[], errors=errors
+            )
+        inspection, done = result
+        return UntrackChildrenPayload(
+            inspection=InspectionCore.of(inspection),
+            untracked=[UntrackedChild.of(u.untracking, u.child) for u in done],
+            cancelled_request_ids=[
+                relay.GlobalID("IssuedRequest", str(i))
+                for u in done
+                for i in u.cancelled_request_ids
+            ],
             errors=[],
         )
 

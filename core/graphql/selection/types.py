@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
 from strawberry import relay
 
 from core import access
@@ -151,6 +152,55 @@ class TrackedChild:
     @strawberry.field(description="The inspector who named the child for tracking.")
     async def chosen_by(self, info: Info) -> Inspector | None:
         return await load_inspector(info, self.chosen_by_id)
+
+
+@strawberry.type(
+    description="A child taken out of tracking (a correction): when, by whom, why, and how many "
+    "of the child's per-child requests were cancelled."
+)
+class UntrackedChild:
+    child: Child = strawberry.field(extensions=scoped_by(access.children_visible_to))
+    tracked_at: dt.datetime
+    untracked_at: dt.datetime
+    late: bool = strawberry.field(
+        description="Untracked after the joint evaluations were due (a reason is then required)."
+    )
+    reason: str | None
+    cancelled_request_count: int = strawberry.field(
+        description="The child's per-child requests not yet answered, cancelled by it."
+    )
+    untracked_by_id: strawberry.Private[int | None]
+
+    @staticmethod
+    def of(row: m.Untracking, child: m.Child) -> UntrackedChild:
+        return UntrackedChild(
+            child=Child.of(child),
+            tracked_at=row.tracked_at,
+            untracked_at=row.untracked_at,
+            late=row.late,
+            reason=row.reason,
+            cancelled_request_count=row.cancelled_requests,
+            untracked_by_id=row.untracked_by_id,
+        )
+
+    @strawberry.field(description="The inspector who untracked the child.")
+    async def untracked_by(self, info: Info) -> Inspector | None:
+        return await load_inspector(info, self.untracked_by_id)
+
+
+def untracked_children(info: Info, inspection: InspectionCore) -> list[UntrackedChild]:
+    rows = info.context.session.execute(
+        select(m.Untracking, m.Child)
+        .join(m.Child, m.Child.id == m.Untracking.child_id)
+        .where(
+            m.Untracking.inspection_id == inspection.id,
+            access.children_visible_to(info.context.viewer),
+        )
+        .order_by(m.Untracking.id)
+    )
+    found = [UntrackedChild.of(row, child) for row, child in rows]
+    info.context.touch("Child", (u.child.id for u in found))
+    return found
 
 
 @strawberry.type(description="A child an inspector sampled from one of the child-level lists.")
