@@ -70,6 +70,11 @@ def test_another_origin_gets_no_cors_headers(cors_app: object) -> None:
     preflight = _send(cors_app, "OPTIONS", {"Origin": "https://evil.example", **PREFLIGHT})
     assert preflight.status_code == 400
     assert "access-control-allow-origin" not in preflight.headers
+    # Refused in the API's error format, like every other 4xx.
+    assert preflight.headers["content-type"].startswith("application/json")
+    [error] = preflight.json()["errors"]
+    assert error["extensions"]["code"] == "CORS_REFUSED"
+    assert "origin" in error["message"] and "JTAI_CORS_ORIGINS" in error["message"]
     body = b'{"query": "{ viewer { role } }"}'
     response = _send(
         cors_app,

@@ -257,7 +257,7 @@ def test_deselecting_a_tracked_child_is_refused_until_untracked(
     input_ = {"inspectionId": world.inspection, "childId": world.child(1)}
     refused = gql(DESELECT, {"input": input_}, team.lead).ok()["deselectChild"]
     [error] = refused["errors"]
-    assert error["field"] == "input.childId" and error["code"] == "INVALID_INPUT"
+    assert error["field"] == "input.childId" and error["code"] == "TRACKED_STAY_SELECTED"
     assert "untrackChildren" in error["message"] and "Untrack the child first" in error["message"]
     assert untrack(gql, team.lead, world, [1])["errors"] == []
     done = gql(DESELECT, {"input": input_}, team.lead).ok()["deselectChild"]

@@ -34,6 +34,7 @@ export function badge(status: RequestStatus): string {
     OVERDUE: "overdue",
     RECEIVED: "received",
     RECEIVED_LATE: "received late",
+    CANCELLED: "cancelled",
   };
   return labels[status];
 }
