@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -75,13 +76,41 @@ def main(debug: bool) -> None:
 
 
 @main.command(help="Print the GraphQL schema (SDL) the installed plugins make.")
-def schema() -> None:
+@click.option(
+    "--breaking-since",
+    "earlier",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Instead of the SDL, list what breaks for front ends since this earlier SDL (e.g. saved "
+    "with `jtai schema > before.graphql` before upgrading a plugin); exit 1 if anything does.",
+)
+def schema(earlier: Path | None) -> None:
     from core.graphql.schema import build_schema, print_schema
     from core.plugins import make_plugin_manager
     from core.registry import build_registry
 
-    built = build_schema(build_registry(make_plugin_manager()))
-    click.echo(print_schema(built), nl=False)
+    printed = print_schema(build_schema(build_registry(make_plugin_manager())))
+    if earlier is None:
+        click.echo(printed, nl=False)
+        return
+    from core.schema_changes import breaking_changes, dangerous_changes
+
+    before = earlier.read_text(encoding="utf-8")
+    breaking = breaking_changes(before, printed)
+    for change in dangerous_changes(before, printed):
+        click.echo(f"dangerous  {change.coordinate}: {change.description}")
+    for change in breaking:
+        click.echo(f"BREAKING   {change.coordinate}: {change.description}")
+    click.echo(
+        f"{len(breaking)} breaking change(s) since {earlier}"
+        + (
+            ": front ends must change their operations, or the plugin keeps the old names "
+            "(@deprecated) for a release."
+            if breaking
+            else "."
+        )
+    )
+    if breaking:
+        raise SystemExit(1)
 
 
 @main.group(

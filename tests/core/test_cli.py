@@ -178,3 +178,26 @@ def test_a_database_that_does_not_answer_is_named_without_its_password() -> None
 
 def test_a_migrated_database_has_no_problem(database: Database) -> None:
     assert database_problem(database.url) is None
+
+
+def test_schema_breaking_since_tells_a_plugin_upgrade_what_it_breaks(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "JTAI_PLUGINS": "ofsted,cqc,hmicfrs,hmip"}
+    now = run(env, "schema")
+    same = tmp_path / "same.graphql"
+    same.write_text(now, encoding="utf-8")
+    assert run(env, "schema", "--breaking-since", str(same)).endswith(
+        f"0 breaking change(s) since {same}.\n"
+    )
+
+    # Before the "upgrade" Ofsted's case-tracking form had a question the plugin has since dropped.
+    before = tmp_path / "before.graphql"
+    opening = "type OfstedCaseTrackingEvidence implements Evidence & Node {\n"
+    before.write_text(
+        now.replace(opening, opening + "  retiredQuestion: String\n"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["schema", "--breaking-since", str(before)], env=env)
+    assert result.exit_code == 1
+    assert "BREAKING   OfstedCaseTrackingEvidence.retiredQuestion: " in result.output
+    assert f"1 breaking change(s) since {before}" in result.output

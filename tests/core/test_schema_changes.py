@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.environment import REPO_ROOT
-from tests.helpers.schema_changes import (
+from core.schema_changes import (
     SchemaChange,
     breaking_changes,
     dangerous_changes,
@@ -19,6 +18,7 @@ from tests.helpers.schema_changes import (
     unrecorded,
     unreleased_coordinates,
 )
+from tests.helpers.environment import REPO_ROOT
 
 
 def test_every_breaking_change_since_the_last_release_is_in_the_changelog(

@@ -1,4 +1,6 @@
-"""Breaking schema changes against the last released schema, and whether CHANGELOG.md records them.
+"""Breaking schema changes against an earlier schema: the release policy's check (CHANGELOG.md must
+record each) and ``jtai schema --breaking-since FILE``, which tells a plugin's maintainer what an
+upgrade breaks for front ends.
 
 graphql-core's ``find_breaking_changes`` describes each change in a sentence ("Field
 Inspection.frameworkCode was removed.", "Enum value ProblemSeverity.LOW was removed.", "Argument
@@ -83,5 +85,6 @@ def unrecorded(changes: list[SchemaChange], changelog: str) -> list[str]:
 def newest_release(releases: Path) -> Path:
     """docs/releases/<date>.graphql with the latest date (ISO dates sort as text)."""
     found = sorted(releases.glob("*.graphql"))
-    assert found, f"no released schema in {releases}"
+    if not found:
+        raise FileNotFoundError(f"no released schema (<date>.graphql) in {releases}")
     return found[-1]
