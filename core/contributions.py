@@ -224,6 +224,12 @@ class FieldRole(StrEnum):
     # The code field of the MEETINGS list: its code set is the meeting types core accepts when a
     # meeting is recorded.
     MEETING_TYPE = "meeting_type"
+    # The other fields of the MEETINGS list core reads to make the meetings it describes: the
+    # date, the start time ("09:30", "9.30am"), the children's IDs, and (optional) the venue.
+    MEETING_DATE = "meeting_date"
+    MEETING_TIME = "meeting_time"
+    MEETING_CHILDREN = "meeting_children"
+    MEETING_VENUE = "meeting_venue"
 
 
 @dataclass(frozen=True, slots=True)

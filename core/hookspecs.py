@@ -21,7 +21,9 @@ What core relies on is declared by **role**, never by a plugin's codes (core nam
 - ``ListField.role`` (``FieldRole``): ``DOMESTIC_ABUSE_FLAG`` is the yes/no field of each
   SELECTION list that flags a child living with domestic abuse (only flagged children are
   selected); ``MEETING_TYPE`` is the code field of the MEETINGS list whose code set is the
-  meeting types core accepts.
+  meeting types core accepts; ``MEETING_DATE`` (date), ``MEETING_TIME``, ``MEETING_CHILDREN``
+  (child IDs) and the optional ``MEETING_VENUE`` (text) are the fields an accepted meetings list's
+  rows become meetings from.
 - ``Milestone.role`` (``MilestoneRole``): ``SELECT_CHILDREN`` and ``NAME_TRACKED_CHILDREN`` time
   those steps (a choice after the deadline is recorded as late).
 - ``DocumentRequest.role`` (``RequestRole``): ``JOINT_EVALUATION`` is the per-tracked-child
@@ -29,9 +31,10 @@ What core relies on is declared by **role**, never by a plugin's codes (core nam
 
 The registry checks roles per framework: a field role sits on a field of the right type in a list
 of the right role, a SELECTION list has exactly one DOMESTIC_ABUSE_FLAG field and a MEETINGS list
-one MEETING_TYPE field, and a framework has at most one SELECTED_CHILD_DETAILS list, one MEETINGS
-list, one milestone of each role and one request of each role. A framework without a role's list
-simply lacks that step (core refuses it, naming the framework). ``EvidenceForm.version`` counts a
+one field of each MEETING_* role (the venue's optional), and a framework has at most one
+SELECTED_CHILD_DETAILS list, one MEETINGS list, one milestone of each role and one request of each
+role. A framework without a role's list simply lacks that step (core refuses it, naming the
+framework). ``EvidenceForm.version`` counts a
 form's editions: each evidence record keeps the version it was recorded against.
 
 Each hook returns plain frozen dataclasses from ``core.contributions``. Core calls every hook once,

@@ -277,7 +277,12 @@ def field_with_role(spec: ListSpec, role: FieldRole) -> ListField | None:
 FIELD_ROLE_NEEDS = {
     FieldRole.DOMESTIC_ABUSE_FLAG: (ListRole.SELECTION, FieldType.YES_NO),
     FieldRole.MEETING_TYPE: (ListRole.MEETINGS, FieldType.CODE),
+    FieldRole.MEETING_DATE: (ListRole.MEETINGS, FieldType.DATE),
+    FieldRole.MEETING_TIME: (ListRole.MEETINGS, FieldType.TEXT),
+    FieldRole.MEETING_CHILDREN: (ListRole.MEETINGS, FieldType.TEXT),
+    FieldRole.MEETING_VENUE: (ListRole.MEETINGS, FieldType.TEXT),
 }
+OPTIONAL_FIELD_ROLES = (FieldRole.MEETING_VENUE,)  # a list of its role may lack such a field
 ONE_A_FRAMEWORK = (ListRole.SELECTED_CHILD_DETAILS, ListRole.MEETINGS)
 
 
@@ -723,7 +728,7 @@ class _Builder:
                 "give the role to one field of the list",
             )
             _check(
-                spec.role is not list_role or len(fields) == 1,
+                spec.role is not list_role or len(fields) == 1 or role in OPTIONAL_FIELD_ROLES,
                 plugin,
                 item,
                 f"a {list_role.name} list needs a field with role {role.name}; none has it",

@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.contributions import ListRole, ListSpec
+from core.contributions import FieldRole, ListRole, ListSpec
 from core.lists import Problem, Severity
 from core.models import Child, Inspection, ListQuery, ListRow, ListUpload, Meeting
-from core.registry import Registry
+from core.registry import Registry, field_with_role
 from core.timetable import LONDON
 from core.workflow.fieldwork import MAX_VENUE, meeting_types
 from core.workflow.list_problems import summarise, summary_json
@@ -102,6 +102,17 @@ def _query(spec: ListSpec, row: ListRow, code: str, message: str, name: str | No
     )
 
 
+def _field_name(spec: ListSpec, role: FieldRole) -> str | None:
+    """The name of the meetings list's field core reads for ``role`` (the registry checks each
+    required role has one)."""
+    found = field_with_role(spec, role)
+    return found.name if found else None
+
+
+def _value(values: dict[str, Any], name: str | None) -> Any:
+    return values.get(name) if name else None
+
+
 def _describe(
     spec: ListSpec,
     registry: Registry,
@@ -111,18 +122,26 @@ def _describe(
     queries: list[Problem],
 ) -> _Described | None:
     values: dict[str, Any] = row.values
+    kind, date, time_of_day, named_children, place = (
+        _field_name(spec, role)
+        for role in (
+            FieldRole.MEETING_TYPE,
+            FieldRole.MEETING_DATE,
+            FieldRole.MEETING_TIME,
+            FieldRole.MEETING_CHILDREN,
+            FieldRole.MEETING_VENUE,
+        )
+    )
     code_set = meeting_types(registry, inspection.framework)
     codes = {c.code for c in code_set.codes} if code_set else set()
-    meeting_type = values.get("meeting_type")
+    meeting_type = _value(values, kind)
     if meeting_type not in codes:
         queries.append(
-            _query(
-                spec, row, "meeting_not_made", "no meeting type: no meeting made.", "meeting_type"
-            )
+            _query(spec, row, "meeting_not_made", "no meeting type: no meeting made.", kind)
         )
         return None
-    day = dt.date.fromisoformat(str(values.get("meeting_date")))
-    time = read_time(str(values.get("meeting_time") or ""))
+    day = dt.date.fromisoformat(str(_value(values, date)))
+    time = read_time(str(_value(values, time_of_day) or ""))
     if time is None:
         queries.append(
             _query(
@@ -131,12 +150,12 @@ def _describe(
                 "meeting_not_made",
                 "the time does not read as a time of day (e.g. 10:00, 2pm): no meeting made. "
                 "Correct it in the list, or add the meeting by hand.",
-                "meeting_time",
+                time_of_day,
             )
         )
         return None
     starts_at = dt.datetime.combine(day, time, tzinfo=LONDON)
-    outside = check_in_fieldwork_week("meeting_date", starts_at, inspection, "The meeting")
+    outside = check_in_fieldwork_week(date or "meeting_date", starts_at, inspection, "The meeting")
     if outside:
         queries.append(
             _query(
@@ -144,11 +163,11 @@ def _describe(
                 row,
                 "meeting_not_made",
                 f"{outside[0].message} No meeting made.",
-                "meeting_date",
+                date,
             )
         )
         return None
-    named = [t for t in _CHILD_IDS.split(str(values.get("children") or "")) if t]
+    named = [t for t in _CHILD_IDS.split(str(_value(values, named_children) or "")) if t]
     unknown = [t for t in named if t not in children]
     if unknown:
         queries.append(
@@ -159,10 +178,10 @@ def _describe(
                 f"{', '.join(unknown[:5])} {'is' if len(unknown) == 1 else 'are'} not a child "
                 f"of {inspection.reference}: the meeting was made without "
                 f"{'it' if len(unknown) == 1 else 'them'}.",
-                "children",
+                named_children,
             )
         )
-    venue = str(values.get("venue") or "").strip()[:MAX_VENUE] or None
+    venue = str(_value(values, place) or "").strip()[:MAX_VENUE] or None
     child_ids = list(dict.fromkeys(children[t] for t in named if t in children))
     return _Described(str(meeting_type), starts_at.astimezone(dt.UTC), venue, child_ids)
 

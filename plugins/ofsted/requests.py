@@ -344,17 +344,29 @@ MEETINGS = ListSpec(
             _field("meeting_type", "Meeting type", FieldType.CODE, "Type", code_set="meeting-type"),
             role=FieldRole.MEETING_TYPE,
         ),
-        _field("meeting_date", "Date", FieldType.DATE, "Meeting date"),
-        _field("meeting_time", "Time", FieldType.TEXT, "Start time", "Meeting time"),
-        _field(
-            "children",
-            "Children concerned (child unique IDs)",
-            FieldType.TEXT,
-            "Child unique ID",
-            "Child IDs",
-            "Children",
+        replace(
+            _field("meeting_date", "Date", FieldType.DATE, "Meeting date"),
+            role=FieldRole.MEETING_DATE,
         ),
-        _field("venue", "Venue", FieldType.TEXT, "Location", required=False),
+        replace(
+            _field("meeting_time", "Time", FieldType.TEXT, "Start time", "Meeting time"),
+            role=FieldRole.MEETING_TIME,
+        ),
+        replace(
+            _field(
+                "children",
+                "Children concerned (child unique IDs)",
+                FieldType.TEXT,
+                "Child unique ID",
+                "Child IDs",
+                "Children",
+            ),
+            role=FieldRole.MEETING_CHILDREN,
+        ),
+        replace(
+            _field("venue", "Venue", FieldType.TEXT, "Location", required=False),
+            role=FieldRole.MEETING_VENUE,
+        ),
     ),
 )
 

@@ -651,13 +651,19 @@ KIND = ListField(
     "kind", "Kind", FieldType.CODE, code_set="meeting-kinds", role=FieldRole.MEETING_TYPE
 )
 NAME = ListField("child_name", "Name", FieldType.TEXT)
+# The rest of what core reads from a MEETINGS list to make its meetings (the venue is optional).
+MEETING_FIELDS = (
+    ListField("day", "Day", FieldType.DATE, role=FieldRole.MEETING_DATE),
+    ListField("at", "At", FieldType.TEXT, role=FieldRole.MEETING_TIME),
+    ListField("who", "Children", FieldType.TEXT, role=FieldRole.MEETING_CHILDREN),
+)
 
 
 def test_core_finds_lists_milestones_and_meeting_types_by_role() -> None:
     requests = (
         _list("kids-b", ListRole.SELECTION, NAME, FLAG),
         _list("kids-a", ListRole.SELECTION, NAME, FLAG),
-        _list("visits", ListRole.MEETINGS, KIND),
+        _list("visits", ListRole.MEETINGS, KIND, *MEETING_FIELDS),
         _list("extra", ListRole.SELECTED_CHILD_DETAILS, NAME),
         _list("plain", None, NAME),
     )
@@ -700,11 +706,19 @@ def test_core_finds_lists_milestones_and_meeting_types_by_role() -> None:
         (
             (
                 _list(
-                    "visits", ListRole.MEETINGS, replace(KIND, type=FieldType.TEXT, code_set=None)
+                    "visits",
+                    ListRole.MEETINGS,
+                    replace(KIND, type=FieldType.TEXT, code_set=None),
+                    *MEETING_FIELDS,
                 ),
             ),
             "document request 'list.visits' of framework 'fw-2030', list field 'kind'",
             "role MEETING_TYPE needs a code field of a MEETINGS list; this is a text field",
+        ),
+        (
+            (_list("visits", ListRole.MEETINGS, KIND, *MEETING_FIELDS[1:]),),
+            "document request 'list.visits' of framework 'fw-2030'",
+            "a MEETINGS list needs a field with role MEETING_DATE; none has it",
         ),
         (
             (_list("kids", ListRole.SELECTION, NAME, FLAG, replace(FLAG, name="da2")),),
@@ -712,12 +726,22 @@ def test_core_finds_lists_milestones_and_meeting_types_by_role() -> None:
             "2 fields have role DOMESTIC_ABUSE_FLAG",
         ),
         (
-            (_list("visits", ListRole.MEETINGS, KIND), _list("more", ListRole.MEETINGS, KIND)),
+            (
+                _list("visits", ListRole.MEETINGS, KIND, *MEETING_FIELDS),
+                _list("more", ListRole.MEETINGS, KIND, *MEETING_FIELDS),
+            ),
             "document request 'list.more' of framework 'fw-2030'",  # the second returned
             "a framework has one MEETINGS list, and this is a second (list 'visits')",
         ),
     ],
-    ids=["no-flag", "flag-off-selection", "meeting-type-not-code", "two-flags", "two-meetings"],
+    ids=[
+        "no-flag",
+        "flag-off-selection",
+        "meeting-type-not-code",
+        "meeting-without-date",
+        "two-flags",
+        "two-meetings",
+    ],
 )
 def test_roles_are_checked_per_framework(
     requests: tuple[DocumentRequest, ...], item: str, problem: str
