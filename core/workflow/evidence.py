@@ -149,6 +149,15 @@ def recording_inspection(
     )
     if inspection is None:
         raise Refused(not_found_as_given("inspectionId", inspection_ref.given, "inspection"))
+    if inspection.child_data_purged_at is not None:
+        raise Refused(
+            invalid(
+                "inspectionId",
+                f"inspection {inspection.reference}'s child-level data was deleted on "
+                f"{inspection.child_data_purged_at:%Y-%m-%d} under "
+                "JTAI_RETENTION_DAYS_AFTER_LETTER: it takes no more evidence.",
+            )
+        )
     if inspection.framework != form.framework:
         raise Refused(
             invalid(

@@ -241,6 +241,13 @@ def test_a_purge_leaves_nothing_of_the_inspections_children_anywhere(
         late["document"] is None
         and "child-level data was deleted on" in (late["errors"][0]["message"])
     )
+    evidence = inspected.gql(
+        RECORD_CASE_TRACKING,
+        {"input": case_tracking_input(inspected.inspection_id, 1)},
+        inspected.tokens["lead"],
+    ).ok()["recordOfstedCaseTrackingEvidence"]
+    assert evidence["evidence"] is None
+    assert "child-level data was deleted on" in evidence["errors"][0]["message"]
     again = jtai(inspected.env, "retention", "purge")
     assert "Purged 0 inspections." in again.output
     status = jtai(inspected.env, "retention", "status")
