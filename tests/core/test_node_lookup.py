@@ -12,6 +12,7 @@ from graphql import GraphQLInterfaceType
 from graphql import build_schema as parse_sdl
 
 from core import models as m
+from core.audit import append as append_to_trail
 from core.database import Database
 from core.demo import DemoInspection
 from core.demo_findings import load_demo_findings
@@ -115,8 +116,8 @@ def one_of_each(database: Database, registry: Registry, demo: DemoInspection) ->
             touched={},
             outcome="ok",
         )
-        session.add_all([delivery, token, audit])
-        session.flush()
+        session.add_all([delivery, token])
+        append_to_trail(session, audit)  # chained, as every event is (jtai audit verify)
         return {
             "Webhook": webhook.id,
             "WebhookDelivery": delivery.id,
