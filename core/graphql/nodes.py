@@ -89,25 +89,6 @@ class Agency(relay.Node):
     async def area(self, info: Info) -> LocalArea:
         return LocalArea.of(await info.context.loaders.area.load(self.area_id))
 
-    @strawberry.field(
-        description="The inspectorates taking part, fixed when the inspection was created: "
-        "sign-off, requests, forms offered and coverage follow them. Those whose plugin is not "
-        "installed any more are in missingPlugins instead."
-    )
-    async def inspectorates(self, info: Info) -> list[Inspectorate]:
-        codes = await info.context.loaders.participants_of_inspection.load(self.id)
-        found = (info.context.registry.inspectorate(code) for code in codes)
-        return [Inspectorate.of(i) for i in found if i is not None]
-
-    @strawberry.field(
-        description="Codes of inspectorates taking part whose plugin is not installed: the "
-        "inspection stays readable, but an action needing them (publishing a finding they have "
-        "not agreed) is refused until the plugin is installed again. Empty when all is well."
-    )
-    async def missing_plugins(self, info: Info) -> list[str]:
-        codes = await info.context.loaders.participants_of_inspection.load(self.id)
-        return [code for code in codes if info.context.registry.inspectorate(code) is None]
-
 
 @strawberry.type(description="A member of one inspectorate's staff.")
 class Inspector(relay.Node):
