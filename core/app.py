@@ -58,6 +58,7 @@ from core.request_errors import (
     GRAPHQL_RESPONSE_JSON,
     OPERATION_RESOLUTION_FAILURE,
     RequestRefused,
+    error_response,
     from_strawberry,
     response_media_type,
 )
@@ -349,6 +350,19 @@ def persisted_queries(settings: Settings) -> PersistedQueries:
     if trusted_only is None:  # production with a manifest: only its operations run
         trusted_only = settings.production and manifest is not None
     return PersistedQueries(settings.apq_cache_size, manifest, trusted_only)
+
+
+async def _route_refused(request: Request, error: Exception) -> Response:
+    """Starlette's own refusals (no such path, a method a route lacks) in the API's format."""
+    assert isinstance(error, HTTPException)
+    code = {404: "NOT_FOUND", 405: BAD_REQUEST}.get(error.status_code, BAD_REQUEST)
+    message = (
+        f"No such path: {request.url.path}. The API is POST or GET /graphql."
+        if error.status_code == 404
+        else f"{request.method} {request.url.path}: {error.detail}."
+    )
+    media_type = response_media_type(request.headers.get("accept", ""))
+    return error_response(error.status_code, code, message, media_type, error.headers)
 
 
 def _not_json(error: GraphQLHTTPException) -> RequestRefused:
@@ -686,6 +700,7 @@ def create_app(
                 body_min_bytes_per_second=settings.body_min_bytes_per_second,
             ),
         ],
+        exception_handlers={HTTPException: _route_refused},
     )
     app.state.registry = registry
     app.state.database = database

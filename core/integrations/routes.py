@@ -158,11 +158,15 @@ def document_routes(view: Authenticates) -> list[BaseRoute]:
                 else None
             )
         if found is None:
+            missing = (
+                "No report you may read has that reference (or that version: ?version=1 for the "
+                "first published). Published reports are open to integrators and the area's "
+                "agencies; drafts to the inspection team."
+            )
+            if "text/html" not in request.headers.get("accept", ""):  # a program: the API's format
+                return _problem(404, missing, "NOT_FOUND")
             return HTMLResponse(
-                "<!DOCTYPE html><title>Not found</title><p>No report you may read has that "
-                "reference (or that version: ?version=1 for the first published). Published "
-                "reports are open to integrators and the area's agencies; drafts to the "
-                "inspection team.</p>",
+                f"<!DOCTYPE html><title>Not found</title><p>{missing}</p>",
                 status_code=404,
                 headers=PAGE_HEADERS,
             )

@@ -224,6 +224,18 @@ def test_other_methods_are_refused_in_json(gql: GraphQLClient, method: str) -> N
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
+def test_unknown_paths_and_methods_outside_graphql_are_refused_in_json(gql: GraphQLClient) -> None:
+    for accept in ACCEPTS:
+        missing = gql.request("GET", "/graphq", headers={"Accept": accept})
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].split(";")[0] == accept
+        [error] = missing.json()["errors"]
+        assert error["extensions"]["code"] == "NOT_FOUND" and "/graphq" in error["message"]
+        wrong_method = gql.request("DELETE", "/exports/findings.csv", headers={"Accept": accept})
+        assert wrong_method.status_code == 405 and "allow" in wrong_method.headers
+        assert wrong_method.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
 @pytest.mark.parametrize("accept", ACCEPTS)
 def test_refusals_before_sign_in_and_over_the_body_cap_have_codes_too(
     gql: GraphQLClient, database: Any, accept: str

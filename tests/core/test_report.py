@@ -290,6 +290,20 @@ def test_a_published_letter_is_frozen_and_each_publication_makes_a_version(
     )
     assert html(gql, "JTAI-DEMO-001", agency, "?version=9")[0] == 404
     assert html(gql, "JTAI-DEMO-001", agency, "?version=first")[0] == 404
+    # A browser gets a page; a program gets the API's JSON error with its code.
+    as_page = gql.request(
+        "GET",
+        "/inspections/JTAI-DEMO-001/report.html?version=9",
+        headers={"Authorization": f"Bearer {agency}", "Accept": "text/html,*/*;q=0.8"},
+    )
+    assert as_page.status_code == 404 and as_page.headers["content-type"].startswith("text/html")
+    as_data = gql.request(
+        "GET",
+        "/inspections/JTAI-DEMO-001/report.html?version=9",
+        headers={"Authorization": f"Bearer {agency}", "Accept": "application/json"},
+    )
+    assert as_data.status_code == 404
+    assert as_data.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     # The letter's own parts stay as published.
     refused = write_report(gql, team, context="Rewritten")
     assert "publishReport again for a new version" in refused["errors"][0]["message"]
