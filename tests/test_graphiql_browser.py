@@ -1,33 +1,16 @@
-"""GraphiQL in a real headless browser never keeps the bearer token in the browser's storage.
-
-Debian's Chromium (/usr/bin/chromium, installed by `python3 dev.py test` when it can) is driven by
-Playwright's Python package; Playwright's own browser download is never used. Without Chromium
-the test skips on a developer's machine and fails in CI (when CI is set), naming what is missing.
-"""
+"""GraphiQL in a real headless browser (tests/helpers/browser.py) never keeps the bearer token in
+the browser's storage."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
-
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from tests.helpers.server import jtai_serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUERY = "{ inspections { edges { node { reference } } } }"
 STALE_TOKEN = "jtai_stale_token_left_by_an_earlier_page"
 
@@ -49,26 +32,8 @@ DUMP_STORAGE = """() => {
 }"""
 
 
-def _require_browser() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(
-            f"{CHROMIUM} (Debian's `chromium` package; `python3 dev.py test` installs it)"
-        )
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("the `playwright` Python package (the test extra)")
-    if not missing:
-        return
-    reason = "the browser test needs " + " and ".join(missing)
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 def test_graphiql_runs_a_query_and_keeps_no_token_in_browser_storage(tmp_path: Path) -> None:
-    _require_browser()
+    require_browser()
     from playwright.sync_api import Page, sync_playwright
 
     def storage(page: Page) -> dict[str, dict[str, str]]:
