@@ -45,7 +45,7 @@ def ensure_environment(extra: str) -> None:
     stamp.write_text(wanted)
 
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; tests/test_graphiql_browser.py drives it
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; the browser tests (tests/helpers/browser.py)
 
 
 def ensure_chromium() -> None:
