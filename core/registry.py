@@ -9,8 +9,9 @@ so that the GraphQL schema is the same however the plugins were installed. Every
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import pluggy
@@ -634,23 +635,15 @@ class _Builder:
                 "give the request a reference unique within its framework",
             )
         if request.role is not None:
-            same = next(
-                (
-                    o
-                    for (framework, _), o in self.requests.items()
-                    if framework == request.framework and o.item.role is request.role
-                ),
-                None,
+            self._check_role_free(
+                plugin,
+                item,
+                "request",
+                request.framework,
+                request.role,
+                self.requests,
+                lambda r: f"document request {r.reference!r}",
             )
-            if same is not None:
-                raise self._clash(
-                    plugin,
-                    same.plugin,
-                    item,
-                    f"role {request.role.name} is already the role of a request of the framework",
-                    "give each request role to one request of a framework",
-                    f"document request {same.item.reference!r}",
-                )
         _check(
             bool(request.addressed_to)
             and all(isinstance(kind, AgencyKind) for kind in request.addressed_to),
@@ -749,6 +742,30 @@ class _Builder:
                 )
             self.one_a_framework[key] = (plugin, spec.code)
 
+    def _check_role_free(
+        self,
+        plugin: str,
+        item: str,
+        kind: str,
+        framework: str,
+        role: Enum,
+        added: Mapping[tuple[str, str], Owned[Any]],
+        name: Callable[[Any], str],
+    ) -> None:
+        """A role is one item's of a framework: refuse a second, naming the first."""
+        same = next(
+            (o for (fw, _), o in added.items() if fw == framework and o.item.role is role), None
+        )
+        if same is not None:
+            raise self._clash(
+                plugin,
+                same.plugin,
+                item,
+                f"role {role.name} is already the role of a {kind} of the framework",
+                f"give each {kind} role to one {kind} of a framework",
+                name(same.item),
+            )
+
     def _add_milestone(self, plugin: str, owner: str, milestone: Milestone) -> None:
         item = f"milestone {milestone.code!r} of framework {milestone.framework!r}"
         self._framework(plugin, owner, item, milestone.framework)
@@ -763,24 +780,15 @@ class _Builder:
                 "give the milestone a code unique within its framework",
             )
         if milestone.role is not None:
-            same = next(
-                (
-                    o
-                    for (framework, _), o in self.milestones.items()
-                    if framework == milestone.framework and o.item.role is milestone.role
-                ),
-                None,
+            self._check_role_free(
+                plugin,
+                item,
+                "milestone",
+                milestone.framework,
+                milestone.role,
+                self.milestones,
+                lambda m: f"milestone {m.code!r}",
             )
-            if same is not None:
-                raise self._clash(
-                    plugin,
-                    same.plugin,
-                    item,
-                    f"role {milestone.role.name} is already the role of a milestone of the "
-                    "framework",
-                    "give each milestone role to one milestone of a framework",
-                    f"milestone {same.item.code!r}",
-                )
         self.milestones[key] = Owned(milestone, owner, plugin)
 
     def _add_form(self, plugin: str, owner: str, form: EvidenceForm) -> None:
