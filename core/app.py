@@ -13,6 +13,7 @@ import logging
 import threading
 import traceback
 import uuid
+from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,7 +22,9 @@ import anyio.to_thread
 import orjson
 import pluggy
 from cross_web import HTTPException as GraphQLHTTPException
+from graphql import GraphQLError, parse
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -45,6 +48,7 @@ from core.database import Database, DatabaseFailure, database_failure
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.extensions import BAD_USER_INPUT, PRE_EXECUTION_CODES, with_codes
+from core.graphql.offline import reads_no_database
 from core.graphql.schema import BuiltSchema, build_schema
 from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.downloads import download_routes
@@ -64,6 +68,7 @@ from core.request_errors import (
 )
 from core.settings import Settings
 from core.slots import ConnectionSlots
+from core.token_cache import TokenCache
 from core.tokens import viewer_for_token
 from core.viewer import ANONYMOUS, Viewer
 from core.workflow.storage import DocumentStore, document_store_for
@@ -75,6 +80,7 @@ logger = logging.getLogger("jtai.app")
 T = TypeVar("T")
 
 GRAPHQL_PATH = "/graphql"
+OFFLINE_DOCUMENTS = 256  # documents whose database use is remembered, as the parser cache's
 ASSETS_PATH = "/graphiql-assets"
 # Headers a browser never sends on its own: one of them on a multipart request proves a script
 # set it, so the browser asked the server first (a CORS preflight) and no other site's page sent it.
@@ -131,6 +137,10 @@ class GraphQLView(GraphQL[Context, None]):
         self.slots = ConnectionSlots(database.max_connections)
         self.uploads = UploadsPerToken(settings.max_uploads_per_token)
         self.persisted = persisted_queries(settings)
+        self.tokens = TokenCache(settings.token_cache_seconds, settings.token_cache_size)
+        # Which documents read nothing from the database, by (text, operation name).
+        self._offline: OrderedDict[tuple[str, str | None], bool] = OrderedDict()
+        self._offline_lock = threading.Lock()
         self.jwt: JwtVerifier | None = None
         if settings.jwt:
             # PyJWT and cryptography load only when JWT sign-in is configured; the keys are still
@@ -139,10 +149,27 @@ class GraphQLView(GraphQL[Context, None]):
 
             self.jwt = JwtVerifier(settings.jwt)
 
-    def viewer(self, session: Session, token: str | None) -> Viewer:
-        """A JWT from the identity provider when one is configured, else a CLI-issued token."""
+    def viewer(self, session: Session | None, token: str | None) -> Viewer:
+        """A JWT from the identity provider when one is configured, else a CLI-issued token;
+        remembered for a few seconds (core/token_cache.py). Looked up in ``session``, or, with
+        none, in a statement of its own outside any transaction."""
         if token is None:
             return ANONYMOUS
+        return self.tokens.viewer(token, lambda: self._look_up(session, token))
+
+    def _look_up(self, session: Session | None, token: str) -> Viewer:
+        if session is not None:
+            return self._look_up_in(session, token)
+        try:
+            with self.database.read_once() as own:
+                return self._look_up_in(own, token)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        with self.database.read_once() as own:  # a read: safe to try once more, anew
+            return self._look_up_in(own, token)
+
+    def _look_up_in(self, session: Session, token: str) -> Viewer:
         if self.jwt is not None:
             from_jwt = self.jwt.viewer(session, token)
             if from_jwt is not None:
@@ -205,31 +232,45 @@ class GraphQLView(GraphQL[Context, None]):
                 return Response(status_code=400)  # nobody is left to read it
             except HTTPException as error:  # Starlette's: a malformed multipart body
                 return _bad_request(response_media_type(accept), error.detail)
+            cached = None if multipart else self.tokens.cached(token)
+            if cached is not None and self._reads_no_database(request):
+                # No connection and no blocking call: on the event loop, without a slot.
+                return await self._run_signed_in(request, token, accept, root_value, cached)
             async with self.slots.hold():
                 return await self._run_signed_in(request, token, accept, root_value)
         finally:
             await request.close()  # removes the temporary files of a multipart upload
 
     async def _run_signed_in(
-        self, request: Request, token: str, accept: str, root_value: Any
+        self,
+        request: Request,
+        token: str,
+        accept: str,
+        root_value: Any,
+        offline: Viewer | None = None,
     ) -> Response:
         own = Context(
-            viewer=ANONYMOUS,
+            viewer=offline or ANONYMOUS,
             registry=self.registry,
             database=self.database,
             settings=self.settings,
             evidence_types=self.built.evidence_types,
             document_store=self.document_store,
+            offline=offline is not None,
         )
         request.state.jtai_context = own
         media_type = response_media_type(accept)
         try:
-            # Resolvers call SQLAlchemy synchronously: on the event loop, one waiting for a lock
-            # or a connection would stop every other request of the process. The slots keep
-            # these threads under anyio's default limit (40), with room for Starlette's own.
-            response: Response = await anyio.to_thread.run_sync(
-                self._serve_in_this_thread, request, own, token, media_type, root_value
-            )
+            response: Response
+            if offline is not None:
+                response = await super().run(request, own, root_value)
+            else:
+                # Resolvers call SQLAlchemy synchronously: on the event loop, one waiting for a
+                # lock or a connection would stop every other request of the process. The slots
+                # keep these threads under anyio's default limit (40), with room for Starlette's.
+                response = await anyio.to_thread.run_sync(
+                    self._serve_in_this_thread, request, own, token, media_type, root_value
+                )
         except RequestRefused as refused:
             return refused.response(media_type)
         except GraphQLHTTPException as error:  # strawberry's own, in plain text there
@@ -257,14 +298,52 @@ class GraphQLView(GraphQL[Context, None]):
         context and its session belong to this request and this thread alone.
         """
         try:
-            own.viewer = self.viewer(own.session, token)
-            own.session.rollback()  # end the token lookup's read transaction
+            own.viewer = self.viewer(None, token)
             if not own.viewer.is_authenticated:
                 return _unauthenticated(media_type)
             response: Response = _run_on_this_threads_loop(super().run(request, own, root_value))
             return response
         finally:
             own.close()
+
+    def _reads_no_database(self, request: Request) -> bool:
+        """Whether the request's operation reads nothing from the database (decided once per
+        document, core/graphql/offline.py). Only a query sent as text, by POST or GET."""
+        if request.method == "GET":
+            query, operation = (
+                request.query_params.get("query"),
+                request.query_params.get("operationName"),
+            )
+        else:
+            try:
+                data = orjson.loads(request._body)  # received whole already
+            except (orjson.JSONDecodeError, AttributeError):
+                return False
+            if not isinstance(data, dict) or data.get("variables"):
+                return False
+            query, operation = data.get("query"), data.get("operationName")
+        if not isinstance(query, str) or not (operation is None or isinstance(operation, str)):
+            return False
+        key = (query, operation)
+        with self._offline_lock:
+            known = self._offline.get(key)
+        if known is not None:
+            return known
+        try:
+            document = parse(query, max_tokens=self.settings.max_tokens)
+        except GraphQLError:
+            found = False
+        else:
+            query_type = self.built.schema._schema.query_type
+            assert query_type is not None
+            found = reads_no_database(
+                query_type, document, operation, self.settings.max_query_depth
+            )
+        with self._offline_lock:
+            self._offline[key] = found
+            while len(self._offline) > OFFLINE_DOCUMENTS:
+                self._offline.popitem(last=False)
+        return found
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         context = getattr(request.state, "jtai_context", None)
@@ -707,4 +786,5 @@ def create_app(
     app.state.schema = built
     app.state.document_store = view.document_store
     app.state.persisted = view.persisted
+    app.state.token_cache = view.tokens
     return app

@@ -11,6 +11,7 @@ database busy (a lock held longer than we wait) and the database unavailable (no
 
 from __future__ import annotations
 
+import select
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 POOL_SIZE = 5
 MAX_OVERFLOW = 10
 _WRITE_OPTION = "jtai_write"
+_READ_ONCE_OPTION = "jtai_read_once"
 
 
 def is_sqlite(url: str) -> bool:
@@ -55,7 +57,11 @@ def make_engine(
         kwargs.setdefault("pool_size", POOL_SIZE)
         kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        # No pre-ping (a round trip on every checkout): a connection the server closed is
+        # noticed on checkout without one (_closed_by_server).
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "checkout", _closed_by_server)
+        return engine
     timeout = sqlite_busy_timeout_ms / 1000
     engine = create_engine(url, connect_args={"timeout": timeout}, **kwargs)
     event.listen(engine, "connect", _sqlite_configurer(sqlite_busy_timeout_ms))
@@ -81,8 +87,22 @@ def _sqlite_configurer(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
 
 
 def _begin_sqlite_transaction(connection: Any) -> None:
-    writing = connection.get_execution_options().get(_WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    options = connection.get_execution_options()
+    if options.get(_READ_ONCE_OPTION, False):
+        return  # one statement in autocommit: no BEGIN, no ROLLBACK
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE_OPTION, False) else "BEGIN")
+
+
+def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Drop a pooled PostgreSQL connection the server has closed (restarted, terminated the
+    backend): an idle connection has nothing to read unless the server said goodbye, so a
+    readable socket means it is gone, and the pool connects anew. A zero-timeout poll, not a
+    round trip. A connection lost silently (the network) still fails on its first statement,
+    which is answered DATABASE_UNAVAILABLE like any outage."""
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the database server closed the connection")
 
 
 class Database:
@@ -116,6 +136,20 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A session in one write transaction: committed on success, rolled back on any error."""
         with self.sessions() as session, begin_write(session):
+            yield session
+
+    @contextmanager
+    def read_once(self) -> Iterator[Session]:
+        """A session for a read of one statement, outside any transaction: no BEGIN and no
+        ROLLBACK, so on PostgreSQL one round trip. Its connection goes back to the pool at the
+        end of the block."""
+        options: dict[str, Any] = (
+            {_READ_ONCE_OPTION: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
+        )
+        with (
+            self.engine.connect().execution_options(**options) as connection,
+            Session(bind=connection) as session,
+        ):
             yield session
 
     def dispose(self) -> None:

@@ -29,6 +29,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _int_or_off(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number, where 0 turns the feature off."""
+    raw = env.get(name)
+    if raw == "0":
+        return 0
+    try:
+        return _int(env, name, default)
+    except SettingsError:
+        raise SettingsError(
+            f"{name} has value {raw!r}. Give a whole number of 0 (off) or more."
+        ) from None
+
+
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -98,6 +111,16 @@ class Settings:
     # Days child-level data is kept after an inspection's letter is published (core/retention.py);
     # None (the default) purges nothing.
     retention_days_after_letter: int | None = None
+    # Verified tokens each process remembers (core/token_cache.py): for at most this many seconds
+    # (0: none), so a token revoked in another process stops working within this bound; and at
+    # most this many tokens.
+    token_cache_seconds: int = 5
+    token_cache_size: int = 10_000
+    # Keep-alive connections are closed after about this many requests (0: never), so that
+    # clients open new ones and connections spread across `jtai serve --workers N`.
+    max_requests_per_connection: int = 200
+    # Debugging the spread: each response names the worker process that answered it.
+    worker_header: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -162,6 +185,14 @@ class Settings:
                 if env.get("JTAI_RETENTION_DAYS_AFTER_LETTER")
                 else None
             ),
+            token_cache_seconds=_int_or_off(
+                env, "JTAI_TOKEN_CACHE_SECONDS", defaults.token_cache_seconds
+            ),
+            token_cache_size=_int(env, "JTAI_TOKEN_CACHE_SIZE", defaults.token_cache_size),
+            max_requests_per_connection=_int_or_off(
+                env, "JTAI_MAX_REQUESTS_PER_CONNECTION", defaults.max_requests_per_connection
+            ),
+            worker_header=_switch(env, "JTAI_WORKER_HEADER", defaults.worker_header),
         )
 
 

@@ -7,10 +7,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core.models import Agency, ApiToken, Inspector, utc_now
+from core.token_cache import forget_token
 from core.viewer import ANONYMOUS, Role, Viewer
 
 TOKEN_PREFIX = "jtai_"
@@ -76,6 +77,8 @@ def revoke_token(session: Session, token_id: int) -> bool:
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = utc_now()
+    # Once committed, this process's token caches forget it: its next request is refused.
+    event.listen(session, "after_commit", lambda _session: forget_token(token_id), once=True)
     return True
 
 

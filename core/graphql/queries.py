@@ -26,6 +26,7 @@ from core.graphql.context import Info
 from core.graphql.inspection import Inspection
 from core.graphql.integrations import IntegrationQueries
 from core.graphql.nodes import Agency, Inspector
+from core.graphql.offline import no_database
 from core.graphql.reference import Inspectorate as ReferenceInspectorate
 from core.graphql.reference import ReferenceQueries, use
 from core.graphql.requests import RequestQueries
@@ -50,7 +51,10 @@ class ViewerInfo:
     inspector_id: strawberry.Private[int | None]
     agency_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="The inspectorate of an inspector; null for other roles.")
+    @strawberry.field(
+        description="The inspectorate of an inspector; null for other roles.",
+        metadata=no_database(),  # the registry's
+    )
     def inspectorate(self, info: Info) -> ReferenceInspectorate | None:
         if self.inspectorate_code is None:
             return None
@@ -180,7 +184,9 @@ class RootQueries:
         )
         return next(iter(nodes), None)
 
-    @strawberry.field(description="Who you are signed in as.", extensions=signed_in())
+    @strawberry.field(
+        description="Who you are signed in as.", extensions=signed_in(), metadata=no_database()
+    )
     def viewer(self, info: Info) -> ViewerInfo:
         viewer = info.context.viewer
         assert viewer.role is not None  # signed_in() refused anyone else

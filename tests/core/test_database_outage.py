@@ -32,7 +32,9 @@ VIEWER = {"query": "{ viewer { role } }"}
 REQUESTS = 6
 
 
-def _ask(app: Starlette, token: str, count: int) -> list[httpx.Response]:
+def _ask(
+    app: Starlette, token: str, count: int, body: dict[str, str] = VIEWER
+) -> list[httpx.Response]:
     headers = {"Authorization": f"Bearer {token}"}
 
     async def ask() -> list[httpx.Response]:
@@ -40,7 +42,7 @@ def _ask(app: Starlette, token: str, count: int) -> list[httpx.Response]:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             return list(
                 await asyncio.gather(
-                    *(client.post("/graphql", json=VIEWER, headers=headers) for _ in range(count))
+                    *(client.post("/graphql", json=body, headers=headers) for _ in range(count))
                 )
             )
 
@@ -133,6 +135,9 @@ def test_a_sqlite_file_removed_or_not_a_database_gets_503(
     caplog.set_level(logging.WARNING)
     try:
         (before,) = _ask(app, token, 1)
+        # A token verified a moment ago signs in without the database; here signing in is what
+        # must meet the missing file.
+        app.state.token_cache.clear()
         for file in tmp_path.glob("vanishing.db*"):
             file.unlink()
         removed = _ask(app, token, 2)
@@ -168,12 +173,20 @@ def test_postgresql_connections_cut_off_are_replaced_for_the_next_request(
                 )
             ).scalar_one()
         after = _ask(app, token, 3)
+        # A remembered token, a query that reads: its session meets a cut-off connection.
+        read = _ask(app, token, 3, {"query": "{ inspections(first: 1) { totalCount } }"})
+        # A token not verified yet: its lookup meets the cut-off connections (no pre-ping now:
+        # the pool notices the server closed them, core/database.py _closed_by_server).
+        fresh = _ask(app, make_token(Role.ADMIN), 3)
     finally:
         own.dispose()
     assert cut >= 1  # the app's pooled connections, at least
-    for response in before + after:
+    for response in before + after + fresh:
         assert response.status_code == 200, response.text
         assert orjson.loads(response.content) == {"data": {"viewer": {"role": "ADMIN"}}}
+    for response in read:
+        assert response.status_code == 200, response.text
+        assert orjson.loads(response.content) == {"data": {"inspections": {"totalCount": 0}}}
 
 
 def test_a_real_server_answers_every_request_during_an_outage(tmp_path: Path) -> None:

@@ -44,6 +44,9 @@ class RequestContext:
     document_store: DocumentStore | None = None
     # The time of asking: every status derived in one response is derived at this instant.
     asked_at: dt.datetime = field(default_factory=utc_now)
+    # The operation reads nothing from the database (core/graphql/offline.py): it runs on the
+    # event loop, where opening a session would block every other request.
+    offline: bool = False
     _session: Session | None = None
 
     def touch(self, kind: str, ids: Iterable[int]) -> None:
@@ -54,6 +57,11 @@ class RequestContext:
     def session(self) -> Session:
         """The request's session, opened on first use and closed when the response is sent."""
         if self._session is None:
+            if self.offline:
+                raise RuntimeError(
+                    "a session was opened by an operation judged to read nothing from the "
+                    "database: a resolver marked no_database() reads it (core/graphql/offline.py)"
+                )
             self._session = self.database.session()
         return self._session
 
