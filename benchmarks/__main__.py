@@ -8,7 +8,17 @@ import platform
 import sqlite3
 import time
 
-from benchmarks import dashboard, ingest, large_read, scale, small_query, startup, throughput
+from benchmarks import (
+    balance,
+    dashboard,
+    floor,
+    ingest,
+    large_read,
+    scale,
+    small_query,
+    startup,
+    throughput,
+)
 from benchmarks.harness import print_results
 
 BENCHMARKS = {
@@ -19,6 +29,8 @@ BENCHMARKS = {
     "startup": startup.run,
     "scale": scale.run,
     "throughput": throughput.run,
+    "floor": floor.run,
+    "balance": balance.run,
 }
 
 

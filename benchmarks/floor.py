@@ -99,18 +99,40 @@ def _request_bytes(token: str) -> bytes:
     return head.encode() + QUERY
 
 
-async def _exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> tuple[int, bytes]:
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    return status, await reader.readexactly(length)
+class _Connection:
+    """One keep-alive connection, opened again when the server closes it (``Connection:
+    close``, core/connections.py: the subject recycles connections every ~200 requests)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.opened = 0
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.opened += 1
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length, close = 0, False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        body = await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
 
 
 @dataclass
@@ -136,28 +158,28 @@ def _cpu_seconds(pid: int) -> float:
 
 async def _drive(port: int, pid: int, request: bytes, expected: bytes, seconds: float) -> _Round:
     """``CONNECTIONS`` keep-alive connections, each one request at a time, for ``seconds``."""
-    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(CONNECTIONS)]
-    for reader, writer in connections:  # warm each connection (and the server's caches)
+    connections = [_Connection(port) for _ in range(CONNECTIONS)]
+    for connection in connections:  # warm each connection (and the server's caches)
         for _ in range(20):
-            status, body = await _exchange(reader, writer, request)
+            status, body = await connection.exchange(request)
             if status != 200 or body != expected:
                 raise RuntimeError(f"floor: HTTP {status}: {body[:300]!r}")
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
 
-    async def loop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def loop(connection: _Connection) -> None:
         while time.perf_counter() < deadline:
             start = time.perf_counter()
-            status, body = await _exchange(reader, writer, request)
+            status, body = await connection.exchange(request)
             latencies.append((time.perf_counter() - start) * 1000)
             if status != 200 or body != expected:
                 raise RuntimeError(f"floor: HTTP {status}: {body[:300]!r}")
 
     cpu_before, started = _cpu_seconds(pid), time.perf_counter()
-    await asyncio.gather(*(loop(r, w) for r, w in connections))
+    await asyncio.gather(*(loop(c) for c in connections))
     elapsed, cpu = time.perf_counter() - started, _cpu_seconds(pid) - cpu_before
-    for _, writer in connections:
-        writer.close()
+    for connection in connections:
+        connection.close()
     return _Round(len(latencies), elapsed, cpu, latencies)
 
 
@@ -199,9 +221,9 @@ def _token(database: Database) -> str:
 
 
 async def _first_answer(port: int, request: bytes) -> bytes:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    status, body = await _exchange(reader, writer, request)
-    writer.close()
+    connection = _Connection(port)
+    status, body = await connection.exchange(request)
+    connection.close()
     if status != 200:
         raise RuntimeError(f"floor: HTTP {status}: {body[:300]!r}")
     return body

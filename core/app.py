@@ -46,6 +46,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from core.connections import RecycleConnections
 from core.cors import JsonCORSMiddleware
 from core.database import Database, DatabaseFailure, database_failure
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
@@ -826,8 +827,14 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            # Outermost, so refusals and failures carry CORS headers too and a browser can read
-            # them; a preflight is answered here, before sign-in (it carries no token).
+            # Every response counts towards its connection's recycling (core/connections.py).
+            Middleware(
+                RecycleConnections,
+                max_requests=settings.max_requests_per_connection,
+                worker_header=settings.worker_header,
+            ),
+            # Outermost but one, so refusals and failures carry CORS headers too and a browser
+            # can read them; a preflight is answered here, before sign-in (it carries no token).
             Middleware(
                 JsonCORSMiddleware,
                 allow_origins=list(settings.cors_origins),

@@ -118,7 +118,7 @@ class Settings:
     token_cache_size: int = 10_000
     # Keep-alive connections are closed after about this many requests (0: never), so that
     # clients open new ones and connections spread across `jtai serve --workers N`.
-    max_requests_per_connection: int = 200
+    max_requests_per_connection: int = 50
     # Debugging the spread: each response names the worker process that answered it.
     worker_header: bool = False
 

@@ -14,7 +14,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SMOKED = ("small_query", "ingest", "startup", "large_read", "dashboard", "scale")
+SMOKED = (
+    "small_query",
+    "ingest",
+    "startup",
+    "large_read",
+    "dashboard",
+    "scale",
+    "floor",
+    "balance",
+)
 RATIO = re.compile(r"\s(?P<ratio>\d+\.\d+)x$")  # a figure's line ends with its ratio
 
 
@@ -47,6 +56,8 @@ def test_every_benchmark_but_throughput_runs_at_its_quick_size() -> None:
         "dashboard sqlite: 150 inspections",
         "scale sqlite: dashboard 150/1",
         "scale sqlite: 1,000 findings 150/1",
+        "floor sqlite: viewer CPU/request",
+        "balance: 2 workers, 4 keep-alive",
     )
     for name in expected:
         assert any(line.startswith(f"{name} ") for line in figures), (name, done.stdout)
