@@ -487,8 +487,8 @@ def token_create(
 
 @token.command(
     "revoke",
-    help="Revoke a token by its Token.id (as `token create` prints it) or row number; it stops "
-    "working at once.",
+    help="Revoke a token by its Token.id (as `token create` prints it) or row number; running "
+    "servers refuse it within JTAI_TOKEN_CACHE_SECONDS (5 s).",
 )
 @click.argument("token_id", type=NodeIdParam("Token"))
 def token_revoke(token_id: int) -> None:

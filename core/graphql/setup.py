@@ -314,7 +314,11 @@ class SetupMutations:
             errors=[],
         )
 
-    @strawberry.mutation(description="Revoke a token at once (admins).", extensions=signed_in())
+    @strawberry.mutation(
+        description="Revoke a token (admins): this server process refuses it at once, other "
+        "processes within JTAI_TOKEN_CACHE_SECONDS (5 s by default).",
+        extensions=signed_in(),
+    )
     def revoke_token(self, info: Info, token_id: relay.GlobalID) -> RevokeTokenPayload:
         def call(session: Session) -> bool:
             setup.revoke(session, info.context.viewer, _ref("tokenId", token_id, "Token"))
