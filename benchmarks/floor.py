@@ -17,6 +17,10 @@ costs as little as it can. Reported per server: server CPU per request (user + s
 server process, ``/proc/<pid>/stat``, over the window), requests per second and median latency;
 the figure is the ratio of the subject's to the baseline's, median of the rounds.
 
+With ``JTAI_BENCH_FLOOR_BEFORE`` naming a checkout of an earlier commit (``git archive <commit> |
+tar -x -C DIR``), that commit's ``jtai serve`` is measured too, in the same rounds, on the same
+database and token: the before-and-after figure of BENCHMARKS.md.
+
 Run on SQLite always, and on PostgreSQL (a schema of its own, dropped after) when a URL is given
 (``--postgres``, ``JTAI_BENCH_POSTGRES_URL`` or ``JTAI_TEST_POSTGRES_URL``). wrk is not needed; to
 cross-check with it, start ``jtai serve`` and run ``wrk -c4 -t1 -s post.lua`` against both.
@@ -25,6 +29,7 @@ cross-check with it, start ``jtai serve`` and run ``wrk -c4 -t1 -s post.lua`` ag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import statistics
@@ -58,6 +63,7 @@ ROUNDS = 3
 START_TIMEOUT_SECONDS = 60.0
 BARE_BODY_ENV = "JTAI_BENCH_BARE_BODY"
 BAR = 1.5
+BEFORE_ENV = "JTAI_BENCH_FLOOR_BEFORE"
 
 
 # --- The bare server ------------------------------------------------------------------------------
@@ -187,9 +193,9 @@ async def _drive(port: int, pid: int, request: bytes, expected: bytes, seconds: 
 
 
 @contextmanager
-def _process(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[int]:
+def _process(command: list[str], env: dict[str, str], log: Path, cwd: Path = REPO) -> Iterator[int]:
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
     try:
         deadline = time.perf_counter() + START_TIMEOUT_SECONDS
         while b"Application startup complete" not in log.read_bytes():
@@ -253,11 +259,16 @@ def floor_on(backend: str, url: str, directory: Path, seconds: float) -> Result:
     finally:
         database.dispose()
     request = _request_bytes(token)
-    subject_port, bare_port = free_port(), free_port()
+    subject_port, bare_port, before_port = free_port(), free_port(), free_port()
     serve = [sys.executable, "-m", "core.cli", "serve", "--host", "127.0.0.1"]
-    with _process(
-        [*serve, "--port", str(subject_port)], env, subject_port, directory / f"{backend}.log"
-    ) as subject_pid:
+    before_dir = os.environ.get(BEFORE_ENV)
+    subject: list[_Round] = []
+    baseline: list[_Round] = []
+    before: list[_Round] = []
+    with contextlib.ExitStack() as stack:
+        subject_pid = stack.enter_context(
+            _process([*serve, "--port", str(subject_port)], env, directory / f"{backend}.log")
+        )
         expected = asyncio.run(_first_answer(subject_port, request))
         bare_env = env | {BARE_BODY_ENV: expected.hex()}
         bare = [
@@ -265,15 +276,25 @@ def floor_on(backend: str, url: str, directory: Path, seconds: float) -> Result:
             "-c",
             f"from benchmarks.floor import serve_bare; serve_bare({bare_port})",
         ]
-        with _process(bare, bare_env, bare_port, directory / f"{backend}-bare.log") as bare_pid:
-            subject: list[_Round] = []
-            baseline: list[_Round] = []
-            for _ in range(ROUNDS):
-                subject.append(
-                    asyncio.run(_drive(subject_port, subject_pid, request, expected, seconds))
+        bare_pid = stack.enter_context(_process(bare, bare_env, directory / f"{backend}-bare.log"))
+        before_pid = None
+        if before_dir:
+            before_pid = stack.enter_context(
+                _process(
+                    [*serve, "--port", str(before_port)],
+                    env,
+                    directory / f"{backend}-before.log",
+                    Path(before_dir),
                 )
-                baseline.append(
-                    asyncio.run(_drive(bare_port, bare_pid, request, expected, seconds))
+            )
+        for _ in range(ROUNDS):
+            subject.append(
+                asyncio.run(_drive(subject_port, subject_pid, request, expected, seconds))
+            )
+            baseline.append(asyncio.run(_drive(bare_port, bare_pid, request, expected, seconds)))
+            if before_pid is not None:
+                before.append(
+                    asyncio.run(_drive(before_port, before_pid, request, expected, seconds))
                 )
     cpu = statistics.median(s.cpu_us_per_request for s in subject)
     bare_cpu = statistics.median(b.cpu_us_per_request for b in baseline)
@@ -283,6 +304,16 @@ def floor_on(backend: str, url: str, directory: Path, seconds: float) -> Result:
     bare_latency = statistics.median(x for b in baseline for x in b.latencies_ms)
     ratio = cpu / bare_cpu
     verdict = "meets" if ratio <= BAR else "MISSES"
+    then = ""
+    if before:
+        before_cpu = statistics.median(b.cpu_us_per_request for b in before)
+        before_rate = statistics.median(b.per_second for b in before)
+        before_latency = statistics.median(x for b in before for x in b.latencies_ms)
+        then = (
+            f"; before ({Path(before_dir or '').name}): {before_cpu:.0f} us per request "
+            f"({before_cpu / bare_cpu:.2f}x), {before_rate:,.0f} req/s, median latency "
+            f"{before_latency:.2f} ms"
+        )
     return Result(
         f"floor {backend}: viewer CPU/request",
         _timing(subject),
@@ -292,7 +323,7 @@ def floor_on(backend: str, url: str, directory: Path, seconds: float) -> Result:
         f"the {BAR}x bar); {rate:,.0f} vs {bare_rate:,.0f} req/s ({bare_rate / rate:.2f}x); "
         f"median latency {latency:.2f} vs {bare_latency:.2f} ms ({latency / bare_latency:.2f}x); "
         f"{CONNECTIONS} keep-alive connections, {ROUNDS} rounds of {seconds:.0f} s each, one "
-        f"uvicorn worker each; 'median ms' is server CPU ms per request",
+        f"uvicorn worker each; 'median ms' is server CPU ms per request{then}",
     )
 
 
