@@ -99,8 +99,12 @@ def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     readable socket means it is gone, and the pool connects anew. A zero-timeout poll, not a
     round trip. A connection lost silently (the network) still fails on its first statement,
     which is answered DATABASE_UNAVAILABLE like any outage."""
+    try:
+        descriptor = dbapi_connection.fileno()
+    except Exception:  # psycopg: the connection is closed already
+        raise DisconnectionError("the connection is closed") from None
     poller = select.poll()
-    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    poller.register(descriptor, select.POLLIN)
     if poller.poll(0):
         raise DisconnectionError("the database server closed the connection")
 
