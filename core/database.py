@@ -144,9 +144,10 @@ class Database:
 
     @contextmanager
     def read_once(self) -> Iterator[Session]:
-        """A session for a read of one statement, outside any transaction: no BEGIN and no
-        ROLLBACK, so on PostgreSQL one round trip. Its connection goes back to the pool at the
-        end of the block."""
+        """A session for a short read outside any transaction (each statement on its own, as
+        in autocommit): no BEGIN and no ROLLBACK, so one statement is one round trip. For
+        reads whose statements need not see one snapshot, such as signing in. Its connection
+        goes back to the pool at the end of the block."""
         options: dict[str, Any] = (
             {_READ_ONCE_OPTION: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
         )

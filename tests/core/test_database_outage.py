@@ -166,9 +166,11 @@ def test_postgresql_connections_cut_off_are_replaced_for_the_next_request(
     try:
         before = _ask(app, token, 3)
         with database.engine.connect() as connection:
+            # With a timeout, pg_terminate_backend waits for each backend to be gone: the
+            # connections are cut off before the next request, not while it runs.
             cut = connection.execute(
                 text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             ).scalar_one()
