@@ -43,6 +43,9 @@ class RecycleConnections:
             return
         last = self.max_requests > 0 and self._count(scope)
         extra = self.worker_header
+        if not last and extra is None:
+            await self.app(scope, receive, send)  # most requests: nothing to add
+            return
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
