@@ -113,7 +113,10 @@ class InspectionEvent:
         found = await info.context.loaders.requests.request.load(self.row.request_id)
         return IssuedRequest.of(*found) if found else None
 
-    @strawberry.field(description="LIST_ACCEPTED and LIST_REFUSED: the list upload.")
+    @strawberry.field(
+        description="LIST_ACCEPTED: the list upload (null for a refused list, which is not kept).",
+        extensions=scoped_by(access.list_uploads_visible_to),
+    )
     async def list_upload(self, info: Info) -> ListUpload | None:
         if self.row.list_upload_id is None:
             return None
