@@ -17,7 +17,7 @@ from core import events
 from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection
-from core.models import InspectionEvent, IssuedRequest, TeamMember, utc_now
+from core.models import AuditEvent, InspectionEvent, IssuedRequest, TeamMember, utc_now
 from core.plugins import make_plugin_manager
 from core.registry import Registry
 from core.settings import Settings
@@ -389,6 +389,13 @@ def test_children_selected_tracked_and_untracked(
     assert {e["request"]["agency"]["kind"] for e in heard} == {"LOCAL_AUTHORITY"}
     assert all(e["child"] is None for e in heard)
     assert la.quiet(0.3) == []
+    # Each child shown was audited, as a query's read of it would be: ids, never values.
+    with database.session() as session:
+        audited = session.scalars(
+            select(AuditEvent).where(AuditEvent.operation_type == "subscription")
+        ).all()
+    shown = {child for event in audited for child in event.touched.get("Child", [])}
+    assert shown == {world.children[0], world.children[1]}
     lead.close()
     la.close()
 
@@ -665,12 +672,12 @@ def test_the_change_feed_subscription_resumes_from_a_query_cursor(
 
 
 def test_a_deadline_that_passes_is_announced_once_across_servers(
-    serve: Serve, database: Database, demo: DemoInspection, lead_token: str
+    serve: Serve, gql: GraphQLClient, database: Database, demo: DemoInspection, lead_token: str
 ) -> None:
+    # Issued before the servers start, and not yet due: nothing is overdue.
+    gql(ISSUE, {"id": gid("Inspection", demo.inspection_id)}, lead_token).ok()
+    set_times(database, due_at=utc_now() + dt.timedelta(days=7))
     with serve(overdue_check_seconds=0.1) as one, serve(overdue_check_seconds=0.1) as two:
-        http = Http(one)
-        http(ISSUE, {"id": gid("Inspection", demo.inspection_id)}, lead_token)
-        set_times(database, due_at=utc_now() + dt.timedelta(days=7))
         watchers = [subscribed(url, lead_token, demo.inspection_id) for url in (one, two)]
         overdue = request_id(database, "1.1")
         set_times(database, [overdue], due_at=utc_now() - dt.timedelta(minutes=1))
@@ -693,4 +700,3 @@ def test_a_deadline_that_passes_is_announced_once_across_servers(
                 )
                 == 1
             )
-        http.close()
