@@ -160,6 +160,12 @@ class Http:
     def close(self) -> None:
         self.client.close()
 
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def upload(
         self, query: str, variables: dict[str, Any], token: str, file: tuple[str, bytes, str]
     ) -> dict[str, Any]:
