@@ -20,10 +20,10 @@ import pytest
 from core.database import Database
 from core.demo import DemoInspection
 from core.models import utc_now
-from tests.core.test_subscriptions import ISSUE, agency_token, kinds, subscribed, take, upload
+from tests.core.test_subscriptions import agency_token, kinds, subscribed, take, upload
 from tests.helpers.graphql import GraphQLClient
 from tests.helpers.ids import gid
-from tests.helpers.issued_requests import request_id, set_times
+from tests.helpers.issued_requests import ISSUE, request_id, set_times
 from tests.helpers.live import Http
 from tests.helpers.server import free_port
 
