@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from core import events
 from core.app import create_app
@@ -700,3 +700,29 @@ def test_a_deadline_that_passes_is_announced_once_across_servers(
                 )
                 == 1
             )
+
+
+def test_the_listener_reconnects_when_the_database_drops_it_and_loses_nothing(
+    base: str, http: Http, database: Database, demo: DemoInspection, lead_token: str, issued: None
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite workers poll the table")
+    lead = subscribed(base, lead_token, demo.inspection_id)
+    assert lead.quiet(0.3) == []  # subscribed: the listener is connected by now
+    with database.engine.begin() as connection:
+        dropped = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN jtai_events%'"
+            )
+        ).all()
+    assert dropped
+    la_token = agency_token(database)
+    first, second = request_id(database, "1.1"), request_id(database, "1.2")
+    upload(http, la_token, first)  # perhaps while no listener is connected
+    upload(http, la_token, second)
+    assert [e["request"]["id"] for e in take(lead, 2)] == [
+        gid("IssuedRequest", first),
+        gid("IssuedRequest", second),
+    ]
+    lead.close()
