@@ -128,9 +128,29 @@ class LiveHandler(BaseGraphQLTransportWSHandler[LiveContext, None]):
                     return
                 wait = min(wait, left + 0.05)
             await asyncio.sleep(wait)
-            if not self.closed and (viewer.expires_at is None or viewer.expires_at > utc_now()):
-                with contextlib.suppress(Exception):
-                    await self.send_message({"type": "ping"})
+            if self.closed or (viewer.expires_at is not None and viewer.expires_at <= utc_now()):
+                continue  # the expiry is answered at the top of the loop
+            if not await self._still_signed_in():
+                await self.close(
+                    UNAUTHORIZED,
+                    "Unauthorized: the token was revoked. Connect again with a valid token.",
+                )
+                return
+            with contextlib.suppress(Exception):
+                await self.send_message({"type": "ping"})
+
+    async def _still_signed_in(self) -> bool:
+        """The token looked up again (one statement a keep-alive interval): a revoked token is
+        noticed even on a connection that receives no events. A database failure is not the
+        token's: the next event or interval tries again."""
+        view: Any = self.view
+        try:
+            viewer: Viewer = await view.authenticate(self.context.token)
+        except Exception as error:
+            if database_failure(error) is None:
+                raise
+            return True
+        return viewer.is_authenticated
 
     async def shutdown(self) -> None:
         if self.keepalive_task is not None:

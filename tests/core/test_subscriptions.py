@@ -544,6 +544,21 @@ def _token_table() -> Any:
     return ApiToken
 
 
+def test_a_token_revoked_on_a_quiet_connection_closes_4401_at_the_next_keep_alive(
+    base: str, database: Database, demo: DemoInspection, make_token: TokenFactory
+) -> None:
+    token = make_token(Role.INSPECTOR, inspector_id=demo.lead_inspector_id)
+    client = subscribed(base, token, demo.inspection_id)
+    assert client.quiet(0.2) == []
+    with database.write() as session:
+        token_id = session.scalar(
+            select(_token_table().id).where(_token_table().token_hash == hash_token(token))
+        )
+        assert token_id is not None and revoke_token(session, token_id)
+    closed = client.closed(timeout=5)  # keep-alive every 0.5 s here
+    assert closed.code == 4401 and "revoked" in closed.reason
+
+
 def test_an_expired_token_closes_4401_without_an_event(
     base: str, database: Database, demo: DemoInspection, make_token: TokenFactory
 ) -> None:
