@@ -260,7 +260,9 @@ def _after(after: str | None, decode: Callable[[str], int | None], kind: str) ->
 async def _subscribe(context: LiveContext, **wanted: Any) -> Subscriber:
     assert context.bus is not None
     try:
-        return await context.bus.add(_token_key(context), **wanted)
+        return await context.bus.add(
+            _token_key(context), token_id=context.viewer.token_id, **wanted
+        )
     except SubscriptionLimit as limit:
         raise _refused(str(limit), "SUBSCRIPTION_LIMIT") from None
 

@@ -742,3 +742,21 @@ def test_the_listener_reconnects_when_the_database_drops_it_and_loses_nothing(
         gid("IssuedRequest", second),
     ]
     lead.close()
+
+
+def test_revoking_a_token_closes_its_sockets_at_once_on_postgresql(
+    serve: Serve, database: Database, demo: DemoInspection, make_token: TokenFactory
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("the revocation notice is a NOTIFY; SQLite finds it at the next keep-alive")
+    token = make_token(Role.INSPECTOR, inspector_id=demo.lead_inspector_id)
+    with serve(subscription_keepalive_seconds=600) as url:  # no keep-alive check in this test
+        client = subscribed(url, token, demo.inspection_id)
+        assert client.quiet(0.3) == []
+        with database.write() as session:
+            token_id = session.scalar(
+                select(_token_table().id).where(_token_table().token_hash == hash_token(token))
+            )
+            assert token_id is not None and revoke_token(session, token_id)
+        closed = client.closed(timeout=5)
+        assert closed.code == 4401 and "revoked" in closed.reason
