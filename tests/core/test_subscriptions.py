@@ -205,6 +205,24 @@ def test_connection_init_without_a_valid_token_closes_4401(
         assert client.init(lead_token, key="Authorization") == {"type": "connection_ack"}
 
 
+def test_the_socket_carries_subscriptions_only_and_refuses_hostile_messages(
+    base: str, lead_token: str
+) -> None:
+    with LiveClient(base) as client:
+        client.init(lead_token)
+        for document in ("{ viewer { role } }", 'mutation { revokeToken(tokenId: "x") { ok } }'):
+            op = client.subscribe(document)
+            message = client.receive()
+            assert message["type"] == "error" and message["id"] == op
+            assert message["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+            assert "over HTTP" in message["payload"][0]["message"]
+        deep = "[" * 200 + "]" * 200
+        client.ws.send('{"id": "x", "type": "subscribe", "payload": {"query": "' + deep + '"}}')
+        client.ws.send('{"id": "y", "type": "subscribe", "payload": ' + deep + "}")
+        closed = client.closed()
+        assert closed.code == 4400 and "JTAI_MAX_JSON_NESTING" in closed.reason
+
+
 def test_a_page_on_an_origin_not_listed_cannot_open_a_socket(serve: Serve) -> None:
     with serve(cors_origins=("https://ui.example.org",)) as url:
         with pytest.raises(Exception) as refused:
