@@ -23,6 +23,7 @@ import anyio.to_thread
 import orjson
 import pluggy
 from cross_web import HTTPException as GraphQLHTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
@@ -358,6 +359,16 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """strawberry's, with its refusals (plain text there, by the exception they wrap) coded."""
+        request_data = kwargs.get("request_data", args[-1] if args else None)
+        if isinstance(request_data, GraphQLRequestData) and _is_subscription(
+            request_data, self.settings.max_tokens
+        ):
+            raise RequestRefused(
+                400,
+                BAD_REQUEST,
+                "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, "
+                "not over HTTP: connect with a graphql-ws client (README, 'Live updates').",
+            )
         try:
             return await super().execute_single(*args, **kwargs)
         except GraphQLHTTPException as refused:
@@ -386,6 +397,20 @@ class GraphQLView(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _is_subscription(data: GraphQLRequestData, max_tokens: int) -> bool:
+    """Whether the operation to run is a subscription. Parsed only when the text could hold
+    one: every other request pays a substring search, not a second parse."""
+    query = data.query
+    if not query or "subscription" not in query:
+        return False
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return False  # strawberry answers the syntax error itself
+    operation = get_operation_ast(document, data.operation_name)
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 def persisted_queries(settings: Settings) -> PersistedQueries:

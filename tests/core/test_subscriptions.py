@@ -804,3 +804,13 @@ def test_identical_subscriptions_of_one_viewer_share_each_event_s_execution(
         ).all()
     readers = sorted(event.token_id or 0 for event in audited)
     assert len(readers) == 2 and len(set(readers)) == 2
+
+
+def test_a_subscription_sent_over_http_is_refused_with_a_code(
+    gql: GraphQLClient, demo: DemoInspection, lead_token: str
+) -> None:
+    for query in (EVENTS, CHANGES):
+        answer = gql(query, {"id": gid("Inspection", demo.inspection_id)}, lead_token)
+        assert answer.status == 400
+        [error] = answer.body["errors"]
+        assert error["extensions"]["code"] == "BAD_REQUEST" and "WebSocket" in error["message"]
