@@ -176,6 +176,11 @@ def any_request(database: Database, kind: str) -> int:
     return found
 
 
+def last_audit_id(database: Database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
 def event_count(database: Database) -> int:
     with database.session() as session:
         return session.scalar(select(func.count()).select_from(InspectionEvent)) or 0
@@ -365,6 +370,7 @@ def test_children_selected_tracked_and_untracked(
     lead_token: str,
 ) -> None:
     world = build_world(database, registry, demo, utc_now().date() + dt.timedelta(days=21))
+    audit_from = last_audit_id(database)
     la = subscribed(base, agency_token(database), demo.inspection_id)
     lead = subscribed(base, lead_token, demo.inspection_id)
     with database.session() as session:
@@ -409,7 +415,9 @@ def test_children_selected_tracked_and_untracked(
     # Each child shown was audited, as a query's read of it would be: ids, never values.
     with database.session() as session:
         audited = session.scalars(
-            select(AuditEvent).where(AuditEvent.operation_type == "subscription")
+            select(AuditEvent).where(
+                AuditEvent.operation_type == "subscription", AuditEvent.id > audit_from
+            )
         ).all()
     shown = {child for event in audited for child in event.touched.get("Child", [])}
     assert shown == {world.children[0], world.children[1]}
@@ -789,6 +797,7 @@ def test_identical_subscriptions_of_one_viewer_share_each_event_s_execution(
     make_token: TokenFactory,
 ) -> None:
     world = build_world(database, registry, demo, utc_now().date() + dt.timedelta(days=21))
+    audit_from = last_audit_id(database)  # the trail is append-only: other tests' events stay
     same = [subscribed(base, lead_token, demo.inspection_id) for _ in range(3)]
     other_token = make_token(Role.INSPECTOR, inspector_id=demo.lead_inspector_id)
     other = subscribed(base, other_token, demo.inspection_id)
@@ -800,7 +809,9 @@ def test_identical_subscriptions_of_one_viewer_share_each_event_s_execution(
     # One execution, so one audit event, for the three; the other token's read is its own.
     with database.session() as session:
         audited = session.scalars(
-            select(AuditEvent).where(AuditEvent.operation_type == "subscription")
+            select(AuditEvent).where(
+                AuditEvent.operation_type == "subscription", AuditEvent.id > audit_from
+            )
         ).all()
     readers = sorted(event.token_id or 0 for event in audited)
     assert len(readers) == 2 and len(set(readers)) == 2
