@@ -8,13 +8,15 @@ thread: the event loop itself never waits on the database or on a slow client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import json
 import logging
 import threading
 import traceback
 import uuid
 from collections import OrderedDict
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,7 +26,7 @@ import anyio.to_thread
 import orjson
 import pluggy
 from cross_web import HTTPException as GraphQLHTTPException
-from graphql import DocumentNode, GraphQLError, execute, parse
+from graphql import DocumentNode, GraphQLError, OperationType, execute, get_operation_ast, parse
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -34,30 +36,35 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from core.connections import RecycleConnections
 from core.cors import JsonCORSMiddleware
 from core.database import Database, DatabaseFailure, database_failure
+from core.event_bus import EventBus
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.extensions import BAD_USER_INPUT, PRE_EXECUTION_CODES, with_codes
 from core.graphql.offline import reads_no_database
 from core.graphql.schema import BuiltSchema, build_schema
+from core.graphql.subscriptions import LiveContext
 from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.downloads import download_routes
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
+from core.live import LiveHandler, LiveSocket, close_all, close_before_exit
 from core.persisted import PersistedQueries, PersistedQueryProblem, load_manifest
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
@@ -142,7 +149,15 @@ class GraphQLView(GraphQL[Context, None]):
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,
+            # Subscriptions: graphql-transport-ws only (core/live.py signs it in); a browser
+            # page may open a socket only from an origin JTAI_CORS_ORIGINS lists.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.cors_origins,
+            max_subscriptions_per_connection=None,  # JTAI_SUBSCRIPTIONS_PER_TOKEN instead
+            connection_init_wait_timeout=dt.timedelta(seconds=settings.body_read_timeout),
         )
+        self.graphql_transport_ws_handler_class = LiveHandler  # type: ignore[assignment]
+        self.websocket_adapter_class = LiveSocket
         self.built = built
         self.registry = registry
         self.database = database
@@ -155,6 +170,7 @@ class GraphQLView(GraphQL[Context, None]):
         # Which documents read nothing from the database, by (text, operation name).
         self._offline: OrderedDict[tuple[str, str | None], _OfflineDocument | None] = OrderedDict()
         self._offline_lock = threading.Lock()
+        self.bus = EventBus(database, settings, self.in_slot)
         self.jwt: JwtVerifier | None = None
         if settings.jwt:
             # PyJWT and cryptography load only when JWT sign-in is configured; the keys are still
@@ -189,6 +205,35 @@ class GraphQLView(GraphQL[Context, None]):
             if from_jwt is not None:
                 return from_jwt
         return viewer_for_token(session, token)
+
+    async def in_slot(self, work: Callable[[], T]) -> T:
+        """Run blocking database work in a worker thread, holding a connection slot."""
+        async with self.slots.hold():
+            return await anyio.to_thread.run_sync(work)
+
+    async def authenticate(self, token: str) -> Viewer:
+        """The viewer of a WebSocket's token (its connection_init), as for an HTTP request."""
+
+        def look() -> Viewer:
+            with self.database.session() as session:
+                return self.viewer(session, token)
+
+        return await self.in_slot(look)
+
+    async def get_context(self, request: Any, response: Any) -> Any:
+        if not isinstance(request, WebSocket):
+            return await super().get_context(request, response)
+        return LiveContext(
+            viewer=ANONYMOUS,
+            registry=self.registry,
+            database=self.database,
+            settings=self.settings,
+            evidence_types=self.built.evidence_types,
+            document_store=self.document_store,
+            bus=self.bus,
+            authenticate=self.viewer,
+            run_in_slot=self.in_slot,
+        )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request):
@@ -462,6 +507,16 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """strawberry's, with its refusals (plain text there, by the exception they wrap) coded."""
+        request_data = kwargs.get("request_data", args[-1] if args else None)
+        if isinstance(request_data, GraphQLRequestData) and _is_subscription(
+            request_data, self.settings.max_tokens
+        ):
+            raise RequestRefused(
+                400,
+                BAD_REQUEST,
+                "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, "
+                "not over HTTP: connect with a graphql-ws client (README, 'Live updates').",
+            )
         try:
             return await super().execute_single(*args, **kwargs)
         except GraphQLHTTPException as refused:
@@ -490,6 +545,20 @@ class GraphQLView(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _is_subscription(data: GraphQLRequestData, max_tokens: int) -> bool:
+    """Whether the operation to run is a subscription. Parsed only when the text could hold
+    one: every other request pays a substring search, not a second parse."""
+    query = data.query
+    if not query or "subscription" not in query:
+        return False
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return False  # strawberry answers the syntax error itself
+    operation = get_operation_ast(document, data.operation_name)
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 def persisted_queries(settings: Settings) -> PersistedQueries:
@@ -810,6 +879,13 @@ def create_app(
         with database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        close_before_exit()  # sockets close with 1001 (Going Away) when the server stops
+        yield
+        await close_all()  # sockets still open (uvicorn's own shutdown closes them first)
+        await view.bus.stop()
+
     async def home(request: Request) -> Response:
         return RedirectResponse(GRAPHQL_PATH)
 
@@ -819,6 +895,7 @@ def create_app(
         Route("/readyz", readyz),
         # Every method reaches the view, which refuses the others in JSON (405, Allow).
         Route(GRAPHQL_PATH, view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        WebSocketRoute(GRAPHQL_PATH, view),  # subscriptions (graphql-transport-ws)
     ]
     routes += document_routes(view)  # the report page and the exports
     routes += download_routes(view)  # documents' bytes
@@ -856,6 +933,7 @@ def create_app(
             ),
         ],
         exception_handlers={HTTPException: _route_refused},
+        lifespan=lifespan,
     )
     app.state.registry = registry
     app.state.database = database

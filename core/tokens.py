@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.events import notify_revoked
 from core.models import Agency, ApiToken, Inspector, utc_now
 from core.token_cache import forget_token
 from core.viewer import ANONYMOUS, Role, Viewer
@@ -79,6 +80,7 @@ def revoke_token(session: Session, token_id: int) -> bool:
     row.revoked_at = utc_now()
     # Once committed, this process's token caches forget it: its next request is refused.
     event.listen(session, "after_commit", lambda _session: forget_token(token_id), once=True)
+    notify_revoked(session, token_id)  # its open subscriptions close at once (PostgreSQL)
     return True
 
 

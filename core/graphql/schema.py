@@ -36,6 +36,7 @@ from core.graphql import (
     requests,
     selection,
     setup,
+    subscriptions,
 )
 from core.graphql.base import enums, errors, pagination
 from core.graphql.base.permissions import has_rule
@@ -67,6 +68,7 @@ _CORE_MODULES = (
     requests,
     selection,
     setup,
+    subscriptions,
     sys.modules[__name__],
 )
 # Core's mutations, by concern; the schema's Mutation type inherits them all.
@@ -90,6 +92,14 @@ class Schema(strawberry.Schema):
 
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         return None
+
+
+class _LivePlainExecution(subscriptions.EventsOffTheLoop, PlainFieldExecutionContext):
+    """The plain-field executor, subscription events run in a worker thread."""
+
+
+class _LiveStockExecution(subscriptions.EventsOffTheLoop, StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor (JTAI_PLAIN_EXECUTION=0), subscription events in a worker thread."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +190,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
     schema = Schema(
         query=queries.Query,
         mutation=mutation,
+        subscription=subscriptions.Subscription,
         # Token is reachable only through node(id:).
         types=[*catalog.output_types, RecordEvidencePayload, TokenNode],
         extensions=[
@@ -193,9 +204,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
             auto_camel_case=True, disable_field_suggestions=settings.production
         ),
         execution_context_class=(
-            PlainFieldExecutionContext
-            if settings.plain_execution
-            else StrawberryGraphQLCoreExecutionContext
+            _LivePlainExecution if settings.plain_execution else _LiveStockExecution
         ),
         scalar_overrides=SCALAR_OVERRIDES,  # dates within core.dates' range
     )
