@@ -8,12 +8,14 @@ thread: the event loop itself never waits on the database or on a slow client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import json
 import logging
 import threading
 import traceback
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -29,27 +31,32 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from core.cors import JsonCORSMiddleware
 from core.database import Database, DatabaseFailure, database_failure
+from core.event_bus import EventBus
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.extensions import BAD_USER_INPUT, PRE_EXECUTION_CODES, with_codes
 from core.graphql.schema import BuiltSchema, build_schema
+from core.graphql.subscriptions import LiveContext
 from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.downloads import download_routes
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
+from core.live import LiveHandler, close_all
 from core.persisted import PersistedQueries, PersistedQueryProblem, load_manifest
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
@@ -122,7 +129,14 @@ class GraphQLView(GraphQL[Context, None]):
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,
+            # Subscriptions: graphql-transport-ws only (core/live.py signs it in); a browser
+            # page may open a socket only from an origin JTAI_CORS_ORIGINS lists.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.cors_origins,
+            max_subscriptions_per_connection=None,  # JTAI_SUBSCRIPTIONS_PER_TOKEN instead
+            connection_init_wait_timeout=dt.timedelta(seconds=settings.body_read_timeout),
         )
+        self.graphql_transport_ws_handler_class = LiveHandler  # type: ignore[assignment]
         self.built = built
         self.registry = registry
         self.database = database
@@ -131,6 +145,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.slots = ConnectionSlots(database.max_connections)
         self.uploads = UploadsPerToken(settings.max_uploads_per_token)
         self.persisted = persisted_queries(settings)
+        self.bus = EventBus(database, settings, self.in_slot)
         self.jwt: JwtVerifier | None = None
         if settings.jwt:
             # PyJWT and cryptography load only when JWT sign-in is configured; the keys are still
@@ -148,6 +163,35 @@ class GraphQLView(GraphQL[Context, None]):
             if from_jwt is not None:
                 return from_jwt
         return viewer_for_token(session, token)
+
+    async def in_slot(self, work: Callable[[], T]) -> T:
+        """Run blocking database work in a worker thread, holding a connection slot."""
+        async with self.slots.hold():
+            return await anyio.to_thread.run_sync(work)
+
+    async def authenticate(self, token: str) -> Viewer:
+        """The viewer of a WebSocket's token (its connection_init), as for an HTTP request."""
+
+        def look() -> Viewer:
+            with self.database.session() as session:
+                return self.viewer(session, token)
+
+        return await self.in_slot(look)
+
+    async def get_context(self, request: Any, response: Any) -> Any:
+        if not isinstance(request, WebSocket):
+            return await super().get_context(request, response)
+        return LiveContext(
+            viewer=ANONYMOUS,
+            registry=self.registry,
+            database=self.database,
+            settings=self.settings,
+            evidence_types=self.built.evidence_types,
+            document_store=self.document_store,
+            bus=self.bus,
+            authenticate=self.viewer,
+            run_in_slot=self.in_slot,
+        )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request):
@@ -661,6 +705,12 @@ def create_app(
         with database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await close_all()  # sockets still open (uvicorn's own shutdown closes them first)
+        await view.bus.stop()
+
     async def home(request: Request) -> Response:
         return RedirectResponse(GRAPHQL_PATH)
 
@@ -670,6 +720,7 @@ def create_app(
         Route("/readyz", readyz),
         # Every method reaches the view, which refuses the others in JSON (405, Allow).
         Route(GRAPHQL_PATH, view, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        WebSocketRoute(GRAPHQL_PATH, view),  # subscriptions (graphql-transport-ws)
     ]
     routes += document_routes(view)  # the report page and the exports
     routes += download_routes(view)  # documents' bytes
@@ -701,6 +752,7 @@ def create_app(
             ),
         ],
         exception_handlers={HTTPException: _route_refused},
+        lifespan=lifespan,
     )
     app.state.registry = registry
     app.state.database = database

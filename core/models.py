@@ -560,6 +560,34 @@ class FindingChange(Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
+class InspectionEvent(Base):
+    """What happened in an inspection, one row per event, for GraphQL subscriptions
+    (core/events.py): written in the transaction of the change itself, so a rolled-back change
+    is never announced. Ids only, never personal data; deleted with the inspection.
+
+    Its id is the cursor a subscriber resumes from. ``overdue_request_id`` is set only on a
+    request's OVERDUE event, so that every worker may try to record it and one row results.
+    """
+
+    __tablename__ = "inspection_events"
+    __table_args__ = (Index("ix_inspection_events_inspection", "inspection_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    # What the event is about: plain ids (no foreign keys), so that removing a row the event
+    # names (a child no list needs any more) leaves the history alone; the payload is then null.
+    request_id: Mapped[int | None] = mapped_column()
+    agency_id: Mapped[int | None] = mapped_column()  # a request's agency: agency users' scope
+    list_upload_id: Mapped[int | None] = mapped_column()
+    child_id: Mapped[int | None] = mapped_column()
+    evidence_id: Mapped[int | None] = mapped_column()
+    finding_id: Mapped[int | None] = mapped_column()
+    report_version: Mapped[int | None] = mapped_column()  # the letter's version number
+    overdue_request_id: Mapped[int | None] = mapped_column(unique=True)
+
+
 class Webhook(Base):
     """A system that wants findings pushed: each delivery is signed with HMAC over the body."""
 

@@ -6,8 +6,8 @@ inspectorates' decision, and until it is set nothing is purged (``jtai retention
 so). ``jtai retention purge`` then deletes, for each inspection past its period, in one
 transaction per inspection: its children, list rows, uploaded lists and their queries,
 selections (selected, tracked, sampled), evidence records (with their links from findings),
-consent, meetings' links to children, per-child requests' links to children, and every document
-with its stored bytes. It keeps the published findings, the letter, the requests (counts and
+consent, meetings' links to children, per-child requests' links to children, every document
+with its stored bytes, and the inspection's event history (core/events.py). It keeps the published findings, the letter, the requests (counts and
 dates), the inspection itself and the audit trail (which names ids, never values). Each purge
 writes an audit event with the counts of what it removed.
 
@@ -35,6 +35,7 @@ from core.models import (
     EvidenceRecord,
     FindingEvidence,
     Inspection,
+    InspectionEvent,
     IssuedRequest,
     ListQuery,
     ListRow,
@@ -155,6 +156,10 @@ def _purge_rows(
     )
     session.execute(update(IssuedRequest).where(per_child).values(child_id=None))
     counts["children"] = _deleted(session, Child, Child.inspection_id == inspection_id)
+    # The subscriptions' history names children, evidence and lists by id: it goes too.
+    counts["inspection_events"] = _deleted(
+        session, InspectionEvent, InspectionEvent.inspection_id == inspection_id
+    )
     session.flush()
     return counts, after_commit
 

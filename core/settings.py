@@ -29,6 +29,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} has value {raw!r}. Not a number of seconds.") from None
+    if not value > 0:
+        raise SettingsError(f"{name} has value {raw!r}. It must be above 0.")
+    return value
+
+
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -98,6 +111,16 @@ class Settings:
     # Days child-level data is kept after an inspection's letter is published (core/retention.py);
     # None (the default) purges nothing.
     retention_days_after_letter: int | None = None
+    # GraphQL subscriptions (core/graphql/subscriptions.py, core/events.py): open subscriptions
+    # per token and per worker process; events waiting for one slow subscriber before it is
+    # disconnected; the server's keep-alive ping interval; how often a SQLite process looks for
+    # new events (PostgreSQL is told by NOTIFY); how often deadlines are checked for OVERDUE.
+    subscriptions_per_token: int = 10
+    subscriptions_per_process: int = 1000
+    subscription_queue_size: int = 100
+    subscription_keepalive_seconds: float = 15.0
+    subscription_poll_seconds: float = 0.25
+    overdue_check_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -157,6 +180,24 @@ class Settings:
             trusted_documents_only=_switch(env, "JTAI_TRUSTED_DOCUMENTS_ONLY", False)
             if env.get("JTAI_TRUSTED_DOCUMENTS_ONLY")
             else None,
+            subscriptions_per_token=_int(
+                env, "JTAI_SUBSCRIPTIONS_PER_TOKEN", defaults.subscriptions_per_token
+            ),
+            subscriptions_per_process=_int(
+                env, "JTAI_SUBSCRIPTIONS_PER_PROCESS", defaults.subscriptions_per_process
+            ),
+            subscription_queue_size=_int(
+                env, "JTAI_SUBSCRIPTION_QUEUE_SIZE", defaults.subscription_queue_size
+            ),
+            subscription_keepalive_seconds=_seconds(
+                env, "JTAI_SUBSCRIPTION_KEEPALIVE_SECONDS", defaults.subscription_keepalive_seconds
+            ),
+            subscription_poll_seconds=_seconds(
+                env, "JTAI_SUBSCRIPTION_POLL_SECONDS", defaults.subscription_poll_seconds
+            ),
+            overdue_check_seconds=_seconds(
+                env, "JTAI_OVERDUE_CHECK_SECONDS", defaults.overdue_check_seconds
+            ),
             retention_days_after_letter=(
                 _int(env, "JTAI_RETENTION_DAYS_AFTER_LETTER", 1)
                 if env.get("JTAI_RETENTION_DAYS_AFTER_LETTER")

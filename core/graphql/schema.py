@@ -36,6 +36,7 @@ from core.graphql import (
     requests,
     selection,
     setup,
+    subscriptions,
 )
 from core.graphql.base import enums, errors, pagination
 from core.graphql.base.permissions import has_rule
@@ -67,6 +68,7 @@ _CORE_MODULES = (
     requests,
     selection,
     setup,
+    subscriptions,
     sys.modules[__name__],
 )
 # Core's mutations, by concern; the schema's Mutation type inherits them all.
@@ -180,6 +182,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
     schema = Schema(
         query=queries.Query,
         mutation=mutation,
+        subscription=subscriptions.Subscription,
         # Token is reachable only through node(id:).
         types=[*catalog.output_types, RecordEvidencePayload, TokenNode],
         extensions=[

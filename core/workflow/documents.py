@@ -10,8 +10,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import access
+from core import access, events
 from core.contributions import DocumentRequest
+from core.events import EventKind
 from core.models import Document, Inspection, IssuedRequest, utc_now
 from core.registry import Registry
 from core.viewer import Role, Viewer
@@ -131,5 +132,9 @@ def record_document(
     session.add(document)
     if request.received_at is None:
         request.received_at = document.uploaded_at
+        late = request.received_at > request.due_at
+        events.record_request(
+            session, EventKind.REQUEST_LATE if late else EventKind.REQUEST_RECEIVED, request
+        )
     session.flush()
     return document, False

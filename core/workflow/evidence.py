@@ -25,8 +25,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import access
+from core import access, events
 from core.contributions import EvidenceForm, EvidenceSubject, Inspectorate, Question, QuestionKind
+from core.events import EventKind
 from core.models import Agency, Child, ChildSelection, EvidenceRecord, Inspection, utc_now
 from core.registry import Registry, form_type_name
 from core.viewer import Role, Viewer
@@ -271,6 +272,9 @@ def record(
         )
         session.add(row)
     session.flush()
+    events.record(session, EventKind.EVIDENCE_RECORDED, inspection.id, evidence_id=row.id)
+    # The coverage counts evidence by criterion and inspectorate: any recording changes it.
+    events.record(session, EventKind.COVERAGE_CHANGED, inspection.id)
     return row
 
 

@@ -26,7 +26,9 @@ from enum import StrEnum
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from core import events
 from core.contributions import Inspectorate
+from core.events import EventKind
 from core.integrations.webhooks import enqueue
 from core.models import (
     Agency,
@@ -139,6 +141,18 @@ def record(
             occurred_at=now,
         )
     )
+    kind = _ANNOUNCED.get(action)
+    if kind is not None:
+        events.record(session, kind, finding.inspection_id, finding_id=finding.id, now=now)
+
+
+# The steps of a finding's history that subscribers hear of (core/events.py).
+_ANNOUNCED = {
+    FindingAction.AGREED: EventKind.FINDING_AGREED,
+    FindingAction.PUBLISHED: EventKind.FINDING_PUBLISHED,
+    FindingAction.REPUBLISHED: EventKind.FINDING_PUBLISHED,
+    FindingAction.WITHDRAWN: EventKind.FINDING_WITHDRAWN,
+}
 
 
 # --- Content --------------------------------------------------------------------------------------
@@ -354,6 +368,7 @@ def create_finding(
     session.add(finding)
     session.flush()
     _store(session, finding, resolved, None)
+    events.record(session, EventKind.FINDING_CREATED, inspection.id, finding_id=finding.id, now=now)
     return finding
 
 
@@ -672,4 +687,5 @@ def append_change(
     session.add(change)
     session.flush()
     enqueue(session, registry, change, now)
+    events.notify(session)  # the findingChanges subscribers of every worker
     return change

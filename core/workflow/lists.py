@@ -44,8 +44,10 @@ import orjson
 from sqlalchemy import Connection, Table, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 
+from core import events
 from core.collector import collector_paused
 from core.contributions import ListSpec
+from core.events import EventKind
 from core.lists import ListImport, Problem, Severity
 from core.models import (
     Child,
@@ -214,6 +216,20 @@ def accept_list(
     return recorded.upload, recorded
 
 
+def announce_refused(session: Session, request_id: int) -> None:
+    """Announce a list that was refused (its own small transaction: the refusal itself stored
+    nothing), so the inspection's tracker shows the agency tried; ids only."""
+    request = session.get(IssuedRequest, request_id)
+    if request is not None:
+        events.record(
+            session,
+            EventKind.LIST_REFUSED,
+            request.inspection_id,
+            request_id=request.id,
+            agency_id=request.agency_id,
+        )
+
+
 def _record_list(
     session: Session,
     request: IssuedRequest,
@@ -282,9 +298,23 @@ def _record_list(
         relisted = _unmark_listed(connection, inspection_id)
         removed = _remove_unneeded(session, inspection_id)
         delisted = sorted(marked - relisted - set(removed))
-    if request.received_at is None:
+    newly_received = request.received_at is None
+    if newly_received:
         request.received_at = received_at
     session.flush()
+    events.record(
+        session,
+        EventKind.LIST_ACCEPTED,
+        inspection_id,
+        request_id=request.id,
+        agency_id=request.agency_id,
+        list_upload_id=upload.id,
+    )
+    if newly_received:
+        late = received_at > request.due_at
+        events.record_request(
+            session, EventKind.REQUEST_LATE if late else EventKind.REQUEST_RECEIVED, request
+        )
     return RecordedList(
         upload=upload,
         child_ids=sorted({child for child in child_of_row if child is not None}),

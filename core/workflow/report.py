@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import access
+from core import access, events
+from core.events import EventKind
 from core.models import (
     Agency,
     Finding,
@@ -408,4 +409,7 @@ def publish_report(
     )
     session.add(version)
     session.flush()
+    events.record(
+        session, EventKind.LETTER_PUBLISHED, inspection.id, report_version=number, now=now
+    )
     return version

@@ -14,8 +14,9 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
-from core import access
+from core import access, events
 from core.contributions import DocumentRequest, RequestScope
+from core.events import EventKind
 from core.models import Agency, Child, Inspection, IssuedRequest, utc_now
 from core.registry import Registry
 from core.timetable import due_at
@@ -93,6 +94,8 @@ def _issue(
             session.add(row)
             issued.append(row)
     session.flush()
+    for row in issued:
+        events.record_request(session, EventKind.REQUEST_ISSUED, row)
     return issued
 
 

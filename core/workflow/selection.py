@@ -35,7 +35,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import events
 from core.contributions import FieldRole, ListRole, ListSpec, MilestoneRole, RequestRole
+from core.events import EventKind
 from core.models import (
     Child,
     ChildSelection,
@@ -326,6 +328,8 @@ def select_children(
         session.add(row)
         selected[child.id] = row
     session.flush()
+    for _, child in new:
+        events.record(session, EventKind.CHILD_SELECTED, inspection.id, child_id=child.id)
     return inspection, [selected[c.id] for c in children]
 
 
@@ -415,6 +419,7 @@ def track_children(
         tracked[child.id] = row
         issue_child_requests(session, registry, inspection, child)
         reinstate_child_requests(session, inspection, child)  # tracked again: asked again
+        events.record(session, EventKind.CHILD_TRACKED, inspection.id, child_id=child.id)
     session.flush()
     return inspection, [tracked[c.id] for c in children]
 
@@ -499,6 +504,7 @@ def untrack_children(
         )
         session.add(untracking)
         session.delete(row)
+        events.record(session, EventKind.CHILD_UNTRACKED, inspection.id, child_id=child.id)
         done.append(Untracked(untracking, child, cancelled))
     session.flush()
     return inspection, done

@@ -22,6 +22,7 @@ from core.contributions import (
     TimeOfDay,
     Weekday,
 )
+from core.events import EventKind as InspectionEventKind
 from core.lists import Severity
 from core.viewer import Role as ViewerRole
 from core.workflow.fieldwork import ConsentOutcome, ConsentPerson
@@ -43,6 +44,7 @@ __all__ = [
     "FindingChangeKind",
     "FindingKind",
     "FindingStatus",
+    "InspectionEventKind",
     "PersonToMeetRole",
     "QuestionKind",
     "ReportSectionKey",
@@ -108,6 +110,12 @@ strawberry.enum(
     FindingChangeKind,
     name="FindingChangeKind",
     description="What happened to a published finding.",
+)
+strawberry.enum(
+    InspectionEventKind,
+    name="InspectionEventKind",
+    description="What happened in an inspection: REQUEST_LATE is a request answered after its "
+    "deadline, REQUEST_OVERDUE a deadline that passed unanswered.",
 )
 strawberry.enum(
     FindingAction,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import strawberry
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from strawberry.file_uploads import Upload
 from core import access
 from core import contributions as c
 from core import models as m
+from core.database import Database
 from core.graphql.base.domain_errors import ListError, RequestError, as_domain
 from core.graphql.base.errors import MutationFailed, UserError, invalid
 from core.graphql.base.inputs import node_id
@@ -36,7 +38,7 @@ from core.lists import Problem, read_list
 from core.models import utc_now
 from core.workflow import documents
 from core.workflow.list_problems import NO_PROBLEMS, ProblemSummary, summarise
-from core.workflow.lists import RecordedList, accept_list, storage_problems
+from core.workflow.lists import RecordedList, accept_list, announce_refused, storage_problems
 from core.workflow.meetings_list import add_list_queries, make_meetings, meetings_list
 from core.workflow.requests import issue
 from core.workflow.rules import Ref, Refused
@@ -317,6 +319,8 @@ class RequestMutations:
         summary = await run_in_threadpool(checked)
         if not result.accepted:
             context.rejected = True
+            # Announced in a transaction of its own: the refusal itself changes nothing.
+            await run_in_threadpool(_announce_refused, context.database, answered_id)
             count = summary.errors
             error = invalid(
                 "file",
@@ -379,6 +383,16 @@ class RequestMutations:
             errors=[],
             found=[],
             upload_id=upload_row.id,
+        )
+
+
+def _announce_refused(database: Database, request_id: int) -> None:
+    try:
+        with database.write() as session:
+            announce_refused(session, request_id)
+    except Exception as error:  # the refusal is the answer; its announcement is a courtesy
+        logging.getLogger("jtai.events").warning(
+            "LIST_REFUSED not announced: %s", type(error).__name__
         )
 
 

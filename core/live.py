@@ -1,0 +1,176 @@
+"""The WebSocket side of ``/graphql``: strawberry's graphql-transport-ws handler, signed in by the
+bearer token in ``connection_init`` (never the query string, which access logs write to disk).
+
+Close codes: 4401 no valid token (at connection_init, or once the token is revoked or expires);
+4403 a viewer who lost access; 1013 a subscriber that fell ``JTAI_SUBSCRIPTION_QUEUE_SIZE``
+events behind; 1001 the server shutting down; strawberry's own 44xx for protocol errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from typing import Any
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    CompleteMessage,
+    ConnectionInitMessage,
+)
+from strawberry.utils.aio import aclosing
+
+from core.database import database_failure
+from core.graphql.subscriptions import UNAUTHORIZED, LiveContext
+from core.models import utc_now
+from core.viewer import Viewer
+
+logger = logging.getLogger("jtai.live")
+
+NO_TOKEN = (
+    "Unauthorized: send the token in connection_init's payload, "
+    '{"authorization": "Bearer <token>"} (tokens come from \'jtai token create\'; a token in '
+    "the URL is ignored)."
+)
+BAD_TOKEN = (
+    "Unauthorized: the token in connection_init is unknown, expired or revoked. Connect again "
+    "with a valid one (tokens come from 'jtai token create')."
+)
+GOING_AWAY = 1001
+OPEN: set[LiveHandler] = set()  # this process's connections, closed with 1001 at shutdown
+
+
+def bearer_from(payload: dict[str, Any]) -> str | None:
+    """The token of ``{"authorization": "Bearer <token>"}`` (either capitalisation)."""
+    value = payload.get("authorization", payload.get("Authorization"))
+    if not isinstance(value, str):
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class LiveHandler(BaseGraphQLTransportWSHandler[LiveContext, None]):
+    """One WebSocket connection: sign-in, keep-alive pings, a context per subscription."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keepalive_task: asyncio.Task[None] | None = None
+        self.closed = False
+        self.context.close_socket = self.close
+
+    async def handle(self) -> None:
+        OPEN.add(self)
+        try:
+            await super().handle()
+        finally:
+            OPEN.discard(self)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=code, reason=reason[:120])
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        payload = message.get("payload") or {}
+        if (
+            self.connection_init_received
+            or self.connection_timed_out
+            or not isinstance(payload, dict)
+        ):
+            await super().handle_connection_init(message)  # strawberry's refusals (4400, 4429)
+            return
+        if self.connection_init_timeout_task:
+            self.connection_init_timeout_task.cancel()
+        self.connection_init_received = True
+        token = bearer_from(payload)
+        if token is None:
+            await self.close(UNAUTHORIZED, NO_TOKEN)
+            return
+        try:
+            viewer = await self.view.authenticate(token)  # type: ignore[attr-defined]
+        except Exception as error:
+            failure = database_failure(error)
+            if failure is None:
+                raise
+            await self.close(1011, failure.message)  # 1011: the server could not serve it
+            return
+        if not viewer.is_authenticated:
+            await self.close(UNAUTHORIZED, BAD_TOKEN)
+            return
+        self.context.viewer = viewer
+        self.context.token = token
+        await self.send_message({"type": "connection_ack"})
+        self.connection_acknowledged = True
+        self.keepalive_task = asyncio.create_task(self._keep_alive(viewer))
+
+    async def _keep_alive(self, viewer: Viewer) -> None:
+        """Ping every JTAI_SUBSCRIPTION_KEEPALIVE_SECONDS, and close at the token's expiry."""
+        interval = self.context.settings.subscription_keepalive_seconds
+        while not self.closed:
+            wait = interval
+            if viewer.expires_at is not None:
+                left = (viewer.expires_at - utc_now()).total_seconds()
+                if left <= 0:
+                    await self.close(
+                        UNAUTHORIZED,
+                        "Unauthorized: the token expired. Connect again with a new token.",
+                    )
+                    return
+                wait = min(wait, left + 0.05)
+            await asyncio.sleep(wait)
+            if not self.closed and (viewer.expires_at is None or viewer.expires_at > utc_now()):
+                with contextlib.suppress(Exception):
+                    await self.send_message({"type": "ping"})
+
+    async def shutdown(self) -> None:
+        if self.keepalive_task is not None:
+            self.keepalive_task.cancel()
+        await super().shutdown()
+
+    async def run_operation(self, operation: Operation[LiveContext, None]) -> None:
+        """strawberry's, with a context of the operation's own: each subscription resets its
+        session and loaders per event, which a context shared by the connection would not allow."""
+        own = dataclasses.replace(self.context, touched={}, recorded={}, _session=None)
+        try:
+            result_source = await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=own,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+            )
+            async with aclosing(result_source):
+                await self._send_result_stream(operation, result_source)
+            if not self.closed:
+                await operation.send_operation_message(
+                    CompleteMessage(id=operation.id, type="complete")
+                )
+        except _OperationStreamClosed:
+            return
+        except Exception as error:
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+        finally:
+            own.close()
+
+
+async def close_all() -> None:
+    """Graceful shutdown: every socket closed with 1001 (Going Away)."""
+    await asyncio.gather(
+        *(
+            handler.close(
+                GOING_AWAY, "The server is shutting down: reconnect and resume with `after`."
+            )
+            for handler in list(OPEN)
+        ),
+        return_exceptions=True,
+    )
