@@ -260,17 +260,26 @@ def test_the_node_example_receives_live_events_and_resumes_from_its_cursor(
             # Live only: create findings until one arrives (the subscribe may still be on its
             # way to the server when the first is created); a bounded number of tries.
             created: list[str] = []
+
+            def ours(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                live = [e["inspectionEvents"] for e in events]
+                return [
+                    e
+                    for e in live
+                    if e["kind"] == "FINDING_CREATED" and e["finding"]["id"] in created
+                ]
+
             for attempt in range(10):
                 created.append(create(f"Live from Node {attempt}"))
                 try:
-                    first.wait_for("event", timeout=2)
+                    first.wait_until(lambda events: bool(ours(events)), timeout=2)
                     break
                 except AssertionError:
                     continue
-            seen = first.events()
-            assert seen, first.lines
-            event = seen[-1]["inspectionEvents"]
-            assert event["kind"] == "FINDING_CREATED" and event["finding"]["id"] in created
+            # The last one created is the last to arrive: resume after it.
+            last = created[-1]
+            first.wait_until(lambda events: any(e["finding"]["id"] == last for e in ours(events)))
+            event = next(e for e in ours(first.events()) if e["finding"]["id"] == last)
             assert event["finding"]["status"] and event["cursor"]
         finally:
             first.stop()

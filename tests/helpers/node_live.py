@@ -151,3 +151,5 @@ class LiveEvents:
                 self.process.kill()
                 self.process.wait()
         self._reader.join(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()

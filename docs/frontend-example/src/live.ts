@@ -110,6 +110,7 @@ export function panelFor(kind: InspectionEventKind): string {
       return "lists";
     case "CHILD_SELECTED":
     case "CHILD_TRACKED":
+    case "CHILD_UNTRACKED":
       return "children";
     case "EVIDENCE_RECORDED":
     case "COVERAGE_CHANGED":
