@@ -8,7 +8,16 @@ import platform
 import sqlite3
 import time
 
-from benchmarks import dashboard, ingest, large_read, scale, small_query, startup, throughput
+from benchmarks import (
+    dashboard,
+    ingest,
+    large_read,
+    scale,
+    small_query,
+    startup,
+    subscriptions,
+    throughput,
+)
 from benchmarks.harness import print_results
 
 BENCHMARKS = {
@@ -19,6 +28,7 @@ BENCHMARKS = {
     "startup": startup.run,
     "scale": scale.run,
     "throughput": throughput.run,
+    "subscriptions": subscriptions.run,
 }
 
 
@@ -28,8 +38,8 @@ def main() -> None:
     parser.add_argument(
         "--postgres",
         metavar="URL",
-        help="also run scale, large_read and dashboard on PostgreSQL, and throughput (which needs "
-        "it), each in a schema of its own, dropped after",
+        help="also run scale, large_read and dashboard on PostgreSQL, and throughput and "
+        "subscriptions (which need it), each in a schema of its own, dropped after",
     )
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="default: all")
     args = parser.parse_args()
