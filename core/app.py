@@ -56,7 +56,7 @@ from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.downloads import download_routes
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
-from core.live import LiveHandler, close_all
+from core.live import LiveHandler, close_all, close_before_exit
 from core.persisted import PersistedQueries, PersistedQueryProblem, load_manifest
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
@@ -707,6 +707,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        close_before_exit()  # sockets close with 1001 (Going Away) when the server stops
         yield
         await close_all()  # sockets still open (uvicorn's own shutdown closes them first)
         await view.bus.stop()

@@ -169,14 +169,26 @@ class EventBus:
             inspection_id=inspection_id,
             changes=changes,
         )
+        # Counted at once, before any await: two subscribes in flight must not both pass a cap.
         self.per_token[token_key] = held + 1
-        async with self._lock:
-            if self._stale:
-                self.last_event, self.last_change = await self._run(self._latest)
-                self._stale = False
-            self.subscribers.add(subscriber)
+        self.subscribers.add(subscriber)
+        try:
+            async with self._lock:
+                await self._catch_up_if_stale()
+        except BaseException:
+            self.remove(subscriber)
+            raise
         self._start()
         return subscriber
+
+    async def _catch_up_if_stale(self) -> bool:
+        """After a time without subscribers, start from the newest rows: what happened while
+        nobody listened is not announced as new (a subscriber asks for it with `after`)."""
+        if not self._stale:
+            return False
+        self.last_event, self.last_change = await self._run(self._latest)
+        self._stale = False
+        return True
 
     def remove(self, subscriber: Subscriber) -> None:
         if subscriber in self.subscribers:
@@ -247,6 +259,8 @@ class EventBus:
         async with self._lock:
             if not self.subscribers:
                 self._stale = True
+                return 0
+            if await self._catch_up_if_stale():
                 return 0
             count = 0
             while True:

@@ -12,6 +12,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import signal
+import threading
+from types import FrameType
 from typing import Any
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -174,3 +177,40 @@ async def close_all() -> None:
         ),
         return_exceptions=True,
     )
+
+
+def close_before_exit() -> None:
+    """Make SIGTERM and SIGINT close this process's sockets with 1001 before uvicorn shuts down.
+
+    uvicorn's own shutdown closes open WebSockets with 1012 (Service Restart) before the app's
+    lifespan shutdown runs, so the app wraps uvicorn's signal handler instead: close with 1001,
+    then let uvicorn stop as usual. Signals belong to the main thread; elsewhere (a server run in
+    a thread) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handle(number: int, frame: FrameType | None, previous: Any = previous) -> None:
+            async def close_then_exit() -> None:
+                try:
+                    async with asyncio.timeout(2):
+                        await close_all()
+                finally:
+                    previous(number, frame)
+
+            loop.call_soon_threadsafe(lambda: _keep(loop.create_task(close_then_exit())))
+
+        signal.signal(sig, handle)
+
+
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def _keep(task: asyncio.Task[None]) -> None:
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)

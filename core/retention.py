@@ -7,9 +7,10 @@ so). ``jtai retention purge`` then deletes, for each inspection past its period,
 transaction per inspection: its children, list rows, uploaded lists and their queries,
 selections (selected, tracked, sampled), evidence records (with their links from findings),
 consent, meetings' links to children, per-child requests' links to children, every document
-with its stored bytes, and the inspection's event history (core/events.py). It keeps the published findings, the letter, the requests (counts and
-dates), the inspection itself and the audit trail (which names ids, never values). Each purge
-writes an audit event with the counts of what it removed.
+with its stored bytes, and the inspection's event history (core/events.py). It keeps the
+published findings, the letter, the requests (counts and dates), the inspection itself and the
+audit trail (which names ids, never values). Each purge writes an audit event with the counts of
+what it removed.
 
 Bytes in the database store go with the transaction; files are removed once it has committed
 (a crash in between leaves files no document names, which ``jtai documents sweep`` removes).

@@ -117,7 +117,7 @@ class Settings:
     # new events (PostgreSQL is told by NOTIFY); how often deadlines are checked for OVERDUE.
     subscriptions_per_token: int = 10
     subscriptions_per_process: int = 1000
-    subscription_queue_size: int = 100
+    subscription_queue_size: int = 1000
     subscription_keepalive_seconds: float = 15.0
     subscription_poll_seconds: float = 0.25
     overdue_check_seconds: float = 30.0

@@ -21,7 +21,7 @@ from graphql import GraphQLError
 from sqlalchemy import select
 from strawberry import relay
 
-from core import access, events
+from core import access, audit, events
 from core import models as m
 from core.event_bus import ChangeRow, EventBus, EventRow, Subscriber, SubscriptionLimit
 from core.graphql.base.enums import InspectionEventKind
@@ -67,6 +67,7 @@ class LiveContext(Context):
         self.__dict__.pop("loaders", None)
         self.asked_at = utc_now()
         self.touched.clear()
+        self.recorded.clear()
 
     async def run(self, work: Callable[[], Any]) -> Any:
         assert self.run_in_slot is not None
@@ -113,7 +114,10 @@ class InspectionEvent:
         found = await info.context.loaders.requests.request.load(self.row.request_id)
         return IssuedRequest.of(*found) if found else None
 
-    @strawberry.field(description="LIST_ACCEPTED and LIST_REFUSED: the list upload.")
+    @strawberry.field(
+        description="LIST_ACCEPTED: the list upload (null for a refused list, which is not kept).",
+        extensions=scoped_by(access.list_uploads_visible_to),
+    )
     async def list_upload(self, info: Info) -> ListUpload | None:
         if self.row.list_upload_id is None:
             return None
@@ -362,7 +366,7 @@ async def _inspection_stream(
                     if _wanted(context.viewer, row):
                         context.fresh()
                         yield InspectionEvent.of(row)
-                        context.close()  # nothing stays open while waiting
+                        await _delivered(context)
         async for item in _live(subscriber, context, last):
             assert isinstance(item, EventRow)
             if not await recheck.still_allowed():
@@ -370,10 +374,38 @@ async def _inspection_stream(
             if _wanted(context.viewer, item):
                 context.fresh()
                 yield InspectionEvent.of(item)
-                context.close()
+                await _delivered(context)
     finally:
         context.bus.remove(subscriber)
         context.close()
+
+
+async def _delivered(context: LiveContext) -> None:
+    """After an event was sent: audit the child-level rows it showed, then close the session so
+    that nothing stays open while waiting for the next."""
+    try:
+        await context.run(partial(_audit_reads, context))
+    finally:
+        context.close()
+
+
+def _audit_reads(context: LiveContext) -> None:
+    """One audit event per event that showed child-level data (a child, evidence), as a query's
+    read of them would write; the trail names ids, never values."""
+    touched = context.unrecorded()
+    if not audit.reads_child_level(touched):
+        return
+    operation = context.operation or audit.Operation(type="subscription", name=None, document="")
+    audit.record(
+        context.session,
+        viewer=context.viewer,
+        request_id=context.request_id,
+        operation=operation,
+        touched=touched,
+        outcome=audit.OK,
+    )
+    for kind, ids in touched.items():
+        context.recorded.setdefault(kind, set()).update(ids)
 
 
 def _history(context: LiveContext, inspection_id: int, after: int) -> list[EventRow]:
@@ -421,14 +453,14 @@ async def _change_stream(
                         return
                     context.fresh()
                     yield await context.run(partial(_change_edge, context, row))
-                    context.close()
+                    await _delivered(context)
         async for item in _live(subscriber, context, last):
             assert isinstance(item, ChangeRow)
             if not await recheck.still_allowed():
                 return
             context.fresh()
             yield await context.run(partial(_change_edge, context, item))
-            context.close()
+            await _delivered(context)
     finally:
         context.bus.remove(subscriber)
         context.close()

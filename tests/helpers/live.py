@@ -62,6 +62,7 @@ class LiveClient:
         ).__enter__()  # closed by close(); tests keep several open at once
         self.ids = itertools.count(1)
         self.pings = 0
+        self.op = ""  # the id of the subscription a test follows
 
     def send(self, message: dict[str, Any]) -> None:
         self.ws.send(json.dumps(message))
@@ -69,7 +70,10 @@ class LiveClient:
     def init(self, token: str | None, *, key: str = "authorization") -> dict[str, Any]:
         payload = {key: f"Bearer {token}"} if token is not None else {}
         self.send({"type": "connection_init", "payload": payload})
-        return self.receive()
+        try:
+            return self.receive()
+        except Closed as closed:
+            return {"type": "closed", "code": closed.code, "reason": closed.reason}
 
     def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
         op = str(next(self.ids))
@@ -155,6 +159,12 @@ class Http:
 
     def close(self) -> None:
         self.client.close()
+
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def upload(
         self, query: str, variables: dict[str, Any], token: str, file: tuple[str, bytes, str]
