@@ -34,6 +34,15 @@ from tests.helpers.node_live import EXAMPLE, cached_node_modules, run, tool
 OPERATIONS = EXAMPLE / "src" / "operations.ts"
 
 
+def live_operations() -> dict[str, str]:
+    """Each subscription of src/live.ts, by name."""
+    source = (EXAMPLE / "src" / "live.ts").read_text(encoding="utf-8")
+    documents = re.findall(r"graphql\(`(.*?)`\)", source, re.S)
+    named = {re.search(r"subscription (\w+)", d).group(1): d for d in documents}  # type: ignore[union-attr]
+    assert set(named) == {"InspectionLive", "FindingFeed"}
+    return named
+
+
 def example_operations() -> dict[str, str]:
     """Each ``graphql(`...`)`` document of src/operations.ts, by operation name."""
     documents = re.findall(r"graphql\(`(.*?)`\)", OPERATIONS.read_text(encoding="utf-8"), re.S)
@@ -156,9 +165,13 @@ def test_the_frontend_guide_quotes_the_example_and_its_queries_run(
 ) -> None:
     text = FRONTEND_DOC.read_text(encoding="utf-8")
     blocks: list[str] = re.findall(r"```graphql\n(.*?)```", text, flags=re.S)
-    operations = example_operations()
-    quoted = [b for b in blocks if re.search(r"query (\w+)", b) and _name(b) in operations]
-    assert {_name(b) for b in quoted} == {"Dashboard", "EvidenceForms"}
+    operations = example_operations() | live_operations()
+    quoted = [
+        b
+        for b in blocks
+        if re.search(r"(?:query|subscription) (\w+)", b) and _name(b) in operations
+    ]
+    assert {_name(b) for b in quoted} == {"Dashboard", "EvidenceForms", "InspectionLive"}
     for block in quoted:  # word for word what the compiled example holds
         assert _words(block) == _words(operations[_name(block)])
 
@@ -175,7 +188,7 @@ def test_the_frontend_guide_quotes_the_example_and_its_queries_run(
 
 
 def _name(block: str) -> str:
-    found = re.search(r"(?:query|mutation) (\w+)", block)
+    found = re.search(r"(?:query|mutation|subscription) (\w+)", block)
     assert found, block
     return found.group(1)
 
@@ -301,3 +314,21 @@ def test_the_node_example_receives_live_events_and_resumes_from_its_cursor(
             assert event["cursor"] not in {e["cursor"] for e in received}
         finally:
             again.stop()
+
+
+def test_the_live_updates_guide_quotes_the_compiled_example_word_for_word() -> None:
+    """The TypeScript of "Live updates" is src/live.ts's, which the npm test compiles."""
+    section = FRONTEND_DOC.read_text(encoding="utf-8").split("## Live updates", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks: list[str] = re.findall(r"```ts\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 2
+    source = _words((EXAMPLE / "src" / "live.ts").read_text(encoding="utf-8"))
+    for block in blocks:
+        assert _words(block) in source, block[:200]
+    joined = "\n".join(blocks)
+    for needed in ("connectionParams", "authorization", "GraphQLWsLink", "split(", "after"):
+        assert needed in joined
+    # The table covers each close code the server sends (the subscriptions contract).
+    table = section.split("| what | meaning | what to do |", 1)[1].split("\n\n", 1)[0]
+    codes = set(re.findall(r"close `(\d{4})`", table))
+    assert codes == {"4401", "4403", "1013", "1001", "1006"}
