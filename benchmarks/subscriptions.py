@@ -98,6 +98,8 @@ class _Subscriber:
             now = time.perf_counter()
             message = orjson.loads(raw)
             if message["type"] == "next":
+                if message["payload"].get("errors") or not message["payload"].get("data"):
+                    raise RuntimeError(f"an event with errors: {message['payload']}")
                 event = message["payload"]["data"]["inspectionEvents"]
                 if event["kind"] == "FINDING_CREATED":
                     self.arrivals[event["finding"]["id"]] = now
@@ -183,6 +185,18 @@ async def _wait_for(subscribers: list[_Subscriber], finding: str) -> None:
         await asyncio.sleep(0.005)
 
 
+async def _until_all_see_one(author: _Author, subscribers: list[_Subscriber]) -> None:
+    """Live-only subscriptions carry no acknowledgement: findings until every one sees one."""
+    for _ in range(20):
+        finding, _, _ = await author.create()
+        try:
+            await asyncio.wait_for(_wait_for(subscribers, finding), timeout=5)
+            return
+        except TimeoutError:
+            continue
+    raise RuntimeError("the subscribers never all received an event")
+
+
 def _timing(samples_ms: list[float]) -> Timing:
     ordered = sorted(samples_ms)
     return Timing(
@@ -210,23 +224,13 @@ async def _measure(
     try:
         # Warm: one subscription that sees one event, then goes.
         first = await _open(ws_url, tokens[:1], inspection)
-        finding, _, _ = await author.create()
-        await _wait_for(first, finding)
+        await _until_all_see_one(author, first)
         await _close(first)
         await asyncio.sleep(0.5)
         before = _rss_bytes(server.workers)
 
         subscribers = await _open(ws_url, tokens, inspection)
-        # Live-only subscriptions carry no acknowledgement: findings until every one sees one.
-        for _ in range(20):
-            finding, _, _ = await author.create()
-            try:
-                await asyncio.wait_for(_wait_for(subscribers, finding), timeout=5)
-                break
-            except TimeoutError:
-                continue
-        else:
-            raise RuntimeError("the subscribers never all received an event")
+        await _until_all_see_one(author, subscribers)
         after = _rss_bytes(server.workers)
         connections = _connections(server.port, server.workers)
 
