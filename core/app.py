@@ -56,7 +56,7 @@ from core.http_guards import RequestGuards, log_disconnect
 from core.integrations.downloads import download_routes
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
-from core.live import LiveHandler, close_all, close_before_exit
+from core.live import LiveHandler, LiveSocket, close_all, close_before_exit
 from core.persisted import PersistedQueries, PersistedQueryProblem, load_manifest
 from core.plugins import make_plugin_manager
 from core.registry import Registry, build_registry
@@ -137,6 +137,7 @@ class GraphQLView(GraphQL[Context, None]):
             connection_init_wait_timeout=dt.timedelta(seconds=settings.body_read_timeout),
         )
         self.graphql_transport_ws_handler_class = LiveHandler  # type: ignore[assignment]
+        self.websocket_adapter_class = LiveSocket
         self.built = built
         self.registry = registry
         self.database = database

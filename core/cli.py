@@ -332,7 +332,14 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
     from core.access_log import log_config  # query strings (tokens, maybe) never logged
 
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=log_config(),
+            ws_max_size=settings.max_body_bytes,  # a WebSocket message: at most a request body
+        )
         return
     # Several processes need the app as an import string: each worker builds it as above, from
     # the same settings in the environment. The app built above has checked the plugins.
@@ -345,6 +352,7 @@ def serve(host: str, port: int, with_demo: bool, workers: int) -> None:
         port=port,
         log_level="info",
         log_config=log_config(),
+        ws_max_size=settings.max_body_bytes,
     )
 
 

@@ -37,6 +37,12 @@ QUEUE_FULL = (
 )
 
 
+REVOKED = (
+    "Unauthorized: the token was revoked. Connect again with a valid token in connection_init's "
+    "payload."
+)
+
+
 class SubscriptionLimit(Exception):
     """A cap on open subscriptions was reached; the message names the setting."""
 
@@ -95,6 +101,7 @@ class Subscriber:
 
     token_key: str
     size: int
+    token_id: int | None = None  # an API token's id: its revocation notice closes the socket
     inspection_id: int | None = None
     changes: bool = False
     queue: asyncio.Queue[EventRow | ChangeRow | None] = field(default_factory=asyncio.Queue)
@@ -147,7 +154,14 @@ class EventBus:
 
     # -- subscribers ------------------------------------------------------------------------
 
-    async def add(self, token_key: str, *, inspection_id: int | None, changes: bool) -> Subscriber:
+    async def add(
+        self,
+        token_key: str,
+        *,
+        inspection_id: int | None,
+        changes: bool,
+        token_id: int | None = None,
+    ) -> Subscriber:
         """Register a subscriber, refused with ``SubscriptionLimit`` over either cap."""
         settings = self.settings
         if len(self.subscribers) >= settings.subscriptions_per_process:
@@ -166,6 +180,7 @@ class EventBus:
         subscriber = Subscriber(
             token_key=token_key,
             size=settings.subscription_queue_size,
+            token_id=token_id,
             inspection_id=inspection_id,
             changes=changes,
         )
@@ -199,10 +214,10 @@ class EventBus:
             else:
                 self.per_token.pop(subscriber.token_key, None)
 
-    def fail_token(self, token_key: str, code: int, reason: str) -> None:
+    def revoked(self, token_id: int) -> None:
         for subscriber in list(self.subscribers):
-            if subscriber.token_key == token_key:
-                subscriber.fail(code, reason)
+            if subscriber.token_id == token_id:
+                subscriber.fail(4401, REVOKED)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -306,8 +321,11 @@ class EventBus:
                     await conn.execute(f"LISTEN {events.CHANNEL}")
                     backoff = 0.5
                     self.wake()  # catch up on whatever was committed while not listening
-                    async for _notice in conn.notifies():
-                        self.wake()
+                    async for notice in conn.notifies():
+                        if notice.payload.startswith(events.REVOKED):
+                            self.revoked(int(notice.payload.removeprefix(events.REVOKED)))
+                        else:
+                            self.wake()
             except asyncio.CancelledError:
                 raise
             except Exception as error:

@@ -71,6 +71,19 @@ def notify(session: Session) -> None:
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
+REVOKED = "revoked:"  # a NOTIFY payload: the token with this id was revoked
+
+
+def notify_revoked(session: Session, token_id: int) -> None:
+    """Tell every worker, on commit, to close the subscriptions of a revoked token (PostgreSQL;
+    on SQLite the next event or keep-alive finds the token revoked)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": CHANNEL, "payload": f"{REVOKED}{token_id}"},
+        )
+
+
 def record(
     session: Session,
     kind: EventKind,

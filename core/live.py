@@ -14,9 +14,19 @@ import dataclasses
 import logging
 import signal
 import threading
+from collections.abc import AsyncGenerator, Mapping
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
+import orjson
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -25,12 +35,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     CompleteMessage,
     ConnectionInitMessage,
+    SubscribeMessage,
 )
 from strawberry.utils.aio import aclosing
 
 from core.database import database_failure
 from core.graphql.subscriptions import UNAUTHORIZED, LiveContext
+from core.http_guards import nests_deeper_than
 from core.models import utc_now
+from core.persisted import PersistedQueryProblem
 from core.viewer import Viewer
 
 logger = logging.getLogger("jtai.live")
@@ -57,6 +70,44 @@ def bearer_from(payload: dict[str, Any]) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+class TooDeep(ValueError):
+    """A message nests deeper than JTAI_MAX_JSON_NESTING."""
+
+
+class LiveSocket(ASGIWebSocketAdapter):
+    """strawberry's WebSocket adapter, sending text frames (the protocol's; the view's JSON
+    encoder gives bytes, which browsers would receive as a Blob), and refusing a message nested
+    deeper than JTAI_MAX_JSON_NESTING before parsing it (a recursive parse of ``[[[[…`` fails)."""
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        limit = self.view.settings.max_json_nesting  # type: ignore[attr-defined]
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                text = await self.ws.receive_text()
+                if nests_deeper_than(text.encode(), limit):
+                    raise TooDeep(
+                        f"A message nests deeper than {limit} (JTAI_MAX_JSON_NESTING); send "
+                        "shallower variables."
+                    )
+                try:
+                    yield orjson.loads(text)
+                except orjson.JSONDecodeError as error:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from error
+        except KeyError as error:
+            raise NonTextMessageReceived from error
+        except WebSocketDisconnect:
+            pass
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
 class LiveHandler(BaseGraphQLTransportWSHandler[LiveContext, None]):
     """One WebSocket connection: sign-in, keep-alive pings, a context per subscription."""
 
@@ -70,6 +121,9 @@ class LiveHandler(BaseGraphQLTransportWSHandler[LiveContext, None]):
         OPEN.add(self)
         try:
             await super().handle()
+        except TooDeep as too_deep:
+            await self.close(4400, str(too_deep))
+            await self.shutdown()
         finally:
             OPEN.discard(self)
 
@@ -79,6 +133,51 @@ class LiveHandler(BaseGraphQLTransportWSHandler[LiveContext, None]):
         self.closed = True
         with contextlib.suppress(Exception):
             await self.websocket.close(code=code, reason=reason[:120])
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """Subscriptions only, their text found as over HTTP (a persisted query's hash, a trusted
+        document's id, or the text itself where trusted documents allow it)."""
+        payload: Any = message.get("payload")
+        if not self.connection_acknowledged or not isinstance(payload, dict):
+            await super().handle_subscribe(message)  # strawberry's 4401 / 4400
+            return
+        view: Any = self.view
+        try:
+            query = view.persisted.resolve(
+                payload.get("query"), payload.get("extensions"), payload.get("documentId")
+            )
+        except PersistedQueryProblem as problem:
+            await self._refuse(message["id"], problem.message, problem.code)
+            return
+        if not isinstance(query, str):
+            await self._refuse(message["id"], "The subscribe message has no query.", "BAD_REQUEST")
+            return
+        try:
+            document = parse(query, max_tokens=self.context.settings.max_tokens)
+        except GraphQLError:
+            pass  # strawberry answers the syntax error (or the token limit) itself
+        else:
+            operation = get_operation_ast(document, payload.get("operationName"))
+            if operation is not None and operation.operation is not OperationType.SUBSCRIPTION:
+                await self._refuse(
+                    message["id"],
+                    f"A {operation.operation.value} is sent over HTTP (POST /graphql, or GET for a "
+                    "query); the WebSocket carries subscriptions only.",
+                    "BAD_REQUEST",
+                )
+                return
+        await super().handle_subscribe(
+            cast(SubscribeMessage, {**message, "payload": {**payload, "query": query}})
+        )
+
+    async def _refuse(self, operation_id: str, text: str, code: str) -> None:
+        await self.send_message(
+            {
+                "id": operation_id,
+                "type": "error",
+                "payload": [{"message": text, "extensions": {"code": code}}],
+            }
+        )
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = message.get("payload") or {}
@@ -128,9 +227,29 @@ class LiveHandler(BaseGraphQLTransportWSHandler[LiveContext, None]):
                     return
                 wait = min(wait, left + 0.05)
             await asyncio.sleep(wait)
-            if not self.closed and (viewer.expires_at is None or viewer.expires_at > utc_now()):
-                with contextlib.suppress(Exception):
-                    await self.send_message({"type": "ping"})
+            if self.closed or (viewer.expires_at is not None and viewer.expires_at <= utc_now()):
+                continue  # the expiry is answered at the top of the loop
+            if not await self._still_signed_in():
+                await self.close(
+                    UNAUTHORIZED,
+                    "Unauthorized: the token was revoked. Connect again with a valid token.",
+                )
+                return
+            with contextlib.suppress(Exception):
+                await self.send_message({"type": "ping"})
+
+    async def _still_signed_in(self) -> bool:
+        """The token looked up again (one statement a keep-alive interval): a revoked token is
+        noticed even on a connection that receives no events. A database failure is not the
+        token's: the next event or interval tries again."""
+        view: Any = self.view
+        try:
+            viewer: Viewer = await view.authenticate(self.context.token)
+        except Exception as error:
+            if database_failure(error) is None:
+                raise
+            return True
+        return viewer.is_authenticated
 
     async def shutdown(self) -> None:
         if self.keepalive_task is not None:

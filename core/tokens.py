@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.events import notify_revoked
 from core.models import Agency, ApiToken, Inspector, utc_now
 from core.viewer import ANONYMOUS, Role, Viewer
 
@@ -76,6 +77,7 @@ def revoke_token(session: Session, token_id: int) -> bool:
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = utc_now()
+    notify_revoked(session, token_id)  # its open subscriptions close at once (PostgreSQL)
     return True
 
 

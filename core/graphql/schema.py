@@ -94,6 +94,14 @@ class Schema(strawberry.Schema):
         return None
 
 
+class _LivePlainExecution(subscriptions.EventsOffTheLoop, PlainFieldExecutionContext):
+    """The plain-field executor, subscription events run in a worker thread."""
+
+
+class _LiveStockExecution(subscriptions.EventsOffTheLoop, StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor (JTAI_PLAIN_EXECUTION=0), subscription events in a worker thread."""
+
+
 @dataclass(frozen=True)
 class BuiltSchema:
     schema: strawberry.Schema
@@ -196,9 +204,7 @@ def build_schema(registry: Registry, settings: Settings | None = None) -> BuiltS
             auto_camel_case=True, disable_field_suggestions=settings.production
         ),
         execution_context_class=(
-            PlainFieldExecutionContext
-            if settings.plain_execution
-            else StrawberryGraphQLCoreExecutionContext
+            _LivePlainExecution if settings.plain_execution else _LiveStockExecution
         ),
         scalar_overrides=SCALAR_OVERRIDES,  # dates within core.dates' range
     )

@@ -10,14 +10,17 @@ loaders per event, so a client selects fields as in a query and sees only what i
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import inspect
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from sqlalchemy import select
 from strawberry import relay
 
@@ -76,6 +79,56 @@ class LiveContext(Context):
     async def close_with(self, code: int, reason: str) -> None:
         if self.close_socket is not None:
             await self.close_socket(code, reason)
+
+
+class EventsOffTheLoop:
+    """Mixed into the schema's executor: each subscription event's selection set is executed in
+    a worker thread (holding a connection slot), on that thread's own event loop, as an HTTP
+    request is. Resolvers call SQLAlchemy synchronously; on the server's loop they would stop
+    every other socket and request of the process while they wait on the database.
+
+    graphql-core calls ``execute_operation`` of a subscription's executor only per event (the
+    subscription field itself is resolved by ``create_source_event_stream``).
+    """
+
+    operation: Any
+    context_value: Any
+
+    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        run = super().execute_operation  # type: ignore[misc]
+        context = self.context_value
+        if self.operation.operation is not OperationType.SUBSCRIPTION or not isinstance(
+            context, LiveContext
+        ):
+            return run(*args, **kwargs)
+        return context.run(partial(_complete_on_this_thread, run, args, kwargs))
+
+
+def _complete_on_this_thread(run: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    result = run(*args, **kwargs)
+    if not inspect.isawaitable(result):
+        return result
+    kept: _ThreadLoop | None = getattr(_THREAD_LOOPS, "kept", None)
+    if kept is None:
+        kept = _THREAD_LOOPS.kept = _ThreadLoop()
+    return kept.loop.run_until_complete(_awaited(result))
+
+
+class _ThreadLoop:
+    """An event loop a worker thread keeps for its next events, closed when the thread ends."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
+
+
+async def _awaited(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
+_THREAD_LOOPS = threading.local()  # one event loop per worker thread, kept for its next events
 
 
 def _refused(message: str, code: str) -> GraphQLError:
@@ -207,7 +260,9 @@ def _after(after: str | None, decode: Callable[[str], int | None], kind: str) ->
 async def _subscribe(context: LiveContext, **wanted: Any) -> Subscriber:
     assert context.bus is not None
     try:
-        return await context.bus.add(_token_key(context), **wanted)
+        return await context.bus.add(
+            _token_key(context), token_id=context.viewer.token_id, **wanted
+        )
     except SubscriptionLimit as limit:
         raise _refused(str(limit), "SUBSCRIPTION_LIMIT") from None
 

@@ -205,6 +205,24 @@ def test_connection_init_without_a_valid_token_closes_4401(
         assert client.init(lead_token, key="Authorization") == {"type": "connection_ack"}
 
 
+def test_the_socket_carries_subscriptions_only_and_refuses_hostile_messages(
+    base: str, lead_token: str
+) -> None:
+    with LiveClient(base) as client:
+        client.init(lead_token)
+        for document in ("{ viewer { role } }", 'mutation { revokeToken(tokenId: "x") { ok } }'):
+            op = client.subscribe(document)
+            message = client.receive()
+            assert message["type"] == "error" and message["id"] == op
+            assert message["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+            assert "over HTTP" in message["payload"][0]["message"]
+        deep = "[" * 200 + "]" * 200
+        client.ws.send('{"id": "x", "type": "subscribe", "payload": {"query": "' + deep + '"}}')
+        client.ws.send('{"id": "y", "type": "subscribe", "payload": ' + deep + "}")
+        closed = client.closed()
+        assert closed.code == 4400 and "JTAI_MAX_JSON_NESTING" in closed.reason
+
+
 def test_a_page_on_an_origin_not_listed_cannot_open_a_socket(serve: Serve) -> None:
     with serve(cors_origins=("https://ui.example.org",)) as url:
         with pytest.raises(Exception) as refused:
@@ -544,6 +562,21 @@ def _token_table() -> Any:
     return ApiToken
 
 
+def test_a_token_revoked_on_a_quiet_connection_closes_4401_at_the_next_keep_alive(
+    base: str, database: Database, demo: DemoInspection, make_token: TokenFactory
+) -> None:
+    token = make_token(Role.INSPECTOR, inspector_id=demo.lead_inspector_id)
+    client = subscribed(base, token, demo.inspection_id)
+    assert client.quiet(0.2) == []
+    with database.write() as session:
+        token_id = session.scalar(
+            select(_token_table().id).where(_token_table().token_hash == hash_token(token))
+        )
+        assert token_id is not None and revoke_token(session, token_id)
+    closed = client.closed(timeout=5)  # keep-alive every 0.5 s here
+    assert closed.code == 4401 and "revoked" in closed.reason
+
+
 def test_an_expired_token_closes_4401_without_an_event(
     base: str, database: Database, demo: DemoInspection, make_token: TokenFactory
 ) -> None:
@@ -577,6 +610,7 @@ def test_subscriptions_per_token_and_per_process_are_capped(
         # Another token may subscribe, up to the process's cap.
         other.init(make_token(Role.INSPECTOR, inspector_id=demo.lead_inspector_id))
         other.subscribe(EVENTS, {"id": inspection})
+        assert other.quiet(0.3) == []  # subscribed (two in flight at once race for the place)
         op = other.subscribe(EVENTS, {"id": inspection})
         message = other.receive()
         assert message["type"] == "error" and message["id"] == op
@@ -726,3 +760,21 @@ def test_the_listener_reconnects_when_the_database_drops_it_and_loses_nothing(
         gid("IssuedRequest", second),
     ]
     lead.close()
+
+
+def test_revoking_a_token_closes_its_sockets_at_once_on_postgresql(
+    serve: Serve, database: Database, demo: DemoInspection, make_token: TokenFactory
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("the revocation notice is a NOTIFY; SQLite finds it at the next keep-alive")
+    token = make_token(Role.INSPECTOR, inspector_id=demo.lead_inspector_id)
+    with serve(subscription_keepalive_seconds=600) as url:  # no keep-alive check in this test
+        client = subscribed(url, token, demo.inspection_id)
+        assert client.quiet(0.3) == []
+        with database.write() as session:
+            token_id = session.scalar(
+                select(_token_table().id).where(_token_table().token_hash == hash_token(token))
+            )
+            assert token_id is not None and revoke_token(session, token_id)
+        closed = client.closed(timeout=5)
+        assert closed.code == 4401 and "revoked" in closed.reason

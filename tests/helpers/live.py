@@ -99,6 +99,7 @@ class LiveClient:
             except ConnectionClosed as closed:
                 frame = closed.rcvd
                 raise Closed(frame.code if frame else None, frame.reason if frame else "") from None
+            assert isinstance(raw, str), "graphql-transport-ws messages are text frames"
             message: dict[str, Any] = json.loads(raw)
             if message.get("type") == "ping":
                 self.pings += 1
