@@ -4,7 +4,7 @@ memory per idle subscription.
 
 A real server, ``jtai serve --workers 2`` (benchmarks/throughput.py's: ``JTAI_ENV=production``, a
 schema of its own, dropped at the end) on the demo inspection. ``SUBSCRIBERS`` graphql-transport-ws
-clients (200; 20 for ``--quick``), each on its own WebSocket with its own token (round robin over
+clients (200; 10 for ``--quick``), each on its own WebSocket with its own token (round robin over
 the team's four inspectors), subscribe to ``inspectionEvents`` of the inspection; the client is
 this process (asyncio and the ``websockets`` package), opening the sockets a few at a time so that
 both workers accept some (connections per worker are printed).
@@ -53,7 +53,7 @@ from core.models import TeamMember
 from core.tokens import create_token
 from core.viewer import Role
 
-SUBSCRIBERS, QUICK_SUBSCRIBERS = 200, 20
+SUBSCRIBERS, QUICK_SUBSCRIBERS = 200, 10
 MUTATIONS, QUICK_MUTATIONS = 30, 5
 WARMUP = 3
 OPEN_AT_ONCE = 10  # sockets opened together; then the next batch
