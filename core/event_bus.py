@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,9 +63,10 @@ class EventRow:
     evidence_id: int | None
     finding_id: int | None
     report_version: int | None
+    read_at: float  # time.monotonic() when its read began: a check begun later is newer
 
     @staticmethod
-    def of(row: InspectionEvent) -> EventRow:
+    def of(row: InspectionEvent, read_at: float) -> EventRow:
         return EventRow(
             id=row.id,
             inspection_id=row.inspection_id,
@@ -77,6 +79,7 @@ class EventRow:
             evidence_id=row.evidence_id,
             finding_id=row.finding_id,
             report_version=row.report_version,
+            read_at=read_at,
         )
 
 
@@ -88,10 +91,11 @@ class ChangeRow:
     finding_id: int
     change: str
     occurred_at: Any
+    read_at: float
 
     @staticmethod
-    def of(row: FindingChange) -> ChangeRow:
-        return ChangeRow(row.id, row.finding_id, row.change, row.occurred_at)
+    def of(row: FindingChange, read_at: float) -> ChangeRow:
+        return ChangeRow(row.id, row.finding_id, row.change, row.occurred_at, read_at)
 
 
 @dataclass(eq=False)
@@ -151,6 +155,10 @@ class EventBus:
         self._overdue_task: asyncio.Task[None] | None = None
         self._run = run_in_slot or (lambda fn: anyio.to_thread.run_sync(fn))
         self.dispatched = 0  # events handed to queues, for tests and benchmarks
+        # The last access check of each (token, what it follows): when it began, and its verdict.
+        self.verdicts: dict[tuple[str, object], tuple[float, Any]] = {}
+        # Executions of one event shared by identical subscriptions (core/graphql/subscriptions).
+        self.shared: dict[Any, Any] = {}
 
     # -- subscribers ------------------------------------------------------------------------
 
@@ -243,9 +251,12 @@ class EventBus:
             return events.latest_ids(session)
 
     def _read(self, after_event: int, after_change: int) -> tuple[list[EventRow], list[ChangeRow]]:
+        started = time.monotonic()
         with self.database.session() as session:
-            found = [EventRow.of(r) for r in events.events_after(session, after_event)]
-            changes = [ChangeRow.of(r) for r in events.changes_after(session, after_change)]
+            found = [EventRow.of(r, started) for r in events.events_after(session, after_event)]
+            changes = [
+                ChangeRow.of(r, started) for r in events.changes_after(session, after_change)
+            ]
             return found, changes
 
     async def _pump(self) -> None:
@@ -338,13 +349,14 @@ class EventBus:
     async def _overdue(self) -> None:
         """Announce deadlines that pass: every worker tries; the table keeps one row each."""
         while True:
+            # An interval first: a worker starting does not race the requests being issued.
+            await asyncio.sleep(self.settings.overdue_check_seconds)
             try:
                 await self._run(self.record_overdue)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 logger.warning("overdue check: %s", type(error).__name__)
-            await asyncio.sleep(self.settings.overdue_check_seconds)
 
     def record_overdue(self) -> int:
         with self.database.write() as session:

@@ -13,19 +13,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import inspect
+import logging
 import threading
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import orjson
 import strawberry
-from graphql import GraphQLError, OperationType
+from graphql import ExecutionResult, GraphQLError, OperationType
 from sqlalchemy import select
 from strawberry import relay
 
 from core import access, audit, events
 from core import models as m
+from core.database import database_failure
 from core.event_bus import ChangeRow, EventBus, EventRow, Subscriber, SubscriptionLimit
 from core.graphql.base.enums import InspectionEventKind
 from core.graphql.base.pagination import Edge
@@ -46,6 +50,8 @@ from core.integrations import feed
 from core.models import utc_now
 from core.viewer import Role, Viewer
 from core.workflow.findings import ChangeKind
+
+logger = logging.getLogger("jtai.live")
 
 UNAUTHORIZED = 4401
 FORBIDDEN_CLOSE = 4403
@@ -89,10 +95,16 @@ class EventsOffTheLoop:
 
     graphql-core calls ``execute_operation`` of a subscription's executor only per event (the
     subscription field itself is resolved by ``create_source_event_stream``).
+
+    Subscriptions of one viewer with the same document and variables (a dashboard open in many
+    tabs, or many screens signed in with one token) share one execution of each event: the
+    answer is the same for all of them, so it is computed (and audited) once in this process.
     """
 
     operation: Any
     context_value: Any
+    root_value: Any
+    variable_values: Any
 
     def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         run = super().execute_operation  # type: ignore[misc]
@@ -101,17 +113,93 @@ class EventsOffTheLoop:
             context, LiveContext
         ):
             return run(*args, **kwargs)
-        return context.run(partial(_complete_on_this_thread, run, args, kwargs))
+        compute = partial(
+            context.run, partial(_complete_on_this_thread, context, run, args, kwargs)
+        )
+        key = self._share_key(context)
+        if key is None or context.bus is None:
+            return compute()
+        return _shared(context.bus.shared, key, self.operation, compute)
+
+    def _share_key(self, context: LiveContext) -> tuple[Any, ...] | None:
+        root = self.root_value
+        event = root.row.id if isinstance(root, InspectionEvent) else getattr(root, "cursor", None)
+        if event is None:
+            return None
+        coerced = getattr(self.variable_values, "coerced", self.variable_values)
+        try:  # ids (GlobalID) by their text
+            variables = orjson.dumps(coerced, option=orjson.OPT_SORT_KEYS, default=str)
+        except TypeError:
+            return None
+        return (type(root).__name__, event, id(self.operation), variables, context.viewer)
 
 
-def _complete_on_this_thread(run: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-    result = run(*args, **kwargs)
-    if not inspect.isawaitable(result):
+async def _shared(
+    shared: dict[Any, Any],
+    key: tuple[Any, ...],
+    operation: Any,
+    compute: Callable[[], Awaitable[Any]],
+) -> Any:
+    """One execution per key: the first computes, the others wait for its result (a copy each:
+    strawberry's extensions may edit a result's errors)."""
+    found = shared.get(key)
+    if found is None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        # The operation is kept with the entry: its id() is part of the key.
+        shared[key] = (future, operation)
+        try:
+            result = await compute()
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: a failure is each waiter's own to see
+            shared.pop(key, None)
+            raise
+        future.set_result(result)
+        # Later subscribers of the same event (a moment behind) find it for a little while.
+        loop.call_later(2.0, shared.pop, key, None)
+        return _copy(result)
+    return _copy(await asyncio.shield(found[0]))
+
+
+def _copy(result: ExecutionResult) -> ExecutionResult:
+    return ExecutionResult(
+        data=result.data,
+        errors=list(result.errors) if result.errors else None,
+        extensions=dict(result.extensions) if result.extensions else None,
+    )
+
+
+def _complete_on_this_thread(
+    context: LiveContext, run: Callable[..., Any], args: Any, kwargs: Any
+) -> Any:
+    """The event's execution, then its audit event, in one hop: the session closes after."""
+    try:
+        result = run(*args, **kwargs)
+        if inspect.isawaitable(result):
+            kept: _ThreadLoop | None = getattr(_THREAD_LOOPS, "kept", None)
+            if kept is None:
+                kept = _THREAD_LOOPS.kept = _ThreadLoop()
+            result = kept.loop.run_until_complete(_awaited(result))
+        try:
+            _audit_reads(context)
+        except Exception as error:  # an unaudited read of a child's record must not leave
+            failure = database_failure(error)
+            if failure is None:
+                logger.exception("audit event not written (subscription %s)", context.request_id)
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "This event's data was withheld: its read could not be written to the "
+                        "audit trail. Resume with `after` (the last cursor received).",
+                        extensions={"code": failure.value if failure else "INTERNAL"},
+                    )
+                ],
+            )
         return result
-    kept: _ThreadLoop | None = getattr(_THREAD_LOOPS, "kept", None)
-    if kept is None:
-        kept = _THREAD_LOOPS.kept = _ThreadLoop()
-    return kept.loop.run_until_complete(_awaited(result))
+    finally:
+        context.close()
 
 
 class _ThreadLoop:
@@ -290,11 +378,19 @@ def _wanted(viewer: Viewer, row: EventRow) -> bool:
 
 
 class _Recheck:
-    """Before each event: the token still valid, the viewer still allowed."""
+    """Before each event: the token still valid, the viewer still allowed.
 
-    def __init__(self, context: LiveContext, allowed: Callable[[Any, Viewer], bool]) -> None:
+    A check that began after the event was read from the database saw a state at least as new
+    as the event's commit, so it holds for that event: one check serves every subscription of
+    the token (in this process) for a burst of events, instead of one per event.
+    """
+
+    def __init__(
+        self, context: LiveContext, scope: object, allowed: Callable[[Any, Viewer], bool]
+    ) -> None:
         self.context = context
         self.allowed = allowed
+        self.key = (_token_key(context), scope)
 
     def _look(self) -> tuple[Viewer, bool]:
         context = self.context
@@ -303,10 +399,20 @@ class _Recheck:
             viewer = context.authenticate(session, context.token)
             return viewer, viewer.is_authenticated and self.allowed(session, viewer)
 
-    async def still_allowed(self) -> bool:
+    async def still_allowed(self, read_at: float) -> bool:
         """False once the socket was closed (4401 or 4403)."""
         context = self.context
-        viewer, allowed = await context.run(self._look)
+        assert context.bus is not None
+        verdicts = context.bus.verdicts
+        known = verdicts.get(self.key)
+        if known is not None and known[0] > read_at:
+            viewer, allowed = known[1]
+        else:
+            started = time.monotonic()
+            viewer, allowed = await context.run(self._look)
+            if len(verdicts) > 10_000:
+                verdicts.clear()
+            verdicts[self.key] = (started, (viewer, allowed))
         if not viewer.is_authenticated:
             await context.close_with(
                 UNAUTHORIZED,
@@ -405,7 +511,9 @@ async def _inspection_stream(
 ) -> AsyncGenerator[InspectionEvent, None]:
     assert context.bus is not None
     recheck = _Recheck(
-        context, lambda session, viewer: _may_see_inspection(session, viewer, inspection_id)
+        context,
+        inspection_id,
+        lambda session, viewer: _may_see_inspection(session, viewer, inspection_id),
     )
     try:
         last = after or 0
@@ -416,7 +524,7 @@ async def _inspection_stream(
                     break
                 for row in found:
                     last = row.id
-                    if not await recheck.still_allowed():
+                    if not await recheck.still_allowed(row.read_at):
                         return
                     if _wanted(context.viewer, row):
                         context.fresh()
@@ -424,7 +532,7 @@ async def _inspection_stream(
                         await _delivered(context)
         async for item in _live(subscriber, context, last):
             assert isinstance(item, EventRow)
-            if not await recheck.still_allowed():
+            if not await recheck.still_allowed(item.read_at):
                 return
             if _wanted(context.viewer, item):
                 context.fresh()
@@ -436,12 +544,9 @@ async def _inspection_stream(
 
 
 async def _delivered(context: LiveContext) -> None:
-    """After an event was sent: audit the child-level rows it showed, then close the session so
-    that nothing stays open while waiting for the next."""
-    try:
-        await context.run(partial(_audit_reads, context))
-    finally:
-        context.close()
+    """After an event was sent (and audited, in its execution's hop): nothing stays open while
+    waiting for the next."""
+    context.close()
 
 
 def _audit_reads(context: LiveContext) -> None:
@@ -464,13 +569,16 @@ def _audit_reads(context: LiveContext) -> None:
 
 
 def _history(context: LiveContext, inspection_id: int, after: int) -> list[EventRow]:
+    started = time.monotonic()
     with context.database.session() as session:
-        return [EventRow.of(r) for r in events.events_after(session, after, inspection_id)]
+        found = events.events_after(session, after, inspection_id)
+        return [EventRow.of(r, started) for r in found]
 
 
 def _changes(context: LiveContext, after: int) -> list[ChangeRow]:
+    started = time.monotonic()
     with context.database.session() as session:
-        return [ChangeRow.of(r) for r in events.changes_after(session, after)]
+        return [ChangeRow.of(r, started) for r in events.changes_after(session, after)]
 
 
 def _change_edge(context: LiveContext, row: ChangeRow) -> Edge[FindingChangeEvent]:
@@ -493,7 +601,7 @@ async def _change_stream(
 ) -> AsyncGenerator[Edge[FindingChangeEvent], None]:
     assert context.bus is not None
     recheck = _Recheck(
-        context, lambda session, viewer: viewer.role in (Role.INTEGRATOR, Role.ADMIN)
+        context, "feed", lambda session, viewer: viewer.role in (Role.INTEGRATOR, Role.ADMIN)
     )
     try:
         last = after or 0
@@ -504,14 +612,14 @@ async def _change_stream(
                     break
                 for row in found:
                     last = row.id
-                    if not await recheck.still_allowed():
+                    if not await recheck.still_allowed(row.read_at):
                         return
                     context.fresh()
                     yield await context.run(partial(_change_edge, context, row))
                     await _delivered(context)
         async for item in _live(subscriber, context, last):
             assert isinstance(item, ChangeRow)
-            if not await recheck.still_allowed():
+            if not await recheck.still_allowed(item.read_at):
                 return
             context.fresh()
             yield await context.run(partial(_change_edge, context, item))

@@ -217,7 +217,6 @@ def test_the_socket_carries_subscriptions_only_and_refuses_hostile_messages(
             assert message["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
             assert "over HTTP" in message["payload"][0]["message"]
         deep = "[" * 200 + "]" * 200
-        client.ws.send('{"id": "x", "type": "subscribe", "payload": {"query": "' + deep + '"}}')
         client.ws.send('{"id": "y", "type": "subscribe", "payload": ' + deep + "}")
         closed = client.closed()
         assert closed.code == 4400 and "JTAI_MAX_JSON_NESTING" in closed.reason
@@ -778,3 +777,30 @@ def test_revoking_a_token_closes_its_sockets_at_once_on_postgresql(
             assert token_id is not None and revoke_token(session, token_id)
         closed = client.closed(timeout=5)
         assert closed.code == 4401 and "revoked" in closed.reason
+
+
+def test_identical_subscriptions_of_one_viewer_share_each_event_s_execution(
+    base: str,
+    gql: GraphQLClient,
+    database: Database,
+    registry: Registry,
+    demo: DemoInspection,
+    lead_token: str,
+    make_token: TokenFactory,
+) -> None:
+    world = build_world(database, registry, demo, utc_now().date() + dt.timedelta(days=21))
+    same = [subscribed(base, lead_token, demo.inspection_id) for _ in range(3)]
+    other_token = make_token(Role.INSPECTOR, inspector_id=demo.lead_inspector_id)
+    other = subscribed(base, other_token, demo.inspection_id)
+    assert select_children(gql, lead_token, world, [3])["errors"] == []
+    for client in [*same, other]:
+        [event] = take(client, 1)
+        assert (event["kind"], event["child"]["id"]) == ("CHILD_SELECTED", world.child(3))
+        client.close()
+    # One execution, so one audit event, for the three; the other token's read is its own.
+    with database.session() as session:
+        audited = session.scalars(
+            select(AuditEvent).where(AuditEvent.operation_type == "subscription")
+        ).all()
+    readers = sorted(event.token_id or 0 for event in audited)
+    assert len(readers) == 2 and len(set(readers)) == 2
