@@ -186,5 +186,20 @@ def test_graphiql_runs_a_subscription_over_a_websocket_with_the_editors_token(
             }
             stored = json.dumps(page.evaluate(DUMP_STORAGE))
             assert token.removeprefix("jtai_") not in stored, stored
+
+            # A refused token: the socket's close code and reason are shown, not retried.
+            refused = context.new_page()
+            refused.set_default_timeout(10_000)
+            refused.goto(
+                f"{base}/graphql?q={quote(SUBSCRIPTION)}&variables={quote(variables)}"
+                "#token=jtai_not_a_token"
+            )
+            refused.locator(".graphiql-execute-button").click()
+            refused.wait_for_function(
+                "document.querySelector('.graphiql-response').innerText"
+                ".includes('closed the subscription')"
+            )
+            shown = refused.locator(".graphiql-response").inner_text()
+            assert "4401" in shown, shown
         finally:
             browser.close()
