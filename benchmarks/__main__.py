@@ -17,6 +17,7 @@ from benchmarks import (
     scale,
     small_query,
     startup,
+    subscriptions,
     throughput,
 )
 from benchmarks.harness import print_results
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "throughput": throughput.run,
     "floor": floor.run,
     "balance": balance.run,
+    "subscriptions": subscriptions.run,
 }
 
 
@@ -40,8 +42,8 @@ def main() -> None:
     parser.add_argument(
         "--postgres",
         metavar="URL",
-        help="also run scale, large_read and dashboard on PostgreSQL, and throughput (which needs "
-        "it), each in a schema of its own, dropped after",
+        help="also run scale, large_read and dashboard on PostgreSQL, and throughput and "
+        "subscriptions (which need it), each in a schema of its own, dropped after",
     )
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="default: all")
     args = parser.parse_args()

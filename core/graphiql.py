@@ -13,6 +13,10 @@ bearer token) in its localStorage history even with ``shouldPersistHeaders: fals
 drops every ``headers`` member before anything is stored and cleans what older pages left, so
 history, tabs and favourites keep working across reloads without the token; sessionStorage alone
 would have kept the token for the tab's life and lost the history (tests/test_graphiql_browser.py).
+
+Subscriptions run through graphql-ws's browser bundle (``graphql-ws.min.js``, vendored the same
+way): the page's fetcher sends them to ``ws(s)://<this host><this path>`` and puts the headers
+editor's ``Authorization`` in ``connection_init``, the only place the server reads it from.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The benchmark suite still runs (issue 7: "CI may run a small smoke size"): every benchmark but
-throughput (which needs PostgreSQL and two server processes) at its ``--quick`` size on SQLite, in
+throughput and subscriptions (which need PostgreSQL and two server processes; subscriptions runs
+below when the suite has PostgreSQL) at its ``--quick`` size on SQLite, in
 a subprocess, as ``python -m benchmarks`` is run. Each benchmark checks what it times (the first
 response in full, the import accepted, the statement counts); this test checks that they all ran
 and printed a finite ratio. It asserts no time: the figures are for BENCHMARKS.md, not for CI."""
@@ -12,6 +13,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKED = (
@@ -63,3 +66,26 @@ def test_every_benchmark_but_throughput_runs_at_its_quick_size() -> None:
         assert any(line.startswith(f"{name} ") for line in figures), (name, done.stdout)
     assert all(math.isfinite(ratio) and ratio > 0 for ratio in figures.values()), figures
     assert f"{len(figures)} figures in" in done.stdout, done.stdout
+
+
+def test_the_subscriptions_benchmark_runs_at_its_quick_size_on_postgres() -> None:
+    """Issue 18's benchmark needs PostgreSQL and two server processes: run when the suite has it."""
+    url = os.environ.get("JTAI_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("set JTAI_TEST_POSTGRES_URL to run the subscriptions benchmark")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--postgres", url, "subscriptions"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    line = next(
+        (line for line in done.stdout.splitlines() if line.startswith("subscriptions pg: ")), None
+    )
+    assert line is not None, done.stdout
+    ratio = RATIO.search(line)
+    assert ratio is not None and math.isfinite(float(ratio["ratio"])), line
+    assert "KiB per idle subscription" in done.stdout

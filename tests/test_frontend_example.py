@@ -10,11 +10,9 @@ It skips, saying why, on a machine without node and npm.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import re
 import shutil
-import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +29,18 @@ from tests.helpers.environment import REPO_ROOT
 from tests.helpers.graphql import GraphQLClient, TokenFactory
 from tests.helpers.ids import gid
 from tests.helpers.issued_requests import ISSUE, agency_id
+from tests.helpers.node_live import EXAMPLE, cached_node_modules, run, tool
 
-EXAMPLE = REPO_ROOT / "docs" / "frontend-example"
 OPERATIONS = EXAMPLE / "src" / "operations.ts"
+
+
+def live_operations() -> dict[str, str]:
+    """Each subscription of src/live.ts, by name."""
+    source = (EXAMPLE / "src" / "live.ts").read_text(encoding="utf-8")
+    documents = re.findall(r"graphql\(`(.*?)`\)", source, re.S)
+    named = {re.search(r"subscription (\w+)", d).group(1): d for d in documents}  # type: ignore[union-attr]
+    assert set(named) == {"InspectionLive", "FindingFeed"}
+    return named
 
 
 def example_operations() -> dict[str, str]:
@@ -96,57 +103,30 @@ def test_the_example_operations_answer_with_data(
 # --- the TypeScript side -------------------------------------------------------------------------
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"the frontend example's compile test needs {name} (Node.js 20+) on PATH")
-    return found
-
-
-def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
-    )
-
-
-def _cached_node_modules(npm: str) -> Path:
-    """node_modules for the example's lock file, installed once per lock by ``npm ci``."""
-    lock = (EXAMPLE / "package.json").read_bytes() + (EXAMPLE / "package-lock.json").read_bytes()
-    cache_root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    cached = cache_root / "jtai-frontend-example" / hashlib.sha256(lock).hexdigest()[:16]
-    if (cached / "node_modules").is_dir():
-        return cached / "node_modules"
-    staging = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for name in ("package.json", "package-lock.json"):
-        shutil.copy(EXAMPLE / name, staging / name)
-    installed = _run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], staging)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
-    try:
-        staging.rename(cached)  # whole or not at all: an interrupted install is never reused
-    except OSError:  # another run finished first; use its copy
-        shutil.rmtree(staging, ignore_errors=True)
-    return cached / "node_modules"
-
-
 @pytest.mark.npm
 def test_the_example_generates_types_and_compiles_strictly(tmp_path: Path) -> None:
-    _tool("node")
-    npm = _tool("npm")
+    tool("node")
+    npm = tool("npm")
     # The example reads ../../schema.graphql, as it does in the repository.
     project = tmp_path / "docs" / "frontend-example"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("node_modules", "gql"))
     shutil.copy(REPO_ROOT / "schema.graphql", tmp_path / "schema.graphql")
-    (project / "node_modules").symlink_to(_cached_node_modules(npm), target_is_directory=True)
+    (project / "node_modules").symlink_to(cached_node_modules(npm), target_is_directory=True)
 
-    generated = _run([npm, "run", "--silent", "codegen"], project)
+    generated = run([npm, "run", "--silent", "codegen"], project)
     assert generated.returncode == 0, generated.stdout + generated.stderr
     types = (project / "src" / "gql" / "graphql.ts").read_text(encoding="utf-8")
-    for name in ("DashboardQuery", "EvidenceFormsQuery", "TrackerQuery", "MyRequestsQuery"):
+    for name in (
+        "DashboardQuery",
+        "EvidenceFormsQuery",
+        "TrackerQuery",
+        "MyRequestsQuery",
+        "InspectionLiveSubscription",  # src/live.ts: graphql-ws and Apollo's GraphQLWsLink
+        "FindingFeedSubscription",
+    ):
         assert f"export type {name} " in types
 
-    compiled = _run([npm, "run", "--silent", "typecheck"], project)
+    compiled = run([npm, "run", "--silent", "typecheck"], project)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
 
     # The check has teeth: a field used as the wrong type fails the compile, naming it.
@@ -154,9 +134,21 @@ def test_the_example_generates_types_and_compiles_strictly(tmp_path: Path) -> No
     app.write_text(
         app.read_text(encoding="utf-8").replace("badge(request.status)", "badge(request.title)")
     )
-    broken = _run([npm, "run", "--silent", "typecheck"], project)
+    broken = run([npm, "run", "--silent", "typecheck"], project)
     assert broken.returncode != 0
     assert "not assignable to parameter of type 'RequestStatus'" in broken.stdout
+
+    # So does the live module: an event's kind is the schema's enum, checked exhaustively.
+    app.write_text(
+        app.read_text(encoding="utf-8").replace("badge(request.title)", "badge(request.status)")
+    )
+    live = project / "src" / "live.ts"
+    live.write_text(
+        live.read_text(encoding="utf-8").replace('case "LETTER_PUBLISHED":', 'case "LETTER_SENT":')
+    )
+    broken = run([npm, "run", "--silent", "typecheck"], project)
+    assert broken.returncode != 0
+    assert "'\"LETTER_SENT\"' is not comparable to type 'InspectionEventKind'" in broken.stdout
 
 
 # --- docs/frontend.md ----------------------------------------------------------------------------
@@ -173,9 +165,13 @@ def test_the_frontend_guide_quotes_the_example_and_its_queries_run(
 ) -> None:
     text = FRONTEND_DOC.read_text(encoding="utf-8")
     blocks: list[str] = re.findall(r"```graphql\n(.*?)```", text, flags=re.S)
-    operations = example_operations()
-    quoted = [b for b in blocks if re.search(r"query (\w+)", b) and _name(b) in operations]
-    assert {_name(b) for b in quoted} == {"Dashboard", "EvidenceForms"}
+    operations = example_operations() | live_operations()
+    quoted = [
+        b
+        for b in blocks
+        if re.search(r"(?:query|subscription) (\w+)", b) and _name(b) in operations
+    ]
+    assert {_name(b) for b in quoted} == {"Dashboard", "EvidenceForms", "InspectionLive"}
     for block in quoted:  # word for word what the compiled example holds
         assert _words(block) == _words(operations[_name(block)])
 
@@ -192,7 +188,7 @@ def test_the_frontend_guide_quotes_the_example_and_its_queries_run(
 
 
 def _name(block: str) -> str:
-    found = re.search(r"(?:query|mutation) (\w+)", block)
+    found = re.search(r"(?:query|mutation|subscription) (\w+)", block)
     assert found, block
     return found.group(1)
 
@@ -207,3 +203,132 @@ def test_every_error_code_the_guide_lists_is_one_the_server_sends() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO_ROOT / "core").rglob("*.py"))
     unsent = sorted(c for c in listed if f'"{c}"' not in source)
     assert unsent == [], f"docs/frontend.md lists codes the server never sends: {unsent}"
+
+
+# --- live updates from Node ----------------------------------------------------------------------
+
+CREATE_FINDING = """mutation Create($input: CreateFindingInput!) {
+  createFinding(input: $input) { errors { field code message } finding { id } }
+}"""
+
+
+@pytest.mark.npm
+def test_the_node_example_receives_live_events_and_resumes_from_its_cursor(
+    tmp_path: Path,
+) -> None:
+    """scripts/live-events.mjs, a real graphql-ws client, follows the demo inspection on a real
+    server; a finding created over HTTP reaches it; started again with its last cursor, it gets
+    what happened while it was away and nothing it had already seen."""
+    import httpx
+
+    from tests.helpers.node_live import LiveEvents, node_with_example_packages
+    from tests.helpers.server import jtai_serve
+
+    node, node_modules = node_with_example_packages()
+    env = {"JTAI_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}"}
+    log = tmp_path / "serve.log"
+    with jtai_serve(env, args=("--demo",), log=log) as base:
+        token = re.search(r"#token=(jtai_\S+)", log.read_text())
+        assert token, log.read_text()
+        auth = {"Authorization": f"Bearer {token.group(1)}"}
+        ws_url = base.replace("http://", "ws://") + "/graphql"
+        query = "{ inspections { nodes { id framework { criteria { code } } } } }"
+        found = httpx.post(f"{base}/graphql", json={"query": query}, headers=auth).json()
+        inspection = found["data"]["inspections"]["nodes"][0]
+        criterion = inspection["framework"]["criteria"][0]["code"]
+
+        def create(title: str) -> str:
+            variables = {
+                "input": {
+                    "inspectionId": inspection["id"],
+                    "kind": "STRENGTH",
+                    "title": title,
+                    "text": "Synthetic text.",
+                    "criteria": [criterion],
+                }
+            }
+            answer = httpx.post(
+                f"{base}/graphql",
+                json={"query": CREATE_FINDING, "variables": variables},
+                headers=auth,
+            ).json()
+            assert answer["data"]["createFinding"]["errors"] == [], answer
+            finding_id: str = answer["data"]["createFinding"]["finding"]["id"]
+            return finding_id
+
+        def follow(name: str, *after: str) -> LiveEvents:
+            return LiveEvents(
+                node,
+                node_modules,
+                tmp_path / "node",
+                ws_url,
+                auth["Authorization"][7:],
+                ["inspection", inspection["id"], *after],
+                name=name,
+            )
+
+        first = follow("first")
+        try:
+            first.wait_for("connected")
+            # Live only: create findings until one arrives (the subscribe may still be on its
+            # way to the server when the first is created); a bounded number of tries.
+            created: list[str] = []
+
+            def ours(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                live = [e["inspectionEvents"] for e in events]
+                return [
+                    e
+                    for e in live
+                    if e["kind"] == "FINDING_CREATED" and e["finding"]["id"] in created
+                ]
+
+            for attempt in range(10):
+                created.append(create(f"Live from Node {attempt}"))
+                try:
+                    first.wait_until(lambda events: bool(ours(events)), timeout=2)
+                    break
+                except AssertionError:
+                    continue
+            # The last one created is the last to arrive: resume after it.
+            last = created[-1]
+            first.wait_until(lambda events: any(e["finding"]["id"] == last for e in ours(events)))
+            event = next(e for e in ours(first.events()) if e["finding"]["id"] == last)
+            assert event["finding"]["status"] and event["cursor"]
+        finally:
+            first.stop()
+
+        # Away: two more findings. Back with the last cursor: exactly those two, in order.
+        missed = [create("Missed while away 1"), create("Missed while away 2")]
+        again = follow("again", event["cursor"])
+        try:
+
+            def created_in(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                kinds = [e["inspectionEvents"] for e in events]
+                return [e for e in kinds if e["kind"] == "FINDING_CREATED"]
+
+            again.wait_until(lambda events: len(created_in(events)) >= 2)
+            time.sleep(0.5)  # room for a wrong third one to show; not a timing assertion
+            received = [e["inspectionEvents"] for e in again.events()]
+            created_events = created_in(again.events())
+            assert [e["finding"]["id"] for e in created_events] == missed, received
+            assert event["cursor"] not in {e["cursor"] for e in received}
+        finally:
+            again.stop()
+
+
+def test_the_live_updates_guide_quotes_the_compiled_example_word_for_word() -> None:
+    """The TypeScript of "Live updates" is src/live.ts's, which the npm test compiles."""
+    section = FRONTEND_DOC.read_text(encoding="utf-8").split("## Live updates", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks: list[str] = re.findall(r"```ts\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 2
+    source = _words((EXAMPLE / "src" / "live.ts").read_text(encoding="utf-8"))
+    for block in blocks:
+        assert _words(block) in source, block[:200]
+    joined = "\n".join(blocks)
+    for needed in ("connectionParams", "authorization", "GraphQLWsLink", "split(", "after"):
+        assert needed in joined
+    # The table covers each close code the server sends (the subscriptions contract).
+    table = section.split("| what | meaning | what to do |", 1)[1].split("\n\n", 1)[0]
+    codes = set(re.findall(r"close `(\d{4})`", table))
+    assert codes == {"4401", "4403", "1013", "1001", "1006"}

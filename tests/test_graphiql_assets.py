@@ -20,6 +20,7 @@ EXPECTED_ASSETS = {
     "graphiql.min.css",
     "plugin-explorer.umd.js",
     "plugin-explorer.css",
+    "graphql-ws.min.js",
 }
 
 
@@ -111,3 +112,11 @@ def test_every_asset_matches_its_integrity_attribute(page: str) -> None:
         assert _sha384(name) == integrity, f"{name} does not match its integrity attribute"
         checked.add(name)
     assert checked == EXPECTED_ASSETS
+
+
+def test_every_asset_is_listed_with_its_hash_in_the_licences_file() -> None:
+    licences = (GRAPHIQL_ASSETS_DIR / "LICENSES.md").read_text(encoding="utf-8")
+    for name in EXPECTED_ASSETS:
+        row = next((r for r in licences.splitlines() if r.startswith(f"| `{name}` |")), None)
+        assert row is not None, f"{name} has no row in LICENSES.md"
+        assert _sha384(name) in row, f"LICENSES.md gives {name} another hash"

@@ -89,3 +89,117 @@ def test_graphiql_runs_a_query_and_keeps_no_token_in_browser_storage(tmp_path: P
             }
         finally:
             browser.close()
+
+
+SUBSCRIPTION = """subscription Live($inspection: ID!) {
+  inspectionEvents(inspectionId: $inspection) { kind cursor finding { title } }
+}"""
+CREATE_FINDING = """mutation Create($input: CreateFindingInput!) {
+  createFinding(input: $input) { errors { field code message } finding { id } }
+}"""
+
+
+def test_graphiql_runs_a_subscription_over_a_websocket_with_the_editors_token(
+    tmp_path: Path,
+) -> None:
+    """A subscription typed in GraphiQL opens ws://<host>/graphql, sends the headers editor's
+    Authorization in connection_init (never in the URL), and shows the event a mutation sent over
+    HTTP causes."""
+    require_browser()
+    import httpx
+    from playwright.sync_api import WebSocket, sync_playwright
+
+    env = {"JTAI_DATABASE_URL": f"sqlite:///{tmp_path / 'browser.db'}"}
+    log = tmp_path / "serve.log"
+    with jtai_serve(env, args=("--demo",), log=log) as base, sync_playwright() as playwright:
+        link = re.search(rf"{re.escape(base)}/graphql#token=(jtai_\S+)", log.read_text())
+        assert link, log.read_text()
+        token = link.group(1)
+        auth = {"Authorization": f"Bearer {token}"}
+        found = httpx.post(
+            f"{base}/graphql",
+            json={"query": "{ inspections { nodes { id framework { criteria { code } } } } }"},
+            headers=auth,
+        ).json()["data"]["inspections"]["nodes"][0]
+        inspection, criterion = found["id"], found["framework"]["criteria"][0]["code"]
+
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            sockets: list[WebSocket] = []
+            sent: list[str] = []
+
+            def opened(socket: WebSocket) -> None:
+                sockets.append(socket)
+                socket.on("framesent", lambda payload: sent.append(str(payload)))
+
+            page.on("websocket", opened)
+            variables = json.dumps({"inspection": inspection})
+            page.goto(
+                f"{base}/graphql?q={quote(SUBSCRIPTION)}&variables={quote(variables)}#token={token}"
+            )
+            page.locator(".graphiql-execute-button").click()
+            # Live only: the server may take a moment to register the subscription, so send
+            # findings until one shows (each a new title; a bounded number of tries).
+            shown = None
+            for attempt in range(10):
+                title = f"Seen live in GraphiQL {attempt}"
+                created = httpx.post(
+                    f"{base}/graphql",
+                    json={
+                        "query": CREATE_FINDING,
+                        "variables": {
+                            "input": {
+                                "inspectionId": inspection,
+                                "kind": "STRENGTH",
+                                "title": title,
+                                "text": "Synthetic text.",
+                                "criteria": [criterion],
+                            }
+                        },
+                    },
+                    headers=auth,
+                ).json()
+                assert created["data"]["createFinding"]["errors"] == [], created
+                try:
+                    page.wait_for_function(
+                        "document.querySelector('.graphiql-response').innerText"
+                        ".includes('Seen live in GraphiQL')",
+                        timeout=2_000,
+                    )
+                except Exception:  # not yet subscribed when that finding was created
+                    continue
+                shown = page.locator(".graphiql-response").inner_text()
+                break
+            assert shown is not None, "no event reached GraphiQL"
+            assert "FINDING_CREATED" in shown and "Seen live in GraphiQL" in shown, shown
+
+            # One socket, to the page's own host and path, with no token in its URL; the token
+            # went in connection_init, from the headers editor.
+            assert [s.url for s in sockets] == [base.replace("http://", "ws://") + "/graphql"]
+            init = json.loads(next(frame for frame in sent if "connection_init" in frame))
+            assert init == {
+                "type": "connection_init",
+                "payload": {"authorization": auth["Authorization"]},
+            }
+            stored = json.dumps(page.evaluate(DUMP_STORAGE))
+            assert token.removeprefix("jtai_") not in stored, stored
+
+            # A refused token: the socket's close code and reason are shown, not retried.
+            refused = context.new_page()
+            refused.set_default_timeout(10_000)
+            refused.goto(
+                f"{base}/graphql?q={quote(SUBSCRIPTION)}&variables={quote(variables)}"
+                "#token=jtai_not_a_token"
+            )
+            refused.locator(".graphiql-execute-button").click()
+            refused.wait_for_function(
+                "document.querySelector('.graphiql-response').innerText"
+                ".includes('closed the subscription')"
+            )
+            shown = refused.locator(".graphiql-response").inner_text()
+            assert "4401" in shown, shown
+        finally:
+            browser.close()

@@ -28,9 +28,11 @@ def jtai_serve(
     args: tuple[str, ...] = (),
     log: Path | None = None,
     port: int | None = None,
+    started: list[subprocess.Popen[bytes]] | None = None,
 ) -> Iterator[str]:
     """Start `jtai serve` (with ``args``, such as ``--demo``) with ``env`` added to the
-    environment; yield its base URL once `/healthz` answers. Its output goes to ``log``, if given.
+    environment; yield its base URL once `/healthz` answers. Its output goes to ``log``, if given;
+    the process is appended to ``started``, if given (to find its workers).
     """
     port = port or free_port()
     out = log.open("w") if log is not None else subprocess.DEVNULL
@@ -44,6 +46,8 @@ def jtai_serve(
     finally:
         if log is not None and not isinstance(out, int):
             out.close()
+    if started is not None:
+        started.append(process)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_timeout
