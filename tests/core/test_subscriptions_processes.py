@@ -20,10 +20,12 @@ import pytest
 from core.database import Database
 from core.demo import DemoInspection
 from core.models import utc_now
+from core.tokens import create_token, revoke_token
+from core.viewer import Role
 from tests.core.test_subscriptions import agency_token, kinds, subscribed, take, upload
 from tests.helpers.graphql import GraphQLClient
 from tests.helpers.ids import gid
-from tests.helpers.issued_requests import ISSUE, request_id, set_times
+from tests.helpers.issued_requests import ISSUE, agency_id, request_id, set_times
 from tests.helpers.live import Http
 from tests.helpers.server import free_port
 
@@ -131,3 +133,41 @@ def test_a_server_that_stops_closes_sockets_with_1001(
         assert closed.code == 1001 and "after" in closed.reason
         # uvicorn ends by re-raising the signal it shut down for, once done.
         assert process.wait(timeout=15) in (0, -signal.SIGTERM)
+
+
+def viewer_role(http: Http, token: str) -> httpx.Response:
+    return http.client.post(
+        "/graphql",
+        json={"query": "{ viewer { role } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def test_a_revocation_notice_empties_the_token_cache_of_a_listening_server_at_once(
+    database: Database, tmp_path: Path, demo: DemoInspection, lead_token: str
+) -> None:
+    """A server that remembers tokens for an hour still refuses a token revoked elsewhere as soon
+    as the NOTIFY arrives, since it serves subscriptions (so it listens)."""
+    if database.is_sqlite:
+        pytest.skip("the revocation notice is a NOTIFY; on SQLite the cache's bound applies")
+    env = {**server_env(database, tmp_path), "JTAI_TOKEN_CACHE_SECONDS": "3600"}
+    with database.write() as session:
+        issued_token = create_token(
+            session,
+            role=Role.AGENCY_USER,
+            label="revoked elsewhere",
+            expires_in=dt.timedelta(hours=1),
+            agency_id=agency_id(database, "local_authority"),
+        )
+    with jtai_serve(env) as (base, _), Http(base) as http:
+        listening = subscribed(base, lead_token, demo.inspection_id)  # the process now listens
+        served = viewer_role(http, issued_token.token)  # verified, so now in the server's cache
+        assert served.json()["data"]["viewer"]["role"] == "AGENCY_USER"
+        with database.write() as session:  # revoked by this test's process, not the server
+            assert revoke_token(session, issued_token.id)
+        deadline = time.monotonic() + 10  # a bound on the notice's arrival, not a timing claim
+        while (answer := viewer_role(http, issued_token.token)).status_code == 200:
+            assert time.monotonic() < deadline, "still served from the cache after the notice"
+            time.sleep(0.1)
+        assert answer.status_code == 401, answer.text
+        listening.close()
