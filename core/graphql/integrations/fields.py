@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
@@ -90,12 +90,13 @@ class IntegrationQueries:
         except feed.FilterError as error:
             raise BadArgument(str(error), "BAD_FILTER") from None
         registry = context.registry
+        frameworks: dict[str, Any] = {}  # one node per framework for the page
         return make_connection(
             page.findings,
             limit,
             page.total,
             lambda f: f.id,
-            lambda f: PublishedFinding.of(f, registry),
+            lambda f: PublishedFinding.of(f, registry, frameworks),
             after is not None,
         )
 

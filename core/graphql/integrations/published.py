@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
 
 from core.contributions import AgencyKind as AgencyKindValue
 from core.graphql.base.enums import AgencyKind, FindingChangeKind, FindingKind
 from core.graphql.context import Info
-from core.graphql.reference import Criterion, Framework, framework_of, use
+from core.graphql.reference import Criterion, Framework, NotInstalled, use
 from core.integrations import feed
 from core.registry import Registry
 from core.workflow.findings import FindingKind as FindingKindValue
@@ -48,13 +49,21 @@ class PublishedFinding:
     criteria: list[Criterion] = strawberry.field(
         description="The criteria it cites, each with the inspectorate leading it."
     )
+    framework: Framework
     finding_id: strawberry.Private[int]
 
     @staticmethod
-    def of(item: feed.PublicFinding, registry: Registry) -> PublishedFinding:
-        # Plain values only, criteria included (their nodes are shared): a page of 1,000 findings
-        # then completes without a resolver call per finding (core/graphql/execution.py).
+    def of(
+        item: feed.PublicFinding, registry: Registry, frameworks: dict[str, Any] | None = None
+    ) -> PublishedFinding:
+        # Plain values only, criteria and framework included (their nodes are shared; pass one
+        # ``frameworks`` dict for a page): a page of 1,000 findings then completes without a
+        # resolver call per finding, in one compiled step (core/graphql/execution.py).
         found = (registry.criterion(item.framework, c.code) for c in item.criteria)
+        frameworks = {} if frameworks is None else frameworks
+        framework = frameworks.get(item.framework)
+        if framework is None:
+            framework = frameworks[item.framework] = _framework(registry, item.framework)
         return PublishedFinding(
             id=strawberry.ID(item.global_id),
             kind=FindingKindValue(item.kind),
@@ -68,6 +77,7 @@ class PublishedFinding:
             area=PublishedFindingArea(code=item.area_code, name=item.area_name),
             agencies=[PublishedFindingAgency(kind=a.kind, name=a.name) for a in item.agencies],
             criteria=[Criterion.of(o) for o in found if o is not None],
+            framework=framework,
             finding_id=item.id,
         )
 
@@ -81,9 +91,13 @@ class PublishedFinding:
         )
         return codes
 
-    @strawberry.field
-    def framework(self, info: Info) -> Framework:
-        return framework_of(info, self.framework_code)
+
+def _framework(registry: Registry, code: str) -> Any:
+    """The framework's node, or the error its field answers with when no plugin provides it:
+    graphql-core reports an exception found as a field's value exactly as one a resolver raised,
+    so the field stays a plain one."""
+    found = registry.framework(code)
+    return Framework.of(found) if found is not None else NotInstalled("framework", code)
 
 
 def _filters(
