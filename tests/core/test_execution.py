@@ -199,7 +199,7 @@ class Query:
 
     @strawberry.field
     def good_thing(self) -> Thing | None:
-        return _good_thing(0)
+        return cast(Thing, _good_thing(0))
 
 
 _FULL = """
