@@ -74,6 +74,16 @@ SEED = 4157
 INSPECTIONS = 150
 WORKERS = 2
 CONCURRENCY = int(os.environ.get("JTAI_BENCH_CONCURRENCY") or 16)
+# The commit served as the dashboard's baseline in the same run (issue 19: the commit before that
+# round); `python -m benchmarks --baseline-commit REV`, or "none" to skip it.
+DEFAULT_BASELINE_COMMIT = "639139d"
+
+
+def _baseline_commit() -> str:
+    found = os.environ.get("JTAI_BENCH_BASELINE_COMMIT") or DEFAULT_BASELINE_COMMIT
+    return "" if found == "none" else found
+
+
 STAGGER_SECONDS = 0.05  # between the tasks' first requests (see the module's docstring)
 VIEWER = "{ viewer { role } }"
 START_TIMEOUT_SECONDS = 120.0
@@ -304,8 +314,9 @@ def _healthy(base_url: str) -> bool:
 
 
 @contextmanager
-def _serve(database_url: str, directory: Path) -> Iterator[_Server]:
-    """``jtai serve --workers N`` in a process group of its own, once every worker has started.
+def _serve(database_url: str, directory: Path, source: Path = REPO) -> Iterator[_Server]:
+    """``jtai serve --workers N`` in a process group of its own, once every worker has started,
+    from ``source`` (this checkout, or an earlier commit's files) with this virtualenv.
 
     Stopped with SIGTERM (uvicorn's graceful shutdown), which must end it, with 0, in time; what
     went wrong is left in ``stop_problem``."""
@@ -315,14 +326,15 @@ def _serve(database_url: str, directory: Path) -> Iterator[_Server]:
         "JTAI_DATABASE_URL": database_url,
         "JTAI_ENV": "production",
         "JTAI_STORAGE_DIR": str(directory / "documents"),
+        "PYTHONPATH": str(source),  # the editable install points at this checkout otherwise
     }
-    log = directory / "server.log"
+    log = directory / f"server-{source.name}.log"
     command = [sys.executable, "-m", "core.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(WORKERS)]
     started = time.perf_counter()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=output, stderr=output, start_new_session=True
+            command, cwd=source, env=env, stdout=output, stderr=output, start_new_session=True
         )
     server = _Server(port, process.pid, log)
     try:
@@ -491,6 +503,36 @@ def _problems(runs: list[_Run], server: _Server) -> str | None:
     return "throughput: " + "; ".join(found) + f"\nThe server's log ends:\n{server.log_tail()}"
 
 
+@contextmanager
+def _commit_files(commit: str) -> Iterator[Path]:
+    """An earlier commit's files (``git archive``, no worktree left behind), to serve as the
+    baseline with the same virtualenv and database."""
+    with tempfile.TemporaryDirectory() as name:
+        archive = subprocess.run(
+            ["git", "archive", commit], cwd=REPO, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", name], input=archive, check=True)
+        yield Path(name)
+
+
+def _baseline_dashboard(
+    commit: str, own_url: str, directory: Path, dashboard: _Request, seconds: float,
+    warmup: float, backend_pids: Callable[[], list[int]],
+) -> _Run:  # fmt: skip
+    """The dashboard under the same load, served by ``commit``'s code on the same data."""
+    with _commit_files(commit) as source, _serve(own_url, directory, source) as server:
+        found = asyncio.run(_load(server, dashboard, seconds, warmup, backend_pids))
+    found.name = f"dashboard at {commit}"
+    if server.stop_problem:
+        found.error(server.stop_problem)
+    return found
+
+
+def _per_request_cpu_ms(run: _Run) -> float:
+    """The workers' CPU per answer (/proc/<pid>/stat, utime + stime, over the window)."""
+    return sum(run.worker_cpu_seconds) * 1000 / max(1, len(run.latencies_ms))
+
+
 def run(quick: bool) -> list[Result]:
     url = _postgres_url()
     if url is None:
@@ -537,11 +579,39 @@ def run(quick: bool) -> list[Result]:
                 if found.errors:
                     break  # and fail below, with what went wrong
         problems = _problems(runs, server)
+        old = None
+        baseline_commit = _baseline_commit()
+        if baseline_commit and not problems:
+            pids = lambda: _backend_pids(database, schema)  # noqa: E731
+            old = _baseline_dashboard(
+                baseline_commit, own_url, Path(name), dashboard, seconds, warmup, pids
+            )
+            _say(old.summary())
+            if old.errors:
+                problems = f"the baseline commit {baseline_commit}: {old.error_samples}"
     if problems:
         raise RuntimeError(problems)
     board, health = runs[1], runs[3]
+    results = []
+    if old is not None:
+        old_cpu, new_cpu = _per_request_cpu_ms(old), _per_request_cpu_ms(board)
+        results.append(
+            Result(
+                f"throughput pg: dashboard x{CONCURRENCY} vs {baseline_commit}",
+                board.timing,
+                old.timing,
+                f"commit {baseline_commit}",
+                note=f"req/s {old.requests_per_second:,.1f} at {baseline_commit} -> "
+                f"{board.requests_per_second:,.1f} now "
+                f"({board.requests_per_second / old.requests_per_second:.2f}x); worker CPU per "
+                f"request {old_cpu:.1f} ms -> {new_cpu:.1f} ms ({new_cpu / old_cpu:.2f}x); p99 "
+                f"{old.percentile(0.99):.1f} -> {board.percentile(0.99):.1f} ms; same data, "
+                f"same {WORKERS} workers and {CONCURRENCY} in flight, old code from git archive",
+            )
+        )
     base = min(runs[0], runs[2], key=lambda r: r.timing.median_ms)
     return [
+        *results,
         Result(
             f"throughput pg: dashboard x{CONCURRENCY}",
             board.timing,
@@ -552,6 +622,7 @@ def run(quick: bool) -> list[Result]:
             f"{health.requests_per_second:,.0f}); p99 {board.percentile(0.99):.1f} ms (viewer "
             f"{base.percentile(0.99):.1f}); 0 errors in {len(board.latencies_ms):,} answers; "
             f"{WORKERS} uvicorn workers, {CONCURRENCY} in flight, {board.seconds:.0f} s; "
-            f"{size:,} bytes per answer; client, server and PostgreSQL on {os.cpu_count()} CPUs",
-        )
+            f"{size:,} bytes per answer; client, server and PostgreSQL on {os.cpu_count()} CPUs; "
+            f"worker CPU per request {_per_request_cpu_ms(board):.1f} ms",
+        ),
     ]
