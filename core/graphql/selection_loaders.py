@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -32,24 +33,53 @@ Chosen = tuple[ChildSelection, Child]
 
 
 class SelectionLoaders:
+    """Each loader made when first used (their access scopes are SQL expressions)."""
+
     def __init__(self, context: RequestContext) -> None:
         self._context = context
-        viewer = context.viewer
-        self.selected = self._chosen(Kind.SELECTED, access.children_visible_to(viewer))
-        self.tracked = self._chosen(Kind.TRACKED, access.children_visible_to(viewer))
-        self.sampled = self._chosen(Kind.SAMPLED, access.children_visible_to(viewer))
-        # The narrower views agency users get (the child's id and the LA's ID for it).
-        self.selected_for_area = self._chosen(
-            Kind.SELECTED, access.selected_children_visible_to(viewer)
-        )
-        self.tracked_for_area = self._chosen(
-            Kind.TRACKED, access.tracked_children_visible_to(viewer)
-        )
-        self.extra_fields = DataLoader(load_fn=self._extra_fields(viewer))
-        self.counts = DataLoader(load_fn=self._counts)
-        self.meetings = DataLoader(load_fn=self._of_inspection(Meeting, Meeting.starts_at))
-        self.people = DataLoader(load_fn=self._of_inspection(PersonToMeet, PersonToMeet.id))
-        self.consents = DataLoader(load_fn=self._consents(viewer))
+
+    @cached_property
+    def selected(self) -> DataLoader[int, list[Chosen]]:
+        return self._chosen(Kind.SELECTED, access.children_visible_to(self._context.viewer))
+
+    @cached_property
+    def tracked(self) -> DataLoader[int, list[Chosen]]:
+        return self._chosen(Kind.TRACKED, access.children_visible_to(self._context.viewer))
+
+    @cached_property
+    def sampled(self) -> DataLoader[int, list[Chosen]]:
+        return self._chosen(Kind.SAMPLED, access.children_visible_to(self._context.viewer))
+
+    # The narrower views agency users get (the child's id and the LA's ID for it).
+    @cached_property
+    def selected_for_area(self) -> DataLoader[int, list[Chosen]]:
+        scope = access.selected_children_visible_to(self._context.viewer)
+        return self._chosen(Kind.SELECTED, scope)
+
+    @cached_property
+    def tracked_for_area(self) -> DataLoader[int, list[Chosen]]:
+        scope = access.tracked_children_visible_to(self._context.viewer)
+        return self._chosen(Kind.TRACKED, scope)
+
+    @cached_property
+    def extra_fields(self) -> DataLoader[int, Any]:
+        return DataLoader(load_fn=self._extra_fields(self._context.viewer))
+
+    @cached_property
+    def counts(self) -> DataLoader[int, dict[str, int]]:
+        return DataLoader(load_fn=self._counts)
+
+    @cached_property
+    def meetings(self) -> DataLoader[int, list[Any]]:
+        return DataLoader(load_fn=self._of_inspection(Meeting, Meeting.starts_at))
+
+    @cached_property
+    def people(self) -> DataLoader[int, list[Any]]:
+        return DataLoader(load_fn=self._of_inspection(PersonToMeet, PersonToMeet.id))
+
+    @cached_property
+    def consents(self) -> DataLoader[int, list[Consent]]:
+        return DataLoader(load_fn=self._consents(self._context.viewer))
 
     def _chosen(self, kind: Kind, scope: ColumnElement[bool]) -> DataLoader[int, list[Chosen]]:
         async def load(inspection_ids: list[int]) -> list[list[Chosen]]:

@@ -57,6 +57,9 @@ class _Tally:
     agencies: set[int] = field(default_factory=set)
 
 
+_NOTHING = _Tally()  # a criterion no record evidences (only ever read)
+
+
 def evidence_coverage(
     session: Session, registry: Registry, viewer: Viewer, inspection_id: int, framework: str
 ) -> Coverage | None:
@@ -92,7 +95,7 @@ def evidence_coverage(
     for owned in registry.criteria_of(framework):
         if owned.owner not in codes:
             continue  # led by an inspectorate that joined the framework after this inspection
-        per = [(i, tallies.get((owned.item.code, i.code), _Tally())) for i in taking_part]
+        per = [(i, tallies.get((owned.item.code, i.code), _NOTHING)) for i in taking_part]
         criteria.append(
             CriterionCoverage(
                 criterion=owned,

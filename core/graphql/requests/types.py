@@ -309,12 +309,8 @@ class IssuedRequest(relay.Node):
         description="Where it stands now: outstanding, overdue, received (late), or cancelled."
     )
     def status(self, info: Info) -> RequestStatus:
-        return request_status(
-            m.IssuedRequest(
-                due_at=self.due_at, received_at=self.received_at, cancelled_at=self.cancelled_at
-            ),
-            info.context.asked_at,
-        )
+        # The node itself, not a transient ORM row: building one costs ~20 us a request.
+        return request_status(self, info.context.asked_at)
 
     @strawberry.field(
         description="Whether you may send what it asks: uploadDocument, or uploadList for a "
