@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import func, select
@@ -79,25 +79,18 @@ class IntegrationQueries:
             framework, criterion, inspectorate, agency_kind, area, published_from, published_to
         )
         try:
-            page = feed.page_of_published(
+            found, total = feed.page_rows_of_published(
                 context.session,
                 context.registry,
                 filters,
                 decode_cursor(after) if after else None,
                 limit,
-                with_agreements=False,
             )
         except feed.FilterError as error:
             raise BadArgument(str(error), "BAD_FILTER") from None
-        registry = context.registry
-        frameworks: dict[str, Any] = {}  # one node per framework for the page
+        nodes = PublishedFinding.page(found, context.registry)
         return make_connection(
-            page.findings,
-            limit,
-            page.total,
-            lambda f: f.id,
-            lambda f: PublishedFinding.of(f, registry, frameworks),
-            after is not None,
+            nodes, limit, total, lambda f: f.finding_id, lambda f: f, after is not None
         )
 
     @strawberry.field(

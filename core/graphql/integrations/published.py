@@ -81,6 +81,55 @@ class PublishedFinding:
             finding_id=item.id,
         )
 
+    @staticmethod
+    def page(found: feed.PublishedRows | None, registry: Registry) -> list[PublishedFinding]:
+        """A page's nodes straight from its rows, without the ``PublicFinding`` layer between
+        (a page of 1,000 is the integrators' large read): each framework's node and each
+        criterion's once per page."""
+        if found is None:
+            return []
+        frameworks: dict[str, Any] = {}
+        cited: dict[tuple[str, str], tuple[int, Criterion | None]] = {}
+        criteria_of, agencies_of = found.criteria, found.agencies
+        nodes = []
+        for row in found.rows:
+            finding_id, kind, title, text, headline, published_at, updated_at = row[:7]
+            reference, framework_code, area_code, area_name = row[7:]
+            framework = frameworks.get(framework_code)
+            if framework is None:
+                framework = frameworks[framework_code] = _framework(registry, framework_code)
+            criteria = []
+            for code in criteria_of.get(finding_id, ()):
+                key = (framework_code, code)
+                known = cited.get(key)
+                if known is None:
+                    known = cited[key] = _cited(registry, framework_code, code)
+                criteria.append(known)
+            if len(criteria) > 1:
+                criteria.sort(key=_position)  # the framework's order, as the feed's
+            nodes.append(
+                PublishedFinding(
+                    id=strawberry.ID(feed.finding_global_id(finding_id)),
+                    kind=_KINDS[kind],
+                    headline=headline,
+                    title=title,
+                    text=text,
+                    published_at=published_at,
+                    updated_at=updated_at,
+                    inspection_reference=reference,
+                    framework_code=framework_code,
+                    area=PublishedFindingArea(code=area_code, name=area_name),
+                    agencies=[
+                        PublishedFindingAgency(kind=a.kind, name=a.name)
+                        for a in agencies_of.get(finding_id, ())
+                    ],
+                    criteria=[node for _position, node in criteria if node is not None],
+                    framework=framework,
+                    finding_id=finding_id,
+                )
+            )
+        return nodes
+
     @strawberry.field(
         description="Codes of the inspectorates that agreed it (every one taking part)."
     )
@@ -90,6 +139,21 @@ class PublishedFinding:
             self.finding_id
         )
         return codes
+
+
+_KINDS = {kind.value: kind for kind in FindingKindValue}
+
+
+def _position(cited: tuple[int, Criterion | None]) -> int:
+    return cited[0]
+
+
+def _cited(registry: Registry, framework: str, code: str) -> tuple[int, Criterion | None]:
+    """A cited criterion's place in its framework's order (unknown codes last, as the feed
+    orders them) and its node (None when no plugin provides it: left out, as ``of`` does)."""
+    position, _ref = feed.criterion_refs(registry, framework).get(code, (1 << 30, None))
+    owned = registry.criterion(framework, code)
+    return position, Criterion.of(owned) if owned is not None else None
 
 
 def _framework(registry: Registry, code: str) -> Any:
