@@ -12,6 +12,15 @@ The fast path only ever handles the case where nothing goes wrong: a null where 
 non-null, an exception value, a failed coercion, an object of the wrong type or a list that is not
 a list or tuple hands the field back to graphql-core's ``execute_field`` before anything below it
 ran, so errors, their paths and null propagation are graphql-core's own.
+
+A selection set made only of such fields, all the way down (``__typename``, aliases, fragments and
+``@skip``/``@include``, which collecting the fields has already applied), is compiled once into
+Python source: one function per object level that reads, coerces and nests in a single call, and
+one per list item. Compiled builders are cached per schema by the selection's shape (which
+response key reads which field, recursively), so every request making that selection shares one.
+A builder raises wherever graphql-core would do more than read and coerce (the cases above); the
+caller then discards its partial result and completes the selection field by field, as before:
+reading a plain attribute twice is harmless, and nothing else ran.
 tests/core/test_execution.py compares the two executors on the same queries, errors included,
 counts graphql-core's field calls to prove the fast path is taken, and names every graphql-core and
 strawberry internal used here (both libraries are pinned in pyproject.toml to the releases it was
