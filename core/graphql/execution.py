@@ -244,7 +244,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         source: list[str] = []
         names: dict[str, Any] = {
             "_leaf": _leaf, "_check": _check_object, "_FALLBACK": _FALLBACK, "_list": list,
-            "_tuple": tuple,
+            "_tuple": tuple, "_Exception": Exception, "_Undefined": Undefined,
         }  # fmt: skip
         counter = itertools.count()
 
@@ -264,11 +264,23 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         def value_lines(var: str, shape: _Leaf | _Object | _List) -> list[str]:
             if isinstance(shape, _Leaf):
+                # The common cases inline (a value of the exact type, an enum member, a value
+                # to coerce), anything else through ``_leaf``, which raises where it must.
+                slow = f"{var} = _leaf({var}, {constant(shape)})"
                 if shape.unchanged is not None:
-                    unchanged = constant(shape.unchanged)
-                    return [f"if type({var}) is not {unchanged}: {var} = _leaf({var}, "
-                            f"{constant(shape)})"]  # fmt: skip
-                return [f"{var} = _leaf({var}, {constant(shape)})"]
+                    return [f"if type({var}) is not {constant(shape.unchanged)}: {slow}"]
+                if shape.members is not None:
+                    members, member_type = constant(shape.members), constant(shape.member_type)
+                    return [
+                        f"if type({var}) is {member_type}: {var} = {members}[{var}]",
+                        f"else: {slow}",
+                    ]
+                return [
+                    f"if {var} is None or isinstance({var}, _Exception): {slow}",
+                    "else:",
+                    f"    {var} = {constant(shape.coerce)}({var})",
+                    f"    if {var} is None or {var} is _Undefined: raise _FALLBACK",
+                ]
             lines = [f"if {var} is None:"]
             lines.append("    raise _FALLBACK" if shape.non_null else "    pass")
             lines.append("else:")
