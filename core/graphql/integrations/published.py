@@ -84,12 +84,22 @@ class PublishedFinding:
     @staticmethod
     def page(found: feed.PublishedRows | None, registry: Registry) -> list[PublishedFinding]:
         """A page's nodes straight from its rows, without the ``PublicFinding`` layer between
-        (a page of 1,000 is the integrators' large read): each framework's node and each
-        criterion's once per page."""
+        (a page of 1,000 is the integrators' large read): each framework's, criterion's, area's
+        and agency's node once per page (nodes are read, never changed)."""
         if found is None:
             return []
         frameworks: dict[str, Any] = {}
         cited: dict[tuple[str, str], tuple[int, Criterion | None]] = {}
+        # Areas and agencies are shared nodes too: a page is mostly one area's findings.
+        areas: dict[tuple[str, str], PublishedFindingArea] = {}
+        agencies: dict[feed.AgencyRef, PublishedFindingAgency] = {}
+
+        def agency_node(ref: feed.AgencyRef) -> PublishedFindingAgency:
+            node = agencies.get(ref)
+            if node is None:
+                node = agencies[ref] = PublishedFindingAgency(kind=ref.kind, name=ref.name)
+            return node
+
         criteria_of, agencies_of = found.criteria, found.agencies
         nodes = []
         for row in found.rows:
@@ -98,6 +108,11 @@ class PublishedFinding:
             framework = frameworks.get(framework_code)
             if framework is None:
                 framework = frameworks[framework_code] = _framework(registry, framework_code)
+            area = areas.get((area_code, area_name))
+            if area is None:
+                area = areas[(area_code, area_name)] = PublishedFindingArea(
+                    code=area_code, name=area_name
+                )
             criteria = []
             for code in criteria_of.get(finding_id, ()):
                 key = (framework_code, code)
@@ -118,11 +133,8 @@ class PublishedFinding:
                     updated_at=updated_at,
                     inspection_reference=reference,
                     framework_code=framework_code,
-                    area=PublishedFindingArea(code=area_code, name=area_name),
-                    agencies=[
-                        PublishedFindingAgency(kind=a.kind, name=a.name)
-                        for a in agencies_of.get(finding_id, ())
-                    ],
+                    area=area,
+                    agencies=[agency_node(a) for a in agencies_of.get(finding_id, ())],
                     criteria=[node for _position, node in criteria if node is not None],
                     framework=framework,
                     finding_id=finding_id,
