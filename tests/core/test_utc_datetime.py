@@ -46,7 +46,9 @@ def test_sqlite_datetimes_read_as_sqlalchemy_reads_them(tmp_path: Path) -> None:
             )
     with engine.connect() as connection:
         read = dict(connection.execute(select(table.c.id, table.c.at)).all())
-        stored_text = dict(connection.execute(text("SELECT id, at FROM t")).all())
+        stored_text: dict[int, object] = dict(
+            connection.execute(text("SELECT id, at FROM t")).all()
+        )
         naive = dict(connection.execute(select(plain.c.id, plain.c.at)).all())
     assert [read[n] for n in range(4)] == [
         w.astimezone(UTC) if w is not None else None for w in written
