@@ -70,8 +70,17 @@ def evidence_coverage(
         viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
     ):
         return None
-    records = session.scalars(
-        select(EvidenceRecord)
+    # Core rows of the columns read below: ORM entities cost the dashboard ~1 ms.
+    records = session.execute(
+        select(
+            EvidenceRecord.id,
+            EvidenceRecord.inspectorate,
+            EvidenceRecord.form,
+            EvidenceRecord.answers,
+            EvidenceRecord.status,
+            EvidenceRecord.child_id,
+            EvidenceRecord.agency_id,
+        )
         .where(EvidenceRecord.inspection_id == inspection_id, access.evidence_visible_to(viewer))
         .order_by(EvidenceRecord.id)
     ).all()

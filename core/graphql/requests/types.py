@@ -16,7 +16,7 @@ from core.graphql.base.inputs import in_order, row_ids
 from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
 from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Info
-from core.graphql.loaders import PageKey
+from core.graphql.loaders import PageKey, RequestRow
 from core.graphql.nodes import Agency, Child, InspectionRef, load_inspection
 from core.graphql.reference import (
     DocumentRequest,
@@ -274,7 +274,7 @@ class IssuedRequest(relay.Node):
     framework_code: strawberry.Private[str]
 
     @staticmethod
-    def of(row: m.IssuedRequest, framework: str) -> IssuedRequest:
+    def of(row: RequestRow, framework: str) -> IssuedRequest:
         return IssuedRequest(
             id=row.id,
             reference=row.reference,
