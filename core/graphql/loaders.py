@@ -453,8 +453,23 @@ class RequestLoaders:
                 .subquery()
             )
             statement = (
-                select(*REQUEST_COLUMNS, Inspection.framework)
+                select(
+                    *REQUEST_COLUMNS,
+                    Inspection.framework,
+                    Agency.kind.label("agency_kind"),
+                    Agency.name.label("agency_name"),
+                    Agency.area_id.label("agency_area_id"),
+                )
                 .join(Inspection, Inspection.id == IssuedRequest.inspection_id)
+                # Each request's agency in the same statement, if the viewer may see it (else
+                # null and its field goes through the agency loader, which refuses it).
+                .outerjoin(
+                    Agency,
+                    and_(
+                        Agency.id == IssuedRequest.agency_id,
+                        access.agencies_visible_to(self._context.viewer),
+                    ),
+                )
                 .join(ranked, ranked.c.id == IssuedRequest.id)
                 # As in _window: the inspections again, or PostgreSQL scans every request.
                 .where(ranked.c.position <= args.limit + 1, IssuedRequest.inspection_id.in_(ids))

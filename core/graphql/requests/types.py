@@ -272,9 +272,11 @@ class IssuedRequest(relay.Node):
     agency_id: strawberry.Private[int]
     child_id: strawberry.Private[int | None]
     framework_code: strawberry.Private[str]
+    # The agency's node when the tracker's page joined it; else `agency` loads it.
+    agency_node: strawberry.Private[Agency | None] = None
 
     @staticmethod
-    def of(row: RequestRow, framework: str) -> IssuedRequest:
+    def of(row: RequestRow, framework: str, agency: Agency | None = None) -> IssuedRequest:
         return IssuedRequest(
             id=row.id,
             reference=row.reference,
@@ -286,6 +288,7 @@ class IssuedRequest(relay.Node):
             agency_id=row.agency_id,
             child_id=row.child_id,
             framework_code=framework,
+            agency_node=agency,
         )
 
     @classmethod
@@ -367,7 +370,13 @@ class IssuedRequest(relay.Node):
         return await load_inspection(info, self.inspection_id)
 
     @strawberry.field(description="The agency it is issued to.")
-    async def agency(self, info: Info) -> Agency:
+    def agency(self, info: Info) -> Agency:
+        # A sync resolver: the joined node costs no task; otherwise graphql-core awaits the load.
+        if self.agency_node is not None:
+            return self.agency_node
+        return self._load_agency(info)  # type: ignore[return-value]
+
+    async def _load_agency(self, info: Info) -> Agency:
         row = await info.context.loaders.agency.load(self.agency_id)
         if row is None:  # whoever sees a request sees the agencies of its area
             raise LookupError(f"agency {self.agency_id} is out of the viewer's scope")
