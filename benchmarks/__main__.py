@@ -45,8 +45,16 @@ def main() -> None:
         help="also run scale, large_read and dashboard on PostgreSQL, and throughput and "
         "subscriptions (which need it), each in a schema of its own, dropped after",
     )
+    parser.add_argument(
+        "--baseline-commit",
+        metavar="REV",
+        help="throughput also serves the dashboard from this commit's files (git archive, the "
+        "same virtualenv and data) and prints old against new: default 639139d, 'none' skips it",
+    )
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="default: all")
     args = parser.parse_args()
+    if args.baseline_commit:
+        os.environ["JTAI_BENCH_BASELINE_COMMIT"] = args.baseline_commit
     if args.postgres:
         os.environ["JTAI_BENCH_POSTGRES_URL"] = args.postgres
     print(

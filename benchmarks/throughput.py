@@ -20,6 +20,20 @@ baseline too. The baseline is measured before and after the dashboard; the faste
 ``/healthz``, which skips the token and GraphQL, is measured last: what the HTTP stack and this
 load generator alone manage.
 
+The earlier code, in the same run on the same data (issue 19: "run the old commit as the
+baseline"): the dashboard is also served by the baseline commit (``--baseline-commit REV``,
+default 639139d, the commit before that round; ``none`` skips it), its files extracted with ``git
+archive REV | tar -x`` into a temporary directory (no worktree left behind) and run from there
+with this virtualenv (``PYTHONPATH``), under the same load, once before and once after this code's
+runs (the faster counts). Printed: req/s and the workers' CPU per answer (``/proc/<pid>/stat``)
+old against new. A server refuses a database whose migrations are ahead of its code, and this
+code may add migrations, so with a baseline commit the order is: the old commit's own code
+migrates the empty schema, generates the data and issues its token (one subprocess run from the
+extracted files), the old code is served and measured; then this code's migrations upgrade that
+same database (``VACUUM ANALYZE`` again), this code issues its own token and is served. The old
+code is measured a second time, after this code's runs, only if the upgrade applied no
+migration. Both see the same rows (the old generator's, upgraded).
+
 The tasks start 50 ms apart, so that each opens its connection while the others' requests are
 being served and the free worker accepts it: connections opened all at once are all accepted by
 one worker's event loop, which keeps them (the other worker idles). Connections per worker are
@@ -47,7 +61,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,8 +76,7 @@ from benchmarks.harness import Result, Timing
 from benchmarks.scale import _postgres_url
 from benchmarks.startup import REPO, free_port
 from core.database import Database
-from core.migrate import upgrade
-from core.models import Base
+from core.migrate import current_revision, upgrade
 from core.plugins import make_plugin_manager
 from core.registry import build_registry
 from core.synthetic import Scale, generate
@@ -74,6 +87,16 @@ SEED = 4157
 INSPECTIONS = 150
 WORKERS = 2
 CONCURRENCY = int(os.environ.get("JTAI_BENCH_CONCURRENCY") or 16)
+# The commit served as the dashboard's baseline in the same run (issue 19: the commit before that
+# round); `python -m benchmarks --baseline-commit REV`, or "none" to skip it.
+DEFAULT_BASELINE_COMMIT = "639139d"
+
+
+def _baseline_commit() -> str:
+    found = os.environ.get("JTAI_BENCH_BASELINE_COMMIT") or DEFAULT_BASELINE_COMMIT
+    return "" if found == "none" else found
+
+
 STAGGER_SECONDS = 0.05  # between the tasks' first requests (see the module's docstring)
 VIEWER = "{ viewer { role } }"
 START_TIMEOUT_SECONDS = 120.0
@@ -184,11 +207,86 @@ def _schema(url: str) -> Iterator[tuple[Database, str, str]]:
 
 
 def _vacuum_analyze(database: Database, schema: str) -> float:
+    """Every table in the schema, whichever commit's migrations made them."""
     started = time.perf_counter()
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in Base.metadata.sorted_tables:
-            connection.execute(text(f'VACUUM ANALYZE {schema}."{table.name}"'))
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = :schema ORDER BY 1"),
+            {"schema": schema},
+        ).scalars()
+        for table in list(tables):
+            connection.execute(text(f'VACUUM ANALYZE {schema}."{table}"'))
     return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What the generation wrote that the load needs: the focus inspection and a lead's token."""
+
+    rows: int
+    seconds: float
+    inspection_id: int
+    reference: str
+    lead_inspector_id: int
+    token: str
+
+
+# Run with an earlier commit's files first on PYTHONPATH: that commit's migrations, generator and
+# token issuer on the empty schema (argv: database URL, inspections, seed, scale). Only APIs the
+# baseline commits share; prints one JSON line.
+_OLD_PREPARE = """
+import datetime as dt, json, sys
+from core.database import Database
+from core.migrate import current_revision, upgrade
+from core.plugins import make_plugin_manager
+from core.registry import build_registry
+from core.synthetic import Scale, generate
+from core.tokens import create_token
+from core.viewer import Role
+
+database = Database(sys.argv[1])
+upgrade(database)
+registry = build_registry(make_plugin_manager())
+found = generate(database, registry, inspections=int(sys.argv[2]), seed=int(sys.argv[3]),
+                 scale=Scale(sys.argv[4]))
+focus = found.inspections[0]
+with database.write() as session:
+    token = create_token(session, role=Role.INSPECTOR, label="throughput benchmark lead (old)",
+                         expires_in=dt.timedelta(hours=4),
+                         inspector_id=focus.lead_inspector_id).token
+database.dispose()
+print(json.dumps({"rows": found.rows, "seconds": found.seconds,
+                  "inspection_id": focus.inspection_id, "reference": focus.reference,
+                  "lead_inspector_id": focus.lead_inspector_id, "token": token}))
+"""
+
+
+def _prepare_with(source: Path, database_url: str, scale: Scale) -> _Prepared:
+    """Migrate, generate and issue a token with the code in ``source`` (an earlier commit)."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("JTAI_")}
+    env["PYTHONPATH"] = str(source)
+    command = [sys.executable, "-c", _OLD_PREPARE, database_url, str(INSPECTIONS), str(SEED)]
+    done = subprocess.run(
+        [*command, scale.value], cwd=source, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise RuntimeError(f"preparing the data with the baseline commit failed:\n{done.stderr}")
+    return _Prepared(**orjson.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _prepare_here(database: Database, registry: Any, scale: Scale) -> _Prepared:
+    """Migrate, generate and issue a token with this code."""
+    upgrade(database)
+    found = generate(database, registry, inspections=INSPECTIONS, seed=SEED, scale=scale)
+    focus = found.inspections[0]
+    return _Prepared(
+        found.rows,
+        found.seconds,
+        focus.inspection_id,
+        focus.reference,
+        focus.lead_inspector_id,
+        _lead_token(database, focus.lead_inspector_id),
+    )
 
 
 def _lead_token(database: Database, inspector_id: int) -> str:
@@ -304,8 +402,9 @@ def _healthy(base_url: str) -> bool:
 
 
 @contextmanager
-def _serve(database_url: str, directory: Path) -> Iterator[_Server]:
-    """``jtai serve --workers N`` in a process group of its own, once every worker has started.
+def _serve(database_url: str, directory: Path, source: Path = REPO) -> Iterator[_Server]:
+    """``jtai serve --workers N`` in a process group of its own, once every worker has started,
+    from ``source`` (this checkout, or an earlier commit's files) with this virtualenv.
 
     Stopped with SIGTERM (uvicorn's graceful shutdown), which must end it, with 0, in time; what
     went wrong is left in ``stop_problem``."""
@@ -315,14 +414,15 @@ def _serve(database_url: str, directory: Path) -> Iterator[_Server]:
         "JTAI_DATABASE_URL": database_url,
         "JTAI_ENV": "production",
         "JTAI_STORAGE_DIR": str(directory / "documents"),
+        "PYTHONPATH": str(source),  # the editable install points at this checkout otherwise
     }
-    log = directory / "server.log"
+    log = directory / f"server-{source.name}.log"
     command = [sys.executable, "-m", "core.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(WORKERS)]
     started = time.perf_counter()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=output, stderr=output, start_new_session=True
+            command, cwd=source, env=env, stdout=output, stderr=output, start_new_session=True
         )
     server = _Server(port, process.pid, log)
     try:
@@ -491,6 +591,37 @@ def _problems(runs: list[_Run], server: _Server) -> str | None:
     return "throughput: " + "; ".join(found) + f"\nThe server's log ends:\n{server.log_tail()}"
 
 
+@contextmanager
+def _commit_files(commit: str) -> Iterator[Path]:
+    """An earlier commit's files (``git archive``, no worktree left behind), to serve as the
+    baseline with the same virtualenv and database."""
+    with tempfile.TemporaryDirectory() as name:
+        archive = subprocess.run(
+            ["git", "archive", commit], cwd=REPO, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", name], input=archive, check=True)
+        yield Path(name)
+
+
+def _baseline_dashboard(
+    commit: str, source: Path, own_url: str, directory: Path, dashboard: _Request,
+    seconds: float, warmup: float, backend_pids: Callable[[], list[int]],
+) -> _Run:  # fmt: skip
+    """The dashboard under the same load, served by ``commit``'s code (its files in ``source``)
+    on the same data."""
+    with _serve(own_url, directory, source) as server:
+        found = asyncio.run(_load(server, dashboard, seconds, warmup, backend_pids))
+    found.name = f"dashboard at {commit}"
+    if server.stop_problem:
+        found.error(server.stop_problem)
+    return found
+
+
+def _per_request_cpu_ms(run: _Run) -> float:
+    """The workers' CPU per answer (/proc/<pid>/stat, utime + stime, over the window)."""
+    return sum(run.worker_cpu_seconds) * 1000 / max(1, len(run.latencies_ms))
+
+
 def run(quick: bool) -> list[Result]:
     url = _postgres_url()
     if url is None:
@@ -500,17 +631,53 @@ def run(quick: bool) -> list[Result]:
     seconds, warmup = (5.0, 2.0) if quick else (20.0, 5.0)
     registry = build_registry(make_plugin_manager())
     runs: list[_Run] = []
-    with tempfile.TemporaryDirectory() as name, _schema(url) as (database, own_url, schema):
-        upgrade(database)
-        generation = generate(database, registry, inspections=INSPECTIONS, seed=SEED, scale=scale)
-        vacuum = _vacuum_analyze(database, schema)
-        focus = generation.inspections[0]
-        token = _lead_token(database, focus.lead_inspector_id)
-        _say(
-            f"{INSPECTIONS} inspections at scale {scale.value}: {generation.rows:,} rows in "
-            f"{generation.seconds:.0f} s; VACUUM ANALYZE {vacuum:.0f} s; schema {schema}"
+    baseline_commit = _baseline_commit()
+    with ExitStack() as stack:
+        name = stack.enter_context(tempfile.TemporaryDirectory())
+        database, own_url, schema = stack.enter_context(_schema(url))
+        old_source = (
+            stack.enter_context(_commit_files(baseline_commit)) if baseline_commit else None
         )
-        dashboard, viewer, healthz = _requests(focus.inspection_id, focus.reference, token)
+        # With a baseline, its own code makes the data (see the module's docstring: the order).
+        prepared = (
+            _prepare_with(old_source, own_url, scale)
+            if old_source
+            else _prepare_here(database, registry, scale)
+        )
+        vacuum = _vacuum_analyze(database, schema)
+        _say(
+            f"{INSPECTIONS} inspections at scale {scale.value}: {prepared.rows:,} rows in "
+            f"{prepared.seconds:.0f} s ({f'by {baseline_commit}' if old_source else 'this code'}); "
+            f"VACUUM ANALYZE {vacuum:.0f} s; schema {schema}"
+        )
+        pids = lambda: _backend_pids(database, schema)  # noqa: E731
+        olds: list[_Run] = []
+        old_again = False
+        if old_source:
+            old_dashboard = _requests(prepared.inspection_id, prepared.reference, prepared.token)[0]
+            olds.append(
+                _baseline_dashboard(
+                    baseline_commit,
+                    old_source,
+                    own_url,
+                    Path(name),
+                    old_dashboard,
+                    seconds,
+                    warmup,
+                    pids,
+                )
+            )
+            _say(olds[-1].summary())
+            before = current_revision(database)
+            upgrade(database)  # this code's migrations, on the old commit's data
+            old_again = current_revision(database) == before
+            vacuum = _vacuum_analyze(database, schema)
+            _say(
+                f"upgraded from {before} to {current_revision(database)} by this code; "
+                f"VACUUM ANALYZE {vacuum:.0f} s"
+            )
+        token = _lead_token(database, prepared.lead_inspector_id)
+        dashboard, viewer, healthz = _requests(prepared.inspection_id, prepared.reference, token)
         with _serve(own_url, Path(name)) as server:
             _say(
                 f"jtai serve --workers {WORKERS} (JTAI_ENV=production, access log on): "
@@ -537,11 +704,49 @@ def run(quick: bool) -> list[Result]:
                 if found.errors:
                     break  # and fail below, with what went wrong
         problems = _problems(runs, server)
+        if old_source and old_again and not problems:  # the old code still accepts the database
+            olds.append(
+                _baseline_dashboard(
+                    baseline_commit,
+                    old_source,
+                    own_url,
+                    Path(name),
+                    old_dashboard,
+                    seconds,
+                    warmup,
+                    pids,
+                )
+            )
+            _say(olds[-1].summary())
+        if any(o.errors for o in olds):
+            problems = f"the baseline commit {baseline_commit}: {[o.error_samples for o in olds]}"
+        old = max(olds, key=lambda o: o.requests_per_second) if olds else None
     if problems:
         raise RuntimeError(problems)
     board, health = runs[1], runs[3]
+    results = []
+    if old is not None:
+        old_cpu, new_cpu = _per_request_cpu_ms(old), _per_request_cpu_ms(board)
+        results.append(
+            Result(
+                f"throughput pg: dashboard x{CONCURRENCY} vs {baseline_commit}",
+                board.timing,
+                old.timing,
+                f"commit {baseline_commit}",
+                note=f"req/s {old.requests_per_second:,.1f} at {baseline_commit} -> "
+                f"{board.requests_per_second:,.1f} now "
+                f"({board.requests_per_second / old.requests_per_second:.2f}x); worker CPU per "
+                f"request {old_cpu:.1f} ms -> {new_cpu:.1f} ms ({new_cpu / old_cpu:.2f}x); p99 "
+                f"{old.percentile(0.99):.1f} -> {board.percentile(0.99):.1f} ms; same data, "
+                f"same {WORKERS} workers and {CONCURRENCY} in flight, old code from git archive, "
+                f"on data its own code migrated and generated, served before this code's "
+                f"migrations ({' / '.join(f'{o.requests_per_second:.1f}' for o in olds)} req/s; "
+                f"the faster counts)",
+            )
+        )
     base = min(runs[0], runs[2], key=lambda r: r.timing.median_ms)
     return [
+        *results,
         Result(
             f"throughput pg: dashboard x{CONCURRENCY}",
             board.timing,
@@ -552,6 +757,7 @@ def run(quick: bool) -> list[Result]:
             f"{health.requests_per_second:,.0f}); p99 {board.percentile(0.99):.1f} ms (viewer "
             f"{base.percentile(0.99):.1f}); 0 errors in {len(board.latencies_ms):,} answers; "
             f"{WORKERS} uvicorn workers, {CONCURRENCY} in flight, {board.seconds:.0f} s; "
-            f"{size:,} bytes per answer; client, server and PostgreSQL on {os.cpu_count()} CPUs",
-        )
+            f"{size:,} bytes per answer; client, server and PostgreSQL on {os.cpu_count()} CPUs; "
+            f"worker CPU per request {_per_request_cpu_ms(board):.1f} ms",
+        ),
     ]

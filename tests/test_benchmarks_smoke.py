@@ -56,6 +56,7 @@ def test_every_benchmark_but_throughput_runs_at_its_quick_size() -> None:
         "ingest XLSX 10,000 rows",
         "start-up to /healthz 200",
         "large read sqlite: 1,000 findings",
+        "large read sqlite over HTTP",
         "dashboard sqlite: 150 inspections",
         "scale sqlite: dashboard 150/1",
         "scale sqlite: 1,000 findings 150/1",

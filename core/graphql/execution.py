@@ -12,6 +12,15 @@ The fast path only ever handles the case where nothing goes wrong: a null where 
 non-null, an exception value, a failed coercion, an object of the wrong type or a list that is not
 a list or tuple hands the field back to graphql-core's ``execute_field`` before anything below it
 ran, so errors, their paths and null propagation are graphql-core's own.
+
+A selection set made only of such fields, all the way down (``__typename``, aliases, fragments and
+``@skip``/``@include``, which collecting the fields has already applied), is compiled once into
+Python source: one function per object level that reads, coerces and nests in a single call, and
+one per list item. Compiled builders are cached per schema by the selection's shape (which
+response key reads which field, recursively), so every request making that selection shares one.
+A builder raises wherever graphql-core would do more than read and coerce (the cases above); the
+caller then discards its partial result and completes the selection field by field, as before:
+reading a plain attribute twice is harmless, and nothing else ran.
 tests/core/test_execution.py compares the two executors on the same queries, errors included,
 counts graphql-core's field calls to prove the fast path is taken, and names every graphql-core and
 strawberry internal used here (both libraries are pinned in pyproject.toml to the releases it was
@@ -20,10 +29,13 @@ tested with). JTAI_PLAIN_EXECUTION=0 (core/settings.py) switches to strawberry's
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import EnumMeta
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLBoolean,
@@ -34,6 +46,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
     GraphQLString,
     is_leaf_type,
     is_non_null_type,
@@ -122,6 +135,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[int, tuple[GroupedFieldSet, list[_PlannedStep]]] = {}
         self._item_shapes: dict[tuple[int, int], _Leaf | _Object | None] = {}
         self._keep_alive: list[object] = []
+        self._builders: dict[int, _Builder | None] = {}
         # Middleware wraps every resolver: with any, every field goes through graphql-core.
         middleware = self.middleware_manager
         self._plain = middleware is None or not middleware.middlewares
@@ -143,7 +157,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self, parent_type: GraphQLObjectType, response_name: str, details: FieldDetailsList
     ) -> _Step:
         slow = _Step(response_name, details)
-        if any(d.defer_usage is not None or d.node.directives for d in details):
+        if not _plain_details(details):
             return slow
         node = details[0].node
         if node.name.value == _TYPENAME:
@@ -185,6 +199,130 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return _Object(named, collected.grouped_field_set, non_null)
         return None  # interfaces and unions resolve their runtime type through graphql-core
 
+    # --- compiled selections ------------------------------------------------------------------
+
+    def _builder(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Builder | None:
+        """The compiled builder of a selection made only of plain fields, else None."""
+        key = id(fields)
+        found = self._builders.get(key, _UNPLANNED)
+        if isinstance(found, _Unplanned):
+            found = None
+            signature = self._signature(parent_type, fields)
+            if signature is not None:
+                found = _compiled(
+                    self.schema, signature, lambda: self._compile(parent_type, fields)
+                )
+            self._builders[key] = found
+        return found
+
+    def _signature(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Any:
+        """What a builder depends on: each response key, its field and what is selected below
+        it (the schema fixes the rest), or None if anything in it is not a plain field."""
+        parts: list[tuple[Any, ...]] = []
+        for name, attribute, _leaf_shape, step in self._plan(parent_type, fields):
+            if step.typename:
+                parts.append((name,))
+                continue
+            shape = step.shape
+            if shape is None or not attribute.isidentifier():
+                return None
+            field_name = step.field_details[0].node.name.value
+            item = shape.item if isinstance(shape, _List) else shape
+            if isinstance(item, _Leaf):
+                parts.append((name, field_name))
+                continue
+            below = self._signature(item.object_type, item.fields)
+            if below is None:
+                return None
+            parts.append((name, field_name, below))
+        return (parent_type.name, tuple(parts))
+
+    def _compile(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Builder:
+        """Python source building the selection's result dict from an object in one call,
+        raising (``_Fallback`` or whatever an attribute raised) wherever graphql-core would do
+        anything but read, coerce and nest: the caller then completes it field by field."""
+        source: list[str] = []
+        names: dict[str, Any] = {
+            "_leaf": _leaf, "_check": _check_object, "_FALLBACK": _FALLBACK, "_list": list,
+            "_tuple": tuple, "_Exception": Exception, "_Undefined": Undefined,
+        }  # fmt: skip
+        counter = itertools.count()
+
+        def constant(value: Any) -> str:
+            name = f"_c{next(counter)}"
+            names[name] = value
+            return name
+
+        def nested(shape: _Object, value: str, indent: str) -> list[str]:
+            build = builder_of(shape.object_type, shape.fields)
+            origin = constant(_origin(shape.object_type))
+            return [
+                f"{indent}if type({value}) is not {origin}:",
+                f"{indent}    _check({value}, {constant(shape)})",
+                f"{indent}{value} = {build}({value})",
+            ]
+
+        def value_lines(var: str, shape: _Leaf | _Object | _List) -> list[str]:
+            if isinstance(shape, _Leaf):
+                # The common cases inline (a value of the exact type, an enum member, a value
+                # to coerce), anything else through ``_leaf``, which raises where it must.
+                slow = f"{var} = _leaf({var}, {constant(shape)})"
+                if shape.unchanged is not None:
+                    return [f"if type({var}) is not {constant(shape.unchanged)}: {slow}"]
+                if shape.members is not None:
+                    members, member_type = constant(shape.members), constant(shape.member_type)
+                    return [
+                        f"if type({var}) is {member_type}: {var} = {members}[{var}]",
+                        f"else: {slow}",
+                    ]
+                return [
+                    f"if {var} is None or isinstance({var}, _Exception): {slow}",
+                    "else:",
+                    f"    {var} = {constant(shape.coerce)}({var})",
+                    f"    if {var} is None or {var} is _Undefined: raise _FALLBACK",
+                ]
+            lines = [f"if {var} is None:"]
+            lines.append("    raise _FALLBACK" if shape.non_null else "    pass")
+            lines.append("else:")
+            if isinstance(shape, _Object):
+                return lines + nested(shape, var, "    ")
+            lines.append(f"    if type({var}) is not _list and type({var}) is not _tuple:")
+            lines.append("        raise _FALLBACK")
+            item = shape.item
+            if isinstance(item, _Leaf):
+                each = ["i = _i", *value_lines("i", item)]
+            else:
+                each = ["i = _i", "if i is None:"]
+                each.append("    raise _FALLBACK" if item.non_null else "    return None")
+                each += nested(item, "i", "")
+            one = f"_e{next(counter)}"
+            source.append(f"def {one}(_i):")
+            source.extend(f"    {line}" for line in [*each, "return i"])
+            lines.append(f"    {var} = [{one}(_i) for _i in {var}]")
+            return lines
+
+        def builder_of(object_type: GraphQLObjectType, selected: GroupedFieldSet) -> str:
+            name = f"_b{next(counter)}"
+            body: list[str] = []
+            entries: list[str] = []
+            for key, attribute, _leaf_shape, step in self._plan(object_type, selected):
+                if step.typename:
+                    entries.append(f"{key!r}: {object_type.name!r}")
+                    continue
+                assert step.shape is not None
+                var = f"x{len(entries)}"
+                body.append(f"{var} = v.{attribute}")
+                body.extend(value_lines(var, step.shape))
+                entries.append(f"{key!r}: {var}")
+            source.append(f"def {name}(v):")
+            source.extend(f"    {line}" for line in body)
+            source.append("    return {" + ", ".join(entries) + "}")
+            return name
+
+        top = builder_of(parent_type, fields)
+        exec(compile("\n".join(source), f"<selection on {parent_type.name}>", "exec"), names)
+        return cast(_Builder, names[top])
+
     # --- execution --------------------------------------------------------------------------
 
     def execute_fields(
@@ -199,6 +337,12 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        builder = self._builder(parent_type, grouped_field_set)
+        if builder is not None:
+            try:
+                return builder(source_value)
+            except Exception:  # not the plain case somewhere below: field by field instead
+                pass
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
         is_awaitable = self.is_awaitable
@@ -325,8 +469,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (id(item_type), id(details))
         cached: _Leaf | _Object | _Unplanned | None = self._item_shapes.get(key, _UNPLANNED)
         if cached is _UNPLANNED:
-            plain = not any(d.defer_usage is not None or d.node.directives for d in details)
-            shape = self._shape(item_type, details) if plain else None
+            shape = self._shape(item_type, details) if _plain_details(details) else None
             cached = shape if not isinstance(shape, _List) else None
             self._item_shapes[key] = cached
             self._keep_alive.append(details)
@@ -354,6 +497,12 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _FALLBACK
             else:
                 _check_object(v, item)
+        builder = self._builder(item.object_type, item.fields)
+        if builder is not None:
+            try:
+                return [None if v is None else builder(v) for v in values]
+            except Exception:  # an item is not the plain case: item by item instead
+                pass
         completed: list[Any] = []
         awaitable_indices: list[int] = []
         is_awaitable = self.is_awaitable
@@ -416,6 +565,49 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
 
         return await_completed()
+
+
+_Builder = Callable[[Any], Any]
+
+# Compiled builders per schema, by selection signature: one per distinct selection of plain
+# fields, shared by every request that makes it (bounded like the parser and validation caches).
+_COMPILED_MAX = 256
+_COMPILED: WeakKeyDictionary[GraphQLSchema, dict[Any, _Builder]] = WeakKeyDictionary()
+_COMPILING = threading.Lock()
+
+
+def _compiled(
+    schema: GraphQLSchema, signature: Any, compile_it: Callable[[], _Builder]
+) -> _Builder:
+    by_signature = _COMPILED.get(schema)
+    found = by_signature.get(signature) if by_signature is not None else None
+    if found is not None:
+        return found
+    built = compile_it()
+    with _COMPILING:  # requests run in worker threads
+        by_signature = _COMPILED.setdefault(schema, {})
+        while len(by_signature) >= _COMPILED_MAX:
+            del by_signature[next(iter(by_signature))]  # the oldest
+        return by_signature.setdefault(signature, built)
+
+
+def _origin(object_type: GraphQLObjectType) -> type | None:
+    """The Python class strawberry made the type from: values of exactly it need no check."""
+    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) and not issubclass(origin, Exception) else None
+
+
+_SKIP_INCLUDE = frozenset({"skip", "include"})
+
+
+def _plain_details(details: FieldDetailsList) -> bool:
+    """No @defer, and no directive but @skip/@include (which collecting the fields applied)."""
+    return not any(
+        d.defer_usage is not None
+        or any(directive.name.value not in _SKIP_INCLUDE for directive in d.node.directives or ())
+        for d in details
+    )
 
 
 def _leaf_shape(leaf_type: GraphQLLeafType, non_null: bool) -> _Leaf:

@@ -54,6 +54,17 @@ class Inspectorate:
 
     @staticmethod
     def of(item: c.Inspectorate) -> Inspectorate:
+        """The node for a registry's inspectorate, built once, as ``Criterion.of``'s (the
+        dashboard's coverage names one for every criterion)."""
+        cached = _INSPECTORATE_NODES.get(id(item))
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        node = Inspectorate._build(item)
+        _INSPECTORATE_NODES[id(item)] = (item, node)
+        return node
+
+    @staticmethod
+    def _build(item: c.Inspectorate) -> Inspectorate:
         return Inspectorate(
             code=item.code,
             name=item.name,
@@ -248,6 +259,7 @@ class Criterion:
 # Criterion nodes by the id of the registry entry they show; the entry is kept with its node so
 # the id is never reused.
 _CRITERION_NODES: dict[int, tuple[Owned[c.Criterion], Criterion]] = {}
+_INSPECTORATE_NODES: dict[int, tuple[c.Inspectorate, Inspectorate]] = {}
 
 
 @strawberry.type(description="When something is due, counted from the day the area is notified.")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from strawberry.dataloader import DataLoader
 
 from core import access
@@ -20,6 +21,7 @@ from core.models import (
     ChildSelection,
     Consent,
     Inspection,
+    Inspector,
     ListRow,
     ListUpload,
     Meeting,
@@ -32,30 +34,69 @@ Chosen = tuple[ChildSelection, Child]
 
 
 class SelectionLoaders:
+    """Each loader made when first used (their access scopes are SQL expressions)."""
+
     def __init__(self, context: RequestContext) -> None:
         self._context = context
-        viewer = context.viewer
-        self.selected = self._chosen(Kind.SELECTED, access.children_visible_to(viewer))
-        self.tracked = self._chosen(Kind.TRACKED, access.children_visible_to(viewer))
-        self.sampled = self._chosen(Kind.SAMPLED, access.children_visible_to(viewer))
-        # The narrower views agency users get (the child's id and the LA's ID for it).
-        self.selected_for_area = self._chosen(
-            Kind.SELECTED, access.selected_children_visible_to(viewer)
-        )
-        self.tracked_for_area = self._chosen(
-            Kind.TRACKED, access.tracked_children_visible_to(viewer)
-        )
-        self.extra_fields = DataLoader(load_fn=self._extra_fields(viewer))
-        self.counts = DataLoader(load_fn=self._counts)
-        self.meetings = DataLoader(load_fn=self._of_inspection(Meeting, Meeting.starts_at))
-        self.people = DataLoader(load_fn=self._of_inspection(PersonToMeet, PersonToMeet.id))
-        self.consents = DataLoader(load_fn=self._consents(viewer))
+        # Who chose the children loaded so far, joined by their statement when the viewer may
+        # see them: inspector id -> (name, inspectorate). `chosenBy` reads it without a task.
+        self.choosers: dict[int, tuple[str, str]] = {}
+
+    @cached_property
+    def selected(self) -> DataLoader[int, list[Chosen]]:
+        return self._chosen(Kind.SELECTED, access.children_visible_to(self._context.viewer))
+
+    @cached_property
+    def tracked(self) -> DataLoader[int, list[Chosen]]:
+        return self._chosen(Kind.TRACKED, access.children_visible_to(self._context.viewer))
+
+    @cached_property
+    def sampled(self) -> DataLoader[int, list[Chosen]]:
+        return self._chosen(Kind.SAMPLED, access.children_visible_to(self._context.viewer))
+
+    # The narrower views agency users get (the child's id and the LA's ID for it).
+    @cached_property
+    def selected_for_area(self) -> DataLoader[int, list[Chosen]]:
+        scope = access.selected_children_visible_to(self._context.viewer)
+        return self._chosen(Kind.SELECTED, scope)
+
+    @cached_property
+    def tracked_for_area(self) -> DataLoader[int, list[Chosen]]:
+        scope = access.tracked_children_visible_to(self._context.viewer)
+        return self._chosen(Kind.TRACKED, scope)
+
+    @cached_property
+    def extra_fields(self) -> DataLoader[int, Any]:
+        return DataLoader(load_fn=self._extra_fields(self._context.viewer))
+
+    @cached_property
+    def counts(self) -> DataLoader[int, dict[str, int]]:
+        return DataLoader(load_fn=self._counts)
+
+    @cached_property
+    def meetings(self) -> DataLoader[int, list[Any]]:
+        return DataLoader(load_fn=self._of_inspection(Meeting, Meeting.starts_at))
+
+    @cached_property
+    def people(self) -> DataLoader[int, list[Any]]:
+        return DataLoader(load_fn=self._of_inspection(PersonToMeet, PersonToMeet.id))
+
+    @cached_property
+    def consents(self) -> DataLoader[int, list[Consent]]:
+        return DataLoader(load_fn=self._consents(self._context.viewer))
 
     def _chosen(self, kind: Kind, scope: ColumnElement[bool]) -> DataLoader[int, list[Chosen]]:
         async def load(inspection_ids: list[int]) -> list[list[Chosen]]:
             statement = (
-                select(ChildSelection, Child)
+                select(ChildSelection, Child, Inspector.name, Inspector.inspectorate)
                 .join(Child, Child.id == ChildSelection.child_id)
+                .outerjoin(
+                    Inspector,
+                    and_(
+                        Inspector.id == ChildSelection.chosen_by_id,
+                        access.inspectors_visible_to(self._context.viewer),
+                    ),
+                )
                 .where(
                     ChildSelection.inspection_id.in_(inspection_ids),
                     ChildSelection.kind == kind.value,
@@ -64,8 +105,10 @@ class SelectionLoaders:
                 .order_by(ChildSelection.chosen_at, ChildSelection.id)
             )
             grouped: dict[int, list[Chosen]] = defaultdict(list)
-            for chosen, child in self._context.session.execute(statement):
+            for chosen, child, name, inspectorate in self._context.session.execute(statement):
                 grouped[chosen.inspection_id].append((chosen, child))
+                if name is not None and chosen.chosen_by_id is not None:
+                    self.choosers[chosen.chosen_by_id] = (name, inspectorate)
                 self._context.touch("Child", (child.id,))
             return [grouped[i] for i in inspection_ids]
 

@@ -241,7 +241,7 @@ class PublicFinding:
 
 
 # The columns a PublicFinding is built from, in this order; read as plain rows, not ORM objects.
-_FINDING_COLUMNS = (
+FINDING_COLUMNS = (
     Finding.id,
     Finding.kind,
     Finding.title,
@@ -281,26 +281,38 @@ def agreements_of(session: Session, chosen: Select[Any]) -> dict[int, tuple[str,
     return {finding_id: tuple(codes) for finding_id, codes in agreed.items()}
 
 
-def _build(
-    session: Session, registry: Registry, chosen: Select[Any], with_agreements: bool = True
-) -> list[PublicFinding]:
-    """Published findings whose ids ``chosen`` selects, in its order, with their links.
+@dataclass(frozen=True, slots=True)
+class PublishedRows:
+    """Published findings as read: each row's columns in ``FINDING_COLUMNS`` order, and their
+    links by finding id (criteria codes as stored, agencies in order, agreements if read)."""
+
+    rows: Sequence[Any]
+    criteria: dict[int, list[str]]
+    agencies: dict[int, list[AgencyRef]]
+    agreed: dict[int, tuple[str, ...]] | None
+
+
+def _read(
+    session: Session, chosen: Select[Any], with_agreements: bool = True
+) -> PublishedRows | None:
+    """Published findings whose ids ``chosen`` selects, in its order, with their links; None if
+    there are none.
 
     ``chosen`` (a ``published(...)`` statement, perhaps with a limit) is run once for the rows and
     used as a subquery for the links, so no statement carries a list of a thousand ids.
     """
     # Plain Core rows on the session's connection: no ORM identity or loading work per row.
     connection = session.connection()
-    rows = connection.execute(chosen.with_only_columns(*_FINDING_COLUMNS)).all()
+    rows = connection.execute(chosen.with_only_columns(*FINDING_COLUMNS)).all()
     if not rows:
-        return []
+        return None
     ids = chosen.subquery()
     criteria: dict[int, list[str]] = defaultdict(list)
     for finding_id, code in connection.execute(
         select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
             ids, ids.c.id == FindingCriterion.finding_id
         )
-    ):
+    ).all():
         criteria[finding_id].append(code)
     agencies: dict[int, list[AgencyRef]] = defaultdict(list)
     for finding_id, kind, name in connection.execute(
@@ -308,11 +320,22 @@ def _build(
         .join(ids, ids.c.id == FindingAgency.finding_id)
         .join(Agency, Agency.id == FindingAgency.agency_id)
         .order_by(Agency.kind, Agency.name)
-    ):
+    ).all():  # fetched at once: SQLAlchemy's row-at-a-time iteration costs more per row
         agencies[finding_id].append(AgencyRef(_AGENCY_KINDS[kind], name))
     agreed = agreements_of(session, chosen) if with_agreements else None
+    return PublishedRows(rows, criteria, agencies, agreed)
+
+
+def _build(
+    session: Session, registry: Registry, chosen: Select[Any], with_agreements: bool = True
+) -> list[PublicFinding]:
+    """``_read``'s findings as ``PublicFinding``s (exports, webhooks, the change feed)."""
+    found = _read(session, chosen, with_agreements)
+    if found is None:
+        return []
+    criteria, agencies, agreed = found.criteria, found.agencies, found.agreed
     result = []
-    for row in rows:
+    for row in found.rows:
         finding_id, kind, title, text, headline, published_at, updated_at = row[:7]
         reference, framework, area_code, area_name = row[7:]
         assert published_at is not None
@@ -329,8 +352,10 @@ def _build(
                 framework=framework,
                 area_code=area_code,
                 area_name=area_name,
-                criteria=_criteria(_criterion_refs(registry, framework), criteria[finding_id]),
-                agencies=tuple(agencies[finding_id]),
+                criteria=ordered_criteria(
+                    criterion_refs(registry, framework), criteria[finding_id]
+                ),
+                agencies=tuple(agencies.get(finding_id, ())),
                 agreed_by=None if agreed is None else agreed.get(finding_id, ()),
             )
         )
@@ -345,7 +370,7 @@ _REFS: WeakKeyDictionary[Registry, dict[str, dict[str, tuple[int, CriterionRef]]
 _REFS = WeakKeyDictionary()
 
 
-def _criterion_refs(registry: Registry, framework: str) -> dict[str, tuple[int, CriterionRef]]:
+def criterion_refs(registry: Registry, framework: str) -> dict[str, tuple[int, CriterionRef]]:
     by_framework = _REFS.setdefault(registry, {})
     refs = by_framework.get(framework)
     if refs is None:
@@ -357,7 +382,7 @@ def _criterion_refs(registry: Registry, framework: str) -> dict[str, tuple[int, 
     return refs
 
 
-def _criteria(
+def ordered_criteria(
     refs: dict[str, tuple[int, CriterionRef]], codes: Sequence[str]
 ) -> tuple[CriterionRef, ...]:
     # The framework's own order (ESN-01 before ESN-10), not the database's; a code the framework
@@ -388,6 +413,19 @@ def page_of_published(
     total = session.scalar(select(func.count()).select_from(published(*clauses).subquery()))
     page = _build(session, registry, statement.limit(limit + 1), with_agreements)
     return FindingsPage(page, total or 0)
+
+
+def page_rows_of_published(
+    session: Session, registry: Registry, filters: FindingFilters, after_id: int | None, limit: int
+) -> tuple[PublishedRows | None, int]:
+    """As ``page_of_published`` without agreements, as read (up to ``limit + 1`` rows, and the
+    total): the graph builds its nodes straight from them."""
+    clauses = filter_clauses(registry, filters)
+    statement = published(*clauses)
+    if after_id is not None:
+        statement = statement.where(Finding.id > after_id)
+    total = session.scalar(select(func.count()).select_from(published(*clauses).subquery()))
+    return _read(session, statement.limit(limit + 1), False), total or 0
 
 
 def all_published(

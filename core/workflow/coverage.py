@@ -57,6 +57,9 @@ class _Tally:
     agencies: set[int] = field(default_factory=set)
 
 
+_NOTHING = _Tally()  # a criterion no record evidences (only ever read)
+
+
 def evidence_coverage(
     session: Session, registry: Registry, viewer: Viewer, inspection_id: int, framework: str
 ) -> Coverage | None:
@@ -67,8 +70,17 @@ def evidence_coverage(
         viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
     ):
         return None
-    records = session.scalars(
-        select(EvidenceRecord)
+    # Core rows of the columns read below: ORM entities cost the dashboard ~1 ms.
+    records = session.execute(
+        select(
+            EvidenceRecord.id,
+            EvidenceRecord.inspectorate,
+            EvidenceRecord.form,
+            EvidenceRecord.answers,
+            EvidenceRecord.status,
+            EvidenceRecord.child_id,
+            EvidenceRecord.agency_id,
+        )
         .where(EvidenceRecord.inspection_id == inspection_id, access.evidence_visible_to(viewer))
         .order_by(EvidenceRecord.id)
     ).all()
@@ -92,7 +104,7 @@ def evidence_coverage(
     for owned in registry.criteria_of(framework):
         if owned.owner not in codes:
             continue  # led by an inspectorate that joined the framework after this inspection
-        per = [(i, tallies.get((owned.item.code, i.code), _Tally())) for i in taking_part]
+        per = [(i, tallies.get((owned.item.code, i.code), _NOTHING)) for i in taking_part]
         criteria.append(
             CriterionCoverage(
                 criterion=owned,

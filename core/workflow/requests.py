@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
@@ -33,7 +34,18 @@ class RequestStatus(StrEnum):
     CANCELLED = "cancelled"  # its child was untracked before it was answered: asked no more
 
 
-def request_status(request: IssuedRequest, now: dt.datetime | None = None) -> RequestStatus:
+class Dated(Protocol):
+    """What a request's status depends on: a row, or the graph's node of it."""
+
+    @property
+    def due_at(self) -> dt.datetime: ...
+    @property
+    def received_at(self) -> dt.datetime | None: ...
+    @property
+    def cancelled_at(self) -> dt.datetime | None: ...
+
+
+def request_status(request: Dated, now: dt.datetime | None = None) -> RequestStatus:
     if request.cancelled_at is not None:
         return RequestStatus.CANCELLED
     if request.received_at is not None:

@@ -161,6 +161,19 @@ def _things() -> list[Any]:
     ]
 
 
+def _good_thing(number: int) -> Any:
+    # Nulls, empty lists and tuples where the schema allows them, so they are covered too.
+    return _thing(
+        f"good-{number}",
+        tags=[] if number % 2 else ("t", "u"),
+        maybe_tags=None if number % 3 == 0 else ["x", None],
+        optional_leaf=_leaf(f"o{number}", size=None, when=None) if number % 2 else None,
+        optional_leaves=None if number == 1 else [None, _leaf(f"ol{number}")],
+        leaves=[] if number == 2 else [_leaf(f"l{number}", colour=Colour.BLUE)],
+        things=None if number % 2 else [_thing(f"child-{number}")],
+    )
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -178,6 +191,15 @@ class Query:
     @strawberry.field
     def named(self) -> list[Named]:
         return [t for t in _things() if isinstance(t, Thing)]
+
+    @strawberry.field
+    def good_things(self, count: int = 3) -> list[Thing]:
+        """Nothing broken: every selection of plain fields here is built by a compiled builder."""
+        return [_good_thing(n) for n in range(count)]
+
+    @strawberry.field
+    def good_thing(self) -> Thing | None:
+        return cast(Thing, _good_thing(0))
 
 
 _FULL = """
@@ -198,6 +220,38 @@ query Everything($withTags: Boolean!) {
 }
 """
 
+# Only plain fields (no resolver below the root field): what the compiled builders take over, with
+# aliases, fragments, inline fragments, @skip/@include by variables, __typename, nulls and empty
+# lists; over the broken things, every error must come out as graphql-core's own.
+_PLAIN = """
+fragment LeafBits on Leaf { name size __typename }
+query Plain($on: Boolean!, $off: Boolean!) {
+  ROOT {
+    __typename name code tags maybeTags
+    leaf { ...LeafBits colour flag when }
+    optionalLeaf { name when @include(if: $on) size @skip(if: $off) }
+    leaves { ... on Leaf { name colour } ...LeafBits @include(if: $off) }
+    optionalLeaves { name flag }
+    things { name code leaf { name } things { name } }
+    ... @include(if: $on) { alsoName: name leaves { when } }
+    ... on Thing @skip(if: $on) { optionalLeaves { colour } }
+  }
+}
+"""
+_ALIASED = """
+query Aliased($n: Int) {
+  ROOT {
+    first: name second: name t: __typename
+    a: leaf { n: name c: colour } b: leaf { s: size }
+    leaves { name } leaves { colour }
+    many: optionalLeaves { x: name y: name }
+    code
+  }
+  again: ROOT { name }
+  counted: goodThings(count: $n) { name leaves { name } }
+}
+"""
+
 QUERIES = [
     (_FULL, {"withTags": True}),
     (_FULL, {"withTags": False}),
@@ -208,6 +262,14 @@ QUERIES = [
     ("{ thing { name n2: name leaf { name } leaf { size } } }", {}),
     ("{ named { __typename name ... on Thing { code leaf { name } } } }", {}),
     ("{ things { ... @skip(if: true) { name } code } }", {}),
+] + [
+    (query, variables)
+    for root in ("things", "strictThings", "goodThings", "goodThing")
+    for query, variables in (
+        (_PLAIN.replace("ROOT", root), {"on": True, "off": False}),
+        (_PLAIN.replace("ROOT", root), {"on": False, "off": True}),
+        (_ALIASED.replace("ROOT", root), {"n": 2}),
+    )
 ]
 
 
@@ -226,6 +288,33 @@ def test_the_plain_path_answers_as_graphql_core_does(query: str, variables: dict
     plain = _run(_schema(PlainFieldExecutionContext), query, variables)
     stock = _run(_schema(StrawberryGraphQLCoreExecutionContext), query, variables)
     assert plain == stock
+
+
+def test_the_compiled_path_is_taken() -> None:
+    """A selection of plain fields is built by one compiled function per list, not field by
+    field: graphql-core's ``execute_fields`` runs once (the root) for 2 things as for 50."""
+
+    class Counting(PlainFieldExecutionContext):
+        calls = 0
+
+        def execute_fields(self, *args: Any, **kwargs: Any) -> Any:
+            type(self).calls += 1
+            return super().execute_fields(*args, **kwargs)
+
+    schema = _schema(Counting)
+    query = _PLAIN.replace("ROOT", "goodThings")
+    for _count in (1, 2):  # the second time from the compiled cache
+        Counting.calls = 0
+        data, errors = _run(schema, query, {"on": True, "off": False})
+        assert not errors and len(data["goodThings"]) == 3
+        assert Counting.calls == 1
+    Counting.calls = 0
+    data, errors = _run(schema, "{ goodThings(count: 50) { name leaves { name } } }", {})
+    assert not errors and len(data["goodThings"]) == 50 and Counting.calls == 1
+    # Guard the guard: a broken value below sends the selection field by field.
+    Counting.calls = 0
+    data, errors = _run(schema, query.replace("goodThings", "things"), {"on": True, "off": False})
+    assert errors and Counting.calls > 1
 
 
 def test_the_broken_values_really_are_errors() -> None:

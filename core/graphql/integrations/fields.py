@@ -79,24 +79,18 @@ class IntegrationQueries:
             framework, criterion, inspectorate, agency_kind, area, published_from, published_to
         )
         try:
-            page = feed.page_of_published(
+            found, total = feed.page_rows_of_published(
                 context.session,
                 context.registry,
                 filters,
                 decode_cursor(after) if after else None,
                 limit,
-                with_agreements=False,
             )
         except feed.FilterError as error:
             raise BadArgument(str(error), "BAD_FILTER") from None
-        registry = context.registry
+        nodes = PublishedFinding.page(found, context.registry)
         return make_connection(
-            page.findings,
-            limit,
-            page.total,
-            lambda f: f.id,
-            lambda f: PublishedFinding.of(f, registry),
-            after is not None,
+            nodes, limit, total, lambda f: f.finding_id, lambda f: f, after is not None
         )
 
     @strawberry.field(

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from strawberry import relay
 
 from core import access
 from core import models as m
-from core.graphql.base.enums import RequestStatus
+from core.graphql.base.enums import AgencyKind, RequestStatus
 from core.graphql.base.errors import BadArgument
 from core.graphql.base.inputs import row_id
 from core.graphql.base.orders import RequestOrder
 from core.graphql.base.pagination import Connection, PageArgs, keyset_page, page_connection
 from core.graphql.context import Info
 from core.graphql.loaders import RequestPageKey, request_filters
+from core.graphql.nodes import Agency
 from core.graphql.requests.types import IssuedRequest, ListUpload
 
 # --- Reading: the tracker, my requests, lists --------------------------------------------------
@@ -61,13 +64,23 @@ async def inspection_requests(
         order=order,
     )
     page = await info.context.loaders.requests.page.load(key)
-    return page_connection(
-        page.rows,
-        args,
-        page.counts,
-        lambda row: row[0].id,
-        lambda row: IssuedRequest.of(*row),
-    )
+    agencies: dict[int, Agency] = {}  # one node per agency per page
+
+    def node(found: tuple[Any, str]) -> IssuedRequest:
+        row, framework = found
+        agency = None
+        if row.agency_kind is not None:  # joined: the viewer may see it
+            agency = agencies.get(row.agency_id)
+            if agency is None:
+                agency = agencies[row.agency_id] = Agency(
+                    id=row.agency_id,
+                    kind=AgencyKind(row.agency_kind),
+                    name=row.agency_name,
+                    area_id=row.agency_area_id,
+                )
+        return IssuedRequest.of(row, framework, agency)
+
+    return page_connection(page.rows, args, page.counts, lambda row: row[0].id, node)
 
 
 def my_requests(

@@ -19,6 +19,17 @@ from core.graphql.nodes import Child, InspectionCore, Inspector, load_inspector
 from core.workflow import selection as sel
 
 
+def _chooser(info: Info, inspector_id: int | None) -> Inspector | None:
+    """Who chose a child: joined by the selection's statement when the viewer may see them (no
+    task per child), else through the inspector loader (graphql-core awaits it)."""
+    if inspector_id is None:
+        return None
+    found = info.context.loaders.selection.choosers.get(inspector_id)
+    if found is None:
+        return load_inspector(info, inspector_id)  # type: ignore[return-value]
+    return Inspector(id=inspector_id, name=found[0], inspectorate_code=found[1])
+
+
 def _list_spec(info: Info, framework: str, code: str) -> c.ListSpec | None:
     for request in info.context.registry.document_requests_of(framework):
         spec = request.item.list_spec
@@ -90,8 +101,8 @@ class SelectedChild:
         )
 
     @strawberry.field(description="The inspector who selected the child.")
-    async def chosen_by(self, info: Info) -> Inspector | None:
-        return await load_inspector(info, self.chosen_by_id)
+    def chosen_by(self, info: Info) -> Inspector | None:
+        return _chooser(info, self.chosen_by_id)
 
     @strawberry.field(description="True once the child is one of the tracked children.")
     async def tracked(self, info: Info) -> bool:
@@ -150,8 +161,8 @@ class TrackedChild:
         )
 
     @strawberry.field(description="The inspector who named the child for tracking.")
-    async def chosen_by(self, info: Info) -> Inspector | None:
-        return await load_inspector(info, self.chosen_by_id)
+    def chosen_by(self, info: Info) -> Inspector | None:
+        return _chooser(info, self.chosen_by_id)
 
 
 @strawberry.type(
@@ -229,8 +240,8 @@ class SampledChild:
         return spec.title if spec else None
 
     @strawberry.field(description="The inspector who sampled the child.")
-    async def chosen_by(self, info: Info) -> Inspector | None:
-        return await load_inspector(info, self.chosen_by_id)
+    def chosen_by(self, info: Info) -> Inspector | None:
+        return _chooser(info, self.chosen_by_id)
 
 
 async def selected_children(info: Info, inspection: InspectionCore) -> list[SelectedChild]:

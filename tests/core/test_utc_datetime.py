@@ -1,0 +1,63 @@
+"""``UtcDateTime`` reads SQLite's stored text in one step (``core/models.py``) with the same
+values SQLAlchemy's own parsing gives: UTC-aware, microseconds kept, whatever the stored form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    insert,
+    select,
+    text,
+)
+
+from core.models import UtcDateTime
+
+UTC = dt.UTC
+
+
+def test_sqlite_datetimes_read_as_sqlalchemy_reads_them(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'dates.db'}")
+    metadata = MetaData()
+    table = Table("t", metadata, Column("id", Integer, primary_key=True), Column("at", UtcDateTime))
+    plain = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("at", DateTime))
+    metadata.create_all(engine)
+    written = [
+        dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC),
+        dt.datetime(2026, 11, 24, 12, 30, 15, 123456, tzinfo=UTC),
+        dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),  # stored as UTC
+        None,
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(table), [{"id": n, "at": at} for n, at in enumerate(written)])
+        # Forms another writer may have left: no fraction, a 'T', an offset, a bare date.
+        for number, stored in enumerate(
+            ["2026-11-24 12:00:00", "2026-11-24T12:00:00.5", "2026-11-24 13:00:00+01:00"], 10
+        ):
+            connection.execute(
+                text("INSERT INTO t VALUES (:id, :at)"), {"id": number, "at": stored}
+            )
+    with engine.connect() as connection:
+        read = dict(connection.execute(select(table.c.id, table.c.at)).all())
+        stored_text: dict[int, object] = dict(
+            connection.execute(text("SELECT id, at FROM t")).all()
+        )
+        naive = dict(connection.execute(select(plain.c.id, plain.c.at)).all())
+    assert [read[n] for n in range(4)] == [
+        w.astimezone(UTC) if w is not None else None for w in written
+    ]
+    assert all(v is None or v.tzinfo is UTC for v in read.values())
+    assert read[10] == dt.datetime(2026, 11, 24, 12, tzinfo=UTC)
+    assert read[11] == dt.datetime(2026, 11, 24, 12, 0, 0, 500000, tzinfo=UTC)
+    assert read[12] == dt.datetime(2026, 11, 24, 12, tzinfo=UTC)  # the offset honoured
+    # Guard the guard: what SQLite holds is text, and SQLAlchemy's parsing agrees where it can.
+    assert isinstance(stored_text[1], str)
+    for number in (0, 1, 2, 10):
+        assert naive[number].replace(tzinfo=UTC) == read[number]
