@@ -103,7 +103,11 @@ def serve(database: Database, tmp_path: Path) -> Serve:
         manager = make_plugin_manager(only=FIRST_PARTY)
         app = create_app(settings, plugin_manager=manager, database=database)
         with served(app) as url:
-            yield url
+            EVENT_STORES[url] = database
+            try:
+                yield url
+            finally:
+                del EVENT_STORES[url]
 
     return start
 
@@ -139,7 +143,24 @@ def issued(http: Http, demo: DemoInspection, lead_token: str, database: Database
     set_times(database, due_at=utc_now() + dt.timedelta(days=7))
 
 
+# graphql-transport-ws does not acknowledge a `subscribe`: a change committed just after it is
+# sent could reach the server before the subscription listens, and be missed. A test's first
+# subscription therefore starts from the newest stored event's cursor, so such a change comes
+# from the history instead (what a client reconnecting does); `after=` still wins.
+EVENT_STORES: dict[str, Database] = {}  # a served app's base URL -> its database
+
+
+def newest_cursor(base: str) -> str | None:
+    database = EVENT_STORES.get(base)
+    if database is None:
+        return None
+    with database.session() as session:
+        newest = session.scalar(select(func.max(InspectionEvent.id)))
+    return events.encode_cursor(newest or 0)
+
+
 def subscribed(base: str, token: str, inspection_id: int, after: str | None = None) -> LiveClient:
+    after = after if after is not None else newest_cursor(base)
     client = LiveClient(base)
     assert client.init(token) == {"type": "connection_ack"}
     client.op = client.subscribe(EVENTS, {"id": gid("Inspection", inspection_id), "after": after})

@@ -22,15 +22,25 @@ from core.demo import DemoInspection
 from core.models import utc_now
 from core.tokens import create_token, revoke_token
 from core.viewer import Role
-from tests.core.test_subscriptions import agency_token, kinds, subscribed, take, upload
+from tests.core.test_subscriptions import (
+    EVENT_STORES,
+    agency_token,
+    kinds,
+    subscribed,
+    take,
+    upload,
+)
 from tests.helpers.graphql import GraphQLClient
 from tests.helpers.ids import gid
 from tests.helpers.issued_requests import ISSUE, agency_id, request_id, set_times
 from tests.helpers.live import Http
 from tests.helpers.server import free_port
 
+SERVED_DATABASES: dict[str, Database] = {}  # by URL, for subscribing from the newest event
+
 
 def server_env(database: Database, tmp_path: Path) -> dict[str, str]:
+    SERVED_DATABASES[database.url] = database
     return {
         "JTAI_DATABASE_URL": database.url,
         "JTAI_STORAGE_DIR": str(tmp_path / "documents"),
@@ -61,8 +71,12 @@ def jtai_serve(env: dict[str, str], *args: str) -> Iterator[tuple[str, subproces
             assert process.poll() is None, "server exited"
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.2)
+        database = SERVED_DATABASES.get(env["JTAI_DATABASE_URL"])
+        if database is not None:
+            EVENT_STORES[base] = database
         yield base, process
     finally:
+        EVENT_STORES.pop(base, None)
         if process.poll() is None:
             process.terminate()
         try:
