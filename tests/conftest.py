@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from starlette.applications import Starlette
 
 from core.app import create_app
@@ -25,7 +25,7 @@ from core.registry import Registry, build_registry
 from core.settings import Settings
 from core.tokens import create_token
 from core.viewer import Role
-from tests.helpers.environment import FIRST_PARTY, POSTGRES_URL
+from tests.helpers.environment import FIRST_PARTY, POSTGRES_URL, SERVER_POSTGRES_URL
 from tests.helpers.graphql import GraphQLClient, TokenFactory
 
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
@@ -36,6 +36,38 @@ BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 # tests start inherit it too.
 if POSTGRES_URL:
     os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} -c synchronous_commit=off"
+
+
+def _on_server(statement: str, **params: str) -> object:
+    """Run ``statement`` outside a transaction, connected to the database the URL names."""
+    assert SERVER_POSTGRES_URL is not None
+    url = make_url(SERVER_POSTGRES_URL).set(drivername="postgresql+psycopg")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(text(statement), params)
+            return result.scalar() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
+def _worker_database() -> str | None:
+    """This xdist worker's own database (tests/helpers/environment.py), or None: not a worker,
+    or no PostgreSQL."""
+    if POSTGRES_URL is None or POSTGRES_URL == SERVER_POSTGRES_URL:
+        return None
+    return make_url(POSTGRES_URL).database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    name = _worker_database()
+    if name and not _on_server("SELECT 1 FROM pg_database WHERE datname = :n", n=name):
+        _on_server(f'CREATE DATABASE "{name}"')
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if name := _worker_database():
+        _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
