@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -29,7 +30,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 def run(*command: str | Path) -> None:
     print("+", " ".join(str(c) for c in command), flush=True)
+    started = time.monotonic()
     subprocess.run([str(c) for c in command], cwd=ROOT, check=True)
+    print(f"  ({time.monotonic() - started:.0f} s)", flush=True)  # where a slow run's time went
 
 
 def ensure_environment(extra: str) -> None:
@@ -88,6 +91,9 @@ def test(args: list[str]) -> None:
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")  # core, plugins, tests and benchmarks: [tool.mypy] in pyproject.toml
     run(BIN / "lint-imports")  # the layers contract in pyproject.toml's [tool.importlinter]
+    # The suite starts dozens of Python subprocesses (`jtai serve`, `jtai db upgrade`, ...):
+    # compiled once here, they do not each compile the project's modules again (see serve()).
+    run(BIN / "python", "-m", "compileall", "-q", "core", "plugins", "benchmarks", "tests/helpers")
     if args:
         run(BIN / "python", "-m", "pytest", *args)
         return
