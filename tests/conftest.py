@@ -70,6 +70,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by backend
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``long`` first: under pytest-xdist they would otherwise come last (they are
+    in the last files) and leave one worker running them alone at the end. Only those without
+    the test database move: moving the others would interleave the backends, and each switch
+    migrates a database again."""
+    first = [
+        item
+        for item in items
+        if item.get_closest_marker("long")
+        and "migrated_database" not in getattr(item, "fixturenames", ())
+    ]
+    moved = {id(item) for item in first}
+    items[:] = first + [item for item in items if id(item) not in moved]
+
+
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     """The first-party plugins' registry, whatever else is installed."""

@@ -13,11 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SMOKED = ("small_query", "ingest", "startup", "large_read", "dashboard", "scale")
 RATIO = re.compile(r"\s(?P<ratio>\d+\.\d+)x$")  # a figure's line ends with its ratio
 
 
+@pytest.mark.long
 def test_every_benchmark_but_throughput_runs_at_its_quick_size() -> None:
     env = {
         name: value

@@ -131,6 +131,7 @@ def _cached_node_modules(npm: str) -> Path:
 
 
 @pytest.mark.npm
+@pytest.mark.long
 def test_the_example_generates_types_and_compiles_strictly(tmp_path: Path) -> None:
     _tool("node")
     npm = _tool("npm")
