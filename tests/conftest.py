@@ -65,7 +65,9 @@ def pytest_configure(config: pytest.Config) -> None:
         _on_server(f'CREATE DATABASE "{name}"')
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+@pytest.hookimpl(trylast=True)  # after the session fixtures' teardown
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Not in pytest_unconfigure: xdist may end a worker's process once its session has finished.
     if name := _worker_database():
         _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
