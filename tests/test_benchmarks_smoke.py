@@ -30,6 +30,7 @@ SMOKED = (
 RATIO = re.compile(r"\s(?P<ratio>\d+\.\d+)x$")  # a figure's line ends with its ratio
 
 
+@pytest.mark.long
 def test_every_benchmark_but_throughput_runs_at_its_quick_size() -> None:
     env = {
         name: value

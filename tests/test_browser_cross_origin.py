@@ -13,6 +13,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from tests.helpers.server import free_port, jtai_serve
 
@@ -68,6 +70,7 @@ def static_site(directory: Path) -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.long
 def test_a_front_end_on_a_listed_origin_calls_the_api_with_persisted_queries(
     tmp_path: Path,
 ) -> None:

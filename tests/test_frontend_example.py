@@ -104,6 +104,7 @@ def test_the_example_operations_answer_with_data(
 
 
 @pytest.mark.npm
+@pytest.mark.long
 def test_the_example_generates_types_and_compiles_strictly(tmp_path: Path) -> None:
     tool("node")
     npm = tool("npm")

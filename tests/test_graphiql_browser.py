@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from tests.helpers.server import jtai_serve
 
@@ -32,6 +34,7 @@ DUMP_STORAGE = """() => {
 }"""
 
 
+@pytest.mark.long
 def test_graphiql_runs_a_query_and_keeps_no_token_in_browser_storage(tmp_path: Path) -> None:
     require_browser()
     from playwright.sync_api import Page, sync_playwright

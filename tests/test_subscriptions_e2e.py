@@ -41,7 +41,7 @@ from tests.helpers.live_inspection import (
 from tests.helpers.node_live import LiveEvents, node_with_example_packages
 from tests.helpers.server import jtai_serve
 
-pytestmark = pytest.mark.npm
+pytestmark = [pytest.mark.npm, pytest.mark.long]
 
 
 # --- the server's processes ------------------------------------------------------------------

@@ -180,6 +180,7 @@ def test_a_migrated_database_has_no_problem(database: Database) -> None:
     assert database_problem(database.url) is None
 
 
+@pytest.mark.long
 def test_schema_breaking_since_tells_a_plugin_upgrade_what_it_breaks(
     env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -191,6 +191,7 @@ def test_postgresql_connections_cut_off_are_replaced_for_the_next_request(
         assert orjson.loads(response.content) == {"data": {"inspections": {"totalCount": 0}}}
 
 
+@pytest.mark.long
 def test_a_real_server_answers_every_request_during_an_outage(tmp_path: Path) -> None:
     """Over real keep-alive connections: no request goes unanswered, none gets a 500."""
     env = {

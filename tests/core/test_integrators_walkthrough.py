@@ -81,6 +81,7 @@ def receiver() -> Iterator[tuple[str, Received]]:
         thread.join(timeout=5)
 
 
+@pytest.mark.long
 def test_following_the_integrators_guide_as_written(
     tmp_path: Path, receiver: tuple[str, Received]
 ) -> None:

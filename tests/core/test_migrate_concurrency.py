@@ -40,6 +40,7 @@ def upgrade_twice_at_once(url: str) -> None:
         database.dispose()
 
 
+@pytest.mark.long
 def test_two_upgrades_at_once_on_an_empty_sqlite_file(tmp_path: Path) -> None:
     for round_ in range(ROUNDS):
         upgrade_twice_at_once(f"sqlite:///{tmp_path / f'empty-{round_}.db'}")
@@ -64,6 +65,7 @@ def empty_postgres_urls() -> Iterator[list[str]]:
         admin.dispose()
 
 
+@pytest.mark.long
 def test_two_upgrades_at_once_on_an_empty_postgres_database(
     empty_postgres_urls: list[str],
 ) -> None:

@@ -60,6 +60,7 @@ def jtai(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.long
 def test_the_template_installs_passes_the_checks_and_runs_end_to_end(
     kit_python: Path, tmp_path: Path
 ) -> None:

@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.helpers.server import jtai_serve
 
 
+@pytest.mark.long
 def test_serve_demo_prints_a_signed_in_link_and_answers_over_http(tmp_path: Path) -> None:
     env = {"JTAI_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
     log = tmp_path / "serve.log"

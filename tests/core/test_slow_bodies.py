@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
 from core.database import Database
 from core.migrate import upgrade
@@ -70,6 +71,7 @@ def _answer(connection: socket.socket) -> tuple[int, dict[str, str], Any]:
         response.close()
 
 
+@pytest.mark.long
 def test_stalled_bodies_hold_no_slot_and_are_refused_with_408_or_429(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'stall.db'}"
     stalling, other = _tokens(url)

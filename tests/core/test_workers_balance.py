@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from core.connections import WORKER_HEADER
 from core.database import Database
@@ -48,6 +49,7 @@ def _ask_over_keep_alive(base: str) -> tuple[Counter[str], int]:
     return workers, closed
 
 
+@pytest.mark.long
 def test_keep_alive_clients_reach_both_workers(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'balance.db'}"
     database = Database(url)
