@@ -5,6 +5,7 @@ through real HTTP mutations and uploads. Runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -790,6 +791,24 @@ def test_the_listener_reconnects_when_the_database_drops_it_and_loses_nothing(
     lead.close()
 
 
+def wait_until_listening(database: Database) -> None:
+    """A NOTIFY sent before a server's LISTEN reaches nobody: wait for the server's listener
+    (started by its first subscriber) to appear among the database's backends."""
+    deadline = time.monotonic() + 20  # a bound on the server starting it, not a timing claim
+    while True:
+        with database.session() as session:
+            listening = session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND query LIKE 'LISTEN jtai_events%'"
+                )
+            )
+        if listening:
+            return
+        assert time.monotonic() < deadline, "the server never started listening"
+        time.sleep(0.05)
+
+
 def test_revoking_a_token_closes_its_sockets_at_once_on_postgresql(
     serve: Serve, database: Database, demo: DemoInspection, make_token: TokenFactory
 ) -> None:
@@ -798,6 +817,7 @@ def test_revoking_a_token_closes_its_sockets_at_once_on_postgresql(
     token = make_token(Role.INSPECTOR, inspector_id=demo.lead_inspector_id)
     with serve(subscription_keepalive_seconds=600) as url:  # no keep-alive check in this test
         client = subscribed(url, token, demo.inspection_id)
+        wait_until_listening(database)
         assert client.quiet(0.3) == []
         with database.write() as session:
             token_id = session.scalar(

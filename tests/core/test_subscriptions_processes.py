@@ -29,6 +29,7 @@ from tests.core.test_subscriptions import (
     subscribed,
     take,
     upload,
+    wait_until_listening,
 )
 from tests.helpers.graphql import GraphQLClient
 from tests.helpers.ids import gid
@@ -175,6 +176,7 @@ def test_a_revocation_notice_empties_the_token_cache_of_a_listening_server_at_on
         )
     with jtai_serve(env) as (base, _), Http(base) as http:
         listening = subscribed(base, lead_token, demo.inspection_id)  # the process now listens
+        wait_until_listening(database)
         served = viewer_role(http, issued_token.token)  # verified, so now in the server's cache
         assert served.json()["data"]["viewer"]["role"] == "AGENCY_USER"
         with database.write() as session:  # revoked by this test's process, not the server
