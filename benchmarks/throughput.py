@@ -655,8 +655,9 @@ def run(quick: bool) -> list[Result]:
         old_again = False
         if old_source:
             old_dashboard = _requests(prepared.inspection_id, prepared.reference, prepared.token)[0]
-            olds.append(
-                _baseline_dashboard(
+
+            def measure_old() -> _Run:
+                return _baseline_dashboard(
                     baseline_commit,
                     old_source,
                     own_url,
@@ -666,7 +667,8 @@ def run(quick: bool) -> list[Result]:
                     warmup,
                     pids,
                 )
-            )
+
+            olds.append(measure_old())
             _say(olds[-1].summary())
             before = current_revision(database)
             upgrade(database)  # this code's migrations, on the old commit's data
@@ -705,18 +707,7 @@ def run(quick: bool) -> list[Result]:
                     break  # and fail below, with what went wrong
         problems = _problems(runs, server)
         if old_source and old_again and not problems:  # the old code still accepts the database
-            olds.append(
-                _baseline_dashboard(
-                    baseline_commit,
-                    old_source,
-                    own_url,
-                    Path(name),
-                    old_dashboard,
-                    seconds,
-                    warmup,
-                    pids,
-                )
-            )
+            olds.append(measure_old())
             _say(olds[-1].summary())
         if any(o.errors for o in olds):
             problems = f"the baseline commit {baseline_commit}: {[o.error_samples for o in olds]}"
