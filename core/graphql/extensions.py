@@ -38,37 +38,42 @@ class MaskUnexpectedErrors(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "-")
-        masked = []
-        for error in result.errors:
-            original = error.original_error
-            if original is None or isinstance(original, (*CLIENT_FACING, GraphQLError)):
-                masked.append(error)
-                continue
-            busy_or_down = as_database_error(
-                original, request_id, path=error.path, nodes=error.nodes, context=context
+        result.errors = mask_unexpected(result.errors, self.execution_context.context)
+
+
+def mask_unexpected(errors: Sequence[GraphQLError], context: object) -> list[GraphQLError]:
+    """``errors`` with each unexpected one masked (see ``MaskUnexpectedErrors``). Subscriptions
+    call it for each event's result, which no extension's ``on_operation`` wraps."""
+    request_id = getattr(context, "request_id", "-")
+    masked = []
+    for error in errors:
+        original = error.original_error
+        if original is None or isinstance(original, (*CLIENT_FACING, GraphQLError)):
+            masked.append(error)
+            continue
+        busy_or_down = as_database_error(
+            original, request_id, path=error.path, nodes=error.nodes, context=context
+        )
+        if busy_or_down is not None:
+            masked.append(busy_or_down)
+            continue
+        # The type and the stack locate the bug; the message may quote a value, so it stays out.
+        logger.error(
+            "unexpected %s in %s (request %s); message withheld; stack:\n%s",
+            type(original).__name__,
+            ".".join(str(p) for p in error.path or []),
+            request_id,
+            "".join(traceback.format_tb(original.__traceback__)),
+        )
+        masked.append(
+            GraphQLError(
+                _what_was_saved(context, error.path, request_id),
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "INTERNAL", "requestId": request_id},
             )
-            if busy_or_down is not None:
-                masked.append(busy_or_down)
-                continue
-            # The type and the stack locate the bug; the message may quote a value, so it stays out.
-            logger.error(
-                "unexpected %s in %s (request %s); message withheld; stack:\n%s",
-                type(original).__name__,
-                ".".join(str(p) for p in error.path or []),
-                request_id,
-                "".join(traceback.format_tb(original.__traceback__)),
-            )
-            masked.append(
-                GraphQLError(
-                    _what_was_saved(context, error.path, request_id),
-                    nodes=error.nodes,
-                    path=error.path,
-                    extensions={"code": "INTERNAL", "requestId": request_id},
-                )
-            )
-        result.errors = masked
+        )
+    return masked
 
 
 def _what_was_saved(context: object, path: Sequence[str | int] | None, request_id: str) -> str:

@@ -35,6 +35,7 @@ from core.graphql.base.enums import InspectionEventKind
 from core.graphql.base.pagination import Edge
 from core.graphql.base.permissions import scoped_by
 from core.graphql.context import Context, Info
+from core.graphql.extensions import mask_unexpected, with_codes
 from core.graphql.findings.report import (
     EvidenceCoverage,
     InspectionReport,
@@ -181,6 +182,8 @@ def _complete_on_this_thread(
             if kept is None:
                 kept = _THREAD_LOOPS.kept = _ThreadLoop()
             result = kept.loop.run_until_complete(_awaited(result))
+        if result.errors:  # as over HTTP: an unexpected error is INTERNAL, its text withheld
+            result.errors = with_codes(mask_unexpected(result.errors, context), executed=True)
         try:
             _audit_reads(context)
         except Exception as error:  # an unaudited read of a child's record must not leave

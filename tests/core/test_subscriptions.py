@@ -866,3 +866,29 @@ def test_a_subscription_sent_over_http_is_refused_with_a_code(
         assert answer.status == 400
         [error] = answer.body["errors"]
         assert error["extensions"]["code"] == "BAD_REQUEST" and "WebSocket" in error["message"]
+
+
+def test_a_failure_inside_an_event_reaches_the_subscriber_masked(
+    base: str,
+    http: Http,
+    database: Database,
+    demo: DemoInspection,
+    lead_token: str,
+    issued: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unexpected error while resolving an event's field (a pool timeout, a driver error with
+    an outside URL) is INTERNAL with no text of its own, as over HTTP."""
+    from core.graphql import subscriptions
+
+    async def broken(*_args: object) -> object:
+        raise RuntimeError("postgresql://secret@db.internal: pool exhausted")
+
+    monkeypatch.setattr(subscriptions, "load_inspection", broken)
+    client = subscribed(base, lead_token, demo.inspection_id)
+    upload(http, agency_token(database), request_id(database, "1.1"))
+    message = client.receive()
+    client.close()
+    assert "secret" not in str(message), message
+    errors = message["payload"]["errors"]
+    assert [error["extensions"]["code"] for error in errors] == ["INTERNAL"], message
