@@ -34,8 +34,8 @@ from core.token_cache import forget_token
 logger = logging.getLogger("jtai.events")
 
 QUEUE_FULL = (
-    "This subscriber fell {size} events behind (JTAI_SUBSCRIPTION_QUEUE_SIZE) and was "
-    "disconnected; reconnect and resume with the last cursor received (argument `after`)."
+    "Fell {size} events behind (JTAI_SUBSCRIPTION_QUEUE_SIZE). Reconnect and resume: `after` "
+    "= the last cursor received."
 )
 
 

@@ -49,13 +49,12 @@ from core.viewer import Viewer
 logger = logging.getLogger("jtai.live")
 
 NO_TOKEN = (
-    "Unauthorized: send the token in connection_init's payload, "
-    '{"authorization": "Bearer <token>"} (tokens come from \'jtai token create\'; a token in '
-    "the URL is ignored)."
+    'Unauthorized: send {"authorization": "Bearer <token>"} as connection_init\'s payload; a '
+    "token in the URL is ignored."
 )
 BAD_TOKEN = (
-    "Unauthorized: the token in connection_init is unknown, expired or revoked. Connect again "
-    "with a valid one (tokens come from 'jtai token create')."
+    "Unauthorized: the token in connection_init is unknown, expired or revoked. Send a valid one "
+    "('jtai token create')."
 )
 GOING_AWAY = 1001
 OPEN: set[LiveHandler] = set()  # this process's connections, closed with 1001 at shutdown
@@ -68,6 +67,18 @@ def bearer_from(payload: dict[str, Any]) -> str | None:
         return None
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+MAX_CLOSE_REASON_BYTES = 123  # what a WebSocket close frame can carry (RFC 6455, 5.5)
+
+
+def close_reason(reason: str) -> str:
+    """``reason`` as a close frame can carry it: cut at a word, with an ellipsis, if too long
+    (the server's own reasons are written to fit; a quoted value may not)."""
+    if len(reason.encode()) <= MAX_CLOSE_REASON_BYTES:
+        return reason
+    cut = reason.encode()[: MAX_CLOSE_REASON_BYTES - 3].decode(errors="ignore")
+    return cut.rsplit(" ", 1)[0] + "…"
 
 
 class TooDeep(ValueError):
@@ -132,7 +143,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[LiveContext, None]):
             return
         self.closed = True
         with contextlib.suppress(Exception):
-            await self.websocket.close(code=code, reason=reason[:120])
+            await self.websocket.close(code=code, reason=close_reason(reason))
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """Subscriptions only, their text found as over HTTP (a persisted query's hash, a trusted

@@ -56,6 +56,15 @@ logger = logging.getLogger("jtai.live")
 
 UNAUTHORIZED = 4401
 FORBIDDEN_CLOSE = 4403
+# Close reasons: a WebSocket close frame holds at most 123 bytes of reason.
+TOKEN_GONE = (
+    "Unauthorized: the token was revoked or has expired. Connect again with a valid token in "
+    "connection_init."
+)
+ACCESS_LOST = (
+    "Forbidden: this viewer may no longer see what it subscribed to (removed from the team, or "
+    "its role changed)."
+)
 
 
 @dataclass
@@ -417,18 +426,10 @@ class _Recheck:
                 verdicts.clear()
             verdicts[self.key] = (started, (viewer, allowed))
         if not viewer.is_authenticated:
-            await context.close_with(
-                UNAUTHORIZED,
-                "Unauthorized: the token was revoked or has expired. Connect again with a valid "
-                "token in connection_init's payload ('authorization': 'Bearer <token>').",
-            )
+            await context.close_with(UNAUTHORIZED, TOKEN_GONE)
             return False
         if not allowed:
-            await context.close_with(
-                FORBIDDEN_CLOSE,
-                "Forbidden: this viewer may no longer see what it subscribed to (removed from the "
-                "inspection's team, or its role changed).",
-            )
+            await context.close_with(FORBIDDEN_CLOSE, ACCESS_LOST)
             return False
         context.viewer = viewer
         return True

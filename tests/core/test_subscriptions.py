@@ -892,3 +892,25 @@ def test_a_failure_inside_an_event_reaches_the_subscriber_masked(
     assert "secret" not in str(message), message
     errors = message["payload"]["errors"]
     assert [error["extensions"]["code"] for error in errors] == ["INTERNAL"], message
+
+
+def test_every_close_reason_fits_a_close_frame_whole() -> None:
+    """A close frame carries 123 bytes of reason: the server's own reasons fit whole, and a longer
+    one (a quoted value) is cut at a word with an ellipsis, never mid-word."""
+    from core import event_bus, live
+    from core.graphql import subscriptions
+
+    reasons = [
+        live.NO_TOKEN,
+        live.BAD_TOKEN,
+        event_bus.REVOKED,
+        event_bus.QUEUE_FULL.format(size=10**9),
+        subscriptions.TOKEN_GONE,
+        subscriptions.ACCESS_LOST,
+    ]
+    for reason in reasons:
+        assert len(reason.encode()) <= live.MAX_CLOSE_REASON_BYTES, reason
+        assert live.close_reason(reason) == reason
+    cut = live.close_reason("word " * 40)
+    assert len(cut.encode()) <= live.MAX_CLOSE_REASON_BYTES
+    assert cut.endswith("word…")
