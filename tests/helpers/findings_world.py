@@ -49,6 +49,15 @@ WITHDRAW = (
 )
 
 
+# Each inspectorate's da-2016 evidence form, and the kind of agency it is recorded against.
+EVIDENCE_FORM_OF: dict[str, tuple[str, str | None]] = {
+    "ofsted": ("case-tracking", None),
+    "cqc": ("health-pathways", "health"),
+    "hmicfrs": ("police-investigation", "police"),
+    "hmip": ("perpetrator-risk", "probation"),
+}
+
+
 def answers_for(form: dict[str, Any], text: str = EVIDENCE_TEXT) -> dict[str, Any]:
     """An answer to every question of a form given as data (framework { evidenceForms })."""
     answers: dict[str, Any] = {}
@@ -146,12 +155,7 @@ def record_final_evidence(gql: GraphQLClient, database: Database, team: Team) ->
                 inspection_id=team.inspection_id, child_id=team.tracked_child, kind="tracked"
             )
         )
-    wanted = {
-        "ofsted": ("case-tracking", None),
-        "cqc": ("health-pathways", "health"),
-        "hmicfrs": ("police-investigation", "police"),
-        "hmip": ("perpetrator-risk", "probation"),
-    }
+    wanted = EVIDENCE_FORM_OF
     for code, (form_code, agency_kind) in wanted.items():
         form = next(f for f in forms if f["code"] == form_code)
         type_name = form["graphqlTypeName"]

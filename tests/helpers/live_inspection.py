@@ -36,6 +36,7 @@ from tests.helpers.council_files import broken_list
 from tests.helpers.findings_world import (
     AGREE,
     CREATE,
+    EVIDENCE_FORM_OF,
     FORMS_QUERY,
     INSPECTORATES,
     PUBLISH,
@@ -379,12 +380,7 @@ class Drive:
         """Each inspectorate's evidence as a DRAFT, then finished as FINAL in place."""
         forms = self.gql(FORMS_QUERY, {"code": "da-2016"}, self.team.lead).ok()
         forms = forms["framework"]["evidenceForms"]
-        wanted = {
-            "ofsted": ("case-tracking", None),
-            "cqc": ("health-pathways", "health"),
-            "hmicfrs": ("police-investigation", "police"),
-            "hmip": ("perpetrator-risk", "probation"),
-        }
+        wanted = EVIDENCE_FORM_OF
         for code, (form_code, agency_kind) in wanted.items():
             form = next(f for f in forms if f["code"] == form_code)
             type_name = form["graphqlTypeName"]
