@@ -649,3 +649,62 @@ def _check_object(value: Any, shape: _Object) -> None:
     # Strawberry's is_type_of (types with interfaces) is an isinstance check that ignores info.
     if is_type_of is not None and is_type_of(value, _NO_INFO) is not True:
         raise _FALLBACK
+
+
+def plain_completion(
+    execution: PlainFieldExecutionContext,
+    return_type: GraphQLOutputType,
+    details: FieldDetailsList,
+) -> Callable[[Any], Any] | None:
+    """How a resolver's value of ``return_type``, with the selection ``details`` below it, is
+    completed when everything below is plain: a function giving the completed value, raising
+    wherever graphql-core would do anything but read, coerce and nest (an error, a null where
+    the schema says non-null, an object of the wrong type), so that the caller can let
+    graphql-core run the field instead; None when the selection is not plain.
+
+    core/graphql/offline.py completes a proven offline query's root fields with it.
+    """
+    if not _plain_details(details):
+        return None
+    shape = execution._shape(return_type, details)
+    if shape is None:
+        return None
+    if isinstance(shape, _List):
+        item = _plain_item(execution, shape.item)
+        if item is None:
+            return None
+        non_null = shape.non_null
+
+        def complete_list(value: Any) -> Any:
+            if value is None:
+                if non_null:
+                    raise _FALLBACK
+                return None
+            if type(value) is not list and type(value) is not tuple:
+                raise _FALLBACK
+            return [item(each) for each in value]
+
+        return complete_list
+    return _plain_item(execution, shape)
+
+
+def _plain_item(
+    execution: PlainFieldExecutionContext, shape: _Leaf | _Object
+) -> Callable[[Any], Any] | None:
+    if isinstance(shape, _Leaf):
+        return lambda value: _leaf(value, shape)
+    build = execution._builder(shape.object_type, shape.fields)
+    if build is None:
+        return None
+    origin = _origin(shape.object_type)
+
+    def complete_object(value: Any) -> Any:
+        if value is None:
+            if shape.non_null:
+                raise _FALLBACK
+            return None
+        if type(value) is not origin:
+            _check_object(value, shape)
+        return build(value)
+
+    return complete_object
