@@ -14,7 +14,6 @@ import json
 import logging
 import threading
 import traceback
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
@@ -31,14 +30,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
@@ -50,17 +47,18 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from core.connections import RecycleConnections
-from core.cors import JsonCORSMiddleware
+from core.connections import ConnectionRecycling
+from core.cors import CorsPolicy
 from core.database import Database, DatabaseFailure, database_failure
 from core.event_bus import EventBus
 from core.graphiql import GRAPHIQL_ASSETS_DIR, graphiql_page
 from core.graphql.context import Context
 from core.graphql.extensions import BAD_USER_INPUT, PRE_EXECUTION_CODES, with_codes
-from core.graphql.offline import reads_no_database
+from core.graphql.offline import OfflinePlan, compile_offline, reads_no_database
 from core.graphql.schema import BuiltSchema, build_schema
 from core.graphql.subscriptions import LiveContext
-from core.http_guards import RequestGuards, log_disconnect
+from core.http_front import HttpFront, parsed_json_body
+from core.http_guards import NOT_PARSED, log_disconnect
 from core.integrations.downloads import download_routes
 from core.integrations.routes import document_routes
 from core.limits import BodySizeLimit, BodyTooSlow, UploadsPerToken, is_multipart, paced, too_slow
@@ -111,17 +109,40 @@ CORS_HEADERS = (
 
 @dataclass
 class _OfflineDocument:
-    """A query that reads nothing from the database: parsed once, and ``proven`` once it ran
-    cleanly through the whole of strawberry."""
+    """A query that reads nothing from the database: parsed once, ``proven`` once it ran
+    cleanly through the whole of strawberry, and then planned (None if it cannot be)."""
 
     document: DocumentNode
     operation: str | None
     proven: bool = False
+    plan: OfflinePlan | None = None
 
 
 def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return _bearer_in(request.headers.get("authorization", ""))
+
+
+def _bearer(authorization: bytes | None) -> str | None:
+    """``bearer_token`` from the raw header."""
+    return None if authorization is None else _bearer_in(authorization.decode("latin-1"))
+
+
+def _bearer_in(authorization: str) -> str | None:
+    scheme, _, token = authorization.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+# What a JSON request may hold to be run from its text alone (a documentId, a persisted query's
+# hash, variables or extensions take the whole path).
+_PLAIN_QUERY_KEYS = frozenset(("query", "operationName", "variables", "extensions"))
+
+
+def _is_plain_query(data: dict[str, Any]) -> bool:
+    return (
+        data.keys() <= _PLAIN_QUERY_KEYS
+        and not data.get("variables")
+        and not data.get("extensions")
+    )
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -296,13 +317,13 @@ class GraphQLView(GraphQL[Context, None]):
             if cached is not None and offline is not None:
                 # No connection and no blocking call: on the event loop, without a slot.
                 if offline.proven:
-                    answered = await self._run_proven(offline, request, accept, cached)
+                    answered = await self._run_proven(offline, cached)
                     if answered is not None:
-                        return answered
+                        return Response(answered, media_type=response_media_type(accept))
                 response = await self._run_signed_in(request, token, accept, root_value, cached)
                 ran = request.state.jtai_context
                 if response.status_code == 200 and ran.executed and not ran.touched:
-                    offline.proven = getattr(request.state, "jtai_clean", False)
+                    self._prove(offline, getattr(request.state, "jtai_clean", False))
                 return response
             async with self.slots.hold():
                 return await self._run_signed_in(request, token, accept, root_value)
@@ -384,11 +405,8 @@ class GraphQLView(GraphQL[Context, None]):
             if params.get("variables"):
                 return None
         else:
-            try:
-                data = orjson.loads(request._body)  # received whole already
-            except (orjson.JSONDecodeError, AttributeError):
-                return None
-            if not isinstance(data, dict) or data.get("variables") or data.get("extensions"):
+            data = parsed_json_body(request.scope)  # read whole and parsed by the front
+            if not isinstance(data, dict) or not _is_plain_query(data):
                 return None
             query, operation = data.get("query"), data.get("operationName")
         if not isinstance(query, str) or not (operation is None or isinstance(operation, str)):
@@ -413,18 +431,39 @@ class GraphQLView(GraphQL[Context, None]):
                 self._offline.popitem(last=False)
         return found
 
-    async def _run_proven(
-        self, offline: _OfflineDocument, request: Request, accept: str, viewer: Viewer
-    ) -> Response | None:
-        """A query that reads nothing from the database and has run cleanly through the whole
-        of strawberry before: straight through graphql-core's executor, from its parsed
-        document. Parsing, validation, the limits and the cost gave no error for this very text
-        without variables, and will not now; the audit trail has nothing to record (no rows).
-        Should anything go wrong (an error, a row touched) the answer is dropped, and the
-        caller runs the request the whole way, which is safe because nothing was read or
-        written: None then."""
-        schema = self.built.schema
-        own = Context(
+    async def answer_directly(
+        self, headers: dict[bytes, bytes], data: dict[str, Any], media_type: str
+    ) -> bytes | None:
+        """The answer to a JSON POST of a query proven to read nothing from the database (see
+        ``_run_proven``) from a token signed in within the cache's lifetime, for the HTTP front
+        to send as is (core/http_front.py); None for anything else, which the view serves."""
+        if not _is_plain_query(data):
+            return None
+        query, operation = data.get("query"), data.get("operationName")
+        if not isinstance(query, str) or not (operation is None or isinstance(operation, str)):
+            return None
+        offline = self._offline.get((query, operation))
+        if offline is None or not offline.proven:
+            return None
+        token = _bearer(headers.get(b"authorization"))
+        viewer = None if token is None else self.tokens.cached(token)
+        if viewer is None:
+            return None
+        return await self._run_proven(offline, viewer)
+
+    def _prove(self, offline: _OfflineDocument, clean: bool) -> None:
+        """Mark ``offline`` proven (or not), planned the first time."""
+        if clean and not offline.proven:
+            try:
+                offline.plan = compile_offline(
+                    self.built.schema._schema, offline.document, offline.operation
+                )
+            except Exception:  # unplanned, graphql-core's executor runs it
+                logger.exception("planning an offline query failed; it runs unplanned")
+        offline.proven = clean
+
+    def _proven_context(self, viewer: Viewer) -> Context:
+        return Context(
             viewer=viewer,
             registry=self.registry,
             database=self.database,
@@ -434,6 +473,29 @@ class GraphQLView(GraphQL[Context, None]):
             offline=True,
             executed=True,
         )
+
+    async def _run_proven(self, offline: _OfflineDocument, viewer: Viewer) -> bytes | None:
+        """A query that reads nothing from the database and has run cleanly through the whole
+        of strawberry before: its plan (core/graphql/offline.py), or else graphql-core's
+        executor, from its parsed document. Parsing, validation, the limits and the cost gave no
+        error for this very text without variables, and will not now; the audit trail has
+        nothing to record (no rows). Should the plan meet anything but the plain case, the
+        executor runs the query; should anything go wrong there (an error, a row touched) the
+        answer is dropped, and the caller runs the request the whole way, which is safe because
+        nothing was read or written: None then."""
+        if offline.plan is not None:
+            own = self._proven_context(viewer)
+            try:
+                data = offline.plan.run(own)
+            except Exception:
+                pass  # not the plain case: graphql-core's executor, below
+            else:
+                if not own.touched:
+                    return self.encode_json({"data": data})
+            finally:
+                own.close()
+        schema = self.built.schema
+        own = self._proven_context(viewer)
         try:
             result = execute(
                 schema._schema,
@@ -453,11 +515,7 @@ class GraphQLView(GraphQL[Context, None]):
             own.close()
         if result.errors or own.touched:
             return None
-        response = Response(self.encode_json({"data": result.data}), media_type="application/json")
-        media_type = response_media_type(accept)
-        if media_type == GRAPHQL_RESPONSE_JSON:
-            response.headers["content-type"] = media_type
-        return response
+        return self.encode_json({"data": result.data})
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         context = getattr(request.state, "jtai_context", None)
@@ -484,7 +542,9 @@ class GraphQLView(GraphQL[Context, None]):
             if request.method == "GET":
                 data = self.parse_query_params(request.query_params)
             elif "application/json" in content_type:
-                data = self.parse_json(await request.get_body())
+                data = parsed_json_body(request._request.scope)  # read whole by the front
+                if data is NOT_PARSED:
+                    data = self.parse_json(await request.get_body())
             elif content_type == "multipart/form-data":
                 data = await self.parse_multipart(request)
             else:
@@ -756,55 +816,6 @@ def _failed(error: Exception, request_id: str, media_type: str) -> Response:
     return Response(orjson.dumps(body), status_code=500, media_type=media_type)
 
 
-class AnswerFailures:
-    """Outermost: a failure no route answered (the report page, the exports) becomes the same
-    JSON answer as the graph's, 503 with ``Retry-After`` for the database's own failures, instead
-    of Starlette's plain-text 500 and uvicorn's traceback with the exception's message.
-
-    Every JSON refusal of ``/graphql`` (the body limits' included, which answer before the view)
-    goes out as ``application/graphql-response+json`` when the client asked for that.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-        media_type = "application/json"
-        if scope["path"] == GRAPHQL_PATH:
-            accept = Headers(scope=scope).get("accept", "")
-            media_type = response_media_type(accept)
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                if media_type != "application/json" and message["status"] >= 400:
-                    message = _as_media_type(message, media_type)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception as error:
-            if started:  # too late for another answer: the connection just ends
-                raise
-            await _failed(error, uuid.uuid4().hex[:16], media_type)(scope, receive, send)
-
-
-def _as_media_type(start: Message, media_type: str) -> Message:
-    """``start`` with a JSON content type replaced by ``media_type``."""
-    headers = [
-        (name, media_type.encode())
-        if name.lower() == b"content-type" and value.split(b";")[0].strip() == b"application/json"
-        else (name, value)
-        for name, value in start.get("headers") or ()
-    ]
-    return {**start, "headers": headers}
-
-
 def _preflight_required(media_type: str) -> Response:
     body = {
         "errors": [
@@ -904,32 +915,28 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            # Every response counts towards its connection's recycling (core/connections.py).
+            # One layer for every request (core/http_front.py): recycling, CORS (refusals and
+            # failures carry its headers too, so a browser can read them; a preflight is
+            # answered before sign-in, it carries no token), the body's limits and guards, the
+            # answers to failures, and a proven offline query answered without the routing.
             Middleware(
-                RecycleConnections,
-                max_requests=settings.max_requests_per_connection,
-                worker_header=settings.worker_header,
-            ),
-            # Outermost but one, so refusals and failures carry CORS headers too and a browser
-            # can read them; a preflight is answered here, before sign-in (it carries no token).
-            Middleware(
-                JsonCORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST"],
-                allow_headers=list(CORS_HEADERS),
-                max_age=600,
-            ),
-            Middleware(AnswerFailures),
-            Middleware(
-                BodySizeLimit,
-                max_bytes=settings.max_body_bytes,
-                max_upload_bytes=settings.max_upload_bytes,
-            ),
-            Middleware(
-                RequestGuards,
+                HttpFront,
+                json_path=GRAPHQL_PATH,
+                cors=CorsPolicy(
+                    allow_origins=list(settings.cors_origins),
+                    allow_methods=["GET", "POST"],
+                    allow_headers=list(CORS_HEADERS),
+                    max_age=600,
+                ),
+                recycling=ConnectionRecycling(
+                    settings.max_requests_per_connection, worker_header=settings.worker_header
+                ),
+                body_limit=BodySizeLimit(settings.max_body_bytes, settings.max_upload_bytes),
                 max_json_nesting=settings.max_json_nesting,
                 body_read_timeout=settings.body_read_timeout,
                 body_min_bytes_per_second=settings.body_min_bytes_per_second,
+                failed=_failed,
+                answer_directly=view.answer_directly,
             ),
         ],
         exception_handlers={HTTPException: _route_refused},

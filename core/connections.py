@@ -18,46 +18,35 @@ import os
 import random
 from collections import OrderedDict
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 WORKER_HEADER = b"x-jtai-worker"
+CLOSE = (b"connection", b"close")
 # Connections whose count is kept: more than any worker holds open at once; the oldest forgotten.
 TRACKED_CONNECTIONS = 10_000
 
 
-class RecycleConnections:
-    """ASGI middleware: ``Connection: close`` on a connection's last response, and (when asked,
-    for measuring the spread) the answering worker's process id on every response."""
+class ConnectionRecycling:
+    """Which response is its connection's last (it gets ``Connection: close``), and (when
+    asked, for measuring the spread) the answering worker's process id on every response.
+    Applied by the HTTP front (core/http_front.py)."""
 
-    def __init__(self, app: ASGIApp, max_requests: int, worker_header: bool = False) -> None:
-        self.app = app
+    def __init__(self, max_requests: int, worker_header: bool = False) -> None:
         self.max_requests = max_requests
         self.worker_header = (WORKER_HEADER, str(os.getpid()).encode()) if worker_header else None
         # (client host, client port, server port) -> (requests so far, this connection's limit).
         self._connections: OrderedDict[tuple[object, ...], tuple[int, int]] = OrderedDict()
         self._random = random.Random()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (not self.max_requests and self.worker_header is None):
-            await self.app(scope, receive, send)
-            return
+    def count(self, scope: Scope) -> list[tuple[bytes, bytes]] | None:
+        """Count this request on its connection: the headers its response needs, if any."""
         last = self.max_requests > 0 and self._count(scope)
-        extra = self.worker_header
-        if not last and extra is None:
-            await self.app(scope, receive, send)  # most requests: nothing to add
-            return
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
-                if last:
-                    headers.append((b"connection", b"close"))
-                if extra is not None:
-                    headers.append(extra)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, sending)
+        if not last and self.worker_header is None:
+            return None  # most requests: nothing to add
+        headers = [CLOSE] if last else []
+        if self.worker_header is not None:
+            headers.append(self.worker_header)
+        return headers
 
     def _count(self, scope: Scope) -> bool:
         """Count this request on its connection: whether it is the connection's last."""

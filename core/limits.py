@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import orjson
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive
 
 
 class BodyTooLarge(Exception):
@@ -35,26 +35,25 @@ def is_multipart(headers: dict[bytes, bytes]) -> bool:
 
 class BodySizeLimit:
     """Refuse an HTTP request whose body exceeds ``max_bytes`` with 413, before parsing it; a
-    multipart upload may hold ``max_upload_bytes`` more."""
+    multipart upload may hold ``max_upload_bytes`` more. Applied by the HTTP front
+    (core/http_front.py): on the declared length first, then on the bytes as they arrive."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int = 0) -> None:
-        self.app = app
+    def __init__(self, max_bytes: int, max_upload_bytes: int = 0) -> None:
         self.max_bytes = max_bytes
         self.max_upload_bytes = max_upload_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        upload = self.max_upload_bytes > 0 and is_multipart(headers)
-        limit = self.max_bytes + self.max_upload_bytes if upload else self.max_bytes
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(send, upload)
-            return
+    def limit(self, multipart: bool) -> int:
+        """The most bytes a body may hold (an upload's is larger)."""
+        return (
+            self.max_bytes + self.max_upload_bytes if self.is_upload(multipart) else self.max_bytes
+        )
+
+    def is_upload(self, multipart: bool) -> bool:
+        return multipart and self.max_upload_bytes > 0
+
+    def counting(self, receive: Receive, limit: int) -> Receive:
+        """``receive`` that raises ``BodyTooLarge`` once more than ``limit`` bytes arrived."""
         received = 0
-        started = False
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -65,18 +64,9 @@ class BodySizeLimit:
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        return counting_receive
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send, upload)
-
-    async def _refuse(self, send: Send, upload: bool = False) -> None:
+    def refusal(self, upload: bool) -> Response:
         message = (
             f"The upload is larger than {self.max_upload_bytes} bytes, the most one file may be. "
             "Send a smaller file, or split it."
@@ -87,17 +77,7 @@ class BodySizeLimit:
         body = orjson.dumps(
             {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        return Response(body, status_code=413, media_type="application/json")
 
 
 class BodyTooSlow(Exception):
