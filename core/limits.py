@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Generator, Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 import orjson
 from starlette.responses import Response
@@ -104,10 +105,7 @@ def paced(receive: Receive, timeout: int, min_bytes_per_second: int) -> Receive:
         try:
             if left <= 0:
                 raise TimeoutError
-            # A deadline on this task, not wait_for's task per message: most bodies are
-            # already buffered, and the task would cost more than the read.
-            async with asyncio.timeout(left):
-                message = await receive()
+            message = await _receive_within(receive, left)
         except TimeoutError:
             raise BodyTooSlow(received, time.monotonic() - started) from None
         if message["type"] == "http.request":
@@ -115,6 +113,55 @@ def paced(receive: Receive, timeout: int, min_bytes_per_second: int) -> Receive:
         return message
 
     return paced_receive
+
+
+async def _receive_within(receive: Receive, seconds: float) -> Message:
+    """``await receive()``, raising ``TimeoutError`` after ``seconds``.
+
+    Most bodies arrive with their headers: the receive's first step runs at once, and only if
+    it waits does the rest run under a deadline (a deadline on this task, not ``wait_for``'s
+    task per message; even so, setting and clearing one costs more than taking a message that
+    is already there).
+    """
+    pending = receive()
+    if not isinstance(pending, Coroutine):
+        async with asyncio.timeout(seconds):
+            return await pending
+    try:
+        waiting_on = pending.send(None)
+    except StopIteration as done:
+        message: Message = done.value
+        return message
+    async with asyncio.timeout(seconds):
+        return await _Resumed(pending, waiting_on)
+
+
+class _Resumed:
+    """The rest of ``coroutine``, whose first step already ran and yielded ``waiting_on``: awaited,
+    it hands that on to the task and then runs the coroutine to its end, passing in whatever
+    the task sends or throws (a cancellation when the deadline passes), as ``await`` would."""
+
+    __slots__ = ("coroutine", "waiting_on")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, Message], waiting_on: Any) -> None:
+        self.coroutine = coroutine
+        self.waiting_on = waiting_on
+
+    def __await__(self) -> Generator[Any, Any, Message]:
+        coroutine, yielded = self.coroutine, self.waiting_on
+        while True:
+            try:
+                sent = yield yielded
+            except BaseException as error:  # each is the coroutine's to handle
+                try:
+                    yielded = coroutine.throw(error)
+                except StopIteration as done:
+                    return cast(Message, done.value)
+            else:
+                try:
+                    yielded = coroutine.send(sent)
+                except StopIteration as done:
+                    return cast(Message, done.value)
 
 
 def too_slow(error: BodyTooSlow, timeout: int, min_bytes_per_second: int) -> Response:
