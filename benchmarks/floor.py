@@ -9,9 +9,9 @@ Python, the same uvicorn, started the same way (``uvicorn.run`` with the app obj
 the same logging configuration), serving a one-route Starlette app that answers every POST with
 the bytes the subject answered (checked equal first), with the same content type.
 
-Both servers run side by side; the same client drives them in turn, three rounds each, over real
-TCP on 127.0.0.1: ``CONNECTIONS`` keep-alive connections, each sending its next request as soon as
-its answer is in, for a fixed time. The client is a few lines of asyncio (pre-built request bytes,
+Both servers run side by side; the same client drives them in turn, five rounds each (three with
+``--quick``), over real TCP on 127.0.0.1: ``CONNECTIONS`` keep-alive connections, each sending its
+next request as soon as its answer is in, for a fixed time. The client is a few lines of asyncio (pre-built request bytes,
 responses read by their Content-Length) so that the load generator, which shares the two CPUs,
 costs as little as it can. Reported per server: server CPU per request (user + system of the
 server process, ``/proc/<pid>/stat``, over the window), requests per second and median latency;
@@ -59,7 +59,8 @@ if TYPE_CHECKING:
 
 QUERY = orjson.dumps({"query": "{ viewer { role } }"})
 CONNECTIONS = 4
-ROUNDS = 3
+ROUNDS = 5  # a full run's; --quick runs 3 (the machine is shared: more rounds, steadier medians)
+QUICK_ROUNDS = 3
 START_TIMEOUT_SECONDS = 60.0
 BARE_BODY_ENV = "JTAI_BENCH_BARE_BODY"
 BAR = 1.5
@@ -107,7 +108,7 @@ def _request_bytes(token: str) -> bytes:
 
 class _Connection:
     """One keep-alive connection, opened again when the server closes it (``Connection:
-    close``, core/connections.py: the subject recycles connections every ~200 requests)."""
+    close``, core/connections.py: the subject recycles connections every 25-75 requests)."""
 
     def __init__(self, port: int) -> None:
         self.port = port
@@ -244,7 +245,7 @@ def _timing(rounds: list[_Round]) -> Timing:
     )
 
 
-def floor_on(backend: str, url: str, directory: Path, seconds: float) -> Result:
+def floor_on(backend: str, url: str, directory: Path, seconds: float, rounds: int) -> Result:
     """Serve both apps side by side and drive them in turn; the result's 'median ms' is server
     CPU per request (ms), median of the rounds."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("JTAI_")}
@@ -287,7 +288,7 @@ def floor_on(backend: str, url: str, directory: Path, seconds: float) -> Result:
                     Path(before_dir),
                 )
             )
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             subject.append(
                 asyncio.run(_drive(subject_port, subject_pid, request, expected, seconds))
             )
@@ -322,23 +323,24 @@ def floor_on(backend: str, url: str, directory: Path, seconds: float) -> Result:
         note=f"server CPU {cpu:.0f} vs {bare_cpu:.0f} us per request ({ratio:.2f}x: {verdict} "
         f"the {BAR}x bar); {rate:,.0f} vs {bare_rate:,.0f} req/s ({bare_rate / rate:.2f}x); "
         f"median latency {latency:.2f} vs {bare_latency:.2f} ms ({latency / bare_latency:.2f}x); "
-        f"{CONNECTIONS} keep-alive connections, {ROUNDS} rounds of {seconds:.0f} s each, one "
+        f"{CONNECTIONS} keep-alive connections, {rounds} rounds of {seconds:.0f} s each, one "
         f"uvicorn worker each; 'median ms' is server CPU ms per request{then}",
     )
 
 
 def run(quick: bool) -> list[Result]:
     seconds = 2.0 if quick else 8.0
+    rounds = QUICK_ROUNDS if quick else ROUNDS
     results = []
     with tempfile.TemporaryDirectory() as name:
         directory = Path(name)
         results.append(
-            floor_on("sqlite", f"sqlite:///{directory / 'floor.db'}", directory, seconds)
+            floor_on("sqlite", f"sqlite:///{directory / 'floor.db'}", directory, seconds, rounds)
         )
         url = _postgres_url()
         if url is not None:
             from benchmarks.throughput import _schema
 
             with _schema(url) as (_, own_url, _name):
-                results.append(floor_on("postgresql", own_url, directory, seconds))
+                results.append(floor_on("postgresql", own_url, directory, seconds, rounds))
     return results
