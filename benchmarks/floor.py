@@ -11,11 +11,11 @@ the bytes the subject answered (checked equal first), with the same content type
 
 Both servers run side by side; the same client drives them in turn, five rounds each (three with
 ``--quick``), over real TCP on 127.0.0.1: ``CONNECTIONS`` keep-alive connections, each sending its
-next request as soon as its answer is in, for a fixed time. The client is a few lines of asyncio (pre-built request bytes,
-responses read by their Content-Length) so that the load generator, which shares the two CPUs,
-costs as little as it can. Reported per server: server CPU per request (user + system of the
-server process, ``/proc/<pid>/stat``, over the window), requests per second and median latency;
-the figure is the ratio of the subject's to the baseline's, median of the rounds.
+next request as soon as its answer is in, for a fixed time. The client is a few lines of asyncio
+(pre-built request bytes, responses read by their Content-Length) so that the load generator, which
+shares the two CPUs, costs as little as it can. Reported per server: server CPU per request (user +
+system of the server process, ``/proc/<pid>/stat``, over the window), requests per second and median
+latency; the figure is the ratio of the subject's to the baseline's, median of the rounds.
 
 With ``JTAI_BENCH_FLOOR_BEFORE`` naming a checkout of an earlier commit (``git archive <commit> |
 tar -x -C DIR``), that commit's ``jtai serve`` is measured too, in the same rounds, on the same

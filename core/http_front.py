@@ -91,6 +91,7 @@ class HttpFront:
         self.failed = failed
         self.answer_directly = answer_directly
         self._media_types: dict[bytes, str] = {}
+        self._direct_headers: dict[str, list[tuple[bytes, bytes]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,13 +120,7 @@ class HttpFront:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                answer = list(message.get("headers") or ())
-                add_security_headers(answer, no_store)
-                if media_type != JSON and message["status"] >= 400:
-                    _replace_json_content_type(answer, media_type)
-                self.cors.add_headers(answer, origin)
-                if closing:
-                    answer += closing
+                answer = self._headers(message, media_type, no_store, origin, closing)
                 message = {**message, "headers": answer}
             await send(message)
 
@@ -150,7 +145,11 @@ class HttpFront:
                 ):
                     answer = await self.answer_directly(headers, parsed, media_type)
                     if answer is not None:
-                        await sending(_start(answer, media_type))
+                        if origin is None and closing is None:  # most: the headers made once
+                            started = True
+                            await send(self._direct_start(answer, media_type))
+                        else:
+                            await sending(_start(answer, media_type))
                         await sending({"type": "http.response.body", "body": answer})
                         return
                 receive = _replay(body, receive)
@@ -195,6 +194,36 @@ class HttpFront:
         if parsed is not NOT_PARSED:
             scope.setdefault("state", {})[JSON_BODY] = parsed
         return body, parsed
+
+    def _headers(
+        self,
+        start: Message,
+        media_type: str,
+        no_store: bool,
+        origin: bytes | None,
+        closing: list[tuple[bytes, bytes]] | None,
+    ) -> list[tuple[bytes, bytes]]:
+        """An answer's headers, with what every answer gets added."""
+        headers = list(start.get("headers") or ())
+        add_security_headers(headers, no_store)
+        if media_type != JSON and start["status"] >= 400:
+            _replace_json_content_type(headers, media_type)
+        self.cors.add_headers(headers, origin)
+        if closing:
+            headers += closing
+        return headers
+
+    def _direct_start(self, body: bytes, media_type: str) -> Message:
+        """``_start`` with its headers completed as ``_headers`` does for a request without an
+        Origin on a connection staying open: worked out once per media type."""
+        rest = self._direct_headers.get(media_type)
+        if rest is None:
+            start = _start(b"", media_type)
+            no_store = self.json_path.startswith(NO_STORE_PREFIXES)
+            rest = self._headers(start, media_type, no_store, None, None)[1:]
+            self._direct_headers[media_type] = rest
+        length = (b"content-length", str(len(body)).encode())
+        return {"type": "http.response.start", "status": 200, "headers": [length, *rest]}
 
     def _media_type(self, accept: bytes) -> str:
         """The response's media type for this Accept header (remembered: clients send few)."""
