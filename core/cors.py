@@ -22,9 +22,10 @@ async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:  # pragma
     raise RuntimeError("CORS rules are applied by core/http_front.py, not as a middleware")
 
 
-class JsonCORSMiddleware(CORSMiddleware):
-    """Starlette's CORS, a refused preflight answered as ``{"errors": [...]}`` with the code
-    ``CORS_REFUSED``, naming what was refused and the setting that allows origins."""
+class _JsonCORSRules(CORSMiddleware):
+    """Starlette's CORS rules (its middleware, never called as one), a refused preflight
+    answered as ``{"errors": [...]}`` with the code ``CORS_REFUSED``, naming what was refused and
+    the setting that allows origins."""
 
     def preflight_response(self, request_headers: Headers) -> Response:
         answer = super().preflight_response(request_headers)
@@ -55,7 +56,7 @@ class CorsPolicy:
         allow_headers: Collection[str],
         max_age: int = 600,
     ) -> None:
-        self._rules = JsonCORSMiddleware(
+        self._rules = _JsonCORSRules(
             _no_app,
             allow_origins=allow_origins,
             allow_methods=allow_methods,

@@ -4,7 +4,8 @@ token may have in progress.
 The size cap is enforced while the body streams in rather than after it is read. A multipart
 upload (a GraphQL request carrying a file) may be larger: up to the upload cap plus the ordinary
 cap for the operation around it. The upload resolvers enforce the upload cap exactly on each file
-and answer with an error as data; this middleware only stops bodies far beyond it.
+and answer with an error as data; the HTTP front (core/http_front.py) only stops bodies far
+beyond it.
 
 The pace and the per-token count matter because a body is received whole before the request takes
 a database connection (core/app.py): a client that declares a large body and sends it a byte at a
