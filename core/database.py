@@ -192,6 +192,18 @@ def begin_write(session: Session) -> Iterator[Session]:
         session.info.pop(_FLUSHED_OPTION, None)
 
 
+def end_read(session: Session) -> None:
+    """End the session's read transaction, if one is open: on PostgreSQL with COMMIT when it is
+    healthy and wrote nothing (for a read the same as ROLLBACK, and psycopg keeps its prepared
+    statements; see ``_continues_as_write``), otherwise with ROLLBACK."""
+    if not session.in_transaction():
+        return
+    if _continues_as_write(session):
+        session.commit()
+    else:
+        session.rollback()
+
+
 def _continues_as_write(session: Session) -> bool:
     """Whether the session's open read transaction can carry on as the write transaction: on
     PostgreSQL only, when it is healthy and has written nothing.
