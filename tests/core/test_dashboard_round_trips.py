@@ -108,3 +108,20 @@ def test_on_postgresql_the_dashboards_statements_stay_prepared(
     assert parsed == [], parsed
     assert sum("\tBind\t" in trip for trip in last) == STATEMENTS  # each a prepared statement
     assert not any("DEALLOCATE" in trip for trip in trips.sent), "psycopg forgot its statements"
+
+
+def test_on_postgresql_a_read_without_an_audit_event_ends_with_commit(
+    gql: GraphQLClient, database: Database, demo: DemoInspection, lead_token: str
+) -> None:
+    """No child-level data read, so no audit event: the read transaction still ends without the
+    ROLLBACK that makes psycopg forget its prepared statements (COMMIT costs the same trip)."""
+    if database.is_sqlite:
+        return
+    query = "query($id: ID!) { inspection(id: $id) { reference area { name } } }"
+    variables = {"id": gid("Inspection", demo.inspection_id)}
+    gql(query, variables, lead_token).ok()
+    with count_round_trips(database) as trips:
+        for _ in range(2):
+            assert gql(query, variables, lead_token).ok()["inspection"]["area"]["name"]
+    assert _sent(trips, "ROLLBACK") == 0, trips.sent
+    assert _sent(trips, "COMMIT") == 2, trips.sent
