@@ -202,6 +202,7 @@ def end_read(session: Session) -> None:
         session.commit()
     else:
         session.rollback()
+    session.info.pop(_FLUSHED_OPTION, None)
 
 
 def _continues_as_write(session: Session) -> bool:
