@@ -42,7 +42,8 @@ printed.
 The machine may have few cores, shared: the load generator (this process) competes with the two
 workers and PostgreSQL. Each run prints the CPU used by the client, each worker, the PostgreSQL
 backends serving the workers, and the whole machine (``/proc``), so a client-bound or
-machine-bound figure shows as such.
+machine-bound figure shows as such; and per answer, the PostgreSQL backends' CPU and the
+database's transactions (``pg_stat_database``, approximate: backends report about once a second).
 
 Needs PostgreSQL: ``--postgres URL``, ``JTAI_BENCH_POSTGRES_URL`` or ``JTAI_TEST_POSTGRES_URL``;
 otherwise it prints that it was skipped.
@@ -133,6 +134,7 @@ class _Run:
     client_cpu_seconds: float = 0.0
     worker_cpu_seconds: list[float] = field(default_factory=list)
     postgres_cpu_seconds: float = 0.0  # the backends serving the workers' connections
+    postgres_transactions: int = 0  # committed and rolled back in the database (pg_stat_database)
     machine_busy_seconds: float = 0.0  # every CPU's non-idle time, whoever used it
     cpu_window_seconds: float = 0.0  # the time the CPU figures cover: the window and its tail
     connections: list[int] = field(default_factory=list)  # per worker, at the end
@@ -174,8 +176,19 @@ class _Run:
             f"{self.errors} errors; CPU (100% = one core): machine "
             f"{share(self.machine_busy_seconds)} busy of {os.cpu_count() or 0:.0%}, client "
             f"{share(self.client_cpu_seconds)}, workers {workers}, postgres "
-            f"{share(self.postgres_cpu_seconds)}; connections per worker {connections}"
+            f"{share(self.postgres_cpu_seconds)} ({self.postgres_cpu_ms_per_answer:.2f} ms and "
+            f"{self.postgres_transactions_per_answer:.2f} transactions per answer); connections "
+            f"per worker {connections}"
         )
+
+    @property
+    def postgres_cpu_ms_per_answer(self) -> float:
+        return self.postgres_cpu_seconds * 1000 / max(1, len(self.latencies_ms))
+
+    @property
+    def postgres_transactions_per_answer(self) -> float:
+        """Approximate: backends report their counts to the statistics about once a second."""
+        return self.postgres_transactions / max(1, len(self.latencies_ms))
 
 
 # --- The database -------------------------------------------------------------------------------
@@ -300,14 +313,32 @@ def _lead_token(database: Database, inspector_id: int) -> str:
         ).token
 
 
-def _backend_pids(database: Database, application_name: str) -> list[int]:
-    """The PostgreSQL server processes serving the workers' connections (same machine)."""
-    with database.engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
-            {"name": application_name},
-        )
-        return [int(pid) for (pid,) in rows]
+@dataclass(frozen=True)
+class _Backends:
+    """The PostgreSQL side of the servers under test: the backends serving the workers'
+    connections (same machine, found by their application_name) and the database's transaction
+    count, the transactions a request costs (BEGIN ... COMMIT or ROLLBACK) once divided."""
+
+    database: Database
+    application_name: str
+
+    def pids(self) -> list[int]:
+        with self.database.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": self.application_name},
+            )
+            return [int(pid) for (pid,) in rows]
+
+    def transactions(self) -> int:
+        with self.database.engine.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                    "WHERE datname = current_database()"
+                )
+            ).scalar_one()
+            return int(found)
 
 
 # --- Processes, from /proc ----------------------------------------------------------------------
@@ -502,7 +533,7 @@ async def _load(
     request: _Request,
     seconds: float,
     warmup: float,
-    backend_pids: Callable[[], list[int]],
+    backends: _Backends,
 ) -> _Run:
     """A warm-up that opens the connections, staggered, then the timed window on them."""
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
@@ -513,7 +544,8 @@ async def _load(
         await _phase(client, request, warm, STAGGER_SECONDS)
         run = _Run(request.name, seconds, errors=warm.errors, error_samples=warm.error_samples)
         workers_before = [_cpu_seconds(p) for p in server.workers]
-        postgres_before = {p: _cpu_seconds(p) for p in backend_pids()}
+        postgres_before = {p: _cpu_seconds(p) for p in backends.pids()}
+        transactions_before = backends.transactions()
         client_before, busy_before = time.process_time(), _busy_seconds()
         started = time.perf_counter()
         await _phase(client, request, run)
@@ -527,8 +559,9 @@ async def _load(
         # A backend that started meanwhile counts from 0; one that ended is missed (rare: the
         # pools keep their connections).
         run.postgres_cpu_seconds = sum(
-            _cpu_seconds(p) - postgres_before.get(p, 0.0) for p in backend_pids()
+            _cpu_seconds(p) - postgres_before.get(p, 0.0) for p in backends.pids()
         )
+        run.postgres_transactions = backends.transactions() - transactions_before
         run.connections = _connections(server.port, server.workers)
     return run
 
@@ -605,12 +638,12 @@ def _commit_files(commit: str) -> Iterator[Path]:
 
 def _baseline_dashboard(
     commit: str, source: Path, own_url: str, directory: Path, dashboard: _Request,
-    seconds: float, warmup: float, backend_pids: Callable[[], list[int]],
+    seconds: float, warmup: float, backends: _Backends,
 ) -> _Run:  # fmt: skip
     """The dashboard under the same load, served by ``commit``'s code (its files in ``source``)
     on the same data."""
     with _serve(own_url, directory, source) as server:
-        found = asyncio.run(_load(server, dashboard, seconds, warmup, backend_pids))
+        found = asyncio.run(_load(server, dashboard, seconds, warmup, backends))
     found.name = f"dashboard at {commit}"
     if server.stop_problem:
         found.error(server.stop_problem)
@@ -650,7 +683,7 @@ def run(quick: bool) -> list[Result]:
             f"{prepared.seconds:.0f} s ({f'by {baseline_commit}' if old_source else 'this code'}); "
             f"VACUUM ANALYZE {vacuum:.0f} s; schema {schema}"
         )
-        pids = lambda: _backend_pids(database, schema)  # noqa: E731
+        backends = _Backends(database, schema)
         olds: list[_Run] = []
         old_again = False
         if old_source:
@@ -665,7 +698,7 @@ def run(quick: bool) -> list[Result]:
                     old_dashboard,
                     seconds,
                     warmup,
-                    pids,
+                    backends,
                 )
 
             olds.append(measure_old())
@@ -698,9 +731,7 @@ def run(quick: bool) -> list[Result]:
             )
             size = len(answer.content)
             for request in (viewer, dashboard, viewer, healthz):
-                found = asyncio.run(
-                    _load(server, request, seconds, warmup, lambda: _backend_pids(database, schema))
-                )
+                found = asyncio.run(_load(server, request, seconds, warmup, backends))
                 runs.append(found)
                 _say(found.summary())
                 if found.errors:
@@ -728,7 +759,11 @@ def run(quick: bool) -> list[Result]:
                 f"{board.requests_per_second:,.1f} now "
                 f"({board.requests_per_second / old.requests_per_second:.2f}x); worker CPU per "
                 f"request {old_cpu:.1f} ms -> {new_cpu:.1f} ms ({new_cpu / old_cpu:.2f}x); p99 "
-                f"{old.percentile(0.99):.1f} -> {board.percentile(0.99):.1f} ms; same data, "
+                f"{old.percentile(0.99):.1f} -> {board.percentile(0.99):.1f} ms; PostgreSQL CPU "
+                f"per request {old.postgres_cpu_ms_per_answer:.2f} -> "
+                f"{board.postgres_cpu_ms_per_answer:.2f} ms, transactions per request "
+                f"{old.postgres_transactions_per_answer:.2f} -> "
+                f"{board.postgres_transactions_per_answer:.2f}; same data, "
                 f"same {WORKERS} workers and {CONCURRENCY} in flight, old code from git archive, "
                 f"on data its own code migrated and generated, served before this code's "
                 f"migrations ({' / '.join(f'{o.requests_per_second:.1f}' for o in olds)} req/s; "

@@ -111,8 +111,9 @@ def record(
     touched: Mapping[str, set[int]],
     outcome: str,
 ) -> None:
-    """Write one event in a transaction of its own, after the operation's work has ended."""
-    session.rollback()  # the operation's own transactions are over: committed or not
+    """Write one event after the operation's work has ended: in a transaction of its own, or on
+    PostgreSQL in the operation's read transaction if that is healthy and wrote nothing (see
+    ``core.database.begin_write``), which ends any other."""
     with begin_write(session):
         append(
             session,

@@ -21,7 +21,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -32,6 +38,8 @@ POOL_SIZE = 5
 MAX_OVERFLOW = 10
 _WRITE_OPTION = "jtai_write"
 _READ_ONCE_OPTION = "jtai_read_once"
+_FLUSHED_OPTION = "jtai_flushed"  # session.info: ORM changes were flushed since the last write
+_PG_IN_TRANSACTION = 2  # libpq's PQTRANS_INTRANS: in a transaction block, idle, not failed
 
 
 def is_sqlite(url: str) -> bool:
@@ -166,11 +174,13 @@ def begin_write(session: Session) -> Iterator[Session]:
     """Run the block in one write transaction of ``session``: all of it commits, or none of it.
 
     Any read transaction the session had open is ended first, so that SQLite starts the write
-    transaction with ``BEGIN IMMEDIATE``.
+    transaction with ``BEGIN IMMEDIATE``. On PostgreSQL a read transaction that wrote nothing and
+    did not fail becomes the write transaction instead (see ``_continues_as_write``).
     """
-    if session.in_transaction():
-        session.rollback()
-    session.connection(execution_options={_WRITE_OPTION: True})
+    if not (session.in_transaction() and _continues_as_write(session)):
+        if session.in_transaction():
+            session.rollback()
+        session.connection(execution_options={_WRITE_OPTION: True})
     try:
         yield session
     except BaseException:
@@ -178,6 +188,54 @@ def begin_write(session: Session) -> Iterator[Session]:
         raise
     else:
         session.commit()
+    finally:
+        session.info.pop(_FLUSHED_OPTION, None)
+
+
+def end_read(session: Session) -> None:
+    """End the session's read transaction, if one is open: on PostgreSQL with COMMIT when it is
+    healthy and wrote nothing (for a read the same as ROLLBACK, and psycopg keeps its prepared
+    statements; see ``_continues_as_write``), otherwise with ROLLBACK."""
+    if not session.in_transaction():
+        return
+    if _continues_as_write(session):
+        session.commit()
+    else:
+        session.rollback()
+    session.info.pop(_FLUSHED_OPTION, None)
+
+
+def _continues_as_write(session: Session) -> bool:
+    """Whether the session's open read transaction can carry on as the write transaction: on
+    PostgreSQL only, when it is healthy and has written nothing.
+
+    At READ COMMITTED every statement sees the data committed before it began, inside a
+    transaction or not, so the write sees exactly what it would in a transaction of its own. Not
+    ending the read saves two round trips (ROLLBACK, BEGIN), and above all it keeps psycopg's
+    prepared statements: psycopg forgets them all on every ROLLBACK (a rolled-back transaction may
+    have dropped what they name), so a read that ended with one never had its statements
+    prepared, and PostgreSQL parsed and planned each one afresh (BENCHMARKS.md, "4 December 2026:
+    the dashboard's database side"). SQLite must end the read to take the write lock up front."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED_OPTION):
+        return False  # ORM changes made outside a write: never commit them by the way
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return False
+    try:
+        connection = session.connection()
+    except SQLAlchemyError:  # e.g. its connection was lost: only a rollback clears that
+        return False
+    if connection.invalidated:
+        return False
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    return bool(dbapi_connection.info.transaction_status == _PG_IN_TRANSACTION)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED_OPTION] = True
 
 
 class _SqliteFileWatch:

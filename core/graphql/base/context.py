@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.database import Database, begin_write
+from core.database import Database, begin_write, end_read
 from core.models import utc_now
 from core.registry import Registry
 from core.settings import Settings
@@ -104,8 +105,13 @@ class RequestContext:
 
     def close(self) -> None:
         if self._session is not None:
-            self._session.close()
-            self._session = None
+            try:
+                end_read(self._session)  # on PostgreSQL keeps the prepared statements
+            except SQLAlchemyError:
+                pass  # a read loses nothing: closing the session rolls back what is left
+            finally:
+                self._session.close()
+                self._session = None
 
 
 RequestInfo = strawberry.Info[RequestContext, Any]
