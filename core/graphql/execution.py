@@ -264,9 +264,10 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return name
 
         # With ``rows``, the row builder is made per list by ``_make(p)``, a closure over the
-        # list ``p`` and one memo per nested object field: the objects a RowBuiltList gives
-        # (its shared area, agency, criterion nodes) are built once per list, and their result
-        # reused (the very object, kept in the memo so its id cannot be reused meanwhile).
+        # list ``p`` and one memo per nested object or list field: the objects and lists a
+        # RowBuiltList gives (its shared area, agency and criterion nodes, the lists of them
+        # that many rows share) are built once per list, and their result reused (the very
+        # object, kept in the memo so its id cannot be reused meanwhile).
         inner: list[str] = []
         memos: list[str] = []
 
@@ -326,8 +327,18 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             into = inner if memo else source
             into.append(f"def {one}(_i):")
             into.extend(f"    {line}" for line in [*each, "return i"])
-            lines.append(f"    {var} = [{one}(_i) for _i in {var}]")
-            return lines
+            if not memo:
+                lines.append(f"    {var} = [{one}(_i) for _i in {var}]")
+                return lines
+            built = f"m{len(memos)}"  # a list shared by many rows is built once too
+            memos.append(built)
+            return [
+                *lines,
+                f"    h = {built}.get(id({var}))",
+                f"    if h is None or h[0] is not {var}:",
+                f"        h = {built}[id({var})] = ({var}, [{one}(_i) for _i in {var}])",
+                f"    {var} = h[1]",
+            ]
 
         def builder_of(
             object_type: GraphQLObjectType,

@@ -16,7 +16,20 @@ from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -294,7 +307,7 @@ class PublishedRows:
 
 
 def _fetched(
-    connection: Connection, statement: Select[*tuple[Any, ...]]
+    connection: Connection, statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 ) -> Sequence[Sequence[Any]]:
     """All of ``statement``'s rows as the driver returns them, each value the column's type
     converts (SQLAlchemy's own result processors: SQLite's booleans and datetimes, UTC on
@@ -319,13 +332,11 @@ def _fetched(
     ]
     if not converting or not rows:
         return rows
-    converted: list[Any] = []
-    for row in rows:
-        values = list(row)
-        for index, processor in converting:
-            values[index] = processor(values[index])
-        converted.append(values)
-    return converted
+    # Column by column: one ``map`` per converted column instead of a loop per value.
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for index, processor in converting:
+        columns[index] = map(processor, columns[index])
+    return list(zip(*columns, strict=True))
 
 
 def _read(
@@ -344,27 +355,51 @@ def _read(
     if not rows:
         return None
     ids = chosen.subquery()
-    criteria: dict[int, list[str]] = defaultdict(list)
-    for finding_id, code in _fetched(
-        connection,
-        select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
-            ids, ids.c.id == FindingCriterion.finding_id
-        ),
-    ):
-        criteria[finding_id].append(code)
-    agencies: dict[int, list[AgencyRef]] = defaultdict(list)
-    refs: dict[tuple[str, str], AgencyRef] = {}  # one per agency: a page has few of them
-    for finding_id, kind, name in _fetched(
-        connection,
+    criteria_of = select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
+        ids, ids.c.id == FindingCriterion.finding_id
+    )
+    agencies_of = (
         select(FindingAgency.finding_id, Agency.kind, Agency.name)
         .join(ids, ids.c.id == FindingAgency.finding_id)
         .join(Agency, Agency.id == FindingAgency.agency_id)
-        .order_by(Agency.kind, Agency.name),
-    ):
+    )
+    criteria: dict[int, list[str]] = defaultdict(list)
+    agencies: dict[int, list[AgencyRef]] = defaultdict(list)
+    refs: dict[tuple[str, str], AgencyRef] = {}  # one per agency: a page has few of them
+
+    def concerns(finding_id: int, kind: str, name: str) -> None:
         ref = refs.get((kind, name))
         if ref is None:
             ref = refs[(kind, name)] = AgencyRef(_AGENCY_KINDS[kind], name)
         agencies[finding_id].append(ref)
+
+    if connection.dialect.name == "sqlite":
+        # In process, two statements cost less than one union sorted whole.
+        for finding_id, code in _fetched(connection, criteria_of):
+            criteria[finding_id].append(code)
+        for finding_id, kind, name in _fetched(
+            connection, agencies_of.order_by(Agency.kind, Agency.name)
+        ):
+            concerns(finding_id, kind, name)
+    else:
+        # Over the network, one round trip fewer: both links in one statement, criteria first,
+        # then agencies in order.
+        both: CompoundSelect[*tuple[Any, ...]] = union_all(
+            select(
+                FindingCriterion.finding_id,
+                literal(0).label("link"),
+                FindingCriterion.criterion_code.label("first"),
+                null().label("second"),
+            ).join(ids, ids.c.id == FindingCriterion.finding_id),
+            select(FindingAgency.finding_id, literal(1), Agency.kind, Agency.name)
+            .join(ids, ids.c.id == FindingAgency.finding_id)
+            .join(Agency, Agency.id == FindingAgency.agency_id),
+        ).order_by("link", "first", "second")
+        for finding_id, link, first, second in _fetched(connection, both):
+            if link == 0:
+                criteria[finding_id].append(first)
+            else:
+                concerns(finding_id, first, second)
     agreed = agreements_of(session, chosen) if with_agreements else None
     return PublishedRows(rows, criteria, agencies, agreed)
 

@@ -141,6 +141,10 @@ class PublishedPage(RowBuiltList):
         self._cited: dict[tuple[str, str], tuple[int, Criterion | None]] = {}
         self._areas: dict[tuple[str, str], PublishedFindingArea] = {}
         self._agencies: dict[feed.AgencyRef, PublishedFindingAgency] = {}
+        self._agency_lists: dict[
+            tuple[int, ...], tuple[list[feed.AgencyRef], list[PublishedFindingAgency]]
+        ] = {}
+        self._criteria_lists: dict[tuple[str, tuple[str, ...]], list[Criterion]] = {}
         self._nodes: list[PublishedFinding] | None = None
 
     @classmethod
@@ -162,28 +166,43 @@ class PublishedPage(RowBuiltList):
         return found
 
     def agencies(self, finding_id: int) -> list[PublishedFindingAgency]:
-        nodes = self._agencies
-        found = []
-        for ref in self._agencies_of.get(finding_id, ()):
-            node = nodes.get(ref)
-            if node is None:
-                node = nodes[ref] = PublishedFindingAgency(kind=ref.kind, name=ref.name)
-            found.append(node)
-        return found
+        """Its agencies' nodes: one list for all the findings concerning the same agencies."""
+        refs = self._agencies_of.get(finding_id)
+        if not refs:
+            return []
+        key = tuple(map(id, refs))  # the page's refs are one per agency (feed._read)
+        entry = self._agency_lists.get(key)
+        if entry is None:
+            nodes = self._agencies
+            found = []
+            for ref in refs:
+                node = nodes.get(ref)
+                if node is None:
+                    node = nodes[ref] = PublishedFindingAgency(kind=ref.kind, name=ref.name)
+                found.append(node)
+            entry = self._agency_lists[key] = (refs, found)  # refs kept: their ids stay theirs
+        return entry[1]
 
     def criteria(self, finding_id: int, framework: str) -> list[Criterion]:
         """The criteria it cites, in the framework's order (as the feed orders them); a code
-        no plugin provides is left out, as ``PublishedFinding.of`` does."""
-        cited = []
-        known = self._cited
-        for code in self._criteria_of.get(finding_id, ()):
-            found = known.get((framework, code))
-            if found is None:
-                found = known[(framework, code)] = _cited(self._registry, framework, code)
-            cited.append(found)
-        if len(cited) > 1:
+        no plugin provides is left out, as ``PublishedFinding.of`` does. One list for all the
+        findings citing the same codes."""
+        codes = self._criteria_of.get(finding_id)
+        if not codes:
+            return []
+        key = (framework, tuple(codes))
+        found = self._criteria_lists.get(key)
+        if found is None:
+            cited = []
+            known = self._cited
+            for code in codes:
+                one = known.get((framework, code))
+                if one is None:
+                    one = known[(framework, code)] = _cited(self._registry, framework, code)
+                cited.append(one)
             cited.sort(key=_position)
-        return [node for _position, node in cited if node is not None]
+            found = self._criteria_lists[key] = [node for _at, node in cited if node is not None]
+        return found
 
     def nodes(self) -> list[PublishedFinding]:
         if self._nodes is None:
