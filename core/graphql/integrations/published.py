@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -12,6 +13,7 @@ from core.graphql.base.enums import AgencyKind, FindingChangeKind, FindingKind
 from core.graphql.base.rows import RowBuiltList
 from core.graphql.context import Info
 from core.graphql.reference import Criterion, Framework, NotInstalled, use
+from core.ids import global_id
 from core.integrations import feed
 from core.registry import Registry
 from core.workflow.findings import FindingKind as FindingKindValue
@@ -114,8 +116,8 @@ _READINGS = {
     "updated_at": "v[6]",
     "inspection_reference": "v[7]",
     "framework_code": "v[8]",
-    "framework": "p.framework(v[8])",
-    "area": "p.area(v[9], v[10])",
+    "framework": "p.frameworks[v[8]]",
+    "area": "p.areas[v[9], v[10]]",
     "agencies": "p.agencies(v[0])",
     "criteria": "p.criteria(v[0], v[8])",
 }
@@ -137,9 +139,14 @@ class PublishedPage(RowBuiltList):
         self._criteria_of = found.criteria if found is not None else {}
         self._agencies_of = found.agencies if found is not None else {}
         self._registry = registry
-        self._frameworks: dict[str, Any] = {}
+        # Each framework's and area's node, made up front (a page has a handful): the readings
+        # then only index them.
+        self.frameworks = {code: _framework(registry, code) for code in {r[8] for r in self.rows}}
+        self.areas = {
+            (code, name): PublishedFindingArea(code=code, name=name)
+            for code, name in {(r[9], r[10]) for r in self.rows}
+        }
         self._cited: dict[tuple[str, str], tuple[int, Criterion | None]] = {}
-        self._areas: dict[tuple[str, str], PublishedFindingArea] = {}
         self._agencies: dict[feed.AgencyRef, PublishedFindingAgency] = {}
         self._agency_lists: dict[
             tuple[int, ...], tuple[list[feed.AgencyRef], list[PublishedFindingAgency]]
@@ -151,19 +158,7 @@ class PublishedPage(RowBuiltList):
     def reading(cls, attribute: str) -> str | None:
         return _READINGS.get(attribute)
 
-    global_id = staticmethod(feed.finding_global_id)
-
-    def framework(self, code: str) -> Any:
-        found = self._frameworks.get(code)
-        if found is None:
-            found = self._frameworks[code] = _framework(self._registry, code)
-        return found
-
-    def area(self, code: str, name: str) -> PublishedFindingArea:
-        found = self._areas.get((code, name))
-        if found is None:
-            found = self._areas[(code, name)] = PublishedFindingArea(code=code, name=name)
-        return found
+    global_id = staticmethod(partial(global_id, "Finding"))  # as feed.finding_global_id
 
     def agencies(self, finding_id: int) -> list[PublishedFindingAgency]:
         """Its agencies' nodes: one list for all the findings concerning the same agencies."""
@@ -220,8 +215,8 @@ class PublishedPage(RowBuiltList):
             updated_at=v[6],
             inspection_reference=v[7],
             framework_code=v[8],
-            framework=self.framework(v[8]),
-            area=self.area(v[9], v[10]),
+            framework=self.frameworks[v[8]],
+            area=self.areas[v[9], v[10]],
             agencies=self.agencies(v[0]),
             criteria=self.criteria(v[0], v[8]),
             finding_id=v[0],
