@@ -322,7 +322,7 @@ def _fetched(
         result.close()
     dialect = connection.dialect
     converting = [
-        (index, processor)
+        (index, processor, getattr(column.type, "column_processor", None))
         for index, (column, description) in enumerate(
             zip(statement.selected_columns, described, strict=True)
         )
@@ -332,9 +332,17 @@ def _fetched(
     ]
     if not converting or not rows:
         return rows
-    # Column by column: one ``map`` per converted column instead of a loop per value.
+    # Column by column: a type's whole-column conversion where it has one (models.UtcDateTime
+    # on SQLite), else one ``map`` per converted column instead of a loop per value.
     columns: list[Any] = list(zip(*rows, strict=True))
-    for index, processor in converting:
+    for index, processor, column_processor in converting:
+        whole = column_processor(dialect) if column_processor is not None else None
+        if whole is not None:
+            try:
+                columns[index] = whole(columns[index])
+                continue
+            except (TypeError, ValueError):  # not the plain case: value by value
+                pass
         columns[index] = map(processor, columns[index])
     return list(zip(*columns, strict=True))
 

@@ -61,3 +61,25 @@ def test_sqlite_datetimes_read_as_sqlalchemy_reads_them(tmp_path: Path) -> None:
     assert isinstance(stored_text[1], str)
     for number in (0, 1, 2, 10):
         assert naive[number].replace(tzinfo=UTC) == read[number]
+
+
+def test_a_whole_column_reads_as_value_by_value_or_refuses(tmp_path: Path) -> None:
+    """``column_processor`` (SQLite, the reads of many rows in ``feed._fetched``) gives what the
+    value-by-value processor gives, or raises so that the caller converts value by value: a null
+    or a text with an offset of its own is never read wrong."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'dates.db'}")
+    dialect = engine.dialect
+    kind = UtcDateTime()
+    whole = kind.column_processor(dialect)
+    one = kind.dialect_impl(dialect).result_processor(dialect, None)
+    assert whole is not None and one is not None
+    plain = ["2026-11-24 12:00:00.000000", "2026-11-24 12:30:15.123456", "2026-11-24T12:00:00"]
+    assert whole(plain) == [one(v) for v in plain]
+    assert all(v.tzinfo is UTC for v in whole(plain))
+    for odd in ([*plain, None], ["2026-11-24 13:00:00+01:00"], ["2026-11-24 12:00:00Z"]):
+        try:
+            whole(odd)
+        except (TypeError, ValueError):
+            continue
+        raise AssertionError(f"{odd!r} was read whole")
+    assert UtcDateTime().column_processor(create_engine("postgresql://").dialect) is None
