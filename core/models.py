@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from itertools import repeat
 from operator import add as _add
+from operator import methodcaller
 from typing import Any
 
 from sqlalchemy import (
@@ -90,19 +91,32 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
         return process
 
-    def column_processor(self, dialect: Any) -> Any:
-        """A whole column's conversion at once, for reads of many rows (``feed._fetched``): on
-        SQLite, each stored text read as UTC by ``datetime.fromisoformat`` alone, without a
-        Python call per value; None elsewhere. Where a value is not naive text in ISO format
-        (a null, an offset of its own) it raises, and the caller converts value by value."""
-        if dialect.name != "sqlite":
-            return None
-        parse = dt.datetime.fromisoformat
+    def column_processor(self, dialect: Any, coltype: Any) -> Any:
+        """A whole column's conversion at once, for reads of many rows (``feed._fetched``),
+        without a Python call per value, or None. On SQLite each stored text read as UTC by
+        ``datetime.fromisoformat`` alone; on PostgreSQL a ``timestamptz`` column's datetimes
+        (aware, in the session's zone) moved to UTC. Where a value is not that plain case (a
+        null, a text with an offset of its own) it raises, and the caller converts value by
+        value."""
+        if dialect.name == "sqlite":
+            parse = dt.datetime.fromisoformat
 
-        def convert(values: Sequence[Any]) -> list[dt.datetime]:
-            return list(map(parse, map(_add, values, repeat("+00:00", len(values)))))
+            def from_text(values: Sequence[Any]) -> list[dt.datetime]:
+                return list(map(parse, map(_add, values, repeat("+00:00", len(values)))))
 
-        return convert
+            return from_text
+        if dialect.name == "postgresql" and coltype == _TIMESTAMPTZ:
+            return _all_in_utc
+        return None
+
+
+# PostgreSQL's type oid for timestamptz (pg_type, fixed): psycopg's description gives it.
+_TIMESTAMPTZ = 1184
+_in_utc = methodcaller("astimezone", dt.UTC)
+
+
+def _all_in_utc(values: Sequence[Any]) -> list[dt.datetime]:
+    return list(map(_in_utc, values))  # a null raises: the caller goes value by value
 
 
 def utc_now() -> dt.datetime:

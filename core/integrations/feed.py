@@ -336,12 +336,13 @@ def _fetched(
     # on SQLite), else one ``map`` per converted column instead of a loop per value.
     columns: list[Any] = list(zip(*rows, strict=True))
     for index, processor, column_processor in converting:
-        whole = column_processor(dialect) if column_processor is not None else None
+        coltype = described[index][1]
+        whole = column_processor(dialect, coltype) if column_processor is not None else None
         if whole is not None:
             try:
                 columns[index] = whole(columns[index])
                 continue
-            except (TypeError, ValueError):  # not the plain case: value by value
+            except (TypeError, ValueError, AttributeError):  # not the plain case: one by one
                 pass
         columns[index] = map(processor, columns[index])
     return list(zip(*columns, strict=True))

@@ -70,7 +70,7 @@ def test_a_whole_column_reads_as_value_by_value_or_refuses(tmp_path: Path) -> No
     engine = create_engine(f"sqlite:///{tmp_path / 'dates.db'}")
     dialect = engine.dialect
     kind = UtcDateTime()
-    whole = kind.column_processor(dialect)
+    whole = kind.column_processor(dialect, None)
     one = kind.dialect_impl(dialect).result_processor(dialect, None)
     assert whole is not None and one is not None
     plain = ["2026-11-24 12:00:00.000000", "2026-11-24 12:30:15.123456", "2026-11-24T12:00:00"]
@@ -82,4 +82,14 @@ def test_a_whole_column_reads_as_value_by_value_or_refuses(tmp_path: Path) -> No
         except (TypeError, ValueError):
             continue
         raise AssertionError(f"{odd!r} was read whole")
-    assert UtcDateTime().column_processor(create_engine("postgresql://").dialect) is None
+    postgresql = create_engine("postgresql+psycopg://").dialect
+    assert kind.column_processor(postgresql, 1114) is None  # timestamp without time zone
+    in_utc = kind.column_processor(postgresql, 1184)  # timestamptz
+    aware = dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert in_utc([aware]) == [aware.astimezone(UTC)] and in_utc([aware])[0].tzinfo is UTC
+    try:
+        in_utc([aware, None])
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("a null was read whole")
