@@ -276,24 +276,30 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         inner: list[str] = []
         memos: list[str] = []
 
-        def nested(shape: _Object, value: str, indent: str, memo: bool) -> list[str]:
-            build = builder_of(shape.object_type, shape.fields)
-            origin = constant(_origin(shape.object_type))
-            lines = [
-                f"{indent}if type({value}) is not {origin}:",
-                f"{indent}    _check({value}, {constant(shape)})",
-            ]
-            if not memo:
-                return [*lines, f"{indent}{value} = {build}({value})"]
+        def memoized(var: str, lines: list[str]) -> list[str]:
+            """``lines`` (computing ``var`` from itself) run once per distinct object: a hit
+            skips them, checks included (they hold for the same object)."""
             built = f"m{len(memos)}"
             memos.append(built)
             return [
-                *lines,
-                f"{indent}h = {built}.get(id({value}))",
-                f"{indent}if h is None or h[0] is not {value}:",
-                f"{indent}    h = {built}[id({value})] = ({value}, {build}({value}))",
-                f"{indent}{value} = h[1]",
+                f"h = {built}.get(id({var}))",
+                f"if h is not None and h[0] is {var}:",
+                f"    {var} = h[1]",
+                "else:",
+                f"    k = {var}",
+                *(f"    {line}" for line in lines),
+                f"    {built}[id(k)] = (k, {var})",
             ]
+
+        def nested(shape: _Object, value: str, memo: bool) -> list[str]:
+            build = builder_of(shape.object_type, shape.fields)
+            origin = constant(_origin(shape.object_type))
+            lines = [
+                f"if type({value}) is not {origin}:",
+                f"    _check({value}, {constant(shape)})",
+                f"{value} = {build}({value})",
+            ]
+            return memoized(value, lines) if memo else lines
 
         def value_lines(var: str, shape: _Leaf | _Object | _List, memo: bool = False) -> list[str]:
             if isinstance(shape, _Leaf):
@@ -318,7 +324,8 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             lines.append("    raise _FALLBACK" if shape.non_null else "    pass")
             lines.append("else:")
             if isinstance(shape, _Object):
-                return lines + nested(shape, var, "    ", memo)
+                lines += [f"    {line}" for line in nested(shape, var, False)]
+                return memoized(var, lines) if memo else lines
             lines.append(f"    if type({var}) is not _list and type({var}) is not _tuple:")
             lines.append("        raise _FALLBACK")
             item = shape.item
@@ -327,23 +334,13 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             else:
                 each = ["i = _i", "if i is None:"]
                 each.append("    raise _FALLBACK" if item.non_null else "    return None")
-                each += nested(item, "i", "", memo)
+                each += nested(item, "i", memo)  # an object in many lists is built once too
             one = f"_e{next(counter)}"
             into = inner if memo else source
             into.append(f"def {one}(_i):")
             into.extend(f"    {line}" for line in [*each, "return i"])
-            if not memo:
-                lines.append(f"    {var} = [{one}(_i) for _i in {var}]")
-                return lines
-            built = f"m{len(memos)}"  # a list shared by many rows is built once too
-            memos.append(built)
-            return [
-                *lines,
-                f"    h = {built}.get(id({var}))",
-                f"    if h is None or h[0] is not {var}:",
-                f"        h = {built}[id({var})] = ({var}, [{one}(_i) for _i in {var}])",
-                f"    {var} = h[1]",
-            ]
+            lines.append(f"    {var} = [{one}(_i) for _i in {var}]")
+            return memoized(var, lines) if memo else lines  # a list many rows share, once
 
         def builder_of(
             object_type: GraphQLObjectType,
