@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 import strawberry
@@ -195,7 +196,7 @@ class PublishedPage(RowBuiltList):
                 if one is None:
                     one = known[(framework, code)] = _cited(self._registry, framework, code)
                 cited.append(one)
-            cited.sort(key=_position)
+            cited.sort(key=_POSITION)
             found = self._criteria_lists[key] = [node for _at, node in cited if node is not None]
         return found
 
@@ -223,8 +224,7 @@ class PublishedPage(RowBuiltList):
         )
 
 
-def _position(cited: tuple[int, Criterion | None]) -> int:
-    return cited[0]
+_POSITION = itemgetter(0)  # a cited criterion's place in its framework's order
 
 
 def _cited(registry: Registry, framework: str, code: str) -> tuple[int, Criterion | None]:
