@@ -44,7 +44,8 @@ def in_order(node_ids: Iterable[str], found: Mapping[int, T]) -> list[T | None]:
 
 def global_id(type_name: str, row: int) -> str:
     """Row ``row`` of ``type_name`` as a global ID, as ``Finding.id`` and ``node(id:)`` give it."""
-    return base64.b64encode(f"{type_name}:{row}".encode()).decode()
+    # base64.b64encode's own call, without its wrapper: 1,000 a page of findings.
+    return binascii.b2a_base64(f"{type_name}:{row}".encode(), newline=False).decode()
 
 
 def row_of_global_id(text: str, type_name: str) -> int | None:

@@ -21,6 +21,11 @@ response key reads which field, recursively), so every request making that selec
 A builder raises wherever graphql-core would do more than read and coerce (the cases above); the
 caller then discards its partial result and completes the selection field by field, as before:
 reading a plain attribute twice is harmless, and nothing else ran.
+A resolver may return a ``RowBuiltList`` (core/graphql/base/rows.py) instead of its nodes: for a
+plain selection whose top-level fields the list can read from its rows, the builder is compiled to
+read the rows instead of the nodes' attributes, so a page of 1,000 findings is answered without
+making the nodes; the objects and lists its rows share are built once per list. Anything else,
+or a row that is not the plain case, gets the list's nodes, completed as above.
 tests/core/test_execution.py compares the two executors on the same queries, errors included,
 counts graphql-core's field calls to prove the fast path is taken, and names every graphql-core and
 strawberry internal used here (both libraries are pinned in pyproject.toml to the releases it was
@@ -58,6 +63,8 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+from core.graphql.base.rows import RowBuiltList
 
 _TYPENAME = "__typename"
 
@@ -136,6 +143,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._item_shapes: dict[tuple[int, int], _Leaf | _Object | None] = {}
         self._keep_alive: list[object] = []
         self._builders: dict[int, _Builder | None] = {}
+        self._row_builders: dict[tuple[int, int, type], _Builder | None] = {}
         # Middleware wraps every resolver: with any, every field goes through graphql-core.
         middleware = self.middleware_manager
         self._plain = middleware is None or not middleware.middlewares
@@ -237,10 +245,17 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             parts.append((name, field_name, below))
         return (parent_type.name, tuple(parts))
 
-    def _compile(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Builder:
+    def _compile(
+        self,
+        parent_type: GraphQLObjectType,
+        fields: GroupedFieldSet,
+        rows: type[RowBuiltList] | None = None,
+    ) -> _Builder:
         """Python source building the selection's result dict from an object in one call,
         raising (``_Fallback`` or whatever an attribute raised) wherever graphql-core would do
-        anything but read, coerce and nest: the caller then completes it field by field."""
+        anything but read, coerce and nest: the caller then completes it field by field. With
+        ``rows``, the top level reads a row ``v`` of a ``RowBuiltList`` ``p`` by its readings
+        (the builder returned makes, for a list ``p``, the function of its rows)."""
         source: list[str] = []
         names: dict[str, Any] = {
             "_leaf": _leaf, "_check": _check_object, "_FALLBACK": _FALLBACK, "_list": list,
@@ -253,16 +268,40 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             names[name] = value
             return name
 
-        def nested(shape: _Object, value: str, indent: str) -> list[str]:
-            build = builder_of(shape.object_type, shape.fields)
-            origin = constant(_origin(shape.object_type))
+        # With ``rows``, the row builder is made per list by ``_make(p)``, a closure over the
+        # list ``p`` and one memo per nested object or list field: the objects and lists a
+        # RowBuiltList gives (its shared area, agency and criterion nodes, the lists of them
+        # that many rows share) are built once per list, and their result reused (the very
+        # object, kept in the memo so its id cannot be reused meanwhile).
+        inner: list[str] = []
+        memos: list[str] = []
+
+        def memoized(var: str, lines: list[str]) -> list[str]:
+            """``lines`` (computing ``var`` from itself) run once per distinct object: a hit
+            skips them, checks included (they hold for the same object)."""
+            built = f"m{len(memos)}"
+            memos.append(built)
             return [
-                f"{indent}if type({value}) is not {origin}:",
-                f"{indent}    _check({value}, {constant(shape)})",
-                f"{indent}{value} = {build}({value})",
+                f"h = {built}.get(id({var}))",
+                f"if h is not None and h[0] is {var}:",
+                f"    {var} = h[1]",
+                "else:",
+                f"    k = {var}",
+                *(f"    {line}" for line in lines),
+                f"    {built}[id(k)] = (k, {var})",
             ]
 
-        def value_lines(var: str, shape: _Leaf | _Object | _List) -> list[str]:
+        def nested(shape: _Object, value: str, memo: bool) -> list[str]:
+            build = builder_of(shape.object_type, shape.fields)
+            origin = constant(_origin(shape.object_type))
+            lines = [
+                f"if type({value}) is not {origin}:",
+                f"    _check({value}, {constant(shape)})",
+                f"{value} = {build}({value})",
+            ]
+            return memoized(value, lines) if memo else lines
+
+        def value_lines(var: str, shape: _Leaf | _Object | _List, memo: bool = False) -> list[str]:
             if isinstance(shape, _Leaf):
                 # The common cases inline (a value of the exact type, an enum member, a value
                 # to coerce), anything else through ``_leaf``, which raises where it must.
@@ -285,7 +324,8 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             lines.append("    raise _FALLBACK" if shape.non_null else "    pass")
             lines.append("else:")
             if isinstance(shape, _Object):
-                return lines + nested(shape, var, "    ")
+                lines += [f"    {line}" for line in nested(shape, var, False)]
+                return memoized(var, lines) if memo else lines
             lines.append(f"    if type({var}) is not _list and type({var}) is not _tuple:")
             lines.append("        raise _FALLBACK")
             item = shape.item
@@ -294,14 +334,19 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
             else:
                 each = ["i = _i", "if i is None:"]
                 each.append("    raise _FALLBACK" if item.non_null else "    return None")
-                each += nested(item, "i", "")
+                each += nested(item, "i", memo)  # an object in many lists is built once too
             one = f"_e{next(counter)}"
-            source.append(f"def {one}(_i):")
-            source.extend(f"    {line}" for line in [*each, "return i"])
+            into = inner if memo else source
+            into.append(f"def {one}(_i):")
+            into.extend(f"    {line}" for line in [*each, "return i"])
             lines.append(f"    {var} = [{one}(_i) for _i in {var}]")
-            return lines
+            return memoized(var, lines) if memo else lines  # a list many rows share, once
 
-        def builder_of(object_type: GraphQLObjectType, selected: GroupedFieldSet) -> str:
+        def builder_of(
+            object_type: GraphQLObjectType,
+            selected: GroupedFieldSet,
+            rows: type[RowBuiltList] | None = None,
+        ) -> str:
             name = f"_b{next(counter)}"
             body: list[str] = []
             entries: list[str] = []
@@ -311,15 +356,24 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     continue
                 assert step.shape is not None
                 var = f"x{len(entries)}"
-                body.append(f"{var} = v.{attribute}")
-                body.extend(value_lines(var, step.shape))
+                read = rows.reading(attribute) if rows is not None else f"v.{attribute}"
+                assert read is not None  # checked by the caller
+                body.append(f"{var} = {read}")
+                body.extend(value_lines(var, step.shape, memo=rows is not None))
                 entries.append(f"{key!r}: {var}")
-            source.append(f"def {name}(v):")
-            source.extend(f"    {line}" for line in body)
-            source.append("    return {" + ", ".join(entries) + "}")
+            into = inner if rows is not None else source
+            into.append(f"def {name}(v):")
+            into.extend(f"    {line}" for line in body)
+            into.append("    return {" + ", ".join(entries) + "}")
             return name
 
-        top = builder_of(parent_type, fields)
+        top = builder_of(parent_type, fields, rows)
+        if rows is not None:
+            source.append("def _make(p):")
+            source.extend(f"    {memo} = {{}}" for memo in memos)
+            source.extend(f"    {line}" for line in inner)
+            source.append(f"    return {top}")
+            top = "_make"
         exec(compile("\n".join(source), f"<selection on {parent_type.name}>", "exec"), names)
         return cast(_Builder, names[top])
 
@@ -450,6 +504,12 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """A list a resolver returned (``nodes``, ``criteria``): its items through the plain path
         when they are plain, else graphql-core's own completion."""
+        if isinstance(result, RowBuiltList):
+            if position_context is None:
+                built = self._built_from_rows(result, return_type.of_type, field_details_list)
+                if built is not None:
+                    return built
+            result = result.nodes()
         if position_context is None and self._plain:
             item = self._item_shape(return_type.of_type, field_details_list)
             if item is not None:
@@ -462,6 +522,41 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def _built_from_rows(
+        self, found: RowBuiltList, item_type: GraphQLOutputType, details: FieldDetailsList
+    ) -> list[Any] | None:
+        """The list's items straight from its rows, when the selection on them is plain and
+        every field of its top level can be read from a row; else None (nothing ran)."""
+        if not self._plain:
+            return None
+        item = self._item_shape(item_type, details)
+        if not isinstance(item, _Object) or _origin(item.object_type) is not found.node_type:
+            return None
+        rows = type(found)
+        key = (id(item.object_type), id(item.fields), rows)
+        builder = self._row_builders.get(key, _UNPLANNED)
+        if isinstance(builder, _Unplanned):
+            builder = None
+            signature = self._signature(item.object_type, item.fields)
+            readable = all(
+                step.typename or rows.reading(attribute) is not None
+                for _name, attribute, _leaf_shape, step in self._plan(item.object_type, item.fields)
+            )
+            if signature is not None and readable:
+                builder = _compiled(
+                    self.schema,
+                    (rows, signature),
+                    lambda: self._compile(item.object_type, item.fields, rows),
+                )
+            self._row_builders[key] = builder
+        if builder is None:
+            return None
+        try:
+            build = builder(found)
+            return [build(v) for v in found.rows]
+        except Exception:  # a row is not the plain case: graphql-core completes the nodes
+            return None
 
     def _item_shape(
         self, item_type: GraphQLOutputType, details: FieldDetailsList
@@ -567,7 +662,7 @@ class PlainFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return await_completed()
 
 
-_Builder = Callable[[Any], Any]
+_Builder = Callable[[Any], Any]  # node -> dict; for rows, RowBuiltList -> (row -> dict)
 
 # Compiled builders per schema, by selection signature: one per distinct selection of plain
 # fields, shared by every request that makes it (bounded like the parser and validation caches).

@@ -16,7 +16,21 @@ from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from core.contributions import AgencyKind
@@ -292,6 +306,48 @@ class PublishedRows:
     agreed: dict[int, tuple[str, ...]] | None
 
 
+def _fetched(
+    connection: Connection, statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
+) -> Sequence[Sequence[Any]]:
+    """All of ``statement``'s rows as the driver returns them, each value the column's type
+    converts (SQLAlchemy's own result processors: SQLite's booleans and datetimes, UTC on
+    PostgreSQL) converted, and no other: SQLAlchemy's ``Row`` for each of a page's 1,000 rows
+    cost more than reading them (BENCHMARKS.md, 4 December 2026)."""
+    result = connection.execute(statement)
+    try:
+        cursor = result.cursor
+        rows: Sequence[Any] = cursor.fetchall()
+        described = cursor.description or ()
+    finally:
+        result.close()
+    dialect = connection.dialect
+    converting = [
+        (index, processor, getattr(column.type, "column_processor", None))
+        for index, (column, description) in enumerate(
+            zip(statement.selected_columns, described, strict=True)
+        )
+        if (
+            processor := column.type.dialect_impl(dialect).result_processor(dialect, description[1])
+        )
+    ]
+    if not converting or not rows:
+        return rows
+    # Column by column: a type's whole-column conversion where it has one (models.UtcDateTime
+    # on SQLite), else one ``map`` per converted column instead of a loop per value.
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for index, processor, column_processor in converting:
+        coltype = described[index][1]
+        whole = column_processor(dialect, coltype) if column_processor is not None else None
+        if whole is not None:
+            try:
+                columns[index] = whole(columns[index])
+                continue
+            except (TypeError, ValueError, AttributeError):  # not the plain case: one by one
+                pass
+        columns[index] = map(processor, columns[index])
+    return list(zip(*columns, strict=True))
+
+
 def _read(
     session: Session, chosen: Select[Any], with_agreements: bool = True
 ) -> PublishedRows | None:
@@ -301,27 +357,58 @@ def _read(
     ``chosen`` (a ``published(...)`` statement, perhaps with a limit) is run once for the rows and
     used as a subquery for the links, so no statement carries a list of a thousand ids.
     """
-    # Plain Core rows on the session's connection: no ORM identity or loading work per row.
+    # The driver's rows on the session's connection: no ORM identity or loading work per row,
+    # and only the values whose type needs it converted (see ``_fetched``).
     connection = session.connection()
-    rows = connection.execute(chosen.with_only_columns(*FINDING_COLUMNS)).all()
+    rows = _fetched(connection, chosen.with_only_columns(*FINDING_COLUMNS))
     if not rows:
         return None
     ids = chosen.subquery()
-    criteria: dict[int, list[str]] = defaultdict(list)
-    for finding_id, code in connection.execute(
-        select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
-            ids, ids.c.id == FindingCriterion.finding_id
-        )
-    ).all():
-        criteria[finding_id].append(code)
-    agencies: dict[int, list[AgencyRef]] = defaultdict(list)
-    for finding_id, kind, name in connection.execute(
+    criteria_of = select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
+        ids, ids.c.id == FindingCriterion.finding_id
+    )
+    agencies_of = (
         select(FindingAgency.finding_id, Agency.kind, Agency.name)
         .join(ids, ids.c.id == FindingAgency.finding_id)
         .join(Agency, Agency.id == FindingAgency.agency_id)
-        .order_by(Agency.kind, Agency.name)
-    ).all():  # fetched at once: SQLAlchemy's row-at-a-time iteration costs more per row
-        agencies[finding_id].append(AgencyRef(_AGENCY_KINDS[kind], name))
+    )
+    criteria: dict[int, list[str]] = defaultdict(list)
+    agencies: dict[int, list[AgencyRef]] = defaultdict(list)
+    refs: dict[tuple[str, str], AgencyRef] = {}  # one per agency: a page has few of them
+
+    def concerns(finding_id: int, kind: str, name: str) -> None:
+        ref = refs.get((kind, name))
+        if ref is None:
+            ref = refs[(kind, name)] = AgencyRef(_AGENCY_KINDS[kind], name)
+        agencies[finding_id].append(ref)
+
+    if connection.dialect.name == "sqlite":
+        # In process, two statements cost less than one union sorted whole.
+        for finding_id, code in _fetched(connection, criteria_of):
+            criteria[finding_id].append(code)
+        for finding_id, kind, name in _fetched(
+            connection, agencies_of.order_by(Agency.kind, Agency.name)
+        ):
+            concerns(finding_id, kind, name)
+    else:
+        # Over the network, one round trip fewer: both links in one statement, criteria first,
+        # then agencies in order.
+        both: CompoundSelect[*tuple[Any, ...]] = union_all(
+            select(
+                FindingCriterion.finding_id,
+                literal(0).label("link"),
+                FindingCriterion.criterion_code.label("first"),
+                null().label("second"),
+            ).join(ids, ids.c.id == FindingCriterion.finding_id),
+            select(FindingAgency.finding_id, literal(1), Agency.kind, Agency.name)
+            .join(ids, ids.c.id == FindingAgency.finding_id)
+            .join(Agency, Agency.id == FindingAgency.agency_id),
+        ).order_by("link", "first", "second")
+        for finding_id, link, first, second in _fetched(connection, both):
+            if link == 0:
+                criteria[finding_id].append(first)
+            else:
+                concerns(finding_id, first, second)
     agreed = agreements_of(session, chosen) if with_agreements else None
     return PublishedRows(rows, criteria, agencies, agreed)
 
@@ -419,13 +506,18 @@ def page_rows_of_published(
     session: Session, registry: Registry, filters: FindingFilters, after_id: int | None, limit: int
 ) -> tuple[PublishedRows | None, int]:
     """As ``page_of_published`` without agreements, as read (up to ``limit + 1`` rows, and the
-    total): the graph builds its nodes straight from them."""
+    total): the graph builds its nodes straight from them. The first page, when it holds the
+    whole list, is its own count: one statement fewer."""
     clauses = filter_clauses(registry, filters)
     statement = published(*clauses)
     if after_id is not None:
         statement = statement.where(Finding.id > after_id)
+    found = _read(session, statement.limit(limit + 1), False)
+    shown = len(found.rows) if found is not None else 0
+    if after_id is None and shown <= limit:
+        return found, shown
     total = session.scalar(select(func.count()).select_from(published(*clauses).subquery()))
-    return _read(session, statement.limit(limit + 1), False), total or 0
+    return found, total or 0
 
 
 def all_published(

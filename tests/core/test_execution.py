@@ -23,6 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
 import pytest
 import strawberry
 from graphql import GraphQLObjectType, get_introspection_query
@@ -34,7 +35,9 @@ from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection
 from core.demo_findings import load_demo_findings
+from core.graphql.base.rows import RowBuiltList
 from core.graphql.execution import PlainFieldExecutionContext
+from core.graphql.integrations.published import PublishedPage
 from core.registry import Registry
 from core.settings import Settings, SettingsError
 from core.viewer import Role
@@ -174,11 +177,51 @@ def _good_thing(number: int) -> Any:
     )
 
 
+class ThingRows(RowBuiltList):
+    """Things as "rows" read through the list's own readings, as a page of findings is: every
+    reading gives what the node's attribute holds, through a method of the list for some."""
+
+    node_type = Thing
+    made = 0  # how many times the nodes themselves were asked for
+
+    def __init__(self, things: list[Any]) -> None:
+        self.rows = things
+
+    @classmethod
+    def reading(cls, attribute: str) -> str | None:
+        if attribute in ("leaf", "leaves", "tags"):
+            return f"p.read(v, {attribute!r})"
+        return None if attribute == "maybe_tags" else f"v.{attribute}"
+
+    def read(self, row: Any, attribute: str) -> Any:
+        return getattr(row, attribute)
+
+    def nodes(self) -> list[Any]:
+        type(self).made += 1
+        return list(self.rows)
+
+
+# One leaf shared by every good thing, as a page's rows share their area's node.
+_SHARED_LEAF = Leaf(name="shared", colour=Colour.BLUE, size=1, flag=False)
+
+
 @strawberry.type
 class Query:
     @strawberry.field
     def things(self) -> list[Thing | None]:
         return _things()
+
+    @strawberry.field
+    def thing_rows(self) -> list[Thing | None]:
+        return cast(list[Thing | None], ThingRows(_things()))
+
+    @strawberry.field
+    def good_thing_rows(self, count: int = 3) -> list[Thing]:
+        things = [_good_thing(n) for n in range(count)]
+        for thing in things[1:]:
+            thing.leaf = _SHARED_LEAF
+            thing.leaves = [_SHARED_LEAF, *thing.leaves, _SHARED_LEAF]
+        return cast(list[Thing], ThingRows(things))
 
     @strawberry.field
     def strict_things(self) -> list[Thing]:
@@ -262,9 +305,16 @@ QUERIES = [
     ("{ thing { name n2: name leaf { name } leaf { size } } }", {}),
     ("{ named { __typename name ... on Thing { code leaf { name } } } }", {}),
     ("{ things { ... @skip(if: true) { name } code } }", {}),
+    (_FULL.replace("things {", "thingRows {", 1), {"withTags": True}),
+    ("{ goodThingRows(count: 5) { name optionalLeaves { name } leaf { name } } }", {}),
+    ("{ goodThingRows(count: 5) { name shout leaf { name } } }", {}),
+    (
+        "{ goodThingRows(count: 5) { a: leaf { name } b: leaf { size colour } leaves { name } } }",
+        {},
+    ),
 ] + [
     (query, variables)
-    for root in ("things", "strictThings", "goodThings", "goodThing")
+    for root in ("things", "strictThings", "goodThings", "goodThing", "thingRows", "goodThingRows")
     for query, variables in (
         (_PLAIN.replace("ROOT", root), {"on": True, "off": False}),
         (_PLAIN.replace("ROOT", root), {"on": False, "off": True}),
@@ -315,6 +365,37 @@ def test_the_compiled_path_is_taken() -> None:
     Counting.calls = 0
     data, errors = _run(schema, query.replace("goodThings", "things"), {"on": True, "off": False})
     assert errors and Counting.calls > 1
+
+
+def test_a_row_built_list_is_answered_from_its_rows() -> None:
+    """A plain selection on a RowBuiltList never asks it for its nodes; a selection with a
+    field its rows cannot give (a resolver, a field without a reading) or a broken row does,
+    and the answers are graphql-core's (compared above). Shared nodes are built once each."""
+    schema = _schema(PlainFieldExecutionContext)
+
+    def plain(query: str) -> Any:
+        ThingRows.made = 0
+        data, errors = _run(schema, query, {"on": True, "off": False})
+        return data, errors, ThingRows.made
+
+    data, errors, made = plain(_PLAIN.replace("ROOT", "goodThingRows").replace(" maybeTags", ""))
+    assert not errors and len(data["goodThingRows"]) == 3 and made == 0
+    data, errors, made = plain(
+        "{ goodThingRows(count: 40) { name leaf { name } leaves { name } } }"
+    )
+    assert not errors and made == 0
+    assert data["goodThingRows"][5]["leaf"] == {"name": "shared"}
+    # The shared leaf's answer is built once and reused, not rebuilt for each of 39 things.
+    assert data["goodThingRows"][5]["leaf"] is data["goodThingRows"][6]["leaf"]
+    for query in (
+        "{ goodThingRows { name shout } }",  # a resolver
+        "{ goodThingRows { name maybeTags } }",  # no reading
+        _PLAIN.replace("ROOT", "thingRows"),  # broken rows
+    ):
+        data, errors, made = plain(query)
+        assert made == 1, query
+    # Guard the guard: the broken rows do give errors.
+    assert plain(_PLAIN.replace("ROOT", "thingRows"))[1]
 
 
 def test_the_broken_values_really_are_errors() -> None:
@@ -423,6 +504,100 @@ def test_the_app_answers_the_same_through_either_executor(
     inspection = gql(INSPECTION, cases[0][1], lead_token).ok()["inspection"]
     assert inspection["children"]["totalCount"] > 0 and inspection["evidenceCoverage"]["criteria"]
     assert gql(FINDINGS, {}, integrator).ok()["findings"]["totalCount"] > 0
+
+
+# The integrators' page in the shapes the executor answers straight from its rows (plain fields
+# only: core/graphql/integrations/published.py, PublishedPage), and one it cannot (agreedBy).
+ROW_PAGES = [
+    """{ findings(first: 100) { totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      nodes { __typename id kind headline title text publishedAt updatedAt inspectionReference
+        frameworkCode framework { code title } area { code name __typename }
+        agencies { kind name } criteria { code title } } } }""",
+    """fragment F on PublishedFinding { t: title area { n: name } }
+    { a: findings(first: 3) { nodes { ...F id k: kind } edges { cursor node { id } } }
+      b: findings(first: 2, framework: "da-2016") { nodes { ... on PublishedFinding { id } } } }""",
+    """{ findings(first: 2) { pageInfo { endCursor } nodes { id criteria { code } agreedBy } } }""",
+    """{ findings(first: 9) { nodes { id criteria { code lead { code } } } } }""",
+]
+
+
+def _without_request_ids(body: Any) -> Any:
+    """The body with each error's request id (different for every request) blanked."""
+    text = orjson.dumps(body).decode()
+    for error in body.get("errors") or ():
+        request_id = (error.get("extensions") or {}).get("requestId")
+        if request_id:
+            text = text.replace(request_id, "<request id>")
+    return orjson.loads(text)
+
+
+def test_the_findings_page_answers_the_same_from_its_rows(
+    gql: GraphQLClient,
+    database: Database,
+    registry: Registry,
+    demo: DemoInspection,
+    make_token: TokenFactory,
+    stock_and_plain: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page built straight from rows against graphql-core over the nodes: on the demo's
+    findings, the page after a cursor, and once the inspection names a framework no plugin
+    provides (every finding's ``framework`` then fails: errors, paths and nulls as
+    graphql-core's)."""
+    with database.write() as session:
+        assert load_demo_findings(session, registry, demo) == 4
+    _publish_findings(database, demo, 5)
+    integrator = make_token(Role.INTEGRATOR)
+
+    def same(query: str, variables: dict[str, Any]) -> Any:
+        stock_and_plain(StrawberryGraphQLCoreExecutionContext)
+        stock = gql(query, variables, integrator)
+        stock_and_plain(PlainFieldExecutionContext)
+        plain = gql(query, variables, integrator)
+        assert plain.status == stock.status == 200
+        assert _without_request_ids(plain.body) == _without_request_ids(stock.body)
+        return plain
+
+    for query in ROW_PAGES:
+        answer = same(query, {})
+        assert not answer.errors, answer.errors
+    # The plain shapes are really answered from the rows: the page's nodes are never made.
+    made: list[PublishedPage] = []
+    nodes = PublishedPage.nodes
+
+    def counted(page: PublishedPage) -> list[Any]:
+        made.append(page)
+        return nodes(page)
+
+    monkeypatch.setattr(PublishedPage, "nodes", counted)
+    stock_and_plain(PlainFieldExecutionContext)
+    for query, making in zip(ROW_PAGES, (0, 1, 1, 1), strict=True):
+        made.clear()
+        gql(query, {}, integrator).ok()
+        assert len(made) == making, query  # edges and resolvers (agreedBy, lead) need the nodes
+    monkeypatch.undo()
+    first = same(ROW_PAGES[0], {}).ok()["findings"]
+    assert first["totalCount"] == len(first["nodes"]) == 9
+    assert any(node["criteria"] and node["agencies"] for node in first["nodes"])
+    after = first["nodes"][3]["id"]
+    cursor = gql("{ findings(first: 4) { pageInfo { endCursor } } }", {}, integrator).ok()
+    paged = same(
+        ROW_PAGES[0].replace(
+            "first: 100", f'first: 3, after: "{cursor["findings"]["pageInfo"]["endCursor"]}"'
+        ),
+        {},
+    ).ok()["findings"]
+    assert paged["totalCount"] == 9 and paged["nodes"][0]["id"] != after
+    assert paged["pageInfo"]["hasNextPage"] and len(paged["nodes"]) == 3
+    with database.write() as session:
+        inspection = session.get(m.Inspection, demo.inspection_id)
+        assert inspection is not None
+        inspection.framework = "gone-2030"
+    broken = same(ROW_PAGES[0], {})
+    # findings is non-null: the error nulls the whole answer, in both.
+    assert broken.errors and broken.data is None
+    assert broken.errors[0]["path"] == ["findings", "nodes", 0, "framework"]
 
 
 # --- the plain path is really taken, and can be switched off ---------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from core.database import Database
 from core.demo import DemoInspection
 from core.demo_findings import load_demo_findings
+from core.integrations import feed
 from core.integrations.exports import CSV_COLUMNS
 from core.models import Child, EvidenceRecord, Finding
 from core.registry import Registry
@@ -487,3 +488,27 @@ def test_the_csv_columns_are_documented_leads_align_and_excel_gets_a_bom(
     assert bad.status_code == 400 and "bom: 'yes' is not 0 or 1" in bad.text
     not_json = export(gql, "/exports/findings.json", round_.integrator, bom="1")
     assert not_json.status_code == 400 and "bom: not a filter" in not_json.text
+
+
+def test_the_page_reads_the_values_sqlalchemy_would(
+    database: Database, registry: Registry, demo: DemoInspection
+) -> None:
+    """``feed._fetched`` converts only what needs it, column by column: the values must be those
+    SQLAlchemy's own rows hold (UTC-aware datetimes, booleans), on SQLite and PostgreSQL."""
+    with database.write() as session:
+        assert load_demo_findings(session, registry, demo) == 4
+        at = dt.datetime(2026, 11, 24, 12, 30, 15, 123456, tzinfo=dt.UTC)
+        session.execute(update(Finding).values(status="published", headline=True, published_at=at))
+        session.execute(update(Finding).where(Finding.id % 2 == 0).values(headline=False))
+    with database.read_once() as session:
+        connection = session.connection()
+        chosen = feed.published().limit(10)
+        statement = chosen.with_only_columns(*feed.FINDING_COLUMNS)
+        expected = [tuple(row) for row in connection.execute(statement).all()]
+        fetched = [tuple(row) for row in feed._fetched(connection, statement)]
+        assert fetched == expected and len(expected) == 4
+        assert {type(row[4]) for row in fetched} == {bool}
+        assert all(row[5].tzinfo is dt.UTC and row[6].tzinfo is dt.UTC for row in fetched)
+        found = feed._read(session, chosen, with_agreements=False)
+        assert found is not None and sum(map(len, found.criteria.values())) > 0
+        assert sum(map(len, found.agencies.values())) > 0

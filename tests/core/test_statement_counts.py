@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core.database import Database
 from core.demo import DemoInspection
-from core.models import Child
-from tests.helpers.graphql import GraphQLClient, StatementCounter
+from core.demo_findings import load_demo_findings
+from core.models import Child, Finding
+from core.registry import Registry
+from core.viewer import Role
+from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
 from tests.helpers.inspections import add_led_inspection
 
 NESTED = """
@@ -73,3 +78,49 @@ def test_backward_ordered_filtered_pages_cost_the_same_however_many_rows(
     # Three BEGINs, the token lookup, the page and its count, a page and a count per list, and
     # the audit event with its chain's previous hash.
     assert with_one <= 14
+
+
+FINDINGS_PAGE = """query($first: Int) { findings(first: $first) { totalCount
+  pageInfo { hasNextPage } nodes { id criteria { code } agencies { name } } } }"""
+
+
+def test_the_findings_page_costs_the_same_however_many_rows(
+    gql: GraphQLClient,
+    database: Database,
+    registry: Registry,
+    demo: DemoInspection,
+    make_token: TokenFactory,
+) -> None:
+    """The integrators' page: its rows and their links (one statement for both on PostgreSQL,
+    where each is a round trip), however many findings; counted only when it is not the whole
+    list."""
+    with database.write() as session:
+        assert load_demo_findings(session, registry, demo) == 4
+    integrator = make_token(Role.INTEGRATOR)
+
+    def statements(first: int) -> list[str]:
+        gql(FINDINGS_PAGE, {"first": first}, integrator).ok()  # the token is known after it
+        counter = StatementCounter()
+        gql(FINDINGS_PAGE, {"first": first}, token=integrator, counter=counter).ok()
+        return counter.statements
+
+    whole = statements(100)
+    with database.write() as session:
+        for number in range(20):
+            session.add(
+                Finding(
+                    inspection_id=demo.inspection_id,
+                    kind="strength",
+                    title=f"Finding {number}",
+                    text="Partners share information promptly.",
+                    status="published",
+                    created_by_id=demo.lead_inspector_id,
+                    published_at=dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC),
+                )
+            )
+    assert len(statements(100)) == len(whole)
+    assert not any("count(" in s.lower() for s in whole)  # the whole list is its own count
+    links = [s for s in whole if "finding_criteria" in s or "finding_agencies" in s]
+    assert len(links) == (1 if database.url.startswith("postgresql") else 2)
+    paged = statements(10)
+    assert len(paged) == len(whole) + 1 and sum("count(" in s.lower() for s in paged) == 1

@@ -61,3 +61,35 @@ def test_sqlite_datetimes_read_as_sqlalchemy_reads_them(tmp_path: Path) -> None:
     assert isinstance(stored_text[1], str)
     for number in (0, 1, 2, 10):
         assert naive[number].replace(tzinfo=UTC) == read[number]
+
+
+def test_a_whole_column_reads_as_value_by_value_or_refuses(tmp_path: Path) -> None:
+    """``column_processor`` (SQLite, the reads of many rows in ``feed._fetched``) gives what the
+    value-by-value processor gives, or raises so that the caller converts value by value: a null
+    or a text with an offset of its own is never read wrong."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'dates.db'}")
+    dialect = engine.dialect
+    kind = UtcDateTime()
+    whole = kind.column_processor(dialect, None)
+    one = kind.dialect_impl(dialect).result_processor(dialect, None)
+    assert whole is not None and one is not None
+    plain = ["2026-11-24 12:00:00.000000", "2026-11-24 12:30:15.123456", "2026-11-24T12:00:00"]
+    assert whole(plain) == [one(v) for v in plain]
+    assert all(v.tzinfo is UTC for v in whole(plain))
+    for odd in ([*plain, None], ["2026-11-24 13:00:00+01:00"], ["2026-11-24 12:00:00Z"]):
+        try:
+            whole(odd)
+        except (TypeError, ValueError):
+            continue
+        raise AssertionError(f"{odd!r} was read whole")
+    postgresql = create_engine("postgresql+psycopg://").dialect
+    assert kind.column_processor(postgresql, 1114) is None  # timestamp without time zone
+    in_utc = kind.column_processor(postgresql, 1184)  # timestamptz
+    aware = dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert in_utc([aware]) == [aware.astimezone(UTC)] and in_utc([aware])[0].tzinfo is UTC
+    try:
+        in_utc([aware, None])
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("a null was read whole")

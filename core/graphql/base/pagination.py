@@ -10,9 +10,9 @@ row's id, and the seek reads the cursor row's values in a subquery.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
@@ -21,6 +21,7 @@ from strawberry import relay
 
 from core import ids
 from core.graphql.base.errors import BadArgument
+from core.graphql.base.rows import RowBuiltList
 from core.ids import encode_cursor as encode_cursor  # re-exported for the graph's modules
 
 NodeT = TypeVar("NodeT")
@@ -159,15 +160,50 @@ class Edge(Generic[NodeT]):
     node: NodeT
 
 
+def _edges(root: Any) -> list[Edge[Any]]:
+    return [
+        Edge(cursor=encode_cursor(row_id), node=node)
+        for row_id, node in zip(root.row_ids, root.items, strict=True)
+    ]
+
+
 @strawberry.type(description="A page of a list that can grow; follow `pageInfo` for the next.")
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
+    # Edges are made only when asked for: most clients read `nodes`, and a page of 1,000 nodes
+    # can be answered straight from its rows (a RowBuiltList) without making the nodes at all.
+    edges: list[Edge[NodeT]] = strawberry.field(resolver=_edges)
     page_info: relay.PageInfo
     total_count: int = strawberry.field(description="How many items the whole list holds.")
+    items: strawberry.Private[Iterable[Any]]  # the page's nodes, a list or a RowBuiltList
+    row_ids: strawberry.Private[Sequence[int]]  # each node's cursor position, in order
 
     @strawberry.field(description="The items of this page, without their cursors.")
     def nodes(self) -> list[NodeT]:
-        return [edge.node for edge in self.edges]
+        return cast(list[NodeT], self.items)
+
+
+def _connection(
+    items: Iterable[Any], row_ids: Sequence[int], total: int, has_next: bool, has_previous: bool
+) -> Connection[Any]:
+    return Connection(
+        page_info=relay.PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=encode_cursor(row_ids[0]) if row_ids else None,
+            end_cursor=encode_cursor(row_ids[-1]) if row_ids else None,
+        ),
+        total_count=total,
+        items=items,
+        row_ids=row_ids,
+    )
+
+
+def row_built_connection(
+    nodes: RowBuiltList, row_ids: Sequence[int], total: int, has_next: bool, has_previous: bool
+) -> Connection[Any]:
+    """A page whose nodes the executor may answer straight from their rows (``nodes`` are
+    the page's, without the extra row; ``row_ids`` their cursor positions)."""
+    return _connection(nodes, row_ids, total, has_next, has_previous)
 
 
 def make_connection(
@@ -180,17 +216,8 @@ def make_connection(
 ) -> Connection[NodeT]:
     """``rows`` is what SQL returned for ``LIMIT limit + 1``: one more row means another page."""
     page = list(rows[:limit])
-    edges = [Edge(cursor=encode_cursor(row_id(r)), node=to_node(r)) for r in page]
-    return Connection(
-        edges=edges,
-        page_info=relay.PageInfo(
-            has_next_page=len(rows) > limit,
-            has_previous_page=has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=total,
-    )
+    nodes = [to_node(r) for r in page]
+    return _connection(nodes, [row_id(r) for r in page], total, len(rows) > limit, has_previous)
 
 
 def page_connection(
@@ -207,16 +234,12 @@ def page_connection(
     page = list(rows[: args.limit])
     if args.backward:
         page.reverse()
-    edges = [Edge(cursor=encode_cursor(row_id(r)), node=to_node(r)) for r in page]
-    return Connection(
-        edges=edges,
-        page_info=relay.PageInfo(
-            has_next_page=(more and not args.backward) or from_before > 0,
-            has_previous_page=(more and args.backward) or up_to_after > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=total,
+    return _connection(
+        [to_node(r) for r in page],
+        [row_id(r) for r in page],
+        total,
+        (more and not args.backward) or from_before > 0,
+        (more and args.backward) or up_to_after > 0,
     )
 
 

@@ -21,6 +21,7 @@ from core.graphql.base.pagination import (
     make_connection,
     page_args,
     page_size,
+    row_built_connection,
 )
 from core.graphql.base.permissions import roles
 from core.graphql.context import Info
@@ -88,9 +89,9 @@ class IntegrationQueries:
             )
         except feed.FilterError as error:
             raise BadArgument(str(error), "BAD_FILTER") from None
-        nodes = PublishedFinding.page(found, context.registry)
-        return make_connection(
-            nodes, limit, total, lambda f: f.finding_id, lambda f: f, after is not None
+        page = PublishedFinding.page(found, context.registry, limit)
+        return row_built_connection(
+            page, [row[0] for row in page.rows], total, page.more, after is not None
         )
 
     @strawberry.field(

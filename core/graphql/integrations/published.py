@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 import strawberry
 
 from core.contributions import AgencyKind as AgencyKindValue
 from core.graphql.base.enums import AgencyKind, FindingChangeKind, FindingKind
+from core.graphql.base.rows import RowBuiltList
 from core.graphql.context import Info
 from core.graphql.reference import Criterion, Framework, NotInstalled, use
+from core.ids import global_id
 from core.integrations import feed
 from core.registry import Registry
 from core.workflow.findings import FindingKind as FindingKindValue
@@ -82,65 +86,11 @@ class PublishedFinding:
         )
 
     @staticmethod
-    def page(found: feed.PublishedRows | None, registry: Registry) -> list[PublishedFinding]:
-        """A page's nodes straight from its rows, without the ``PublicFinding`` layer between
-        (a page of 1,000 is the integrators' large read): each framework's, criterion's, area's
-        and agency's node once per page (nodes are read, never changed)."""
-        if found is None:
-            return []
-        frameworks: dict[str, Any] = {}
-        cited: dict[tuple[str, str], tuple[int, Criterion | None]] = {}
-        # Areas and agencies are shared nodes too: a page is mostly one area's findings.
-        areas: dict[tuple[str, str], PublishedFindingArea] = {}
-        agencies: dict[feed.AgencyRef, PublishedFindingAgency] = {}
-
-        def agency_node(ref: feed.AgencyRef) -> PublishedFindingAgency:
-            node = agencies.get(ref)
-            if node is None:
-                node = agencies[ref] = PublishedFindingAgency(kind=ref.kind, name=ref.name)
-            return node
-
-        criteria_of, agencies_of = found.criteria, found.agencies
-        nodes = []
-        for row in found.rows:
-            finding_id, kind, title, text, headline, published_at, updated_at = row[:7]
-            reference, framework_code, area_code, area_name = row[7:]
-            framework = frameworks.get(framework_code)
-            if framework is None:
-                framework = frameworks[framework_code] = _framework(registry, framework_code)
-            area = areas.get((area_code, area_name))
-            if area is None:
-                area = areas[(area_code, area_name)] = PublishedFindingArea(
-                    code=area_code, name=area_name
-                )
-            criteria = []
-            for code in criteria_of.get(finding_id, ()):
-                key = (framework_code, code)
-                known = cited.get(key)
-                if known is None:
-                    known = cited[key] = _cited(registry, framework_code, code)
-                criteria.append(known)
-            if len(criteria) > 1:
-                criteria.sort(key=_position)  # the framework's order, as the feed's
-            nodes.append(
-                PublishedFinding(
-                    id=strawberry.ID(feed.finding_global_id(finding_id)),
-                    kind=_KINDS[kind],
-                    headline=headline,
-                    title=title,
-                    text=text,
-                    published_at=published_at,
-                    updated_at=updated_at,
-                    inspection_reference=reference,
-                    framework_code=framework_code,
-                    area=area,
-                    agencies=[agency_node(a) for a in agencies_of.get(finding_id, ())],
-                    criteria=[node for _position, node in criteria if node is not None],
-                    framework=framework,
-                    finding_id=finding_id,
-                )
-            )
-        return nodes
+    def page(found: feed.PublishedRows | None, registry: Registry, limit: int) -> PublishedPage:
+        """A page's findings (the first ``limit`` rows; ``more`` if there were more), answered
+        straight from their rows by the executor when the selection on them is plain
+        (core/graphql/execution.py, ``RowBuiltList``), else as nodes made from the same rows."""
+        return PublishedPage(found, registry, limit)
 
     @strawberry.field(
         description="Codes of the inspectorates that agreed it (every one taking part)."
@@ -155,9 +105,126 @@ class PublishedFinding:
 
 _KINDS = {kind.value: kind for kind in FindingKindValue}
 
+# How a PublishedFinding's attributes are read from a row of ``feed.FINDING_COLUMNS`` (``v``) and
+# its page (``p``): exactly the values ``PublishedPage.nodes`` gives its nodes.
+_READINGS = {
+    "id": "p.global_id(v[0])",
+    "kind": "p.kinds[v[1]]",
+    "title": "v[2]",
+    "text": "v[3]",
+    "headline": "v[4]",
+    "published_at": "v[5]",
+    "updated_at": "v[6]",
+    "inspection_reference": "v[7]",
+    "framework_code": "v[8]",
+    "framework": "p.frameworks[v[8]]",
+    "area": "p.areas[v[9], v[10]]",
+    "agencies": "p.agencies(v[0])",
+    "criteria": "p.criteria(v[0], v[8])",
+}
 
-def _position(cited: tuple[int, Criterion | None]) -> int:
-    return cited[0]
+
+class PublishedPage(RowBuiltList):
+    """A page of published findings as read (``feed.PublishedRows``, up to its limit): the
+    executor builds a plain selection's answer from the rows, without a ``PublishedFinding`` in
+    between; ``nodes()`` makes the nodes from the same readings for anything else. Framework,
+    criterion, area and agency nodes are made once per page (nodes are read, never changed)."""
+
+    node_type = PublishedFinding
+    kinds = _KINDS
+
+    def __init__(self, found: feed.PublishedRows | None, registry: Registry, limit: int) -> None:
+        rows = found.rows if found is not None else ()
+        self.more = len(rows) > limit
+        self.rows = rows[:limit]
+        self._criteria_of = found.criteria if found is not None else {}
+        self._agencies_of = found.agencies if found is not None else {}
+        self._registry = registry
+        # Each framework's and area's node, made up front (a page has a handful): the readings
+        # then only index them.
+        self.frameworks = {code: _framework(registry, code) for code in {r[8] for r in self.rows}}
+        self.areas = {
+            (code, name): PublishedFindingArea(code=code, name=name)
+            for code, name in {(r[9], r[10]) for r in self.rows}
+        }
+        self._cited: dict[tuple[str, str], tuple[int, Criterion | None]] = {}
+        self._agencies: dict[feed.AgencyRef, PublishedFindingAgency] = {}
+        self._agency_lists: dict[
+            tuple[int, ...], tuple[list[feed.AgencyRef], list[PublishedFindingAgency]]
+        ] = {}
+        self._criteria_lists: dict[tuple[str, tuple[str, ...]], list[Criterion]] = {}
+        self._nodes: list[PublishedFinding] | None = None
+
+    @classmethod
+    def reading(cls, attribute: str) -> str | None:
+        return _READINGS.get(attribute)
+
+    global_id = staticmethod(partial(global_id, "Finding"))  # as feed.finding_global_id
+
+    def agencies(self, finding_id: int) -> list[PublishedFindingAgency]:
+        """Its agencies' nodes: one list for all the findings concerning the same agencies."""
+        refs = self._agencies_of.get(finding_id)
+        if not refs:
+            return []
+        key = tuple(map(id, refs))  # the page's refs are one per agency (feed._read)
+        entry = self._agency_lists.get(key)
+        if entry is None:
+            nodes = self._agencies
+            found = []
+            for ref in refs:
+                node = nodes.get(ref)
+                if node is None:
+                    node = nodes[ref] = PublishedFindingAgency(kind=ref.kind, name=ref.name)
+                found.append(node)
+            entry = self._agency_lists[key] = (refs, found)  # refs kept: their ids stay theirs
+        return entry[1]
+
+    def criteria(self, finding_id: int, framework: str) -> list[Criterion]:
+        """The criteria it cites, in the framework's order (as the feed orders them); a code
+        no plugin provides is left out, as ``PublishedFinding.of`` does. One list for all the
+        findings citing the same codes."""
+        codes = self._criteria_of.get(finding_id)
+        if not codes:
+            return []
+        key = (framework, tuple(codes))
+        found = self._criteria_lists.get(key)
+        if found is None:
+            cited = []
+            known = self._cited
+            for code in codes:
+                one = known.get((framework, code))
+                if one is None:
+                    one = known[(framework, code)] = _cited(self._registry, framework, code)
+                cited.append(one)
+            cited.sort(key=_POSITION)
+            found = self._criteria_lists[key] = [node for _at, node in cited if node is not None]
+        return found
+
+    def nodes(self) -> list[PublishedFinding]:
+        if self._nodes is None:
+            self._nodes = [self._node(row) for row in self.rows]
+        return self._nodes
+
+    def _node(self, v: Any) -> PublishedFinding:
+        return PublishedFinding(
+            id=strawberry.ID(self.global_id(v[0])),
+            kind=self.kinds[v[1]],
+            title=v[2],
+            text=v[3],
+            headline=v[4],
+            published_at=v[5],
+            updated_at=v[6],
+            inspection_reference=v[7],
+            framework_code=v[8],
+            framework=self.frameworks[v[8]],
+            area=self.areas[v[9], v[10]],
+            agencies=self.agencies(v[0]),
+            criteria=self.criteria(v[0], v[8]),
+            finding_id=v[0],
+        )
+
+
+_POSITION = itemgetter(0)  # a cited criterion's place in its framework's order
 
 
 def _cited(registry: Registry, framework: str, code: str) -> tuple[int, Criterion | None]:
