@@ -35,6 +35,7 @@ from core.app import create_app
 from core.database import Database
 from core.demo import DemoInspection
 from core.demo_findings import load_demo_findings
+from core.graphql import execution
 from core.graphql.base.rows import RowBuiltList
 from core.graphql.execution import PlainFieldExecutionContext
 from core.graphql.integrations.published import PublishedPage
@@ -81,6 +82,7 @@ class Thing(Named):
     leaves: list[Leaf]
     optional_leaves: list[Leaf | None] | None
     things: list[Thing] | None = None
+    stamp: dt.datetime | None = None
 
     @strawberry.field
     def shout(self) -> str:
@@ -132,6 +134,7 @@ def _thing(label: str, **changes: Any) -> Any:
         "optional_leaf": None,
         "leaves": [_leaf(f"{name}-1"), _leaf(f"{name}-2", colour=Colour.BLUE, size=None)],
         "optional_leaves": [_leaf(f"{name}-o"), None],
+        "stamp": dt.datetime(2026, 11, 24, 12, 30, 15, 250, tzinfo=dt.UTC),
     }
     values.update(changes)
     return Thing(**values)
@@ -161,7 +164,14 @@ def _things() -> list[Any]:
         _thing("bool-size", leaf=_leaf("b", size=True, flag=1)),
         _thing("foreign-enum", leaf=_leaf("f", colour=OtherColour.RED)),  # another enum's member
         _thing("raw-enum-value", leaf=_leaf("r", colour="blue")),  # the value, not the member
+        _thing("text-stamp", stamp="yesterday"),  # DateTime cannot serialize it
+        _thing("offset-stamp", stamp=dt.datetime(2026, 1, 2, 3, tzinfo=_PLUS_ONE)),
+        _thing("date-stamp", stamp=dt.date(2026, 1, 2)),  # isoformat all the same
+        _thing("null-stamp", stamp=None),
     ]
+
+
+_PLUS_ONE = dt.timezone(dt.timedelta(hours=1))
 
 
 def _good_thing(number: int) -> Any:
@@ -174,6 +184,10 @@ def _good_thing(number: int) -> Any:
         optional_leaves=None if number == 1 else [None, _leaf(f"ol{number}")],
         leaves=[] if number == 2 else [_leaf(f"l{number}", colour=Colour.BLUE)],
         things=None if number % 2 else [_thing(f"child-{number}")],
+        # Naive, whole seconds and microseconds: DateTime columns written in one step.
+        stamp=dt.datetime(2026, 1, 1, 9, number % 60, microsecond=number * 7919 % 1_000_000)
+        if number % 3
+        else dt.datetime(2000 + number, 2, 29 if number % 4 == 0 else 28, tzinfo=dt.UTC),
     )
 
 
@@ -224,6 +238,15 @@ class Query:
         return cast(list[Thing], ThingRows(things))
 
     @strawberry.field
+    def stamped_rows(self) -> list[Thing]:
+        """Good things whose stamps are not all naive or UTC datetimes."""
+        things = [_good_thing(n) for n in range(4)]
+        odd = (dt.datetime(2026, 1, 2, 3, tzinfo=_PLUS_ONE), dt.date(2026, 1, 2), None)
+        for thing, stamp in zip(things[1:], odd, strict=True):
+            thing.stamp = stamp
+        return cast(list[Thing], ThingRows(things))
+
+    @strawberry.field
     def strict_things(self) -> list[Thing]:
         return _things()
 
@@ -270,7 +293,7 @@ _PLAIN = """
 fragment LeafBits on Leaf { name size __typename }
 query Plain($on: Boolean!, $off: Boolean!) {
   ROOT {
-    __typename name code tags maybeTags
+    __typename name code tags maybeTags stamp
     leaf { ...LeafBits colour flag when }
     optionalLeaf { name when @include(if: $on) size @skip(if: $off) }
     leaves { ... on Leaf { name colour } ...LeafBits @include(if: $off) }
@@ -284,7 +307,7 @@ query Plain($on: Boolean!, $off: Boolean!) {
 _ALIASED = """
 query Aliased($n: Int) {
   ROOT {
-    first: name second: name t: __typename
+    first: name second: name t: __typename s1: stamp s2: stamp
     a: leaf { n: name c: colour } b: leaf { s: size }
     leaves { name } leaves { colour }
     many: optionalLeaves { x: name y: name }
@@ -308,6 +331,7 @@ QUERIES = [
     (_FULL.replace("things {", "thingRows {", 1), {"withTags": True}),
     ("{ goodThingRows(count: 5) { name optionalLeaves { name } leaf { name } } }", {}),
     ("{ goodThingRows(count: 5) { name shout leaf { name } } }", {}),
+    ("{ stampedRows { name stamp leaf { when } } thingRows { name stamp } }", {}),
     (
         "{ goodThingRows(count: 5) { a: leaf { name } b: leaf { size colour } leaves { name } } }",
         {},
@@ -396,6 +420,68 @@ def test_a_row_built_list_is_answered_from_its_rows() -> None:
         assert made == 1, query
     # Guard the guard: the broken rows do give errors.
     assert plain(_PLAIN.replace("ROOT", "thingRows"))[1]
+
+
+def test_a_datetime_column_is_written_in_one_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row-built list's DateTime field is coerced column by column, in one step when every
+    value is a naive or UTC datetime, value by value otherwise (compared with graphql-core
+    above, the broken stamps included)."""
+    columns: list[bool] = []
+    whole = execution._isoformats
+
+    def counted(values: list[Any]) -> list[Any] | None:
+        coerced = whole(values)
+        columns.append(coerced is not None)
+        return coerced
+
+    monkeypatch.setattr(execution, "_isoformats", counted)
+    schema = _schema(PlainFieldExecutionContext)
+    ThingRows.made = 0
+    data, errors = _run(schema, "{ goodThingRows(count: 12) { name stamp s: stamp } }", {})
+    assert not errors and ThingRows.made == 0 and columns == [True, True]
+    assert data["goodThingRows"][1]["stamp"] == "2026-01-01T09:01:00.007919"
+    assert data["goodThingRows"][3]["s"] == "2003-02-28T00:00:00+00:00"
+    columns.clear()
+    data, errors = _run(schema, "{ stampedRows { name stamp } }", {})
+    assert not errors and ThingRows.made == 0 and columns == [False]  # then value by value
+    assert [t["stamp"] for t in data["stampedRows"]] == [
+        "2000-02-29T00:00:00+00:00", "2026-01-02T03:00:00+01:00", "2026-01-02", None,
+    ]  # fmt: skip
+
+
+_EDGE_DATETIMES = [
+    dt.datetime(1, 1, 1),
+    dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(999, 12, 31, 23, 59, 59, 1, tzinfo=dt.UTC),
+    dt.datetime(9999, 12, 31, 23, 59, 59, 999_999),
+    dt.datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC),
+    dt.datetime(2024, 2, 29, 0, 0, 0, 10, tzinfo=dt.UTC),
+    dt.datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=dt.UTC),
+    dt.datetime(2026, 10, 25, 1, 30, fold=1),
+    *(
+        dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=step * 7_654_321_987)
+        for step in range(0, 300_000, 997)
+    ),
+]
+
+
+def test_whole_columns_of_datetimes_are_written_as_isoformat_writes_each() -> None:
+    """orjson writes a naive or UTC datetime exactly as ``isoformat`` does (the DateTime
+    scalar's coercion), and ``_isoformats`` takes nothing else."""
+    assert execution._isoformats(_EDGE_DATETIMES) == [d.isoformat() for d in _EDGE_DATETIMES]
+
+    class Later(dt.datetime):
+        pass
+
+    for other in (
+        dt.datetime(2026, 1, 1, tzinfo=_PLUS_ONE),
+        dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(0), "Z")),  # UTC, not dt.UTC
+        dt.date(2026, 1, 1),
+        Later(2026, 1, 1),
+        None,
+        "2026-01-01T00:00:00",
+    ):
+        assert execution._isoformats([*_EDGE_DATETIMES[:3], other]) is None, other
 
 
 def test_the_broken_values_really_are_errors() -> None:
@@ -812,6 +898,10 @@ def _internals() -> dict[str, Callable[[], object]]:
         ),
         "strawberry: an enum type's wrapped_cls": lambda: (
             _basic_field_definition()[1].wrapped_cls is Colour
+        ),
+        "strawberry: DateTime coerced by schema.types.base_scalars.isoformat": lambda: (
+            strawberry.Schema(query=Query)._schema.get_type("DateTime").coerce_output_value  # type: ignore[union-attr]
+            is import_module("strawberry.schema.types.base_scalars").isoformat
         ),
     }
 
