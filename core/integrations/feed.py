@@ -375,13 +375,8 @@ def _read(
     criteria: dict[int, list[str]] = defaultdict(list)
     agencies: dict[int, list[AgencyRef]] = defaultdict(list)
     refs: dict[tuple[str, str], AgencyRef] = {}  # one per agency: a page has few of them
-
-    def concerns(finding_id: int, kind: str, name: str) -> None:
-        ref = refs.get((kind, name))
-        if ref is None:
-            ref = refs[(kind, name)] = AgencyRef(_AGENCY_KINDS[kind], name)
-        agencies[finding_id].append(ref)
-
+    known = refs.get
+    # The loops below inline: a page has ~4,000 links, and a call per link cost ~0.2 ms.
     if connection.dialect.name == "sqlite":
         # In process, two statements cost less than one union sorted whole.
         for finding_id, code in _fetched(connection, criteria_of):
@@ -389,7 +384,10 @@ def _read(
         for finding_id, kind, name in _fetched(
             connection, agencies_of.order_by(Agency.kind, Agency.name)
         ):
-            concerns(finding_id, kind, name)
+            ref = known((kind, name))
+            if ref is None:
+                ref = refs[(kind, name)] = AgencyRef(_AGENCY_KINDS[kind], name)
+            agencies[finding_id].append(ref)
     else:
         # Over the network, one round trip fewer: both links in one statement, criteria first,
         # then agencies in order.
@@ -407,8 +405,11 @@ def _read(
         for finding_id, link, first, second in _fetched(connection, both):
             if link == 0:
                 criteria[finding_id].append(first)
-            else:
-                concerns(finding_id, first, second)
+                continue
+            ref = known((first, second))
+            if ref is None:
+                ref = refs[(first, second)] = AgencyRef(_AGENCY_KINDS[first], second)
+            agencies[finding_id].append(ref)
     agreed = agreements_of(session, chosen) if with_agreements else None
     return PublishedRows(rows, criteria, agencies, agreed)
 
