@@ -142,10 +142,12 @@ class PublishedPage(RowBuiltList):
         self._registry = registry
         # Each framework's and area's node, made up front (a page has a handful): the readings
         # then only index them.
-        self.frameworks = {code: _framework(registry, code) for code in {r[8] for r in self.rows}}
+        self.frameworks = {
+            code: _framework(registry, code) for code in set(map(_FRAMEWORK, self.rows))
+        }
         self.areas = {
             (code, name): PublishedFindingArea(code=code, name=name)
-            for code, name in {(r[9], r[10]) for r in self.rows}
+            for code, name in set(map(_AREA, self.rows))
         }
         self._cited: dict[tuple[str, str], tuple[int, Criterion | None]] = {}
         self._agencies: dict[feed.AgencyRef, PublishedFindingAgency] = {}
@@ -225,6 +227,7 @@ class PublishedPage(RowBuiltList):
 
 
 _POSITION = itemgetter(0)  # a cited criterion's place in its framework's order
+_FRAMEWORK, _AREA = itemgetter(8), itemgetter(9, 10)  # a row's framework, its area's code and name
 
 
 def _cited(registry: Registry, framework: str, code: str) -> tuple[int, Criterion | None]:
