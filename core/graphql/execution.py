@@ -24,8 +24,10 @@ reading a plain attribute twice is harmless, and nothing else ran.
 A resolver may return a ``RowBuiltList`` (core/graphql/base/rows.py) instead of its nodes: for a
 plain selection whose top-level fields the list can read from its rows, the builder is compiled to
 read the rows instead of the nodes' attributes, so a page of 1,000 findings is answered without
-making the nodes; the objects and lists its rows share are built once per list. Anything else,
-or a row that is not the plain case, gets the list's nodes, completed as above.
+making the nodes; the objects and lists its rows share are built once per list, and a DateTime
+column is written in one step (orjson gives exactly ``isoformat``'s text for naive and UTC
+datetimes). Anything else, or a row that is not the plain case, gets the list's nodes, completed
+as above.
 tests/core/test_execution.py compares the two executors on the same queries, errors included,
 counts graphql-core's field calls to prove the fast path is taken, and names every graphql-core and
 strawberry internal used here (both libraries are pinned in pyproject.toml to the releases it was
