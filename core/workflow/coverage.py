@@ -3,25 +3,26 @@ inspectorate taking part, how many records cite it, how many are FINAL, and whic
 agencies they are about.
 
 Only admins and the inspection's team see it (``None`` for anyone else), and only the evidence
-``core.access`` lets the viewer see is counted. tests/core/test_findings.py asserts the tallies
-and tests/core/test_statement_counts.py its cost.
+``core.access`` lets the viewer see is counted: two statements, built once per process
+(``core.prepared``). tests/core/test_evidence_rules.py asserts the tallies and
+tests/core/test_statement_counts.py their cost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from core import access
 from core.contributions import Criterion, Inspectorate
-from core.models import EvidenceRecord, Inspection
+from core.models import EvidenceRecord, Inspection, InspectionInspectorate, TeamMember
+from core.prepared import prepared, viewer_values
 from core.registry import Owned, Registry
 from core.viewer import Role, Viewer
-from core.workflow import participation
 from core.workflow.evidence import criteria_evidenced
-from core.workflow.rules import on_team
 
 FINAL = "final"  # EvidenceRecord.status of complete evidence
 
@@ -49,15 +50,68 @@ class Coverage:
     criteria: tuple[CriterionCoverage, ...]  # every criterion of the framework, in its order
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tally:
-    records: set[int] = field(default_factory=set)
-    final: set[int] = field(default_factory=set)
+    """The records of one inspectorate citing one criterion. A record cites each criterion at most
+    once, and has one inspectorate, so counts add up across inspectorates without a set."""
+
+    records: int = 0
+    final: int = 0
     children: set[int] = field(default_factory=set)
     agencies: set[int] = field(default_factory=set)
 
 
-_NOTHING = _Tally()  # a criterion no record evidences (only ever read)
+def _allowed_and_taking_part(viewer: Viewer) -> Select[int, bool, str]:
+    """The inspection (no row if there is none), whether the viewer may see its coverage (an
+    admin, or an inspector on its team), and each inspectorate taking part, in code order: one
+    statement, built once per kind of viewer."""
+
+    def build(stand_in: Viewer) -> Select[int, bool, str]:
+        allowed: ColumnElement[bool] = true()
+        if stand_in.role is not Role.ADMIN:
+            allowed = (
+                select(TeamMember.id)
+                .where(
+                    TeamMember.inspection_id == Inspection.id,
+                    TeamMember.inspector_id == stand_in.inspector_id,
+                )
+                .exists()
+            )
+        return (
+            select(Inspection.id, allowed.label("allowed"), InspectionInspectorate.inspectorate)
+            .outerjoin(
+                InspectionInspectorate, InspectionInspectorate.inspection_id == Inspection.id
+            )
+            .where(Inspection.id == bindparam("inspection_id"))
+            .order_by(InspectionInspectorate.inspectorate)
+        )
+
+    return prepared("coverage: allowed, taking part", viewer, build)
+
+
+def _records(viewer: Viewer) -> Select[Any]:
+    """The columns of the visible evidence records read below (Core rows: ORM entities cost the
+    dashboard ~1 ms), built once per kind of viewer."""
+
+    def build(stand_in: Viewer) -> Select[Any]:
+        return (
+            select(
+                EvidenceRecord.id,
+                EvidenceRecord.inspectorate,
+                EvidenceRecord.form,
+                EvidenceRecord.answers,
+                EvidenceRecord.status,
+                EvidenceRecord.child_id,
+                EvidenceRecord.agency_id,
+            )
+            .where(
+                EvidenceRecord.inspection_id == bindparam("inspection_id"),
+                access.evidence_visible_to(stand_in),
+            )
+            .order_by(EvidenceRecord.id)
+        )
+
+    return prepared("coverage: records", viewer, build)
 
 
 def evidence_coverage(
@@ -65,61 +119,69 @@ def evidence_coverage(
 ) -> Coverage | None:
     """The coverage of ``inspection_id``'s evidence, or None unless the viewer is an admin or on
     its team."""
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None or not (
-        viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
+    if viewer.role is not Role.ADMIN and (
+        viewer.role is not Role.INSPECTOR or viewer.inspector_id is None
     ):
+        return None  # only admins and team members: no need to ask the database
+    values = {"inspection_id": inspection_id, **viewer_values(viewer)}
+    found = session.execute(_allowed_and_taking_part(viewer), values).all()
+    if not found or not found[0].allowed:
         return None
-    # Core rows of the columns read below: ORM entities cost the dashboard ~1 ms.
-    records = session.execute(
-        select(
-            EvidenceRecord.id,
-            EvidenceRecord.inspectorate,
-            EvidenceRecord.form,
-            EvidenceRecord.answers,
-            EvidenceRecord.status,
-            EvidenceRecord.child_id,
-            EvidenceRecord.agency_id,
-        )
-        .where(EvidenceRecord.inspection_id == inspection_id, access.evidence_visible_to(viewer))
-        .order_by(EvidenceRecord.id)
-    ).all()
+    records = session.execute(_records(viewer), values).all()
     tallies: dict[tuple[str, str], _Tally] = {}
     for record in records:
         form = registry.evidence_form(record.inspectorate, record.form)
         if form is None:
             continue  # a form its plugin no longer contributes: nothing to read it by
+        final = record.status == FINAL
         for code in criteria_evidenced(form.item, record.answers or {}):
-            tally = tallies.setdefault((code, record.inspectorate), _Tally())
-            tally.records.add(record.id)
-            if record.status == FINAL:
-                tally.final.add(record.id)
+            tally = tallies.get((code, record.inspectorate))
+            if tally is None:
+                tally = tallies[(code, record.inspectorate)] = _Tally()
+            tally.records += 1
+            tally.final += final
             if record.child_id is not None:
                 tally.children.add(record.child_id)
             if record.agency_id is not None:
                 tally.agencies.add(record.agency_id)
-    taking_part = participation.taking_part(session, registry, inspection)
+    # The inspectorates taking part whose plugins are installed (participation.taking_part).
+    taking_part = [
+        inspectorate
+        for row in found
+        if row.inspectorate is not None
+        and (inspectorate := registry.inspectorate(row.inspectorate)) is not None
+    ]
     codes = {i.code for i in taking_part}
+    # Most criteria have no evidence from most inspectorates: one shared row for each.
+    nothing = {i.code: InspectorateCoverage(i, 0, 0, (), ()) for i in taking_part}
     criteria = []
     for owned in registry.criteria_of(framework):
         if owned.owner not in codes:
             continue  # led by an inspectorate that joined the framework after this inspection
-        per = [(i, tallies.get((owned.item.code, i.code), _NOTHING)) for i in taking_part]
+        per = []
+        evidence_count = final_count = 0
+        for inspectorate in taking_part:
+            tally = tallies.get((owned.item.code, inspectorate.code))
+            if tally is None:
+                per.append(nothing[inspectorate.code])
+                continue
+            evidence_count += tally.records
+            final_count += tally.final
+            per.append(
+                InspectorateCoverage(
+                    inspectorate=inspectorate,
+                    evidence_count=tally.records,
+                    final_count=tally.final,
+                    child_ids=tuple(sorted(tally.children)),
+                    agency_ids=tuple(sorted(tally.agencies)),
+                )
+            )
         criteria.append(
             CriterionCoverage(
                 criterion=owned,
-                evidence_count=len(set().union(*(t.records for _, t in per))),
-                final_count=len(set().union(*(t.final for _, t in per))),
-                by_inspectorate=tuple(
-                    InspectorateCoverage(
-                        inspectorate=i,
-                        evidence_count=len(t.records),
-                        final_count=len(t.final),
-                        child_ids=tuple(sorted(t.children)),
-                        agency_ids=tuple(sorted(t.agencies)),
-                    )
-                    for i, t in per
-                ),
+                evidence_count=evidence_count,
+                final_count=final_count,
+                by_inspectorate=tuple(per),
             )
         )
     return Coverage(evidence_count=len(records), criteria=tuple(criteria))

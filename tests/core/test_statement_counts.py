@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.database import Database
 from core.demo import DemoInspection
 from core.models import Child
-from tests.helpers.graphql import GraphQLClient, StatementCounter
+from core.registry import Registry
+from core.synthetic import Scale, generate
+from core.viewer import Role
+from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
+from tests.helpers.ids import gid
 from tests.helpers.inspections import add_led_inspection
 
 NESTED = """
@@ -73,3 +79,49 @@ def test_backward_ordered_filtered_pages_cost_the_same_however_many_rows(
     # Three BEGINs, the token lookup, the page and its count, a page and a count per list, and
     # the audit event with its chain's previous hash.
     assert with_one <= 14
+
+
+# The lead inspector's dashboard, as benchmarks/dashboard.py asks for it.
+DASHBOARD = """
+query Dashboard($id: ID!) {
+  inspection(id: $id) {
+    reference notificationDate framework { code } area { name code }
+    timetable { notificationDate weeks { number starts ends onSite }
+      deadlines { reference title dueAt rule } }
+    requests(first: 50) { totalCount nodes {
+      reference dueAt issuedAt receivedAt status agency { kind name } } }
+    selectedChildren { child { localId } late reason chosenAt chosenBy { name } }
+    trackedChildren { child { localId } late chosenAt }
+    evidenceCoverage { evidenceCount
+      criteria { criterion { code title } evidenceCount finalCount }
+      criteriaWithoutEvidence { code } }
+    team { isLead inspector { name inspectorate { code shortName } } }
+  }
+}
+"""
+
+
+def test_the_dashboard_costs_the_same_statements_however_many_inspections(
+    gql: GraphQLClient, database: Database, registry: Registry, make_token: TokenFactory
+) -> None:
+    first = generate(database, registry, inspections=1, seed=7, scale=Scale.SMALL).inspections[0]
+    token = make_token(Role.INSPECTOR, inspector_id=first.lead_inspector_id)
+    variables = {"id": gid("Inspection", first.inspection_id)}
+
+    def count() -> tuple[int, dict[str, Any]]:
+        counter = StatementCounter()
+        data = gql(DASHBOARD, variables, token=token, counter=counter).ok()
+        return counter.count, data["inspection"]
+
+    with_one, seen = count()
+    assert seen["requests"]["nodes"] and seen["selectedChildren"] and seen["trackedChildren"]
+    assert seen["evidenceCoverage"]["evidenceCount"] > 0 and seen["team"]
+    generate(database, registry, inspections=3, seed=8, scale=Scale.SMALL)
+    with_four, again = count()
+    assert again == seen
+    assert with_four == with_one, "a resolver issues a query per row: batch it in a loader"
+    # The token lookup and BEGIN; the inspection and its area; the timetable's participants; the
+    # requests' count and page; the selected and the tracked children; the team; the coverage's
+    # two (who may see it and who takes part, then the records); the audit event (BEGIN, the
+    # chain's previous hash, the INSERT; on PostgreSQL also its lock, and a ROLLBACK before).
+    assert with_one <= 15
