@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from strawberry.dataloader import DataLoader
 
 from core import access
@@ -27,6 +27,7 @@ from core.models import (
     Meeting,
     PersonToMeet,
 )
+from core.prepared import prepared, viewer_values
 from core.viewer import Viewer
 from core.workflow.selection import Kind, selected_child_details
 
@@ -44,26 +45,24 @@ class SelectionLoaders:
 
     @cached_property
     def selected(self) -> DataLoader[int, list[Chosen]]:
-        return self._chosen(Kind.SELECTED, access.children_visible_to(self._context.viewer))
+        return self._chosen(Kind.SELECTED, access.children_visible_to)
 
     @cached_property
     def tracked(self) -> DataLoader[int, list[Chosen]]:
-        return self._chosen(Kind.TRACKED, access.children_visible_to(self._context.viewer))
+        return self._chosen(Kind.TRACKED, access.children_visible_to)
 
     @cached_property
     def sampled(self) -> DataLoader[int, list[Chosen]]:
-        return self._chosen(Kind.SAMPLED, access.children_visible_to(self._context.viewer))
+        return self._chosen(Kind.SAMPLED, access.children_visible_to)
 
     # The narrower views agency users get (the child's id and the LA's ID for it).
     @cached_property
     def selected_for_area(self) -> DataLoader[int, list[Chosen]]:
-        scope = access.selected_children_visible_to(self._context.viewer)
-        return self._chosen(Kind.SELECTED, scope)
+        return self._chosen(Kind.SELECTED, access.selected_children_visible_to)
 
     @cached_property
     def tracked_for_area(self) -> DataLoader[int, list[Chosen]]:
-        scope = access.tracked_children_visible_to(self._context.viewer)
-        return self._chosen(Kind.TRACKED, scope)
+        return self._chosen(Kind.TRACKED, access.tracked_children_visible_to)
 
     @cached_property
     def extra_fields(self) -> DataLoader[int, Any]:
@@ -85,27 +84,38 @@ class SelectionLoaders:
     def consents(self) -> DataLoader[int, list[Consent]]:
         return DataLoader(load_fn=self._consents(self._context.viewer))
 
-    def _chosen(self, kind: Kind, scope: ColumnElement[bool]) -> DataLoader[int, list[Chosen]]:
-        async def load(inspection_ids: list[int]) -> list[list[Chosen]]:
-            statement = (
+    def _chosen(
+        self, kind: Kind, rule: Callable[[Viewer], ColumnElement[bool]]
+    ) -> DataLoader[int, list[Chosen]]:
+        viewer = self._context.viewer
+
+        def build(stand_in: Viewer) -> Select[ChildSelection, Child, str, str]:
+            return (
                 select(ChildSelection, Child, Inspector.name, Inspector.inspectorate)
                 .join(Child, Child.id == ChildSelection.child_id)
                 .outerjoin(
                     Inspector,
                     and_(
                         Inspector.id == ChildSelection.chosen_by_id,
-                        access.inspectors_visible_to(self._context.viewer),
+                        access.inspectors_visible_to(stand_in),
                     ),
                 )
                 .where(
-                    ChildSelection.inspection_id.in_(inspection_ids),
+                    ChildSelection.inspection_id.in_(bindparam("ids", expanding=True)),
                     ChildSelection.kind == kind.value,
-                    scope,
+                    rule(stand_in),
                 )
                 .order_by(ChildSelection.chosen_at, ChildSelection.id)
             )
+
+        statement = prepared(("chosen children", kind, rule), viewer, build)
+
+        async def load(inspection_ids: list[int]) -> list[list[Chosen]]:
+            values = {"ids": inspection_ids, **viewer_values(viewer)}
             grouped: dict[int, list[Chosen]] = defaultdict(list)
-            for chosen, child, name, inspectorate in self._context.session.execute(statement):
+            for chosen, child, name, inspectorate in self._context.session.execute(
+                statement, values
+            ):
                 grouped[chosen.inspection_id].append((chosen, child))
                 if name is not None and chosen.chosen_by_id is not None:
                     self.choosers[chosen.chosen_by_id] = (name, inspectorate)
