@@ -38,6 +38,10 @@ _CHAIN_LOCK = 0x4A544149
 
 OK, REJECTED, ERROR = "ok", "rejected", "error"
 _EVENTS = cast(Table, AuditEvent.__table__)
+# Built once: each costs SQLAlchemy more to build than to run.
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:key)")
+_LAST_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_INSERT = insert(_EVENTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +195,7 @@ def _insert(session: Session, values: dict[str, Any]) -> None:
     values = {"counts": None, **values, "occurred_at": values.get("occurred_at") or utc_now()}
     values["previous_hash"] = _previous_hash(session)
     values["hash"] = chain_hash(values["previous_hash"], values)
-    session.execute(insert(_EVENTS), values)
+    session.execute(_INSERT, values)
 
 
 def _previous_hash(session: Session) -> str:
@@ -202,9 +206,8 @@ def _previous_hash(session: Session) -> str:
     two events never name the same predecessor.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    found = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    return found or GENESIS
+        session.execute(_LOCK_CHAIN, {"key": _CHAIN_LOCK})
+    return session.scalar(_LAST_HASH) or GENESIS
 
 
 def verify_trail(session: Session) -> Verified:
