@@ -412,8 +412,11 @@ def _request_pages(
         partition_by=IssuedRequest.inspection_id,
         order_by=ordering.order_by(reverse=args.backward),
     )
+    # Each row also carries its inspection's count: without cursors a page is empty only when
+    # the count is 0, so the first page needs no counting statement of its own.
+    total = func.count().over(partition_by=IssuedRequest.inspection_id)
     ranked = (
-        select(IssuedRequest.id.label("id"), position.label("position"))
+        select(IssuedRequest.id.label("id"), position.label("position"), total.label("total"))
         .where(*where, *ordering.window(args))
         .subquery()
     )
@@ -424,6 +427,7 @@ def _request_pages(
             Agency.kind.label("agency_kind"),
             Agency.name.label("agency_name"),
             Agency.area_id.label("agency_area_id"),
+            ranked.c.total,
         )
         .join(Inspection, Inspection.id == IssuedRequest.inspection_id)
         # Each request's agency in the same statement, if the viewer may see it (else null and
@@ -494,9 +498,11 @@ class RequestLoaders:
         for (agency_id, status, args, order), ids in groups.items():
             ordering: Ordering = order.ordering
             values: dict[str, Any] = {}
+            counts: dict[int, tuple[int, ...]] = {}
             if agency_id is None and status is None and args.after_id is args.before_id is None:
-                # The tracker's first page, unfiltered (the dashboard's): built once per process.
-                counting, statement = prepared(
+                # The tracker's first page, unfiltered (the dashboard's): built once per process,
+                # and counted by its rows (nothing before or after a first page's cursors).
+                _, statement = prepared(
                     ("request pages", order, args),
                     viewer,
                     partial(_request_pages, ordering=ordering, args=args, ids=_IDS, filters=[]),
@@ -507,11 +513,12 @@ class RequestLoaders:
                 counting, statement = _request_pages(
                     viewer, ordering=ordering, args=args, ids=ids, filters=filters
                 )
-            counted = session.execute(counting, values).all()
-            counts = {row[0]: tuple(row[1:]) for row in counted}
+                counted = session.execute(counting, values).all()
+                counts = {row[0]: tuple(row[1:]) for row in counted}
             grouped: dict[int, list[tuple[RequestRow, str]]] = defaultdict(list)
             for row in session.execute(statement, values):  # Core rows: no ORM entity each
                 grouped[row.inspection_id].append((row, row.framework))
+                counts.setdefault(row.inspection_id, (row.total, 0, 0))
             for inspection_id in ids:
                 key = RequestPageKey(inspection_id, agency_id, status, args, order)
                 pages[key] = Page(grouped[inspection_id], *counts.get(inspection_id, (0, 0, 0)))
