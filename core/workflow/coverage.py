@@ -3,22 +3,23 @@ inspectorate taking part, how many records cite it, how many are FINAL, and whic
 agencies they are about.
 
 Only admins and the inspection's team see it (``None`` for anyone else), and only the evidence
-``core.access`` lets the viewer see is counted: two statements, built once per process
+``core.access`` lets the viewer see is counted: one statement, built once per process
 (``core.prepared``). tests/core/test_evidence_rules.py asserts the tallies and
 tests/core/test_statement_counts.py their cost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from core import access
 from core.contributions import Criterion, Inspectorate
-from core.models import EvidenceRecord, Inspection, InspectionInspectorate, TeamMember
+from core.models import EvidenceRecord, Inspection, TeamMember
 from core.prepared import prepared, viewer_values
 from core.registry import Owned, Registry
 from core.viewer import Role, Viewer
@@ -61,12 +62,13 @@ class _Tally:
     agencies: set[int] = field(default_factory=set)
 
 
-def _allowed_and_taking_part(viewer: Viewer) -> Select[int, bool, str]:
-    """The inspection (no row if there is none), whether the viewer may see its coverage (an
-    admin, or an inspector on its team), and each inspectorate taking part, in code order: one
-    statement, built once per kind of viewer."""
+def _allowed_and_records(viewer: Viewer) -> Select[Any]:
+    """Whether the viewer may see the coverage (an admin, or an inspector on the team), on every
+    row, with the columns of the visible evidence records read below (Core rows: ORM entities
+    cost the dashboard ~1 ms); one row of nulls when there are none, and no row without the
+    inspection. One statement, built once per kind of viewer."""
 
-    def build(stand_in: Viewer) -> Select[int, bool, str]:
+    def build(stand_in: Viewer) -> Select[Any]:
         allowed: ColumnElement[bool] = true()
         if stand_in.role is not Role.ADMIN:
             allowed = (
@@ -77,25 +79,12 @@ def _allowed_and_taking_part(viewer: Viewer) -> Select[int, bool, str]:
                 )
                 .exists()
             )
-        return (
-            select(Inspection.id, allowed.label("allowed"), InspectionInspectorate.inspectorate)
-            .outerjoin(
-                InspectionInspectorate, InspectionInspectorate.inspection_id == Inspection.id
-            )
-            .where(Inspection.id == bindparam("inspection_id"))
-            .order_by(InspectionInspectorate.inspectorate)
+        visible = and_(
+            EvidenceRecord.inspection_id == Inspection.id, access.evidence_visible_to(stand_in)
         )
-
-    return prepared("coverage: allowed, taking part", viewer, build)
-
-
-def _records(viewer: Viewer) -> Select[Any]:
-    """The columns of the visible evidence records read below (Core rows: ORM entities cost the
-    dashboard ~1 ms), built once per kind of viewer."""
-
-    def build(stand_in: Viewer) -> Select[Any]:
         return (
             select(
+                allowed.label("allowed"),
                 EvidenceRecord.id,
                 EvidenceRecord.inspectorate,
                 EvidenceRecord.form,
@@ -104,30 +93,35 @@ def _records(viewer: Viewer) -> Select[Any]:
                 EvidenceRecord.child_id,
                 EvidenceRecord.agency_id,
             )
-            .where(
-                EvidenceRecord.inspection_id == bindparam("inspection_id"),
-                access.evidence_visible_to(stand_in),
-            )
+            .select_from(Inspection)
+            .outerjoin(EvidenceRecord, visible)
+            .where(Inspection.id == bindparam("inspection_id"))
             .order_by(EvidenceRecord.id)
         )
 
-    return prepared("coverage: records", viewer, build)
+    return prepared("coverage: allowed, records", viewer, build)
 
 
 def evidence_coverage(
-    session: Session, registry: Registry, viewer: Viewer, inspection_id: int, framework: str
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection_id: int,
+    framework: str,
+    taking_part_codes: Sequence[str],
 ) -> Coverage | None:
     """The coverage of ``inspection_id``'s evidence, or None unless the viewer is an admin or on
-    its team."""
+    its team. ``taking_part_codes``: the inspectorates taking part, sorted
+    (``participation.participant_codes``; the graph has them from its loader)."""
     if viewer.role is not Role.ADMIN and (
         viewer.role is not Role.INSPECTOR or viewer.inspector_id is None
     ):
         return None  # only admins and team members: no need to ask the database
     values = {"inspection_id": inspection_id, **viewer_values(viewer)}
-    found = session.execute(_allowed_and_taking_part(viewer), values).all()
+    found = session.execute(_allowed_and_records(viewer), values).all()
     if not found or not found[0].allowed:
         return None
-    records = session.execute(_records(viewer), values).all()
+    records = [row for row in found if row.id is not None]
     tallies: dict[tuple[str, str], _Tally] = {}
     for record in records:
         form = registry.evidence_form(record.inspectorate, record.form)
@@ -147,9 +141,8 @@ def evidence_coverage(
     # The inspectorates taking part whose plugins are installed (participation.taking_part).
     taking_part = [
         inspectorate
-        for row in found
-        if row.inspectorate is not None
-        and (inspectorate := registry.inspectorate(row.inspectorate)) is not None
+        for code in taking_part_codes
+        if (inspectorate := registry.inspectorate(code)) is not None
     ]
     codes = {i.code for i in taking_part}
     # Most criteria have no evidence from most inspectorates: one shared row for each.
