@@ -22,10 +22,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Insert, LargeBinary, Table, bindparam, func, insert, select, text
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from core.audit_chain import GENESIS, Verified, as_fields, chain_hash, iter_fields, verify
+from core.audit_chain import (
+    GENESIS,
+    HASHED_FIELDS,
+    Verified,
+    as_fields,
+    canonical,
+    chain_hash,
+    iter_fields,
+    verify,
+)
 from core.database import begin_write
 from core.models import AuditEvent, utc_now
 from core.viewer import Viewer
@@ -42,6 +52,28 @@ _EVENTS = cast(Table, AuditEvent.__table__)
 _LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:key)")
 _LAST_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
 _INSERT = insert(_EVENTS)
+
+
+def _insert_chained() -> Insert:
+    """PostgreSQL's INSERT of an event with its chain: each hashed field bound (cast to its
+    column's type: a SELECT list gives a parameter no type), the previous hash read by the
+    statement itself, and the hash computed as ``chain_hash`` does."""
+    previous = (
+        select(func.coalesce(_LAST_HASH.scalar_subquery(), GENESIS).label("hash"))
+    ).subquery("previous")
+    text_to_hash = func.convert_to(previous.c.hash + "\n", "UTF8").op("||")(
+        bindparam("canonical", type_=LargeBinary)
+    )
+    fields = [
+        sql_cast(bindparam(name, type_=_EVENTS.c[name].type), _EVENTS.c[name].type)
+        for name in HASHED_FIELDS
+    ]
+    chained = func.encode(func.sha256(text_to_hash), "hex")
+    rows = select(*fields, previous.c.hash, chained).select_from(previous)
+    return insert(_EVENTS).from_select([*HASHED_FIELDS, "previous_hash", "hash"], rows)
+
+
+_INSERT_CHAINED = _insert_chained()
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +223,16 @@ def append(session: Session, new: AuditEvent) -> None:
 
 def _insert(session: Session, values: dict[str, Any]) -> None:
     """Insert an event's row inside the caller's write transaction, chained to the last event: a
-    Core INSERT, without the ORM's unit of work (nothing reads the event back)."""
+    Core INSERT, without the ORM's unit of work (nothing reads the event back).
+
+    On PostgreSQL, once the chain's lock is held, the INSERT reads the previous hash and hashes
+    the event itself (``chain_hash`` in SQL: SHA-256 of the previous hash, a newline and the
+    canonical fields computed here), one round trip instead of two; SQLite reads it first."""
     values = {"counts": None, **values, "occurred_at": values.get("occurred_at") or utc_now()}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_CHAIN, {"key": _CHAIN_LOCK})
+        session.execute(_INSERT_CHAINED, {**values, "canonical": canonical(values)})
+        return
     values["previous_hash"] = _previous_hash(session)
     values["hash"] = chain_hash(values["previous_hash"], values)
     session.execute(_INSERT, values)
