@@ -225,26 +225,36 @@ class Loaders:
         return load
 
     async def _inspections(self, ids: list[int]) -> list[Inspection | None]:
-        """Inspections by id, each with its area when the viewer may see it, which primes the
-        area loader: an inspection's area then costs no statement of its own."""
+        """Inspections by id, each with its area when the viewer may see it and the codes of the
+        inspectorates taking part, which prime the area's and the participants' loaders: the
+        dashboard's area and timetable then cost no statement of their own."""
         viewer = self._context.viewer
 
-        def build(stand_in: Viewer) -> Select[Inspection, LocalArea]:
+        def build(stand_in: Viewer) -> Select[Inspection, LocalArea, str]:
             area = and_(LocalArea.id == Inspection.area_id, access.areas_visible_to(stand_in))
+            taking_part = InspectionInspectorate.inspection_id == Inspection.id
             return (
-                select(Inspection, LocalArea)
+                select(Inspection, LocalArea, InspectionInspectorate.inspectorate)
+                .select_from(Inspection)
                 .outerjoin(LocalArea, area)
+                .outerjoin(InspectionInspectorate, taking_part)
                 .where(Inspection.id.in_(_IDS), access.inspections_visible_to(stand_in))
+                .order_by(Inspection.id, InspectionInspectorate.inspectorate)
             )
 
-        statement = prepared("inspections with their areas", viewer, build)
+        statement = prepared("inspections with their areas and participants", viewer, build)
         found: dict[int, Inspection] = {}
-        for inspection, area in self._context.session.execute(
+        participants: dict[int, list[str]] = {}
+        for inspection, area, code in self._context.session.execute(
             statement, {"ids": ids, **viewer_values(viewer)}
         ):
             found[inspection.id] = inspection
+            codes = participants.setdefault(inspection.id, [])
+            if code is not None:
+                codes.append(code)
             if area is not None:
                 self.area.prime(area.id, area)
+        self.participants_of_inspection.prime_many(participants)
         return [found.get(i) for i in ids]
 
     async def _published_agreements(self, finding_ids: list[int]) -> list[list[str]]:
