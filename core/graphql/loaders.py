@@ -10,10 +10,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, Protocol, TypeVar
+from functools import cached_property, partial
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry.dataloader import DataLoader
 
@@ -38,9 +38,20 @@ from core.models import (
     LocalArea,
     TeamMember,
 )
+from core.prepared import prepared, viewer_values
+from core.viewer import Viewer
 from core.workflow.requests import RequestStatus, status_clause
 
 ModelT = TypeVar("ModelT")
+Rule = Callable[[Viewer], ColumnElement[bool]]  # a core.access rule
+
+# The batch's ids, bound when a prepared statement (core.prepared) runs.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_PARTICIPANTS = (
+    select(InspectionInspectorate.inspection_id, InspectionInspectorate.inspectorate)
+    .where(InspectionInspectorate.inspection_id.in_(_IDS))
+    .order_by(InspectionInspectorate.inspectorate)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,28 +138,23 @@ class Loaders:
 
     @cached_property
     def area(self) -> DataLoader[int, Any]:
-        viewer = self._context.viewer
-        return DataLoader(load_fn=self._by_id(LocalArea, access.areas_visible_to(viewer)))
+        return DataLoader(load_fn=self._by_id(LocalArea, access.areas_visible_to))
 
     @cached_property
     def agency(self) -> DataLoader[int, Any]:
-        viewer = self._context.viewer
-        return DataLoader(load_fn=self._by_id(Agency, access.agencies_visible_to(viewer)))
+        return DataLoader(load_fn=self._by_id(Agency, access.agencies_visible_to))
 
     @cached_property
     def inspector(self) -> DataLoader[int, Any]:
-        viewer = self._context.viewer
-        return DataLoader(load_fn=self._by_id(Inspector, access.inspectors_visible_to(viewer)))
+        return DataLoader(load_fn=self._by_id(Inspector, access.inspectors_visible_to))
 
     @cached_property
     def inspection(self) -> DataLoader[int, Any]:
-        viewer = self._context.viewer
-        return DataLoader(load_fn=self._by_id(Inspection, access.inspections_visible_to(viewer)))
+        return DataLoader(load_fn=self._inspections)
 
     @cached_property
     def child(self) -> DataLoader[int, Any]:
-        scope = access.children_visible_to(self._context.viewer)
-        return DataLoader(load_fn=self._by_id(Child, scope, audited="Child"))
+        return DataLoader(load_fn=self._by_id(Child, access.children_visible_to, audited="Child"))
 
     @cached_property
     def agencies_of_area(self) -> DataLoader[int, list[Agency]]:
@@ -201,15 +207,55 @@ class Loaders:
         """Published findings only: what integrators may read."""
         return DataLoader(load_fn=self._published_agreements)
 
-    def _by_id(self, model: Any, scope: ColumnElement[bool], audited: str | None = None) -> Any:
+    def _by_id(self, model: Any, rule: Rule, audited: str | None = None) -> Any:
+        viewer = self._context.viewer
+        statement = prepared(
+            ("by id", model, rule),
+            viewer,
+            lambda stand_in: select(model).where(model.id.in_(_IDS), rule(stand_in)),
+        )
+
         async def load(ids: list[int]) -> list[Any]:
-            statement = select(model).where(model.id.in_(ids), scope)
-            found = {row.id: row for row in self._context.session.scalars(statement)}
+            values = {"ids": ids, **viewer_values(viewer)}
+            found = {row.id: row for row in self._context.session.scalars(statement, values)}
             if audited:
                 self._context.touch(audited, found)
             return [found.get(i) for i in ids]
 
         return load
+
+    async def _inspections(self, ids: list[int]) -> list[Inspection | None]:
+        """Inspections by id, each with its area when the viewer may see it and the codes of the
+        inspectorates taking part, which prime the area's and the participants' loaders: the
+        dashboard's area and timetable then cost no statement of their own."""
+        viewer = self._context.viewer
+
+        def build(stand_in: Viewer) -> Select[Inspection, LocalArea, str]:
+            area = and_(LocalArea.id == Inspection.area_id, access.areas_visible_to(stand_in))
+            taking_part = InspectionInspectorate.inspection_id == Inspection.id
+            return (
+                select(Inspection, LocalArea, InspectionInspectorate.inspectorate)
+                .select_from(Inspection)
+                .outerjoin(LocalArea, area)
+                .outerjoin(InspectionInspectorate, taking_part)
+                .where(Inspection.id.in_(_IDS), access.inspections_visible_to(stand_in))
+                .order_by(Inspection.id, InspectionInspectorate.inspectorate)
+            )
+
+        statement = prepared("inspections with their areas and participants", viewer, build)
+        found: dict[int, Inspection] = {}
+        participants: dict[int, list[str]] = {}
+        for inspection, area, code in self._context.session.execute(
+            statement, {"ids": ids, **viewer_values(viewer)}
+        ):
+            found[inspection.id] = inspection
+            codes = participants.setdefault(inspection.id, [])
+            if code is not None:
+                codes.append(code)
+            if area is not None:
+                self.area.prime(area.id, area)
+        self.participants_of_inspection.prime_many(participants)
+        return [found.get(i) for i in ids]
 
     async def _published_agreements(self, finding_ids: list[int]) -> list[list[str]]:
         chosen = feed.published(Finding.id.in_(finding_ids))
@@ -229,31 +275,31 @@ class Loaders:
 
     async def _participants_of_inspection(self, inspection_ids: list[int]) -> list[list[str]]:
         """The codes of the inspectorates taking part in each inspection, sorted."""
-        statement = (
-            select(InspectionInspectorate)
-            .where(InspectionInspectorate.inspection_id.in_(inspection_ids))
-            .order_by(InspectionInspectorate.inspectorate)
-        )
         grouped: dict[int, list[str]] = defaultdict(list)
-        for row in self._context.session.scalars(statement):
-            grouped[row.inspection_id].append(row.inspectorate)
+        for inspection_id, code in self._context.session.execute(
+            _PARTICIPANTS, {"ids": inspection_ids}
+        ):
+            grouped[inspection_id].append(code)
         return [grouped[i] for i in inspection_ids]
 
     async def _team_of_inspection(
         self, inspection_ids: list[int]
     ) -> list[list[tuple[TeamMember, Inspector]]]:
-        statement = (
-            select(TeamMember, Inspector)
-            .join(Inspector, Inspector.id == TeamMember.inspector_id)
-            .join(Inspection, Inspection.id == TeamMember.inspection_id)
-            .where(
-                TeamMember.inspection_id.in_(inspection_ids),
-                access.inspections_visible_to(self._context.viewer),
+        viewer = self._context.viewer
+
+        def build(stand_in: Viewer) -> Select[TeamMember, Inspector]:
+            return (
+                select(TeamMember, Inspector)
+                .join(Inspector, Inspector.id == TeamMember.inspector_id)
+                .join(Inspection, Inspection.id == TeamMember.inspection_id)
+                .where(TeamMember.inspection_id.in_(_IDS), access.inspections_visible_to(stand_in))
+                .order_by(TeamMember.is_lead.desc(), Inspector.inspectorate, Inspector.name)
             )
-            .order_by(TeamMember.is_lead.desc(), Inspector.inspectorate, Inspector.name)
-        )
+
+        statement = prepared("team of inspections", viewer, build)
+        values = {"ids": inspection_ids, **viewer_values(viewer)}
         grouped: dict[int, list[tuple[TeamMember, Inspector]]] = defaultdict(list)
-        for member, inspector in self._context.session.execute(statement):
+        for member, inspector in self._context.session.execute(statement, values):
             grouped[member.inspection_id].append((member, inspector))
         return [grouped[i] for i in inspection_ids]
 
@@ -379,6 +425,57 @@ def request_filters(
     return filters
 
 
+def _request_pages(
+    viewer: Viewer,
+    *,
+    ordering: Ordering,
+    args: PageArgs,
+    ids: list[int] | BindParameter[list[int]],
+    filters: list[ColumnElement[bool]],
+) -> tuple[Select[Any], Select[Any]]:
+    """Pages of many inspections' requests, cut per inspection with ROW_NUMBER(): the counts'
+    statement and the rows'."""
+    where = [IssuedRequest.inspection_id.in_(ids), access.requests_visible_to(viewer), *filters]
+    counting = (
+        select(IssuedRequest.inspection_id, func.count(), *ordering.outside_counts(args))
+        .where(*where)
+        .group_by(IssuedRequest.inspection_id)
+    )
+    position = func.row_number().over(
+        partition_by=IssuedRequest.inspection_id,
+        order_by=ordering.order_by(reverse=args.backward),
+    )
+    # Each row also carries its inspection's count: without cursors a page is empty only when
+    # the count is 0, so the first page needs no counting statement of its own.
+    total = func.count().over(partition_by=IssuedRequest.inspection_id)
+    ranked = (
+        select(IssuedRequest.id.label("id"), position.label("position"), total.label("total"))
+        .where(*where, *ordering.window(args))
+        .subquery()
+    )
+    rows = (
+        select(
+            *REQUEST_COLUMNS,
+            Inspection.framework,
+            Agency.kind.label("agency_kind"),
+            Agency.name.label("agency_name"),
+            Agency.area_id.label("agency_area_id"),
+            ranked.c.total,
+        )
+        .join(Inspection, Inspection.id == IssuedRequest.inspection_id)
+        # Each request's agency in the same statement, if the viewer may see it (else null and
+        # its field goes through the agency loader, which refuses it).
+        .outerjoin(
+            Agency, and_(Agency.id == IssuedRequest.agency_id, access.agencies_visible_to(viewer))
+        )
+        .join(ranked, ranked.c.id == IssuedRequest.id)
+        # As in _window: the inspections again, or PostgreSQL scans every request.
+        .where(ranked.c.position <= args.limit + 1, IssuedRequest.inspection_id.in_(ids))
+        .order_by(IssuedRequest.inspection_id, ranked.c.position)
+    )
+    return cast(Select[Any], counting), cast(Select[Any], rows)
+
+
 def list_upload_select() -> Select[ListUpload, str, bool]:
     """List uploads with their inspection's framework and whether each is its request's latest."""
     later = aliased(ListUpload)
@@ -430,54 +527,31 @@ class RequestLoaders:
         for key in keys:
             groups[(key.agency_id, key.status, key.args, key.order)].append(key.inspection_id)
         pages: dict[RequestPageKey, Page] = {}
+        viewer = self._context.viewer
         for (agency_id, status, args, order), ids in groups.items():
             ordering: Ordering = order.ordering
-            filters = [
-                IssuedRequest.inspection_id.in_(ids),
-                self._scope,
-                *request_filters(agency_id, status, self._context.asked_at),
-            ]
-            counted = session.execute(
-                select(IssuedRequest.inspection_id, func.count(), *ordering.outside_counts(args))
-                .where(*filters)
-                .group_by(IssuedRequest.inspection_id)
-            ).all()
-            counts = {row[0]: tuple(row[1:]) for row in counted}
-            position = func.row_number().over(
-                partition_by=IssuedRequest.inspection_id,
-                order_by=ordering.order_by(reverse=args.backward),
-            )
-            ranked = (
-                select(IssuedRequest.id.label("id"), position.label("position"))
-                .where(*filters, *ordering.window(args))
-                .subquery()
-            )
-            statement = (
-                select(
-                    *REQUEST_COLUMNS,
-                    Inspection.framework,
-                    Agency.kind.label("agency_kind"),
-                    Agency.name.label("agency_name"),
-                    Agency.area_id.label("agency_area_id"),
+            values: dict[str, Any] = {}
+            counts: dict[int, tuple[int, ...]] = {}
+            if agency_id is None and status is None and args.after_id is args.before_id is None:
+                # The tracker's first page, unfiltered (the dashboard's): built once per process,
+                # and counted by its rows (nothing before or after a first page's cursors).
+                _, statement = prepared(
+                    ("request pages", order, args),
+                    viewer,
+                    partial(_request_pages, ordering=ordering, args=args, ids=_IDS, filters=[]),
                 )
-                .join(Inspection, Inspection.id == IssuedRequest.inspection_id)
-                # Each request's agency in the same statement, if the viewer may see it (else
-                # null and its field goes through the agency loader, which refuses it).
-                .outerjoin(
-                    Agency,
-                    and_(
-                        Agency.id == IssuedRequest.agency_id,
-                        access.agencies_visible_to(self._context.viewer),
-                    ),
+                values = {"ids": ids, **viewer_values(viewer)}
+            else:
+                filters = request_filters(agency_id, status, self._context.asked_at)
+                counting, statement = _request_pages(
+                    viewer, ordering=ordering, args=args, ids=ids, filters=filters
                 )
-                .join(ranked, ranked.c.id == IssuedRequest.id)
-                # As in _window: the inspections again, or PostgreSQL scans every request.
-                .where(ranked.c.position <= args.limit + 1, IssuedRequest.inspection_id.in_(ids))
-                .order_by(IssuedRequest.inspection_id, ranked.c.position)
-            )
+                counted = session.execute(counting, values).all()
+                counts = {row[0]: tuple(row[1:]) for row in counted}
             grouped: dict[int, list[tuple[RequestRow, str]]] = defaultdict(list)
-            for row in session.execute(statement):  # Core rows: no ORM entity per request
+            for row in session.execute(statement, values):  # Core rows: no ORM entity each
                 grouped[row.inspection_id].append((row, row.framework))
+                counts.setdefault(row.inspection_id, (row.total, 0, 0))
             for inspection_id in ids:
                 key = RequestPageKey(inspection_id, agency_id, status, args, order)
                 pages[key] = Page(grouped[inspection_id], *counts.get(inspection_id, (0, 0, 0)))

@@ -7,11 +7,12 @@ rule from ``core.access`` in its SQL and notes the children it returns for the a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from functools import cached_property
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from strawberry.dataloader import DataLoader
 
 from core import access
@@ -27,10 +28,46 @@ from core.models import (
     Meeting,
     PersonToMeet,
 )
+from core.prepared import prepared, viewer_values
 from core.viewer import Viewer
 from core.workflow.selection import Kind, selected_child_details
 
 Chosen = tuple[ChildSelection, Child]
+Rule = Callable[[Viewer], ColumnElement[bool]]  # a core.access rule
+ChosenKey = tuple[int, Kind, Rule]  # an inspection, a kind of chosen children, the rule
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenOfKind:
+    """One kind of chosen children, seen under one rule, through the shared loader."""
+
+    loader: DataLoader[ChosenKey, list[Chosen]]
+    kind: Kind
+    rule: Rule
+
+    def load(self, inspection_id: int) -> Awaitable[list[Chosen]]:
+        return self.loader.load((inspection_id, self.kind, self.rule))
+
+
+def _chosen(stand_in: Viewer, *, rule: Rule) -> Select[ChildSelection, Child, str, str]:
+    """Chosen children of the kinds asked, with who chose them when the viewer may see them."""
+    return (
+        select(ChildSelection, Child, Inspector.name, Inspector.inspectorate)
+        .join(Child, Child.id == ChildSelection.child_id)
+        .outerjoin(
+            Inspector,
+            and_(
+                Inspector.id == ChildSelection.chosen_by_id,
+                access.inspectors_visible_to(stand_in),
+            ),
+        )
+        .where(
+            ChildSelection.inspection_id.in_(bindparam("ids", expanding=True)),
+            ChildSelection.kind.in_(bindparam("kinds", expanding=True)),
+            rule(stand_in),
+        )
+        .order_by(ChildSelection.chosen_at, ChildSelection.id)
+    )
 
 
 class SelectionLoaders:
@@ -43,27 +80,31 @@ class SelectionLoaders:
         self.choosers: dict[int, tuple[str, str]] = {}
 
     @cached_property
-    def selected(self) -> DataLoader[int, list[Chosen]]:
-        return self._chosen(Kind.SELECTED, access.children_visible_to(self._context.viewer))
+    def _chosen(self) -> DataLoader[ChosenKey, list[Chosen]]:
+        """Every kind of chosen children asked for in one turn of the loop, in one statement
+        per access rule (the dashboard asks for the selected and the tracked together)."""
+        return DataLoader(load_fn=self._load_chosen)
 
-    @cached_property
-    def tracked(self) -> DataLoader[int, list[Chosen]]:
-        return self._chosen(Kind.TRACKED, access.children_visible_to(self._context.viewer))
+    @property
+    def selected(self) -> ChosenOfKind:
+        return ChosenOfKind(self._chosen, Kind.SELECTED, access.children_visible_to)
 
-    @cached_property
-    def sampled(self) -> DataLoader[int, list[Chosen]]:
-        return self._chosen(Kind.SAMPLED, access.children_visible_to(self._context.viewer))
+    @property
+    def tracked(self) -> ChosenOfKind:
+        return ChosenOfKind(self._chosen, Kind.TRACKED, access.children_visible_to)
+
+    @property
+    def sampled(self) -> ChosenOfKind:
+        return ChosenOfKind(self._chosen, Kind.SAMPLED, access.children_visible_to)
 
     # The narrower views agency users get (the child's id and the LA's ID for it).
-    @cached_property
-    def selected_for_area(self) -> DataLoader[int, list[Chosen]]:
-        scope = access.selected_children_visible_to(self._context.viewer)
-        return self._chosen(Kind.SELECTED, scope)
+    @property
+    def selected_for_area(self) -> ChosenOfKind:
+        return ChosenOfKind(self._chosen, Kind.SELECTED, access.selected_children_visible_to)
 
-    @cached_property
-    def tracked_for_area(self) -> DataLoader[int, list[Chosen]]:
-        scope = access.tracked_children_visible_to(self._context.viewer)
-        return self._chosen(Kind.TRACKED, scope)
+    @property
+    def tracked_for_area(self) -> ChosenOfKind:
+        return ChosenOfKind(self._chosen, Kind.TRACKED, access.tracked_children_visible_to)
 
     @cached_property
     def extra_fields(self) -> DataLoader[int, Any]:
@@ -85,34 +126,25 @@ class SelectionLoaders:
     def consents(self) -> DataLoader[int, list[Consent]]:
         return DataLoader(load_fn=self._consents(self._context.viewer))
 
-    def _chosen(self, kind: Kind, scope: ColumnElement[bool]) -> DataLoader[int, list[Chosen]]:
-        async def load(inspection_ids: list[int]) -> list[list[Chosen]]:
-            statement = (
-                select(ChildSelection, Child, Inspector.name, Inspector.inspectorate)
-                .join(Child, Child.id == ChildSelection.child_id)
-                .outerjoin(
-                    Inspector,
-                    and_(
-                        Inspector.id == ChildSelection.chosen_by_id,
-                        access.inspectors_visible_to(self._context.viewer),
-                    ),
-                )
-                .where(
-                    ChildSelection.inspection_id.in_(inspection_ids),
-                    ChildSelection.kind == kind.value,
-                    scope,
-                )
-                .order_by(ChildSelection.chosen_at, ChildSelection.id)
-            )
-            grouped: dict[int, list[Chosen]] = defaultdict(list)
-            for chosen, child, name, inspectorate in self._context.session.execute(statement):
-                grouped[chosen.inspection_id].append((chosen, child))
+    async def _load_chosen(self, keys: list[ChosenKey]) -> list[list[Chosen]]:
+        viewer = self._context.viewer
+        asked: dict[Rule, tuple[set[int], set[str]]] = {}
+        for inspection_id, kind, rule in keys:
+            ids, kinds = asked.setdefault(rule, (set(), set()))
+            ids.add(inspection_id)
+            kinds.add(kind.value)
+        grouped: dict[ChosenKey, list[Chosen]] = defaultdict(list)
+        for rule, (ids, kinds) in asked.items():
+            statement = prepared(("chosen children", rule), viewer, partial(_chosen, rule=rule))
+            values = {"ids": sorted(ids), "kinds": sorted(kinds), **viewer_values(viewer)}
+            for chosen, child, name, inspectorate in self._context.session.execute(
+                statement, values
+            ):
+                grouped[(chosen.inspection_id, Kind(chosen.kind), rule)].append((chosen, child))
                 if name is not None and chosen.chosen_by_id is not None:
                     self.choosers[chosen.chosen_by_id] = (name, inspectorate)
                 self._context.touch("Child", (child.id,))
-            return [grouped[i] for i in inspection_ids]
-
-        return DataLoader(load_fn=load)
+        return [grouped[key] for key in keys]
 
     def _extra_fields(self, viewer: Viewer) -> Callable[[list[int]], Any]:
         """The latest 'selected-children' row of each child, whichever upload brought it."""

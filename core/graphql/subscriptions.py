@@ -265,7 +265,7 @@ class InspectionEvent:
         if self.row.request_id is None:
             return None
         found = await info.context.loaders.requests.request.load(self.row.request_id)
-        return IssuedRequest.of(*found) if found else None
+        return IssuedRequest.of(*found, info.context) if found else None
 
     @strawberry.field(
         description="LIST_ACCEPTED: the list upload (null for a refused list, which is not kept).",

@@ -3,25 +3,27 @@ inspectorate taking part, how many records cite it, how many are FINAL, and whic
 agencies they are about.
 
 Only admins and the inspection's team see it (``None`` for anyone else), and only the evidence
-``core.access`` lets the viewer see is counted. tests/core/test_findings.py asserts the tallies
-and tests/core/test_statement_counts.py its cost.
+``core.access`` lets the viewer see is counted: one statement, built once per process
+(``core.prepared``). tests/core/test_evidence_rules.py asserts the tallies and
+tests/core/test_statement_counts.py their cost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from core import access
 from core.contributions import Criterion, Inspectorate
-from core.models import EvidenceRecord, Inspection
+from core.models import EvidenceRecord, Inspection, TeamMember
+from core.prepared import prepared, viewer_values
 from core.registry import Owned, Registry
 from core.viewer import Role, Viewer
-from core.workflow import participation
 from core.workflow.evidence import criteria_evidenced
-from core.workflow.rules import on_team
 
 FINAL = "final"  # EvidenceRecord.status of complete evidence
 
@@ -49,77 +51,130 @@ class Coverage:
     criteria: tuple[CriterionCoverage, ...]  # every criterion of the framework, in its order
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tally:
-    records: set[int] = field(default_factory=set)
-    final: set[int] = field(default_factory=set)
+    """The records of one inspectorate citing one criterion. A record cites each criterion at most
+    once, and has one inspectorate, so counts add up across inspectorates without a set."""
+
+    records: int = 0
+    final: int = 0
     children: set[int] = field(default_factory=set)
     agencies: set[int] = field(default_factory=set)
 
 
-_NOTHING = _Tally()  # a criterion no record evidences (only ever read)
+def _allowed_and_records(viewer: Viewer) -> Select[Any]:
+    """Whether the viewer may see the coverage (an admin, or an inspector on the team), on every
+    row, with the columns of the visible evidence records read below (Core rows: ORM entities
+    cost the dashboard ~1 ms); one row of nulls when there are none, and no row without the
+    inspection. One statement, built once per kind of viewer."""
+
+    def build(stand_in: Viewer) -> Select[Any]:
+        allowed: ColumnElement[bool] = true()
+        if stand_in.role is not Role.ADMIN:
+            allowed = (
+                select(TeamMember.id)
+                .where(
+                    TeamMember.inspection_id == Inspection.id,
+                    TeamMember.inspector_id == stand_in.inspector_id,
+                )
+                .exists()
+            )
+        visible = and_(
+            EvidenceRecord.inspection_id == Inspection.id, access.evidence_visible_to(stand_in)
+        )
+        return (
+            select(
+                allowed.label("allowed"),
+                EvidenceRecord.id,
+                EvidenceRecord.inspectorate,
+                EvidenceRecord.form,
+                EvidenceRecord.answers,
+                EvidenceRecord.status,
+                EvidenceRecord.child_id,
+                EvidenceRecord.agency_id,
+            )
+            .select_from(Inspection)
+            .outerjoin(EvidenceRecord, visible)
+            .where(Inspection.id == bindparam("inspection_id"))
+            .order_by(EvidenceRecord.id)
+        )
+
+    return prepared("coverage: allowed, records", viewer, build)
 
 
 def evidence_coverage(
-    session: Session, registry: Registry, viewer: Viewer, inspection_id: int, framework: str
+    session: Session,
+    registry: Registry,
+    viewer: Viewer,
+    inspection_id: int,
+    framework: str,
+    taking_part_codes: Sequence[str],
 ) -> Coverage | None:
     """The coverage of ``inspection_id``'s evidence, or None unless the viewer is an admin or on
-    its team."""
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None or not (
-        viewer.role is Role.ADMIN or on_team(session, viewer, inspection)
+    its team. ``taking_part_codes``: the inspectorates taking part, sorted
+    (``participation.participant_codes``; the graph has them from its loader)."""
+    if viewer.role is not Role.ADMIN and (
+        viewer.role is not Role.INSPECTOR or viewer.inspector_id is None
     ):
+        return None  # only admins and team members: no need to ask the database
+    values = {"inspection_id": inspection_id, **viewer_values(viewer)}
+    found = session.execute(_allowed_and_records(viewer), values).all()
+    if not found or not found[0].allowed:
         return None
-    # Core rows of the columns read below: ORM entities cost the dashboard ~1 ms.
-    records = session.execute(
-        select(
-            EvidenceRecord.id,
-            EvidenceRecord.inspectorate,
-            EvidenceRecord.form,
-            EvidenceRecord.answers,
-            EvidenceRecord.status,
-            EvidenceRecord.child_id,
-            EvidenceRecord.agency_id,
-        )
-        .where(EvidenceRecord.inspection_id == inspection_id, access.evidence_visible_to(viewer))
-        .order_by(EvidenceRecord.id)
-    ).all()
+    records = [row for row in found if row.id is not None]
     tallies: dict[tuple[str, str], _Tally] = {}
     for record in records:
         form = registry.evidence_form(record.inspectorate, record.form)
         if form is None:
             continue  # a form its plugin no longer contributes: nothing to read it by
+        final = record.status == FINAL
         for code in criteria_evidenced(form.item, record.answers or {}):
-            tally = tallies.setdefault((code, record.inspectorate), _Tally())
-            tally.records.add(record.id)
-            if record.status == FINAL:
-                tally.final.add(record.id)
+            tally = tallies.get((code, record.inspectorate))
+            if tally is None:
+                tally = tallies[(code, record.inspectorate)] = _Tally()
+            tally.records += 1
+            tally.final += final
             if record.child_id is not None:
                 tally.children.add(record.child_id)
             if record.agency_id is not None:
                 tally.agencies.add(record.agency_id)
-    taking_part = participation.taking_part(session, registry, inspection)
+    # The inspectorates taking part whose plugins are installed (participation.taking_part).
+    taking_part = [
+        inspectorate
+        for code in taking_part_codes
+        if (inspectorate := registry.inspectorate(code)) is not None
+    ]
     codes = {i.code for i in taking_part}
+    # Most criteria have no evidence from most inspectorates: one shared row for each.
+    nothing = {i.code: InspectorateCoverage(i, 0, 0, (), ()) for i in taking_part}
     criteria = []
     for owned in registry.criteria_of(framework):
         if owned.owner not in codes:
             continue  # led by an inspectorate that joined the framework after this inspection
-        per = [(i, tallies.get((owned.item.code, i.code), _NOTHING)) for i in taking_part]
+        per = []
+        evidence_count = final_count = 0
+        for inspectorate in taking_part:
+            tally = tallies.get((owned.item.code, inspectorate.code))
+            if tally is None:
+                per.append(nothing[inspectorate.code])
+                continue
+            evidence_count += tally.records
+            final_count += tally.final
+            per.append(
+                InspectorateCoverage(
+                    inspectorate=inspectorate,
+                    evidence_count=tally.records,
+                    final_count=tally.final,
+                    child_ids=tuple(sorted(tally.children)),
+                    agency_ids=tuple(sorted(tally.agencies)),
+                )
+            )
         criteria.append(
             CriterionCoverage(
                 criterion=owned,
-                evidence_count=len(set().union(*(t.records for _, t in per))),
-                final_count=len(set().union(*(t.final for _, t in per))),
-                by_inspectorate=tuple(
-                    InspectorateCoverage(
-                        inspectorate=i,
-                        evidence_count=len(t.records),
-                        final_count=len(t.final),
-                        child_ids=tuple(sorted(t.children)),
-                        agency_ids=tuple(sorted(t.agencies)),
-                    )
-                    for i, t in per
-                ),
+                evidence_count=evidence_count,
+                final_count=final_count,
+                by_inspectorate=tuple(per),
             )
         )
     return Coverage(evidence_count=len(records), criteria=tuple(criteria))

@@ -19,17 +19,22 @@ from strawberry.types.base import (
 
 from core.database import Database
 from core.demo import DemoInspection
-from core.graphql.base.permissions import ScopedBy, audited_as
+from core.graphql.base.permissions import SCOPED_IN_SQL, ScopedBy, audited_as
 from core.graphql.schema import build_schema
 from core.models import Agency, AuditEvent, Child, Inspector, LocalArea
 from core.registry import Registry
+from core.synthetic import Scale, generate
 from core.viewer import Role
 from tests.helpers.evidence import RECORD_CASE_TRACKING, case_tracking_input, choose_child
 from tests.helpers.graphql import GraphQLClient, TokenFactory
-from tests.helpers.ids import gid
+from tests.helpers.ids import gid, gid_number
 
 # Types that hold child-level or evidence data; any field returning one must declare its rule.
 SENSITIVE = {"Child", "Evidence", "AuditEvent"}
+# Plain fields (no extension: the compiled builders read them as attributes) whose rows the
+# statement making their parent scoped in SQL and noted for the audit trail (``scoped_in_sql``);
+# test_the_chosen_children_read_are_audited proves the notes.
+SCOPED_BY_THEIR_PARENT = {"SelectedChild.child", "TrackedChild.child"}
 
 
 def _unwrap(type_: Any) -> Any:
@@ -68,8 +73,11 @@ def test_every_field_returning_child_or_evidence_data_declares_its_rule(
             if _graphql_name(_unwrap(field.type)) not in sensitive:
                 continue
             checked += 1
+            name = f"{definition.name}.{field.python_name}"
+            if name in SCOPED_BY_THEIR_PARENT and SCOPED_IN_SQL in (field.metadata or {}):
+                continue
             if not any(isinstance(e, PermissionExtension | ScopedBy) for e in field.extensions):
-                unguarded.append(f"{definition.name}.{field.python_name}")
+                unguarded.append(name)
     assert checked >= 6, "the walk found too few fields: is it still looking at the schema?"
     assert unguarded == [], (
         f"fields returning child or evidence data with no access rule: {unguarded}. "
@@ -98,6 +106,9 @@ def test_every_field_returning_child_level_data_audits_what_it_returns(
                 continue
             kinds.add(returned[0])
             audits = [e.audits for e in field.extensions if isinstance(e, ScopedBy)]
+            name = f"{definition.name}.{field.python_name}"
+            if name in SCOPED_BY_THEIR_PARENT and SCOPED_IN_SQL in (field.metadata or {}):
+                audits.append(returned)  # noted as their parent is made: see the test below
             if returned not in audits:
                 unaudited.append(f"{definition.name}.{field.python_name}")
     assert kinds == {"Child", "Document", "ListUpload", "EvidenceRecord"}, kinds
@@ -284,6 +295,23 @@ def test_reading_children_is_audited_with_ids_and_no_values(
     assert len(event.document_hash) == 64
     assert event.occurred_at.tzinfo is not None
     assert "DEMO0" not in str(event.touched)
+
+
+def test_the_chosen_children_read_are_audited(
+    gql: GraphQLClient, database: Database, registry: Registry, make_token: TokenFactory
+) -> None:
+    first = generate(database, registry, inspections=1, seed=7, scale=Scale.SMALL).inspections[0]
+    lead = make_token(Role.INSPECTOR, inspector_id=first.lead_inspector_id)
+    query = (
+        "query Chosen($id: ID!) { inspection(id: $id) { selectedChildren { child { id } } "
+        "trackedChildren { child { id } } } }"
+    )
+    start = last_audit_id(database)
+    seen = gql(query, {"id": gid("Inspection", first.inspection_id)}, lead).ok()["inspection"]
+    chosen = seen["selectedChildren"] + seen["trackedChildren"]
+    assert seen["selectedChildren"] and seen["trackedChildren"]
+    [event] = audit_events_since(database, start)
+    assert event.touched["Child"] == sorted({int(gid_number(c["child"]["id"])) for c in chosen})
 
 
 def test_mutations_are_audited_even_when_rejected(

@@ -41,8 +41,10 @@ from core.graphql.execution import PlainFieldExecutionContext
 from core.graphql.integrations.published import PublishedPage
 from core.registry import Registry
 from core.settings import Settings, SettingsError
+from core.synthetic import Scale, generate
 from core.viewer import Role
 from tests.helpers.graphql import GraphQLClient, TokenFactory
+from tests.helpers.ids import gid
 
 # --- a schema that breaks every rule --------------------------------------------------------
 
@@ -684,6 +686,50 @@ def test_the_findings_page_answers_the_same_from_its_rows(
     # findings is non-null: the error nulls the whole answer, in both.
     assert broken.errors and broken.data is None
     assert broken.errors[0]["path"] == ["findings", "nodes", 0, "framework"]
+
+
+# The dashboard's lists on generated data (the demo issues no requests and selects no children):
+# the tracker's page with each request's status and joined agency, the chosen children with who
+# chose them; and a request read on its own, whose agency is loaded when the field is read.
+GENERATED = """
+query Generated($id: ID!) {
+  inspection(id: $id) {
+    requests(first: 50) { totalCount nodes { id reference dueAt status agency { kind name } } }
+    selectedChildren { child { localId } late reason chosenAt chosenBy { name } }
+    trackedChildren { child { localId } late chosenAt chosenBy { name inspectorate { code } } }
+    team { isLead inspector { name inspectorate { code shortName } } }
+  }
+}
+"""
+ONE_REQUEST = """
+query One($id: ID!) { node(id: $id) { ... on IssuedRequest { reference status agency { name } } } }
+"""
+
+
+def test_generated_lists_answer_the_same_through_either_executor(
+    gql: GraphQLClient,
+    database: Database,
+    registry: Registry,
+    make_token: TokenFactory,
+    stock_and_plain: Any,
+) -> None:
+    first = generate(database, registry, inspections=1, seed=7, scale=Scale.SMALL).inspections[0]
+    lead = make_token(Role.INSPECTOR, inspector_id=first.lead_inspector_id)
+    variables = {"id": gid("Inspection", first.inspection_id)}
+    seen = gql(GENERATED, variables, lead).ok()["inspection"]
+    assert seen["requests"]["nodes"] and seen["selectedChildren"] and seen["trackedChildren"]
+    assert {node["status"] for node in seen["requests"]["nodes"]} >= {"RECEIVED", "OVERDUE"}
+    request = {"id": seen["requests"]["nodes"][0]["id"]}
+    for query, asked in ((GENERATED, variables), (ONE_REQUEST, request)):
+        stock_and_plain(StrawberryGraphQLCoreExecutionContext)
+        stock = gql(query, asked, lead)
+        stock_and_plain(PlainFieldExecutionContext)
+        plain = gql(query, asked, lead)
+        assert plain.status == stock.status == 200
+        assert not plain.errors, plain.errors
+        assert plain.body == stock.body
+    one = gql(ONE_REQUEST, request, lead).ok()["node"]
+    assert one["agency"]["name"] == seen["requests"]["nodes"][0]["agency"]["name"]
 
 
 # --- the plain path is really taken, and can be switched off ---------------------------------

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from core.database import Database
 from core.demo import DemoInspection
 from core.demo_findings import load_demo_findings
 from core.models import Child, Finding
 from core.registry import Registry
+from core.synthetic import Scale, generate
 from core.viewer import Role
 from tests.helpers.graphql import GraphQLClient, StatementCounter, TokenFactory
+from tests.helpers.ids import gid
 from tests.helpers.inspections import add_led_inspection
 
 NESTED = """
@@ -124,3 +127,51 @@ def test_the_findings_page_costs_the_same_however_many_rows(
     assert len(links) == (1 if database.url.startswith("postgresql") else 2)
     paged = statements(10)
     assert len(paged) == len(whole) + 1 and sum("count(" in s.lower() for s in paged) == 1
+
+
+# The lead inspector's dashboard, as benchmarks/dashboard.py asks for it.
+DASHBOARD = """
+query Dashboard($id: ID!) {
+  inspection(id: $id) {
+    reference notificationDate framework { code } area { name code }
+    timetable { notificationDate weeks { number starts ends onSite }
+      deadlines { reference title dueAt rule } }
+    requests(first: 50) { totalCount nodes {
+      reference dueAt issuedAt receivedAt status agency { kind name } } }
+    selectedChildren { child { localId } late reason chosenAt chosenBy { name } }
+    trackedChildren { child { localId } late chosenAt }
+    evidenceCoverage { evidenceCount
+      criteria { criterion { code title } evidenceCount finalCount }
+      criteriaWithoutEvidence { code } }
+    team { isLead inspector { name inspectorate { code shortName } } }
+  }
+}
+"""
+
+
+def test_the_dashboard_costs_the_same_statements_however_many_inspections(
+    gql: GraphQLClient, database: Database, registry: Registry, make_token: TokenFactory
+) -> None:
+    first = generate(database, registry, inspections=1, seed=7, scale=Scale.SMALL).inspections[0]
+    token = make_token(Role.INSPECTOR, inspector_id=first.lead_inspector_id)
+    variables = {"id": gid("Inspection", first.inspection_id)}
+
+    def count() -> tuple[int, dict[str, Any]]:
+        counter = StatementCounter()
+        data = gql(DASHBOARD, variables, token=token, counter=counter).ok()
+        return counter.count, data["inspection"]
+
+    with_one, seen = count()
+    assert seen["requests"]["nodes"] and seen["selectedChildren"] and seen["trackedChildren"]
+    assert seen["evidenceCoverage"]["evidenceCount"] > 0 and seen["team"]
+    generate(database, registry, inspections=3, seed=8, scale=Scale.SMALL)
+    with_four, again = count()
+    assert again == seen
+    assert with_four == with_one, "a resolver issues a query per row: batch it in a loader"
+    # The token lookup; the inspection with its area and who takes part (for the timetable and
+    # the coverage); the requests' first page (counted by its rows); the selected and the tracked
+    # children (one statement); the team; the coverage (who may see it, with the records); the
+    # audit event: on SQLite its BEGIN IMMEDIATE, the chain's previous hash and the INSERT (and
+    # the read's BEGIN); on PostgreSQL the chain's lock and an INSERT that reads the previous hash
+    # itself, in the read's own transaction (its BEGIN comes with the driver, uncounted).
+    assert with_one <= 10

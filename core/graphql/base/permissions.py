@@ -163,6 +163,19 @@ def scoped_by(rule: Callable[..., object]) -> list[FieldExtension]:
     return [ScopedBy(rule)]
 
 
+# The metadata key of :func:`scoped_in_sql`.
+SCOPED_IN_SQL = "jtai_scoped_in_sql"
+
+
+def scoped_in_sql(rule: Callable[..., object]) -> dict[str, object]:
+    """The ``metadata`` of a plain field (no resolver, no extension) returning child-level rows
+    that the statement making its parent scoped with ``rule``, in SQL, and noted for the audit
+    trail (``touch``) when it made the parent. Without an extension, the compiled builders of
+    core/graphql/execution.py read the field like any attribute; tests/core/test_access.py names
+    the fields allowed to declare their rule this way."""
+    return {SCOPED_IN_SQL: rule}
+
+
 def require_admin(info: strawberry.Info[ContextT, Any]) -> None:
     """Inside a mutation: only an admin sets things up; anyone else gets the refusal as data."""
     viewer = info.context.viewer

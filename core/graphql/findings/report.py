@@ -194,8 +194,10 @@ async def evidence_coverage(
     info: Info, inspection_id: int, framework: str
 ) -> EvidenceCoverage | None:
     context = info.context
+    # Who takes part, through the loader the timetable shares: no statement of its own.
+    taking_part = await context.loaders.participants_of_inspection.load(inspection_id)
     found = coverage.evidence_coverage(
-        context.session, context.registry, context.viewer, inspection_id, framework
+        context.session, context.registry, context.viewer, inspection_id, framework, taking_part
     )
     if found is None:
         return None

@@ -24,7 +24,7 @@ from core.graphql.base.inputs import node_id
 from core.graphql.base.mutations import run, run_service, user_errors
 from core.graphql.base.pagination import Connection, sequence_page
 from core.graphql.base.permissions import scoped_by, signed_in
-from core.graphql.context import Info
+from core.graphql.context import Context, Info
 from core.graphql.nodes import InspectionCore, InspectionRef
 from core.graphql.requests.types import (
     Document,
@@ -159,9 +159,9 @@ def _too_large(limit: int) -> UserError:
     )
 
 
-def _answered(session: Session, request_id: int, framework: str) -> IssuedRequest | None:
-    request = session.get(m.IssuedRequest, request_id)
-    return IssuedRequest.of(request, framework) if request else None
+def _answered(context: Context, request_id: int, framework: str) -> IssuedRequest | None:
+    request = context.session.get(m.IssuedRequest, request_id)
+    return IssuedRequest.of(request, framework, context) if request else None
 
 
 @strawberry.type
@@ -192,7 +192,7 @@ class RequestMutations:
         inspection, count, rows = done
         return IssueDocumentRequestsPayload(
             issued_count=count,
-            requests=[IssuedRequest.of(r, inspection.framework) for r in rows],
+            requests=[IssuedRequest.of(r, inspection.framework, info.context) for r in rows],
             inspection=InspectionCore.of(inspection),
             errors=[],
         )
@@ -268,7 +268,7 @@ class RequestMutations:
         return UploadDocumentPayload(
             document=Document.of(document),
             duplicate=duplicate,
-            request=_answered(context.session, answered_id, framework),
+            request=_answered(context, answered_id, framework),
             errors=[],
         )
 
@@ -372,7 +372,7 @@ class RequestMutations:
             accepted=True,
             duplicate=duplicate,
             list_upload=listed,
-            request=_answered(context.session, answered_id, framework),
+            request=_answered(context, answered_id, framework),
             # A duplicate shows what was recorded with the list, as its queries do.
             problem_summary=ListProblemSummary.of(listed.summary, context.settings.max_page_size),
             row_count=upload_row.row_count,

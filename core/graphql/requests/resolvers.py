@@ -78,7 +78,7 @@ async def inspection_requests(
                     name=row.agency_name,
                     area_id=row.agency_area_id,
                 )
-        return IssuedRequest.of(row, framework, agency)
+        return IssuedRequest.of(row, framework, info.context, agency)
 
     return page_connection(page.rows, args, page.counts, lambda row: row[0].id, node)
 
@@ -113,7 +113,7 @@ def my_requests(
         .where(*filters),
         ordering=order.ordering,
         args=args,
-        to_node=IssuedRequest.of,
+        to_node=lambda row, framework: IssuedRequest.of(row, framework, context),
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -15,7 +16,7 @@ from core.graphql.base.enums import RequestScope, RequestStatus, Severity
 from core.graphql.base.inputs import in_order, row_ids
 from core.graphql.base.pagination import Connection, decode_cursor, make_connection, page_size
 from core.graphql.base.permissions import scoped_by
-from core.graphql.context import Info
+from core.graphql.context import Context, Info
 from core.graphql.loaders import PageKey, RequestRow
 from core.graphql.nodes import Agency, Child, InspectionRef, load_inspection
 from core.graphql.reference import (
@@ -35,6 +36,32 @@ from core.workflow.requests import request_status
 from core.workflow.rules import Ref, Refused
 
 # --- Types ---------------------------------------------------------------------------------------
+
+
+class _AgencyLater:
+    """A request's agency its statement did not join: loaded only if the field is read, when
+    graphql-core awaits it as it would a resolver's coroutine (made only then, so an unread one
+    leaves no coroutine behind)."""
+
+    __slots__ = ("_agency_id", "_context")
+
+    def __init__(self, context: Context, agency_id: int) -> None:
+        self._context = context
+        self._agency_id = agency_id
+
+    def __await__(self) -> Generator[Any, None, Agency]:
+        return self._load().__await__()
+
+    async def _load(self) -> Agency:
+        row = await self._context.loaders.agency.load(self._agency_id)
+        if row is None:  # whoever sees a request sees the agencies of its area
+            raise LookupError(f"agency {self._agency_id} is out of the viewer's scope")
+        return Agency.of(row)
+
+
+def _agency_later(context: Context, agency_id: int) -> Agency:
+    # Typed as the field's type: strawberry reads the attribute, graphql-core awaits it.
+    return cast(Agency, _AgencyLater(context, agency_id))
 
 
 @strawberry.type(description="A problem found in an uploaded list, by row, column and value.")
@@ -172,7 +199,7 @@ class Document(relay.Node):
     @strawberry.field(description="The request it answers.")
     async def request(self, info: Info) -> IssuedRequest | None:
         row = await info.context.loaders.requests.request.load(self.request_id)
-        return IssuedRequest.of(*row) if row else None
+        return IssuedRequest.of(*row, info.context) if row else None
 
     @strawberry.field(
         description="Where to download its bytes, relative to the API's origin: GET it with the "
@@ -250,7 +277,7 @@ class ListUpload(relay.Node):
     @strawberry.field(description="The request it answers.")
     async def request(self, info: Info) -> IssuedRequest | None:
         row = await info.context.loaders.requests.request.load(self.request_id)
-        return IssuedRequest.of(*row) if row else None
+        return IssuedRequest.of(*row, info.context) if row else None
 
 
 @strawberry.type(
@@ -268,27 +295,36 @@ class IssuedRequest(relay.Node):
         description="When it was cancelled, because the child it is about was untracked before "
         "it was answered (status CANCELLED); null while it stands."
     )
+    # Plain fields, their values given when the node is made (the compiled builders of
+    # core/graphql/execution.py then take a page of requests whole): the status at the request's
+    # time of asking, and the agency (`agency` below).
+    status: RequestStatus = strawberry.field(
+        description="Where it stands now: outstanding, overdue, received (late), or cancelled."
+    )
     inspection_id: strawberry.Private[int]
     agency_id: strawberry.Private[int]
     child_id: strawberry.Private[int | None]
     framework_code: strawberry.Private[str]
-    # The agency's node when the tracker's page joined it; else `agency` loads it.
-    agency_node: strawberry.Private[Agency | None] = None
 
     @staticmethod
-    def of(row: RequestRow, framework: str, agency: Agency | None = None) -> IssuedRequest:
-        return IssuedRequest(
+    def of(
+        row: RequestRow, framework: str, context: Context, agency: Agency | None = None
+    ) -> IssuedRequest:
+        """The request's node; ``agency`` when its statement joined it, else it is loaded if the
+        field is read."""
+        return IssuedRequest(  # type: ignore[call-arg]  # agency: see its declaration
             id=row.id,
             reference=row.reference,
             due_at=row.due_at,
             issued_at=row.issued_at,
             received_at=row.received_at,
             cancelled_at=row.cancelled_at,
+            status=request_status(row, context.asked_at),
             inspection_id=row.inspection_id,
             agency_id=row.agency_id,
             child_id=row.child_id,
             framework_code=framework,
-            agency_node=agency,
+            agency=agency if agency is not None else _agency_later(context, row.agency_id),
         )
 
     @classmethod
@@ -297,7 +333,10 @@ class IssuedRequest(relay.Node):
     ) -> list[IssuedRequest | None]:
         ids = list(node_ids)
         rows = await info.context.loaders.requests.request.load_many(row_ids(ids))
-        return in_order(ids, {row[0].id: IssuedRequest.of(*row) for row in rows if row is not None})
+        return in_order(
+            ids,
+            {row[0].id: IssuedRequest.of(*row, info.context) for row in rows if row is not None},
+        )
 
     def _owned(self, info: Info) -> Owned[c.DocumentRequest] | None:
         return info.context.registry.document_request(self.framework_code, self.reference)
@@ -307,13 +346,6 @@ class IssuedRequest(relay.Node):
         if owned is None:
             raise NotInstalled(f"document request of {self.framework_code}", self.reference)
         return owned
-
-    @strawberry.field(
-        description="Where it stands now: outstanding, overdue, received (late), or cancelled."
-    )
-    def status(self, info: Info) -> RequestStatus:
-        # The node itself, not a transient ORM row: building one costs ~20 us a request.
-        return request_status(self, info.context.asked_at)
 
     @strawberry.field(
         description="Whether you may send what it asks: uploadDocument, or uploadList for a "
@@ -369,18 +401,8 @@ class IssuedRequest(relay.Node):
     async def inspection(self, info: Info) -> InspectionRef:
         return await load_inspection(info, self.inspection_id)
 
-    @strawberry.field(description="The agency it is issued to.")
-    def agency(self, info: Info) -> Agency:
-        # A sync resolver: the joined node costs no task; otherwise graphql-core awaits the load.
-        if self.agency_node is not None:
-            return self.agency_node
-        return self._load_agency(info)  # type: ignore[return-value]
-
-    async def _load_agency(self, info: Info) -> Agency:
-        row = await info.context.loaders.agency.load(self.agency_id)
-        if row is None:  # whoever sees a request sees the agencies of its area
-            raise LookupError(f"agency {self.agency_id} is out of the viewer's scope")
-        return Agency.of(row)
+    # A plain field declared here (no annotation), so that the schema keeps its place.
+    agency = strawberry.field(graphql_type=Agency, description="The agency it is issued to.")
 
     @strawberry.field(
         description="The child a per-child request is about (inspectors); null for area requests.",

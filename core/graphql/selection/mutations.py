@@ -167,7 +167,10 @@ class SelectionMutations:
         inspection, rows = done
         return SelectChildrenPayload(
             inspection=InspectionCore.of(inspection),
-            selected=[SelectedChild.of(row, child, inspection.framework) for row, child in rows],
+            selected=[
+                SelectedChild.of(row, child, inspection.framework, info.context)
+                for row, child in rows
+            ],
             errors=[],
         )
 
@@ -217,7 +220,7 @@ class SelectionMutations:
         inspection, rows = done
         return TrackChildrenPayload(
             inspection=InspectionCore.of(inspection),
-            tracked=[TrackedChild.of(row, child) for row, child in rows],
+            tracked=[TrackedChild.of(row, child, info.context) for row, child in rows],
             errors=[],
         )
 

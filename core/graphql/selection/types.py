@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Generator
+from typing import Any, cast
 
 import strawberry
 from sqlalchemy import select
@@ -12,8 +13,8 @@ from strawberry import relay
 from core import access
 from core import contributions as c
 from core import models as m
-from core.graphql.base.permissions import scoped_by
-from core.graphql.context import Info
+from core.graphql.base.permissions import scoped_by, scoped_in_sql
+from core.graphql.context import Context, Info
 from core.graphql.list_rows import ListValue
 from core.graphql.nodes import Child, InspectionCore, Inspector, load_inspector
 from core.workflow import selection as sel
@@ -28,6 +29,43 @@ def _chooser(info: Info, inspector_id: int | None) -> Inspector | None:
     if found is None:
         return load_inspector(info, inspector_id)  # type: ignore[return-value]
     return Inspector(id=inspector_id, name=found[0], inspectorate_code=found[1])
+
+
+class _ChooserLater:
+    """Who chose a child, when the selection's statement did not join them: loaded only if the
+    field is read, when graphql-core awaits it as it would a resolver's coroutine (made only
+    then, so an unread one leaves no coroutine behind)."""
+
+    __slots__ = ("_context", "_inspector_id")
+
+    def __init__(self, context: Context, inspector_id: int) -> None:
+        self._context = context
+        self._inspector_id = inspector_id
+
+    def __await__(self) -> Generator[Any, None, Inspector | None]:
+        return self._load().__await__()
+
+    async def _load(self) -> Inspector | None:
+        row = await self._context.loaders.inspector.load(self._inspector_id)
+        return Inspector.of(row) if row else None
+
+
+def _chosen_by(context: Context, inspector_id: int | None) -> Inspector | None:
+    """A plain field's value: the joined inspector (as ``_chooser``), None, or the loader's
+    answer awaited when read (typed as the field's type: graphql-core awaits it)."""
+    if inspector_id is None:
+        return None
+    found = context.loaders.selection.choosers.get(inspector_id)
+    if found is None:
+        return cast(Inspector, _ChooserLater(context, inspector_id))
+    return Inspector(id=inspector_id, name=found[0], inspectorate_code=found[1])
+
+
+def _chosen_child(context: Context, child: m.Child) -> Child:
+    """The chosen child's node, noted for the audit trail: the plain ``child`` fields of the
+    chosen (``scoped_in_sql``) run nothing when read."""
+    context.touch("Child", (child.id,))
+    return Child.of(child)
 
 
 def _list_spec(info: Info, framework: str, code: str) -> c.ListSpec | None:
@@ -78,7 +116,7 @@ _MISSING_EXTRA_FIELDS = "True while no 'selected-children' row for the child has
 
 @strawberry.type(description="One of the (up to) 20 children the lead inspector selected.")
 class SelectedChild:
-    child: Child = strawberry.field(extensions=scoped_by(access.children_visible_to))
+    child: Child = strawberry.field(metadata=scoped_in_sql(access.children_visible_to))
     late: bool = strawberry.field(
         description="Selected after the framework's 'select-children' deadline."
     )
@@ -87,22 +125,25 @@ class SelectedChild:
     inspection_id: strawberry.Private[int]
     framework: strawberry.Private[str]
     chosen_by_id: strawberry.Private[int | None]
+    # A plain field declared here (no annotation), so that the schema keeps its place.
+    chosen_by = strawberry.field(
+        graphql_type=Inspector | None, description="The inspector who selected the child."
+    )
 
     @staticmethod
-    def of(row: m.ChildSelection, child: m.Child, framework: str) -> SelectedChild:
-        return SelectedChild(
-            child=Child.of(child),
+    def of(
+        row: m.ChildSelection, child: m.Child, framework: str, context: Context
+    ) -> SelectedChild:
+        return SelectedChild(  # type: ignore[call-arg]  # chosen_by: see its declaration
+            child=_chosen_child(context, child),
             late=row.late,
             reason=row.reason,
             chosen_at=row.chosen_at,
             inspection_id=row.inspection_id,
             framework=framework,
             chosen_by_id=row.chosen_by_id,
+            chosen_by=_chosen_by(context, row.chosen_by_id),
         )
-
-    @strawberry.field(description="The inspector who selected the child.")
-    def chosen_by(self, info: Info) -> Inspector | None:
-        return _chooser(info, self.chosen_by_id)
 
     @strawberry.field(description="True once the child is one of the tracked children.")
     async def tracked(self, info: Info) -> bool:
@@ -142,27 +183,28 @@ class ExtraFieldsDue:
 
 @strawberry.type(description="One of the five to seven children the partnership evaluates jointly.")
 class TrackedChild:
-    child: Child = strawberry.field(extensions=scoped_by(access.children_visible_to))
+    child: Child = strawberry.field(metadata=scoped_in_sql(access.children_visible_to))
     late: bool = strawberry.field(
         description="Named after the framework's 'name-tracked-children' deadline."
     )
     reason: str | None = strawberry.field(description="The reason given when it was selected.")
     chosen_at: dt.datetime
     chosen_by_id: strawberry.Private[int | None]
+    chosen_by = strawberry.field(
+        graphql_type=Inspector | None,
+        description="The inspector who named the child for tracking.",
+    )
 
     @staticmethod
-    def of(row: m.ChildSelection, child: m.Child) -> TrackedChild:
-        return TrackedChild(
-            child=Child.of(child),
+    def of(row: m.ChildSelection, child: m.Child, context: Context) -> TrackedChild:
+        return TrackedChild(  # type: ignore[call-arg]  # chosen_by: see SelectedChild's
+            child=_chosen_child(context, child),
             late=row.late,
             reason=row.reason,
             chosen_at=row.chosen_at,
             chosen_by_id=row.chosen_by_id,
+            chosen_by=_chosen_by(context, row.chosen_by_id),
         )
-
-    @strawberry.field(description="The inspector who named the child for tracking.")
-    def chosen_by(self, info: Info) -> Inspector | None:
-        return _chooser(info, self.chosen_by_id)
 
 
 @strawberry.type(
@@ -246,12 +288,14 @@ class SampledChild:
 
 async def selected_children(info: Info, inspection: InspectionCore) -> list[SelectedChild]:
     rows = await info.context.loaders.selection.selected.load(inspection.id)
-    return [SelectedChild.of(row, child, inspection.framework_code) for row, child in rows]
+    return [
+        SelectedChild.of(row, child, inspection.framework_code, info.context) for row, child in rows
+    ]
 
 
 async def tracked_children(info: Info, inspection: InspectionCore) -> list[TrackedChild]:
     rows = await info.context.loaders.selection.tracked.load(inspection.id)
-    return [TrackedChild.of(row, child) for row, child in rows]
+    return [TrackedChild.of(row, child, info.context) for row, child in rows]
 
 
 async def sampled_children(info: Info, inspection: InspectionCore) -> list[SampledChild]:
