@@ -3,7 +3,7 @@ database round trips, and on PostgreSQL its statements stay prepared from one re
 
 Counted at the driver (tests/helpers/round_trips.py). On PostgreSQL the page's reads and the audit
 event of the child-level data it returns share one transaction: BEGIN, the page's statements, the
-audit event (the chain's lock, its last hash, the INSERT) and COMMIT; no ROLLBACK, which made
+audit event (the chain's lock, then the INSERT) and COMMIT; no ROLLBACK, which made
 psycopg forget its prepared statements on every request. Before: a ROLLBACK ended the reads and a
 second BEGIN started the audit write (two round trips more), and no statement was ever prepared.
 """
@@ -22,10 +22,11 @@ from tests.helpers.graphql import GraphQLClient, StatementCounter
 from tests.helpers.ids import gid
 from tests.helpers.round_trips import RoundTrips, count_round_trips
 
-# Statements the demo's dashboard sends on PostgreSQL, signing in apart: the page's 11 reads, then
-# the audit event's lock, last hash and INSERT. SQLite has no lock but sends its BEGINs itself.
-STATEMENTS = 14
-SQLITE_STATEMENTS = 15  # BEGIN, the reads, BEGIN IMMEDIATE, the last hash and the INSERT
+# Statements the demo's dashboard sends on PostgreSQL, signing in apart: the page's 5 reads, then
+# the audit event's lock and its INSERT (which reads the last hash and hashes the event itself).
+# SQLite has no lock but sends its BEGINs itself and reads the last hash apart.
+STATEMENTS = 7
+SQLITE_STATEMENTS = 9  # BEGIN, the reads, BEGIN IMMEDIATE, the last hash and the INSERT
 PSYCOPG_PREPARES_AFTER = 5  # psycopg's prepare_threshold: executions before a statement is prepared
 
 
