@@ -14,6 +14,21 @@ from core.limits import BodyTooSlow, paced
 BODY: Message = {"type": "http.request", "body": b"{}", "more_body": False}
 
 
+class NeverArrives:
+    """A receive whose message never comes, which notes whether it was cancelled."""
+
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    async def __call__(self) -> Message:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        raise AssertionError("unreachable")
+
+
 def test_a_message_already_there_is_taken_without_a_deadline() -> None:
     async def ready() -> Message:
         return BODY
@@ -44,16 +59,7 @@ def test_a_message_that_comes_later_is_taken_under_the_deadline() -> None:
 
 
 def test_a_message_that_does_not_come_is_too_slow_and_its_receive_cancelled() -> None:
-    cancelled = False
-
-    async def never() -> Message:
-        nonlocal cancelled
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            cancelled = True
-            raise
-        raise AssertionError("unreachable")
+    never = NeverArrives()
 
     async def run() -> None:
         await paced(never, 0, 1_000)()  # no allowance at all, but the first step
@@ -63,10 +69,10 @@ def test_a_message_that_does_not_come_is_too_slow_and_its_receive_cancelled() ->
 
     with pytest.raises(BodyTooSlow):
         asyncio.run(run())
-    assert not cancelled  # refused before it was asked for a message
+    assert not never.cancelled  # refused before it was asked for a message
     with pytest.raises(BodyTooSlow):
         asyncio.run(run_with_a_short_allowance())
-    assert cancelled
+    assert never.cancelled
 
 
 def test_an_error_of_the_receive_is_its_own() -> None:
@@ -87,16 +93,7 @@ def test_an_error_of_the_receive_is_its_own() -> None:
 
 
 def test_an_outside_cancellation_reaches_the_waiting_receive() -> None:
-    cancelled = False
-
-    async def waiting() -> Message:
-        nonlocal cancelled
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            cancelled = True
-            raise
-        raise AssertionError("unreachable")
+    waiting = NeverArrives()
 
     async def receive() -> Message:
         return await paced(waiting, 10, 1_000)()
@@ -110,4 +107,4 @@ def test_an_outside_cancellation_reaches_the_waiting_receive() -> None:
             await task
 
     asyncio.run(run())
-    assert cancelled
+    assert waiting.cancelled

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from benchmarks.dashboard import QUERY as DASHBOARD_QUERY
 from core.database import Database
 from core.demo import DemoInspection
 from core.demo_findings import load_demo_findings
@@ -129,26 +130,6 @@ def test_the_findings_page_costs_the_same_however_many_rows(
     assert len(paged) == len(whole) + 1 and sum("count(" in s.lower() for s in paged) == 1
 
 
-# The lead inspector's dashboard, as benchmarks/dashboard.py asks for it.
-DASHBOARD = """
-query Dashboard($id: ID!) {
-  inspection(id: $id) {
-    reference notificationDate framework { code } area { name code }
-    timetable { notificationDate weeks { number starts ends onSite }
-      deadlines { reference title dueAt rule } }
-    requests(first: 50) { totalCount nodes {
-      reference dueAt issuedAt receivedAt status agency { kind name } } }
-    selectedChildren { child { localId } late reason chosenAt chosenBy { name } }
-    trackedChildren { child { localId } late chosenAt }
-    evidenceCoverage { evidenceCount
-      criteria { criterion { code title } evidenceCount finalCount }
-      criteriaWithoutEvidence { code } }
-    team { isLead inspector { name inspectorate { code shortName } } }
-  }
-}
-"""
-
-
 def test_the_dashboard_costs_the_same_statements_however_many_inspections(
     gql: GraphQLClient, database: Database, registry: Registry, make_token: TokenFactory
 ) -> None:
@@ -158,7 +139,7 @@ def test_the_dashboard_costs_the_same_statements_however_many_inspections(
 
     def count() -> tuple[int, dict[str, Any]]:
         counter = StatementCounter()
-        data = gql(DASHBOARD, variables, token=token, counter=counter).ok()
+        data = gql(DASHBOARD_QUERY, variables, token=token, counter=counter).ok()
         return counter.count, data["inspection"]
 
     with_one, seen = count()
