@@ -18,8 +18,9 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.engine import make_url
 
-from core.database import Database
+from core.database import Database, make_engine, normalise_url
 from core.integrations.feed import _fetched
 from core.models import UtcDateTime
 
@@ -153,3 +154,24 @@ def test_postgresql_sessions_are_in_utc_and_keep_every_instant(database: Databas
         assert {n: v.isoformat() for n, v in values.items()} == {
             n: v.isoformat() for n, v in expected.items()
         }
+
+
+def test_postgresql_options_of_the_url_and_connect_args_are_kept_with_utc(
+    database: Database,
+) -> None:
+    """The session's UTC is added to the connection's options, never in place of those the URL
+    (``?options=-csearch_path=...``, as the benchmarks use) or the caller's connect_args give."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL sessions")
+    url = make_url(normalise_url(database.url))
+    given = url.update_query_dict({"options": "-c statement_timeout=4321"})
+    for engine in (
+        make_engine(given.render_as_string(hide_password=False)),
+        make_engine(database.url, connect_args={"options": "-c statement_timeout=4321"}),
+    ):
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "4321ms"
+                assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+        finally:
+            engine.dispose()
