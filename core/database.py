@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import select
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -67,6 +67,7 @@ def make_engine(
     if not is_sqlite(url):
         # No pre-ping (a round trip on every checkout): a connection the server closed is
         # noticed on checkout without one (_closed_by_server).
+        kwargs["connect_args"] = _in_utc(make_url(url).query, kwargs.get("connect_args"))
         engine = create_engine(url, **kwargs)
         event.listen(engine, "checkout", _closed_by_server)
         return engine
@@ -92,6 +93,21 @@ def _sqlite_configurer(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
         cursor.close()
 
     return configure
+
+
+def _in_utc(query: Mapping[str, Any], connect_args: dict[str, Any] | None) -> dict[str, Any]:
+    """PostgreSQL sessions in UTC, set in the startup packet (no round trip): psycopg then
+    gives ``timestamptz`` values as ``datetime.UTC`` datetimes, which ``models.UtcDateTime``
+    and the executor take as they are, instead of converting 2,000 a page from the server's
+    zone. Every column is ``timestamptz`` and no statement reads the session's zone
+    (``now()``, ``::date``, ``date_trunc``), so only the values' tzinfo changes, not the
+    instants. The URL's own ``options`` (``?options=-csearch_path=...``) are kept: connect_args
+    would replace them."""
+    args = dict(connect_args or {})
+    given = args.get("options", query.get("options", ""))
+    options = " ".join(given) if isinstance(given, tuple) else given
+    args["options"] = f"{options} -c TimeZone=UTC".strip()
+    return args
 
 
 def _begin_sqlite_transaction(connection: Any) -> None:

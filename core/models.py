@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from itertools import repeat
 from operator import add as _add
-from operator import methodcaller
+from operator import attrgetter, methodcaller
 from typing import Any
 
 from sqlalchemy import (
@@ -75,7 +75,10 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
                 # process_result_value in one call (the decorator's chain costs two more)
                 if value is None:
                     return None
-                return value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
+                zone = value.tzinfo
+                if zone is utc:  # the session is in UTC (core/database.py): as it is
+                    return value
+                return value.replace(tzinfo=utc) if zone is None else value.astimezone(utc)
 
             return aware
 
@@ -115,7 +118,14 @@ _TIMESTAMPTZ = 1184
 _in_utc = methodcaller("astimezone", dt.UTC)
 
 
-def _all_in_utc(values: Sequence[Any]) -> list[dt.datetime]:
+_zone = attrgetter("tzinfo")
+
+
+def _all_in_utc(values: Sequence[Any]) -> Sequence[dt.datetime]:
+    # The session is in UTC (core/database.py), so the values usually are already: one pass
+    # over their zones in C, and the column as it is.
+    if set(map(_zone, values)) == {dt.UTC}:
+        return values
     return list(map(_in_utc, values))  # a null raises: the caller goes value by value
 
 

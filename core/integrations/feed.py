@@ -19,8 +19,10 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Integer,
     Select,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -306,14 +308,17 @@ class PublishedRows:
     agreed: dict[int, tuple[str, ...]] | None
 
 
+_Statement = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
+
+
 def _fetched(
-    connection: Connection, statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
+    connection: Connection, statement: _Statement, parameters: dict[str, Any] | None = None
 ) -> Sequence[Sequence[Any]]:
     """All of ``statement``'s rows as the driver returns them, each value the column's type
     converts (SQLAlchemy's own result processors: SQLite's booleans and datetimes, UTC on
     PostgreSQL) converted, and no other: SQLAlchemy's ``Row`` for each of a page's 1,000 rows
     cost more than reading them (BENCHMARKS.md, 4 December 2026)."""
-    result = connection.execute(statement)
+    result = connection.execute(statement, parameters)
     try:
         cursor = result.cursor
         rows: Sequence[Any] = cursor.fetchall()
@@ -357,52 +362,80 @@ def _read(
     ``chosen`` (a ``published(...)`` statement, perhaps with a limit) is run once for the rows and
     used as a subquery for the links, so no statement carries a list of a thousand ids.
     """
+    reading = _reading(chosen, session.connection().dialect.name)
+    return _read_with(session, reading, {}, chosen if with_agreements else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """The statements reading the findings a statement of ids chooses: their rows, then their
+    links (on SQLite criteria and agencies apart, elsewhere both in one union)."""
+
+    rows: _Statement
+    links: tuple[_Statement, ...]
+
+
+def _reading(chosen: Select[Any], dialect: str) -> _Reading:
+    ids = chosen.subquery()
+    if dialect == "sqlite":
+        # In process, two statements cost less than one union sorted whole.
+        criteria_of = select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
+            ids, ids.c.id == FindingCriterion.finding_id
+        )
+        agencies_of = (
+            select(FindingAgency.finding_id, Agency.kind, Agency.name)
+            .join(ids, ids.c.id == FindingAgency.finding_id)
+            .join(Agency, Agency.id == FindingAgency.agency_id)
+            .order_by(Agency.kind, Agency.name)
+        )
+        return _Reading(chosen.with_only_columns(*FINDING_COLUMNS), (criteria_of, agencies_of))
+    # Over the network, one round trip fewer: both links in one statement, criteria first,
+    # then agencies in order.
+    both: CompoundSelect[*tuple[Any, ...]] = union_all(
+        select(
+            FindingCriterion.finding_id,
+            literal(0).label("link"),
+            FindingCriterion.criterion_code.label("first"),
+            null().label("second"),
+        ).join(ids, ids.c.id == FindingCriterion.finding_id),
+        select(FindingAgency.finding_id, literal(1), Agency.kind, Agency.name)
+        .join(ids, ids.c.id == FindingAgency.finding_id)
+        .join(Agency, Agency.id == FindingAgency.agency_id),
+    ).order_by("link", "first", "second")
+    return _Reading(chosen.with_only_columns(*FINDING_COLUMNS), (both,))
+
+
+def _read_with(
+    session: Session,
+    reading: _Reading,
+    parameters: dict[str, Any],
+    agreements_for: Select[Any] | None,
+) -> PublishedRows | None:
+    """``reading``'s findings and links with ``parameters`` bound; their agreements too when
+    ``agreements_for`` (the statement of ids) is given."""
     # The driver's rows on the session's connection: no ORM identity or loading work per row,
     # and only the values whose type needs it converted (see ``_fetched``).
     connection = session.connection()
-    rows = _fetched(connection, chosen.with_only_columns(*FINDING_COLUMNS))
+    rows = _fetched(connection, reading.rows, parameters)
     if not rows:
         return None
-    ids = chosen.subquery()
-    criteria_of = select(FindingCriterion.finding_id, FindingCriterion.criterion_code).join(
-        ids, ids.c.id == FindingCriterion.finding_id
-    )
-    agencies_of = (
-        select(FindingAgency.finding_id, Agency.kind, Agency.name)
-        .join(ids, ids.c.id == FindingAgency.finding_id)
-        .join(Agency, Agency.id == FindingAgency.agency_id)
-    )
     criteria: dict[int, list[str]] = defaultdict(list)
     agencies: dict[int, list[AgencyRef]] = defaultdict(list)
     refs: dict[tuple[str, str], AgencyRef] = {}  # one per agency: a page has few of them
     known = refs.get
     # The loops below inline: a page has ~4,000 links, and a call per link cost ~0.2 ms.
-    if connection.dialect.name == "sqlite":
-        # In process, two statements cost less than one union sorted whole.
-        for finding_id, code in _fetched(connection, criteria_of):
+    if len(reading.links) == 2:
+        criteria_of, agencies_of = reading.links
+        for finding_id, code in _fetched(connection, criteria_of, parameters):
             criteria[finding_id].append(code)
-        for finding_id, kind, name in _fetched(
-            connection, agencies_of.order_by(Agency.kind, Agency.name)
-        ):
+        for finding_id, kind, name in _fetched(connection, agencies_of, parameters):
             ref = known((kind, name))
             if ref is None:
                 ref = refs[(kind, name)] = AgencyRef(_AGENCY_KINDS[kind], name)
             agencies[finding_id].append(ref)
     else:
-        # Over the network, one round trip fewer: both links in one statement, criteria first,
-        # then agencies in order.
-        both: CompoundSelect[*tuple[Any, ...]] = union_all(
-            select(
-                FindingCriterion.finding_id,
-                literal(0).label("link"),
-                FindingCriterion.criterion_code.label("first"),
-                null().label("second"),
-            ).join(ids, ids.c.id == FindingCriterion.finding_id),
-            select(FindingAgency.finding_id, literal(1), Agency.kind, Agency.name)
-            .join(ids, ids.c.id == FindingAgency.finding_id)
-            .join(Agency, Agency.id == FindingAgency.agency_id),
-        ).order_by("link", "first", "second")
-        for finding_id, link, first, second in _fetched(connection, both):
+        (both,) = reading.links
+        for finding_id, link, first, second in _fetched(connection, both, parameters):
             if link == 0:
                 criteria[finding_id].append(first)
                 continue
@@ -410,7 +443,7 @@ def _read(
             if ref is None:
                 ref = refs[(first, second)] = AgencyRef(_AGENCY_KINDS[first], second)
             agencies[finding_id].append(ref)
-    agreed = agreements_of(session, chosen) if with_agreements else None
+    agreed = agreements_of(session, agreements_for) if agreements_for is not None else None
     return PublishedRows(rows, criteria, agencies, agreed)
 
 
@@ -509,16 +542,52 @@ def page_rows_of_published(
     """As ``page_of_published`` without agreements, as read (up to ``limit + 1`` rows, and the
     total): the graph builds its nodes straight from them. The first page, when it holds the
     whole list, is its own count: one statement fewer."""
-    clauses = filter_clauses(registry, filters)
-    statement = published(*clauses)
+    page = _page_statements(session, registry, filters, after_id is None)
+    parameters = {"page_limit": limit + 1}
     if after_id is not None:
-        statement = statement.where(Finding.id > after_id)
-    found = _read(session, statement.limit(limit + 1), False)
+        parameters["after_id"] = after_id
+    found = _read_with(session, page.reading, parameters, None)
     shown = len(found.rows) if found is not None else 0
     if after_id is None and shown <= limit:
         return found, shown
-    total = session.scalar(select(func.count()).select_from(published(*clauses).subquery()))
+    total = session.scalar(page.count)
     return found, total or 0
+
+
+@dataclass(frozen=True, slots=True)
+class _PageStatements:
+    reading: _Reading  # the cursor and the limit bound as ``after_id`` and ``page_limit``
+    count: Select[Any]
+
+
+# A page's statements, built once per process for each registry, backend, set of filters and
+# first page or not: building them cost ~0.6 ms a request (BENCHMARKS.md, "4 December 2026:
+# the large read, third shift"). The filters are checked when built; they never change for a
+# registry. Bounded: the filters are the client's, so past this many the set starts afresh.
+_PAGES: WeakKeyDictionary[Registry, dict[tuple[str, FindingFilters, bool], _PageStatements]]
+_PAGES = WeakKeyDictionary()
+_MOST_PAGE_STATEMENTS = 256
+
+
+def _page_statements(
+    session: Session, registry: Registry, filters: FindingFilters, first: bool
+) -> _PageStatements:
+    dialect = session.connection().dialect.name
+    built = _PAGES.setdefault(registry, {})
+    key = (dialect, filters, first)
+    page = built.get(key)
+    if page is None:
+        clauses = filter_clauses(registry, filters)  # raises FilterError: nothing kept
+        chosen = published(*clauses)
+        if not first:
+            chosen = chosen.where(Finding.id > bindparam("after_id", type_=Integer))
+        chosen = chosen.limit(bindparam("page_limit", type_=Integer))
+        count = select(func.count()).select_from(published(*clauses).subquery())
+        page = _PageStatements(_reading(chosen, dialect), count)
+        if len(built) >= _MOST_PAGE_STATEMENTS:
+            built.clear()
+        built[key] = page
+    return page
 
 
 def all_published(

@@ -512,3 +512,54 @@ def test_the_page_reads_the_values_sqlalchemy_would(
         found = feed._read(session, chosen, with_agreements=False)
         assert found is not None and sum(map(len, found.criteria.values())) > 0
         assert sum(map(len, found.agencies.values())) > 0
+
+
+def test_a_page_s_statements_are_built_once_and_bind_the_cursor_and_limit(
+    database: Database, registry: Registry, demo: DemoInspection
+) -> None:
+    """``feed.page_rows_of_published`` builds its statements once per registry, backend, filters
+    and first page or not, with the cursor and the limit bound: every page, cursor and filter
+    reads what statements built afresh for it read, and a bad filter is refused every time."""
+    with database.write() as session:
+        assert load_demo_findings(session, registry, demo) == 4
+        at = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+        session.execute(update(Finding).values(status="published", published_at=at))
+    feed._PAGES.pop(registry, None)
+    framework = registry.frameworks[0].code
+    cases = [
+        (feed.FindingFilters(), None, 10),
+        (feed.FindingFilters(), None, 2),
+        (feed.FindingFilters(), 0, 2),
+        (feed.FindingFilters(framework=framework), 1, 1),
+        (feed.FindingFilters(framework=framework), 2, 5),
+        (feed.FindingFilters(published_to=at.date() - dt.timedelta(days=1)), None, 3),
+    ]
+    with database.read_once() as session:
+        ids = sorted(session.scalars(select(Finding.id)))
+        for filters, after, limit in cases:
+            cursor = None if after is None else ids[after]
+            found, total = feed.page_rows_of_published(session, registry, filters, cursor, limit)
+            clauses = feed.filter_clauses(registry, filters)
+            fresh = feed.published(*clauses)
+            if cursor is not None:
+                fresh = fresh.where(Finding.id > cursor)
+            expected = feed._read(session, fresh.limit(limit + 1), with_agreements=False)
+            matching = len(session.scalars(feed.published(*clauses)).all())
+            if expected is None:
+                assert found is None and total == 0, (filters, after, limit)
+                continue
+            assert found is not None, (filters, after, limit)
+            assert [tuple(r) for r in found.rows] == [tuple(r) for r in expected.rows]
+            assert found.criteria == expected.criteria and found.agencies == expected.agencies
+            assert total == matching, (filters, after, limit)
+        kept = feed._PAGES[registry]
+        statements = dict(kept)
+        feed.page_rows_of_published(session, registry, feed.FindingFilters(), ids[0], 3)
+        assert kept == statements and all(kept[k] is statements[k] for k in statements)
+        assert len(kept) == 4  # (no filters, framework, published_to) x (first page or not)
+        for _ in range(2):
+            with pytest.raises(feed.FilterError, match="framework: 'nope' is not a framework"):
+                feed.page_rows_of_published(
+                    session, registry, feed.FindingFilters(framework="nope"), None, 3
+                )
+        assert len(kept) == 4

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy import (
     Column,
     DateTime,
@@ -17,7 +18,10 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.engine import make_url
 
+from core.database import Database, make_engine, normalise_url
+from core.integrations.feed import _fetched
 from core.models import UtcDateTime
 
 UTC = dt.UTC
@@ -93,3 +97,81 @@ def test_a_whole_column_reads_as_value_by_value_or_refuses(tmp_path: Path) -> No
         pass
     else:
         raise AssertionError("a null was read whole")
+
+
+def test_a_column_already_in_utc_is_taken_as_it_is() -> None:
+    """With the PostgreSQL session in UTC (core/database.py) psycopg gives ``datetime.UTC``
+    values: the whole-column and value-by-value conversions hand them back unchanged (the same
+    objects, so the same instants and the same ``isoformat``), and convert anything else."""
+    postgresql = create_engine("postgresql+psycopg://").dialect
+    kind = UtcDateTime()
+    in_utc = kind.column_processor(postgresql, 1184)
+    one = kind.result_processor(postgresql, 1184)
+    assert in_utc is not None and one is not None
+    plain = [dt.datetime(2026, 11, 24, 12, 0, n, n * 1000, tzinfo=UTC) for n in range(50)]
+    assert in_utc(plain) is plain
+    assert all(one(v) is v for v in plain)
+    elsewhere = dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    mixed = in_utc([*plain, elsewhere])
+    assert mixed == [*plain, elsewhere] and all(v.tzinfo is UTC for v in mixed)
+    assert one(elsewhere) == elsewhere and one(elsewhere).tzinfo is UTC
+
+
+def test_postgresql_sessions_are_in_utc_and_keep_every_instant(database: Database) -> None:
+    """A connection's TimeZone is UTC, and a value written by a session in another zone (a
+    literal without an offset, read in that zone, and one with its own offset) reads back as
+    the same instant, in ``datetime.UTC``, through SQLAlchemy and through ``feed._fetched``."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL sessions")
+    table = Table(
+        "utc_check", MetaData(), Column("id", Integer, primary_key=True), Column("at", UtcDateTime)
+    )
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+        connection.exec_driver_sql("CREATE TEMP TABLE utc_check (id int, at timestamptz)")
+        connection.exec_driver_sql("SET TimeZone = 'Europe/London'")
+        connection.exec_driver_sql(
+            "INSERT INTO utc_check VALUES (1, '2026-06-01 12:00:00'), "
+            "(2, '2026-12-01 12:00:00'), (3, '2026-03-29 01:30:00+05:30')"
+        )
+        connection.execute(
+            insert(table), [{"id": 4, "at": dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC)}]
+        )
+        connection.exec_driver_sql("SET TimeZone = 'UTC'")
+        read = dict(connection.execute(select(table.c.id, table.c.at)).all())
+        fetched = _fetched(connection, select(table.c.id, table.c.at))
+        whole: dict[int, dt.datetime] = {row[0]: row[1] for row in fetched}
+        connection.rollback()
+    expected = {
+        1: dt.datetime(2026, 6, 1, 11, tzinfo=UTC),  # British Summer Time
+        2: dt.datetime(2026, 12, 1, 12, tzinfo=UTC),
+        3: dt.datetime(2026, 3, 28, 20, tzinfo=UTC),
+        4: dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    }
+    assert read == expected and whole == expected
+    for values in (read, whole):
+        assert all(v.tzinfo is UTC for v in values.values())
+        assert {n: v.isoformat() for n, v in values.items()} == {
+            n: v.isoformat() for n, v in expected.items()
+        }
+
+
+def test_postgresql_options_of_the_url_and_connect_args_are_kept_with_utc(
+    database: Database,
+) -> None:
+    """The session's UTC is added to the connection's options, never in place of those the URL
+    (``?options=-csearch_path=...``, as the benchmarks use) or the caller's connect_args give."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL sessions")
+    url = make_url(normalise_url(database.url))
+    given = url.update_query_dict({"options": "-c statement_timeout=4321"})
+    for engine in (
+        make_engine(given.render_as_string(hide_password=False)),
+        make_engine(database.url, connect_args={"options": "-c statement_timeout=4321"}),
+    ):
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "4321ms"
+                assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+        finally:
+            engine.dispose()
