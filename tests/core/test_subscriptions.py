@@ -658,16 +658,19 @@ def test_a_subscriber_that_falls_behind_is_disconnected_with_1013(
     with serve(subscription_queue_size=3) as url:
         client = subscribed(url, lead_token, demo.inspection_id)
         http = Http(url)
-        # One transaction issues some twenty requests: more events at once than the queue holds.
-        http(ISSUE, {"id": gid("Inspection", demo.inspection_id)}, lead_token)
-        got: list[dict[str, Any]] = []
-        with pytest.raises(Closed) as closed:
-            while True:
-                got.append(client.receive())
+        try:
+            # One transaction issues some twenty requests: more events at once than the queue
+            # holds.
+            http(ISSUE, {"id": gid("Inspection", demo.inspection_id)}, lead_token)
+            got: list[dict[str, Any]] = []
+            with pytest.raises(Closed) as closed:
+                while True:
+                    got.append(client.receive())
+        finally:
+            http.close()
         assert closed.value.code == 1013
         assert "JTAI_SUBSCRIPTION_QUEUE_SIZE" in closed.value.reason
         assert len(got) <= 3
-        http.close()
 
 
 # --- Resumption ----------------------------------------------------------------------------------

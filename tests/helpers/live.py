@@ -96,15 +96,17 @@ class LiveClient:
                 raise TimeoutError("no message")
             try:
                 raw = self.ws.recv(timeout=left)
+                assert isinstance(raw, str), "graphql-transport-ws messages are text frames"
+                message: dict[str, Any] = json.loads(raw)
+                if message.get("type") == "ping":
+                    self.pings += 1
+                    # The server may close right after its ping (a subscriber that fell behind):
+                    # the pong then meets the closed socket, which is the same news.
+                    self.send({"type": "pong"})
+                    continue
             except ConnectionClosed as closed:
                 frame = closed.rcvd
                 raise Closed(frame.code if frame else None, frame.reason if frame else "") from None
-            assert isinstance(raw, str), "graphql-transport-ws messages are text frames"
-            message: dict[str, Any] = json.loads(raw)
-            if message.get("type") == "ping":
-                self.pings += 1
-                self.send({"type": "pong"})
-                continue
             return message
 
     def next_data(self, op: str, timeout: float = 10) -> dict[str, Any]:
