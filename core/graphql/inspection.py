@@ -70,12 +70,17 @@ class InspectionFields(InspectionCore):
     @strawberry.field(description="The inspection team, the lead inspector first.")
     async def team(self, info: Info) -> list[TeamMember]:
         rows = await info.context.loaders.team_of_inspection.load(self.id)
-        return [TeamMember(is_lead=mb.is_lead, inspector=Inspector.of(ins)) for mb, ins in rows]
+        return [
+            TeamMember(is_lead=mb.is_lead, inspector=Inspector.of(ins, info.context.registry))
+            for mb, ins in rows
+        ]
 
     @strawberry.field
     async def lead_inspector(self, info: Info) -> Inspector:
         rows = await info.context.loaders.team_of_inspection.load(self.id)
-        lead = next((Inspector.of(ins) for mb, ins in rows if mb.is_lead), None)
+        lead = next(
+            (Inspector.of(ins, info.context.registry) for mb, ins in rows if mb.is_lead), None
+        )
         if lead is None:  # an inspection is created with its lead, who stays on its team
             raise LookupError(f"inspection {self.id} has no lead inspector")
         return lead

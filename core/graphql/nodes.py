@@ -33,9 +33,10 @@ from core.graphql.reference import (
     Inspectorate,
     camel,
     framework_of,
-    inspectorate_of,
+    inspectorate_value,
     use,
 )
+from core.registry import Registry
 
 
 async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
@@ -94,22 +95,29 @@ class Agency(relay.Node):
 class Inspector(relay.Node):
     id: relay.NodeID[int]
     name: str
+    inspectorate: Inspectorate
     inspectorate_code: strawberry.Private[str]
 
     @staticmethod
-    def of(row: m.Inspector) -> Inspector:
-        return Inspector(id=row.id, name=row.name, inspectorate_code=row.inspectorate)
+    def of(row: m.Inspector, registry: Registry) -> Inspector:
+        return Inspector.made(registry, row.id, row.name, row.inspectorate)
+
+    @staticmethod
+    def made(registry: Registry, inspector_id: int, name: str, inspectorate: str) -> Inspector:
+        """Its inspectorate given as a plain field (not one resolver call per inspector)."""
+        return Inspector(
+            id=inspector_id,
+            name=name,
+            inspectorate=inspectorate_value(registry, inspectorate),
+            inspectorate_code=inspectorate,
+        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Inspector | None]:
         rows = await load_nodes(info.context.loaders.inspector, node_ids)
-        return [Inspector.of(r) if r else None for r in rows]
-
-    @strawberry.field
-    def inspectorate(self, info: Info) -> Inspectorate:
-        return inspectorate_of(info, self.inspectorate_code)
+        return [Inspector.of(r, info.context.registry) if r else None for r in rows]
 
 
 async def load_inspector(info: Info, inspector_id: int | None) -> Inspector | None:
@@ -117,7 +125,7 @@ async def load_inspector(info: Info, inspector_id: int | None) -> Inspector | No
     if inspector_id is None:
         return None
     row = await info.context.loaders.inspector.load(inspector_id)
-    return Inspector.of(row) if row else None
+    return Inspector.of(row, info.context.registry) if row else None
 
 
 @strawberry.type(description="An inspector on an inspection's team.")
@@ -334,7 +342,7 @@ class Evidence(relay.Node):
     @strawberry.field
     async def recorded_by(self, info: Info) -> Inspector | None:
         row = await info.context.loaders.inspector.load(self.recorded_by_id)
-        return Inspector.of(row) if row else None
+        return Inspector.of(row, info.context.registry) if row else None
 
     @strawberry.field(description="The criteria the answered questions evidence.")
     def criteria(self, info: Info) -> list[Criterion]:

@@ -66,7 +66,7 @@ class ViewerInfo:
         if self.inspector_id is None:
             return None
         row = await info.context.loaders.inspector.load(self.inspector_id)
-        return Inspector.of(row) if row else None
+        return Inspector.of(row, info.context.registry) if row else None
 
     @strawberry.field(description="The agency an agency user acts for; null for other roles.")
     async def agency(self, info: Info) -> Agency | None:

@@ -7,6 +7,7 @@ form without knowing it in advance. None of it is personal data.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -95,6 +96,14 @@ def inspectorate_of(info: Info, code: str) -> Inspectorate:
     if found is None:
         raise NotInstalled("inspectorate", code)
     return Inspectorate.of(found)
+
+
+def inspectorate_value(registry: Registry, code: str) -> Any:
+    """An inspectorate's node as a plain field's value, or the error the field answers with when
+    no plugin provides it (graphql-core reports an exception found as a field's value exactly as
+    one a resolver raised): the compiled builders then take a list of its holders whole."""
+    found = registry.inspectorate(code)
+    return Inspectorate.of(found) if found is not None else NotInstalled("inspectorate", code)
 
 
 def framework_of(info: Info, code: str) -> Framework:

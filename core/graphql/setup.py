@@ -156,7 +156,7 @@ class TokenNode(relay.Node):
         if self.inspector_id is None:
             return None
         row = await info.context.loaders.inspector.load(self.inspector_id)
-        return Inspector.of(row) if row else None
+        return Inspector.of(row, info.context.registry) if row else None
 
     @strawberry.field(description="The agency an AGENCY_USER token signs in for.")
     async def agency(self, info: Info) -> Agency | None:
@@ -237,7 +237,9 @@ class SetupMutations:
             )
 
         row, errors = _as_admin(info, call)
-        return InspectorPayload(inspector=Inspector.of(row) if row else None, errors=errors)
+        return InspectorPayload(
+            inspector=Inspector.of(row, info.context.registry) if row else None, errors=errors
+        )
 
     @strawberry.mutation(
         description="Create an inspection of an area under a framework, with its lead inspector "

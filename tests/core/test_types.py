@@ -181,3 +181,34 @@ def test_a_token_node_names_whose_token_it_is(
         assert (token["role"], token["label"]) == (role, f"{role} token")
         assert token["inspector"] == ({"id": lead_id} if role == "INSPECTOR" else None)
         assert token["agency"] == ({"id": agency_id} if role == "AGENCY_USER" else None)
+
+
+def test_an_inspector_of_an_inspectorate_no_plugin_provides_is_refused_plainly(
+    gql: GraphQLClient,
+    database: Database,
+    demo: DemoInspection,
+    make_token: TokenFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``Inspector.inspectorate`` is a plain field whose value is the error when no plugin
+    provides the inspectorate: it answers as a resolver raising did, at the member's own path,
+    and the non-null team nulls the inspection."""
+    with database.write() as session:
+        members = session.query(m.TeamMember).filter_by(inspection_id=demo.inspection_id).all()
+        gone = next(mb for mb in members if not mb.is_lead)
+        inspector = session.get(m.Inspector, gone.inspector_id)
+        assert inspector is not None
+        inspector.inspectorate = "gone-inspectorate"
+    query = """query($id: ID!) { inspection(id: $id) {
+      team { isLead inspector { name inspectorate { code shortName } } } } }"""
+    with caplog.at_level(logging.ERROR):
+        response = gql(
+            query, {"id": global_id("Inspection", demo.inspection_id)}, make_token(Role.ADMIN)
+        )
+    assert response.data == {"inspection": None}
+    [error] = response.errors
+    assert error["path"][:2] == ["inspection", "team"]
+    assert error["path"][3:] == ["inspector", "inspectorate"]
+    assert error["extensions"]["code"] == "INTERNAL"
+    assert "gone-inspectorate" not in str(response.body)
+    assert "NotInstalled in inspection.team." in caplog.text

@@ -50,7 +50,7 @@ class FindingAgreement:
     @strawberry.field(description="The inspector who agreed for the inspectorate.")
     async def inspector(self, info: Info) -> Inspector | None:
         row = await info.context.loaders.inspector.load(self.inspector_id)
-        return Inspector.of(row) if row else None
+        return Inspector.of(row, info.context.registry) if row else None
 
 
 @strawberry.type(
@@ -75,7 +75,7 @@ class FindingHistoryEntry:
         if self.inspector_id is None:
             return None
         row = await info.context.loaders.inspector.load(self.inspector_id)
-        return Inspector.of(row) if row else None
+        return Inspector.of(row, info.context.registry) if row else None
 
 
 @strawberry.type(
@@ -139,7 +139,7 @@ class Finding(relay.Node):
     @strawberry.field
     async def created_by(self, info: Info) -> Inspector | None:
         row = await info.context.loaders.inspector.load(self.created_by_id)
-        return Inspector.of(row) if row else None
+        return Inspector.of(row, info.context.registry) if row else None
 
     @strawberry.field(description="The criteria of the framework it cites, in framework order.")
     async def criteria(self, info: Info) -> list[Criterion]:

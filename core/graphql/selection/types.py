@@ -28,7 +28,7 @@ def _chooser(info: Info, inspector_id: int | None) -> Inspector | None:
     found = info.context.loaders.selection.choosers.get(inspector_id)
     if found is None:
         return load_inspector(info, inspector_id)  # type: ignore[return-value]
-    return Inspector(id=inspector_id, name=found[0], inspectorate_code=found[1])
+    return Inspector.made(info.context.registry, inspector_id, *found)
 
 
 class _ChooserLater:
@@ -47,7 +47,7 @@ class _ChooserLater:
 
     async def _load(self) -> Inspector | None:
         row = await self._context.loaders.inspector.load(self._inspector_id)
-        return Inspector.of(row) if row else None
+        return Inspector.of(row, self._context.registry) if row else None
 
 
 def _chosen_by(context: Context, inspector_id: int | None) -> Inspector | None:
@@ -58,7 +58,7 @@ def _chosen_by(context: Context, inspector_id: int | None) -> Inspector | None:
     found = context.loaders.selection.choosers.get(inspector_id)
     if found is None:
         return cast(Inspector, _ChooserLater(context, inspector_id))
-    return Inspector(id=inspector_id, name=found[0], inspectorate_code=found[1])
+    return Inspector.made(context.registry, inspector_id, *found)
 
 
 def _chosen_child(context: Context, child: m.Child) -> Child:
